@@ -1,0 +1,51 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+const Integer = (options: { default: number; minimum: number; maximum: number; description: string }) =>
+  Type.Integer(options);
+
+/**
+ * Every environment variable Punctual reads, with its default. The one place configuration is defined;
+ * `.env.example` and the README's table follow it.
+ */
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  DATABASE_URL: Type.String({
+    default: 'postgres://postgres@127.0.0.1:5432/punctual',
+    pattern: '^postgres(ql)?://',
+    description: 'created if it does not exist',
+  }),
+  REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
+  QUEUE_PREFIX: Type.String({ default: 'punctual', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }),
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  PORT: Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'API port' }),
+  BODY_LIMIT_BYTES: Integer({ default: 1_048_576, minimum: 1024, maximum: 104_857_600, description: 'largest request body the API accepts' }),
+  WORKER_CONCURRENCY: Integer({ default: 50, minimum: 1, maximum: 1000, description: 'jobs in flight per worker process' }),
+  WORKER_HTTP_PORT: Integer({ default: 9464, minimum: 0, maximum: 65535, description: 'worker /health; 0 = a free port' }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_EXPIRES_IN: Type.String({ default: '1h', pattern: '^[0-9]+(ms|s|m|h|d)?$' }),
+  ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 254 })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  ALLOW_REGISTRATION: Type.Boolean({ default: true }),
+  REQUEST_TIMEOUT_MS: Integer({ default: 10_000, minimum: 100, maximum: 300_000, description: 'default timeoutMs' }),
+  MAX_RETRIES: Integer({ default: 3, minimum: 0, maximum: 25, description: 'default maxRetries' }),
+  RETRY_DELAY_MS: Integer({ default: 10_000, minimum: 0, maximum: 604_800_000, description: 'default backoff.delayMs' }),
+  RETRY_MAX_DELAY_MS: Integer({ default: 3_600_000, minimum: 0, maximum: 604_800_000, description: 'default backoff.maxDelayMs' }),
+  RESPONSE_BODY_LIMIT_BYTES: Integer({ default: 65_536, minimum: 0, maximum: 10_485_760, description: 'response bytes kept per attempt' }),
+  SECRETS_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 bytes, base64' })),
+  LOG_LEVEL: Type.Union(
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info' },
+  ),
+});
+
+export type Env = Static<typeof EnvSchema>;

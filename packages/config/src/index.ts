@@ -1,0 +1,2 @@
+export { EnvSchema, type Env } from './env-schema.js';
+export { ConfigError, loadConfig, readConfig, type Config, type LogLevel } from './load-config.js';

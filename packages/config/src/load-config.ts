@@ -1,0 +1,119 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { Value } from '@sinclair/typebox/value';
+import { EnvSchema, type Env } from './env-schema.js';
+
+export type LogLevel = Env['LOG_LEVEL'];
+
+/** Punctual's configuration, parsed once at boot and passed to whatever needs a value. */
+export interface Config {
+  env: Env['NODE_ENV'];
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  workerConcurrency: number;
+  workerHttpPort: number;
+  jwtSecret: string;
+  jwtExpiresIn: string;
+  admin: { email: string; password: string } | null;
+  allowRegistration: boolean;
+  defaults: {
+    timeoutMs: number;
+    maxRetries: number;
+    retryDelayMs: number;
+    retryMaxDelayMs: number;
+  };
+  responseBodyLimitBytes: number;
+  /** 32-byte AES-256-GCM key for task tokens and sensitive headers at rest. */
+  secretsKey: Buffer;
+  logLevel: LogLevel;
+  /** Things an operator should know about, to be logged once the logger exists. */
+  warnings: string[];
+}
+
+/** Thrown with one line per invalid variable; the process prints them and exits. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// Not a secret: it only keeps development data readable across restarts and between the API and the worker.
+const DEVELOPMENT_SECRETS_KEY = createHash('sha256').update('punctual-development-secrets-key').digest();
+
+/**
+ * Parses the environment into a Config. Pure: give it the variables; `readConfig()` adds `.env`.
+ * Throws ConfigError naming every invalid variable.
+ */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, structuredClone(raw)));
+  const problems = [...Value.Errors(EnvSchema, converted)].map((error) => {
+    const name = error.path.replace(/^\//, '');
+    const given = raw[name];
+    return `${name}: ${error.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  const env = converted as Env;
+
+  const warnings: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  if (production && !env.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 characters)');
+  if (production && !env.SECRETS_KEY) problems.push('SECRETS_KEY: required when NODE_ENV=production (32 random bytes, base64: `openssl rand -base64 32`)');
+  if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    problems.push(`${env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'}: set ADMIN_EMAIL and ADMIN_PASSWORD together`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  let jwtSecret = env.JWT_SECRET;
+  if (!jwtSecret) {
+    jwtSecret = randomBytes(32).toString('base64url');
+    if (env.NODE_ENV === 'development') warnings.push('JWT_SECRET is not set: using a random one, so tokens stop working at restart');
+  }
+  let secretsKey = env.SECRETS_KEY ? Buffer.from(env.SECRETS_KEY, 'base64') : DEVELOPMENT_SECRETS_KEY;
+  if (!env.SECRETS_KEY && env.NODE_ENV === 'development') {
+    warnings.push('SECRETS_KEY is not set: task tokens are encrypted with a well-known development key');
+  }
+  if (secretsKey.length !== 32) secretsKey = DEVELOPMENT_SECRETS_KEY;
+
+  return {
+    env: env.NODE_ENV,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    host: env.HOST,
+    port: env.PORT,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    workerHttpPort: env.WORKER_HTTP_PORT,
+    jwtSecret,
+    jwtExpiresIn: env.JWT_EXPIRES_IN,
+    admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : null,
+    allowRegistration: env.ALLOW_REGISTRATION,
+    defaults: {
+      timeoutMs: env.REQUEST_TIMEOUT_MS,
+      maxRetries: env.MAX_RETRIES,
+      retryDelayMs: env.RETRY_DELAY_MS,
+      retryMaxDelayMs: env.RETRY_MAX_DELAY_MS,
+    },
+    responseBodyLimitBytes: env.RESPONSE_BODY_LIMIT_BYTES,
+    secretsKey,
+    logLevel: env.LOG_LEVEL,
+    warnings,
+  };
+}
+
+/** Reads `.env` from the working directory when present (the real environment wins), then parses. */
+export function readConfig(path = '.env'): Config {
+  const fromFile = existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
+  return loadConfig({ ...fromFile, ...process.env });
+}

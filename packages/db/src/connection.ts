@@ -1,0 +1,67 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+/** Raised when Postgres does not answer; its message is one line an operator can act on. */
+export class PostgresUnavailableError extends Error {
+  constructor(databaseUrl: string, cause: unknown) {
+    super(
+      `Postgres is not answering at ${describeServer(databaseUrl)} (DATABASE_URL): ${shortReason(cause)}. ` +
+        'Start it (`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or `docker compose up -d postgres`) or set DATABASE_URL.',
+      { cause },
+    );
+    this.name = 'PostgresUnavailableError';
+  }
+}
+
+export interface DatabaseOptions {
+  /** Pool size; a worker needs few connections since no transaction spans an HTTP call. */
+  maxConnections?: number;
+  applicationName?: string;
+}
+
+/** A Kysely instance over its own pg pool. Close it with `db.destroy()`. */
+export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.maxConnections ?? 10,
+    application_name: options.applicationName ?? 'punctual',
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that would crash the process.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Opens one connection and runs `SELECT 1`, turning a failure into PostgresUnavailableError. */
+export async function assertPostgresReachable(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    throw new PostgresUnavailableError(databaseUrl, error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** `host:port` of a connection URL, without credentials. */
+export function describeServer(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}`;
+  } catch {
+    return 'an unparseable address';
+  }
+}
+
+function shortReason(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return shortReason(error.errors[0]);
+  if (error instanceof Error) {
+    const code = (error as { code?: string }).code;
+    return code && !error.message.includes(code) ? `${code} ${error.message}` : error.message;
+  }
+  return String(error);
+}

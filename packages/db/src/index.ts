@@ -1,0 +1,11 @@
+export { claimAttempt, finishAttempt, type AttemptRecord, type ClaimedAttempt, type TaskStateAfterAttempt } from './attempts.js';
+export { assertPostgresReachable, createDatabase, describeServer, PostgresUnavailableError, type DatabaseOptions } from './connection.js';
+export { ensureDatabaseExists, migrateToLatest } from './migrate.js';
+export { migrations } from './migrations/index.js';
+export type * from './schema.js';
+export type { Scope } from './scope.js';
+export { openSecret, sealSecret } from './secret-box.js';
+export { listTaskLogs, type TaskLogListQuery } from './task-logs.js';
+export { deleteTask, findTask, findTaskForUpdate, insertTask, listTasks, updateTaskRow, type TaskListQuery, type TaskSort } from './tasks.js';
+export { findUserByEmail, findUserById, insertUser, upsertAdmin, type UserRole } from './users.js';
+export type { Kysely, Transaction } from 'kysely';

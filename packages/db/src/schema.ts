@@ -1,0 +1,104 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  password_hash: string;
+  role: 'user' | 'admin';
+  created_at: CreatedAt;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface BackoffColumn {
+  type: 'fixed' | 'exponential';
+  delayMs: number;
+  maxDelayMs: number;
+  jitter: boolean;
+}
+
+export interface NotifyColumn {
+  onFailure: boolean;
+  onRetry: boolean;
+  email?: string;
+}
+
+export interface TasksTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string;
+  description: string | null;
+  url: string;
+  method: string;
+  /** Header names with their values; sensitive values are stored as "[redacted]" here and sealed in `secret_headers`. */
+  headers: Json<Record<string, string>>;
+  /** AES-256-GCM sealed JSON of the sensitive headers' real values, or null. */
+  secret_headers: string | null;
+  /** The request body as JSON (a JSON string is sent as is), or null for none. */
+  body: Json<JsonValue> | null;
+  /** AES-256-GCM sealed bearer token, or null. */
+  token: string | null;
+  scheduled_at: Timestamp | null;
+  cron: string | null;
+  timezone: Generated<string>;
+  next_run_at: Timestamp | null;
+  status: Generated<string>;
+  /** Bumped by every change of what should fire; a queued job carries the version it was made for. */
+  version: Generated<number>;
+  /** The current run's id, stable across its attempts. */
+  run_id: string;
+  max_retries: number;
+  backoff: Json<BackoffColumn>;
+  timeout_ms: number;
+  attempts: Generated<number>;
+  run_count: Generated<number>;
+  last_run_at: Timestamp | null;
+  last_outcome: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  /** While `running`: when the attempt's claim lapses if the worker holding it is gone. */
+  lease_expires_at: Timestamp | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  notify: Json<NotifyColumn>;
+  created_at: CreatedAt;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface TaskLogsTable {
+  id: Generated<string>;
+  task_id: string;
+  user_id: string;
+  run_id: string;
+  attempt: number;
+  /** Null while the attempt is in flight. */
+  outcome: string | null;
+  status_code: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  response_headers: Json<Record<string, string>> | null;
+  response_body: string | null;
+  response_truncated: Generated<boolean>;
+  scheduled_for: Timestamp;
+  started_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  finished_at: Timestamp | null;
+  worker_id: string;
+  next_retry_at: Timestamp | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  tasks: TasksTable;
+  task_logs: TaskLogsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type TaskRow = Selectable<TasksTable>;
+export type NewTaskRow = Insertable<TasksTable>;
+export type TaskRowUpdate = Updateable<TasksTable>;
+export type TaskLogRow = Selectable<TaskLogsTable>;

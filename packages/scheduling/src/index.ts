@@ -1,0 +1,12 @@
+export { nextStateAfterAttempt, type FinishedAttempt, type NextState } from './attempt-outcome.js';
+export { retryDelayMs, type BackoffPolicy, type BackoffType } from './backoff.js';
+export {
+  ATTEMPT_OUTCOMES,
+  SCHEDULED_STATUSES,
+  TASK_STATUSES,
+  TERMINAL_STATUSES,
+  isTerminal,
+  type AttemptOutcome,
+  type TaskStatus,
+} from './task-status.js';
+export { ALLOWED_FROM, isAllowed, type TaskOperation } from './transitions.js';

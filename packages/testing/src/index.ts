@@ -1,0 +1,3 @@
+export * from './target-server.js';
+export { postgresAnswers, redisAnswers, withDatabase } from './service-probe.js';
+export { createTestEnvironment, type TestEnvironment } from './test-environment.js';

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { createDatabase, type Database, type Kysely } from '@punctual/db';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { inject } from 'vitest';
+import './provided-context.js';
+import { withDatabase } from './service-probe.js';
+
+export interface TestEnvironment {
+  /** URL of this test file's own database, cloned from the migrated template. */
+  databaseUrl: string;
+  redisUrl: string;
+  /** This test file's own BullMQ prefix, so queues of parallel files never meet. */
+  queuePrefix: string;
+  db: Kysely<Database>;
+  /** Environment variables that point a Punctual process at this database, Redis and prefix. */
+  processEnv: Record<string, string>;
+  /** Closes the pool, drops the database and deletes the prefix's Redis keys. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A private database and queue prefix for one test file. Call in `beforeAll`, clean up in `afterAll`.
+ */
+export async function createTestEnvironment(): Promise<TestEnvironment> {
+  const serverUrl = inject('databaseUrl');
+  const redisUrl = inject('redisUrl');
+  const template = inject('templateDatabase');
+  const name = `punctual_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  await withAdminClient(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  const databaseUrl = withDatabase(serverUrl, name);
+  const queuePrefix = `test-${randomUUID()}`;
+  const db = createDatabase(databaseUrl, { maxConnections: 5, applicationName: 'punctual-test' });
+  return {
+    databaseUrl,
+    redisUrl,
+    queuePrefix,
+    db,
+    processEnv: {
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: queuePrefix,
+    },
+    async cleanup() {
+      await db.destroy();
+      await withAdminClient(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await deleteRedisKeys(redisUrl, `${queuePrefix}:*`);
+    },
+  };
+}
+
+async function withAdminClient<T>(serverUrl: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+import { projects } from './vitest.workspace.js';
+
+export default defineConfig({
+  test: {
+    projects,
+    // Finds (or starts, with testcontainers) the Postgres and Redis the integration tests use.
+    globalSetup: [fileURLToPath(new URL('./packages/testing/src/global-setup.ts', import.meta.url))],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Two cores: a few files at once, each with its own database and queue prefix.
+    maxWorkers: 3,
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+  },
+});
