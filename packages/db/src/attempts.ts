@@ -1,3 +1,4 @@
+import type { AttemptOutcome, TaskStatus } from '@punctual/scheduling';
 import { type Kysely, sql } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
 
@@ -16,7 +17,7 @@ export interface ClaimedAttempt {
  */
 export async function claimAttempt(
   db: Kysely<Database>,
-  claim: { taskId: string; version: number; workerId: string; leaseMs: number },
+  claim: { taskId: string; version: number; workerId: string; leaseMarginMs: number },
 ): Promise<ClaimedAttempt | null> {
   return db.transaction().execute(async (trx) => {
     const task = await trx
@@ -24,7 +25,8 @@ export async function claimAttempt(
       .set({
         status: 'running',
         attempts: sql`attempts + 1`,
-        lease_expires_at: sql`now() + make_interval(secs => ${claim.leaseMs / 1000})`,
+        // The lease outlives the attempt's own deadline by a margin: a live worker always finishes before it lapses.
+        lease_expires_at: sql`now() + (timeout_ms + ${claim.leaseMarginMs}) * interval '1 millisecond'`,
         updated_at: sql`now()`,
       })
       .where('id', '=', claim.taskId)
@@ -50,7 +52,7 @@ export async function claimAttempt(
 }
 
 export interface AttemptRecord {
-  outcome: 'succeeded' | 'failed';
+  outcome: AttemptOutcome;
   statusCode: number | null;
   durationMs: number;
   error: string | null;
@@ -61,7 +63,7 @@ export interface AttemptRecord {
 }
 
 export interface TaskStateAfterAttempt {
-  status: string;
+  status: TaskStatus;
   nextRunAt: Date | null;
   /** The run is over (success, or attempts used up): count it. */
   runFinished: boolean;

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -64,4 +64,9 @@ function shortReason(error: unknown): string {
     return code && !error.message.includes(code) ? `${code} ${error.message}` : error.message;
   }
   return String(error);
+}
+
+/** One round trip to Postgres through the pool: what a health check measures. */
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }

@@ -1,5 +1,5 @@
 export { claimAttempt, finishAttempt, type AttemptRecord, type ClaimedAttempt, type TaskStateAfterAttempt } from './attempts.js';
-export { assertPostgresReachable, createDatabase, describeServer, PostgresUnavailableError, type DatabaseOptions } from './connection.js';
+export { assertPostgresReachable, createDatabase, pingDatabase, describeServer, PostgresUnavailableError, type DatabaseOptions } from './connection.js';
 export { ensureDatabaseExists, migrateToLatest } from './migrate.js';
 export { migrations } from './migrations/index.js';
 export type * from './schema.js';

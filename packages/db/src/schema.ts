@@ -1,7 +1,9 @@
+import type { AttemptOutcome, BackoffPolicy, TaskStatus } from '@punctual/scheduling';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -12,15 +14,10 @@ export interface UsersTable {
   password_hash: string;
   role: 'user' | 'admin';
   created_at: CreatedAt;
-  updated_at: Generated<Timestamp>;
+  updated_at: DefaultedTimestamp;
 }
 
-export interface BackoffColumn {
-  type: 'fixed' | 'exponential';
-  delayMs: number;
-  maxDelayMs: number;
-  jitter: boolean;
-}
+export type BackoffColumn = BackoffPolicy;
 
 export interface NotifyColumn {
   onFailure: boolean;
@@ -47,7 +44,7 @@ export interface TasksTable {
   cron: string | null;
   timezone: Generated<string>;
   next_run_at: Timestamp | null;
-  status: Generated<string>;
+  status: ColumnType<TaskStatus, TaskStatus | undefined, TaskStatus>;
   /** Bumped by every change of what should fire; a queued job carries the version it was made for. */
   version: Generated<number>;
   /** The current run's id, stable across its attempts. */
@@ -58,7 +55,7 @@ export interface TasksTable {
   attempts: Generated<number>;
   run_count: Generated<number>;
   last_run_at: Timestamp | null;
-  last_outcome: string | null;
+  last_outcome: AttemptOutcome | null;
   last_status_code: number | null;
   last_error: string | null;
   /** While `running`: when the attempt's claim lapses if the worker holding it is gone. */
@@ -66,7 +63,7 @@ export interface TasksTable {
   tags: ColumnType<string[], string[] | undefined, string[]>;
   notify: Json<NotifyColumn>;
   created_at: CreatedAt;
-  updated_at: Generated<Timestamp>;
+  updated_at: DefaultedTimestamp;
 }
 
 export interface TaskLogsTable {
@@ -76,7 +73,7 @@ export interface TaskLogsTable {
   run_id: string;
   attempt: number;
   /** Null while the attempt is in flight. */
-  outcome: string | null;
+  outcome: AttemptOutcome | null;
   status_code: number | null;
   duration_ms: number | null;
   error: string | null;
@@ -84,7 +81,7 @@ export interface TaskLogsTable {
   response_body: string | null;
   response_truncated: Generated<boolean>;
   scheduled_for: Timestamp;
-  started_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  started_at: DefaultedTimestamp;
   finished_at: Timestamp | null;
   worker_id: string;
   next_retry_at: Timestamp | null;

@@ -1,4 +1,5 @@
 import { type Kysely, type Transaction, sql } from 'kysely';
+import type { TaskStatus } from '@punctual/scheduling';
 import type { Database, NewTaskRow, TaskRow, TaskRowUpdate } from './schema.js';
 import { type Scope, scopedUserId } from './scope.js';
 
@@ -6,7 +7,7 @@ export type TaskSort = 'createdAt' | '-createdAt' | 'nextRunAt' | '-nextRunAt';
 
 export interface TaskListQuery {
   scope: Scope;
-  status?: string;
+  status?: TaskStatus;
   tag?: string;
   /** Case-insensitive substring of name, description or URL. */
   q?: string;

@@ -1,0 +1,71 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '@punctual/config';
+import type { TaskContext } from '@punctual/core';
+import type { Database, Kysely } from '@punctual/db';
+import type { TaskQueue } from '@punctual/queue';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import { registerAuth } from './plugins/auth.js';
+import { registerDocs } from './plugins/docs.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerInputSanity } from './plugins/input-sanity.js';
+import { registerValidation } from './plugins/validation.js';
+import { authRoutes } from './routes/auth/index.js';
+import { healthRoutes } from './routes/health/index.js';
+import { TaskLog } from './routes/logs/schemas.js';
+import { logRoutes } from './routes/logs/index.js';
+import { User } from './routes/auth/schemas.js';
+import { Task } from './routes/tasks/schemas.js';
+import { taskRoutes } from './routes/tasks/index.js';
+import { ErrorResponse } from './schemas/common.js';
+
+export interface AppDependencies {
+  config: Config;
+  db: Kysely<Database>;
+  /** Client for request-path Redis calls (health); fails fast rather than queueing while Redis is away. */
+  redis: Redis;
+  queue: TaskQueue;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    punctual: { db: Kysely<Database>; redis: Redis; tasks: TaskContext };
+  }
+}
+
+/** The API: plugins first (validation, errors, docs, auth), then routes. Connections are passed in, never created here. */
+export async function buildApp(deps: AppDependencies, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: true,
+    // A JSON body's keys like "__proto__" are refused rather than risk prototype pollution.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('punctual', {
+    db: deps.db,
+    redis: deps.redis,
+    tasks: { db: deps.db, queue: deps.queue, secretsKey: config.secretsKey, defaults: config.defaults, logger: app.log },
+  });
+  registerValidation(app);
+  registerErrorHandler(app);
+  registerInputSanity(app);
+  for (const schema of [ErrorResponse, User, Task, TaskLog]) app.addSchema(schema);
+  await registerDocs(app);
+  await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn });
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes, { allowRegistration: config.allowRegistration });
+      await api.register(taskRoutes);
+      await api.register(logRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

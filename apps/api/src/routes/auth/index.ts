@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { authenticateUser, getUser, registerUser } from '@punctual/core';
+import { Type } from '@sinclair/typebox';
+import { errorResponses } from '../../schemas/common.js';
+import { CredentialsBody, LoginBody, Session, User } from './schemas.js';
+
+export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean }> = async (app, options) => {
+  const db = app.punctual.db;
+
+  app.post(
+    '/auth/register',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account (password ≥ 8 characters) and get a token',
+        body: CredentialsBody,
+        response: { 201: Session, ...errorResponses(400, 403, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const user = await registerUser(db, request.body, { allowRegistration: options.allowRegistration });
+      const token = await reply.jwtSign({ sub: user.id, role: user.role });
+      return reply.status(201).send({ user, token });
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange email and password for a token (the same 401 for an unknown email and a wrong password)',
+        body: LoginBody,
+        response: { 200: Session, ...errorResponses(400, 401, 429) },
+      },
+    },
+    async (request, reply) => {
+      const user = await authenticateUser(db, request.body);
+      return { user, token: await reply.jwtSign({ sub: user.id, role: user.role }) };
+    },
+  );
+
+  app.get(
+    '/auth/me',
+    {
+      onRequest: app.authenticate,
+      schema: { tags: ['auth'], summary: 'The caller', security: [{ bearerAuth: [] }], response: { 200: Type.Ref(User), ...errorResponses(401, 404) } },
+    },
+    async (request) => getUser(db, request.actor.userId),
+  );
+};

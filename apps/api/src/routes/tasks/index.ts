@@ -1,0 +1,116 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { createTask, deleteTask, getTask, getTaskStatus, listTaskLogsOf, listTasks, updateTask, type CreateTaskInput } from '@punctual/core';
+import { Type } from '@sinclair/typebox';
+import { errorResponses, IdParams, Paginated } from '../../schemas/common.js';
+import { TaskLog, TaskLogsQuery } from '../logs/schemas.js';
+import { CreateTaskBody, Task, TaskListQuery, TaskStatusResponse, UpdateTaskBody } from './schemas.js';
+
+export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.authenticate);
+  const context = app.punctual.tasks;
+  const security = [{ bearerAuth: [] }];
+
+  app.post(
+    '/tasks',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Create a task: one HTTP call at scheduledAt (default now)',
+        security,
+        body: CreateTaskBody,
+        response: { 201: Type.Ref(Task), ...errorResponses(400, 401, 413, 415, 429) },
+      },
+    },
+    async (request, reply) => {
+      const task = await createTask(context, request.actor, request.body as CreateTaskInput);
+      return reply.status(201).header('location', `/api/v1/tasks/${task.id}`).send(task);
+    },
+  );
+
+  app.get(
+    '/tasks',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: "The caller's tasks (an admin's: everyone's), filtered and paginated",
+        security,
+        querystring: TaskListQuery,
+        response: { 200: Paginated(Type.Ref(Task)), ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => listTasks(context, request.actor, request.query),
+  );
+
+  app.get(
+    '/tasks/:id',
+    {
+      schema: { tags: ['tasks'], summary: 'One task', security, params: IdParams, response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404) } },
+    },
+    async (request) => getTask(context, request.actor, request.params.id),
+  );
+
+  app.get(
+    '/tasks/:id/status',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: "A task's status, cheaply",
+        security,
+        params: IdParams,
+        response: { 200: TaskStatusResponse, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => getTaskStatus(context, request.actor, request.params.id),
+  );
+
+  const update = {
+    schema: {
+      tags: ['tasks'],
+      summary: 'Change any create field of a pending, retrying or paused task (409 otherwise); a new scheduledAt reschedules',
+      security,
+      params: IdParams,
+      body: UpdateTaskBody,
+      response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404, 409, 413, 415) },
+    },
+  };
+  for (const method of ['PUT', 'PATCH'] as const) {
+    app.route({
+      method,
+      url: '/tasks/:id',
+      ...update,
+      handler: async (request) => updateTask(context, request.actor, request.params.id, request.body as Partial<CreateTaskInput>),
+    });
+  }
+
+  app.delete(
+    '/tasks/:id',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Remove a task, its queued work and its logs; an attempt in flight may finish, its result is dropped',
+        security,
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteTask(context, request.actor, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/tasks/:id/logs',
+    {
+      schema: {
+        tags: ['logs'],
+        summary: "A task's attempts, newest first",
+        security,
+        params: IdParams,
+        querystring: TaskLogsQuery,
+        response: { 200: Paginated(Type.Ref(TaskLog)), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => listTaskLogsOf(context, request.actor, request.params.id, request.query),
+  );
+};

@@ -1,0 +1,47 @@
+import { ConfigError, readConfig } from '@punctual/config';
+import { bootstrapAdmin } from '@punctual/core';
+import { assertPostgresReachable, createDatabase, PostgresUnavailableError } from '@punctual/db';
+import { assertRedisReachable, createRedisConnection, createTaskQueue, RedisUnavailableError } from '@punctual/queue';
+import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+
+// Listen and close gracefully; everything else is in app.ts.
+let config;
+try {
+  config = readConfig();
+  await assertPostgresReachable(config.databaseUrl);
+  await assertRedisReachable(config.redisUrl);
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof PostgresUnavailableError || error instanceof RedisUnavailableError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = pino({ level: config.logLevel, name: 'punctual-api', redact: ['req.headers.authorization'] });
+for (const warning of config.warnings) logger.warn(warning);
+
+const db = createDatabase(config.databaseUrl, { maxConnections: 20, applicationName: 'punctual-api' });
+const redis = createRedisConnection(config.redisUrl);
+const queueConnection = createRedisConnection(config.redisUrl);
+const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
+const app = await buildApp({ config, db, redis, queue }, { logger });
+
+if (config.admin) {
+  const admin = await bootstrapAdmin(db, config.admin);
+  logger.info({ email: admin.email }, 'admin account ready');
+}
+
+closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  if (err) logger.error({ err }, 'closing after an error');
+  else logger.info({ signal }, 'closing');
+  await app.close();
+  await queue.close();
+  queueConnection.disconnect();
+  redis.disconnect();
+  await db.destroy();
+});
+
+await app.listen({ host: config.host, port: config.port });

@@ -1,0 +1,109 @@
+import {
+  claimAttempt,
+  finishAttempt,
+  openSecret,
+  type ClaimedAttempt,
+  type Database,
+  type Kysely,
+  type TaskRow,
+} from '@punctual/db';
+import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
+import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
+import { nextStateAfterAttempt } from '@punctual/scheduling';
+import { enqueueNextAttempt, type Logger } from './task-context.js';
+
+export interface AttemptContext {
+  db: Kysely<Database>;
+  queue: TaskQueue;
+  executor: Executor;
+  secretsKey: Buffer;
+  /** Recorded on each attempt's log: which worker process made it. */
+  workerId: string;
+  /** How long past an attempt's own deadline its lease lasts before the attempt counts as lost. */
+  leaseMarginMs: number;
+  logger: Logger;
+}
+
+export type AttemptSummary =
+  | { kind: 'dropped'; reason: 'stale' }
+  | { kind: 'attempted'; taskId: string; runId: string; attempt: number; outcome: 'succeeded' | 'failed'; status: string | null };
+
+/**
+ * One scheduled attempt, start to end: claim it in Postgres (a stale job makes no call), make the HTTP call,
+ * then record the outcome and the task's next state in one transaction, and queue the next attempt when one is due.
+ */
+export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): Promise<AttemptSummary> {
+  const claimed = await claimAttempt(context.db, {
+    taskId: job.taskId,
+    version: job.version,
+    workerId: context.workerId,
+    leaseMarginMs: context.leaseMarginMs,
+  });
+  if (!claimed) return { kind: 'dropped', reason: 'stale' };
+
+  const startedAt = new Date();
+  const result = await callTarget(context, claimed);
+  const task = claimed.task;
+  const next = nextStateAfterAttempt({
+    outcome: result.outcome,
+    attemptsMade: claimed.attempt,
+    maxRetries: task.max_retries,
+    backoff: task.backoff,
+    retryAfterMs: result.retryAfterMs,
+    now: new Date(),
+  });
+  const updated = await finishAttempt(context.db, {
+    claimed,
+    record: { ...result, startedAt },
+    next: { status: next.status, nextRunAt: next.nextRunAt, runFinished: next.kind === 'run-finished' },
+  });
+  if (updated) await enqueueNextAttempt(context, updated);
+  return {
+    kind: 'attempted',
+    taskId: task.id,
+    runId: task.run_id,
+    attempt: claimed.attempt,
+    outcome: result.outcome,
+    status: updated?.status ?? null,
+  };
+}
+
+async function callTarget(context: AttemptContext, claimed: ClaimedAttempt): Promise<AttemptResult> {
+  let request: OutboundRequest;
+  try {
+    request = outboundRequest(context.secretsKey, claimed.task, claimed.attempt);
+  } catch {
+    return failedBeforeSending('cannot decrypt the task\'s token or headers (was SECRETS_KEY changed?)');
+  }
+  return context.executor.execute(request);
+}
+
+/** The request an attempt sends: the task's own headers and secrets, plus Punctual's identification headers. */
+export function outboundRequest(secretsKey: Buffer, task: TaskRow, attempt: number): OutboundRequest {
+  const headers: Record<string, string> = { ...task.headers };
+  if (task.secret_headers !== null) Object.assign(headers, JSON.parse(openSecret(secretsKey, task.secret_headers)));
+  if (task.token !== null) headers.Authorization = `Bearer ${openSecret(secretsKey, task.token)}`;
+  headers['Punctual-Task-Id'] = task.id;
+  headers['Punctual-Run-Id'] = task.run_id;
+  headers['Punctual-Attempt'] = String(attempt);
+  return {
+    url: task.url,
+    method: task.method as HttpMethod,
+    headers,
+    body: task.body ?? undefined,
+    timeoutMs: task.timeout_ms,
+  };
+}
+
+function failedBeforeSending(error: string): AttemptResult {
+  return {
+    outcome: 'failed',
+    statusCode: null,
+    durationMs: 0,
+    error,
+    responseHeaders: {},
+    responseBody: null,
+    responseTruncated: false,
+    retryAfterMs: null,
+  };
+}

@@ -1,0 +1,143 @@
+import type { BackoffColumn, JsonValue, NotifyColumn } from '@punctual/db';
+import type { HttpMethod } from '@punctual/executor';
+import { InvalidInputError } from './errors.js';
+
+/** What a client sends to create a task (already shaped by the API's schema). */
+export interface CreateTaskInput {
+  name: string;
+  description?: string | null;
+  url: string;
+  method?: HttpMethod;
+  headers?: Record<string, string>;
+  body?: JsonValue;
+  token?: string | null;
+  scheduledAt?: string;
+  maxRetries?: number;
+  backoff?: Partial<BackoffColumn>;
+  timeoutMs?: number;
+  tags?: string[];
+  notify?: Partial<NotifyColumn>;
+}
+
+/** A partial update: any create field; `null` clears an optional one. */
+export type UpdateTaskInput = Partial<CreateTaskInput>;
+
+/** Defaults from configuration (MAX_RETRIES, RETRY_DELAY_MS, …). */
+export interface TaskDefaults {
+  timeoutMs: number;
+  maxRetries: number;
+  retryDelayMs: number;
+  retryMaxDelayMs: number;
+}
+
+/** Set by Punctual on every outbound request (or meaningless to set per request): a task may not set them. */
+const FORBIDDEN_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'punctual-task-id',
+  'punctual-run-id',
+  'punctual-attempt',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+]);
+
+/** Header names whose values are credentials: sealed at rest and shown as "[redacted]". */
+const SENSITIVE_HEADER = /authorization|cookie|token|secret|password|passwd|api[-_]?key|session|signature|credential|^x-auth/i;
+
+export const REDACTED = '[redacted]';
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function isSensitiveHeader(name: string): boolean {
+  return SENSITIVE_HEADER.test(name);
+}
+
+/**
+ * Checks a task's headers beyond their shape and splits them: what can be shown (sensitive values redacted)
+ * and the sensitive values to seal. Names are compared case-insensitively; a repeat in other case is an error.
+ */
+export function splitHeaders(
+  headers: Record<string, string>,
+  options: { hasToken: boolean },
+): { visible: Record<string, string>; sensitive: Record<string, string> } {
+  const visible: Record<string, string> = {};
+  const sensitive: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(headers)) {
+    const field = `body/headers/${name}`;
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name)) throw new InvalidInputError(field, 'is not a valid header name');
+    if (FORBIDDEN_HEADERS.has(lower)) throw new InvalidInputError(field, 'is set by Punctual and cannot be set by a task');
+    if (seen.has(lower)) throw new InvalidInputError(field, 'repeats a header name given in another case');
+    if (/[\r\n\0]/.test(value)) throw new InvalidInputError(field, 'must not contain CR, LF or NUL');
+    if (lower === 'authorization' && options.hasToken) {
+      throw new InvalidInputError(field, 'conflicts with token: give the bearer token in `token` or the header, not both');
+    }
+    seen.add(lower);
+    if (isSensitiveHeader(name)) {
+      visible[name] = REDACTED;
+      sensitive[name] = value;
+    } else {
+      visible[name] = value;
+    }
+  }
+  return { visible, sensitive };
+}
+
+/** An absolute http(s) URL with a host; the API schema bounds its length. */
+export function checkTargetUrl(url: string, field = 'body/url'): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidInputError(field, 'must be an absolute http(s) URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidInputError(field, 'must use http or https');
+  if (!parsed.hostname) throw new InvalidInputError(field, 'must name a host');
+  if (parsed.username || parsed.password) {
+    throw new InvalidInputError(field, 'must not carry credentials: use `token` or an Authorization header');
+  }
+  return url;
+}
+
+/** A JSON body cannot go with HEAD, which never sends one. */
+export function checkBodyAllowed(method: HttpMethod, body: JsonValue | undefined | null): void {
+  if (method === 'HEAD' && body !== undefined && body !== null) {
+    throw new InvalidInputError('body/body', 'cannot be sent with method HEAD');
+  }
+}
+
+/** A schedule time as a Date; the schema has checked the format, this catches impossible dates. */
+export function parseScheduledAt(value: string, field = 'body/scheduledAt'): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InvalidInputError(field, 'must be an ISO-8601 date-time');
+  return date;
+}
+
+export function resolveBackoff(backoff: Partial<BackoffColumn> | undefined, base: BackoffColumn): BackoffColumn {
+  return { ...base, ...backoff };
+}
+
+export function defaultBackoff(defaults: TaskDefaults): BackoffColumn {
+  return { type: 'exponential', delayMs: defaults.retryDelayMs, maxDelayMs: defaults.retryMaxDelayMs, jitter: false };
+}
+
+export function resolveNotify(notify: Partial<NotifyColumn> | undefined, base: NotifyColumn): NotifyColumn {
+  return { ...base, ...notify };
+}
+
+export const DEFAULT_NOTIFY: NotifyColumn = { onFailure: true, onRetry: false };
+
+/** Tags keep their order, without repeats. */
+export function normalizeTags(tags: string[] | undefined): string[] {
+  return [...new Set(tags ?? [])];
+}

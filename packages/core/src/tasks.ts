@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import {
+  deleteTask as deleteTaskRow,
+  findTask,
+  findTaskForUpdate,
+  insertTask,
+  listTaskLogs,
+  listTasks as listTaskRows,
+  sealSecret,
+  updateTaskRow,
+  type TaskRow,
+  type TaskRowUpdate,
+  type TaskSort,
+} from '@punctual/db';
+import { isAllowed, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
+import { InvalidInputError, InvalidTransitionError, NotFoundError } from './errors.js';
+import { discardAttempt, enqueueNextAttempt, scopeOf, type Actor, type TaskContext } from './task-context.js';
+import {
+  DEFAULT_NOTIFY,
+  checkBodyAllowed,
+  checkTargetUrl,
+  defaultBackoff,
+  normalizeTags,
+  parseScheduledAt,
+  resolveBackoff,
+  resolveNotify,
+  splitHeaders,
+  type CreateTaskInput,
+  type UpdateTaskInput,
+} from './task-input.js';
+import { toTaskLogView, toTaskStatusView, toTaskView, type Page, type TaskLogView, type TaskStatusView, type TaskView } from './views.js';
+
+/** Stores a new one-off task and queues its first attempt for `scheduledAt` (now when absent; a past time runs at once). */
+export async function createTask(context: TaskContext, actor: Actor, input: CreateTaskInput): Promise<TaskView> {
+  const method = input.method ?? 'GET';
+  checkTargetUrl(input.url);
+  checkBodyAllowed(method, input.body);
+  const token = input.token ?? null;
+  const { visible, sensitive } = splitHeaders(input.headers ?? {}, { hasToken: token !== null });
+  const runAt = input.scheduledAt === undefined ? new Date() : parseScheduledAt(input.scheduledAt);
+  const task = await insertTask(context.db, {
+    user_id: actor.userId,
+    name: input.name,
+    description: input.description ?? null,
+    url: input.url,
+    method,
+    headers: JSON.stringify(visible),
+    secret_headers: sealHeaders(context, sensitive),
+    body: input.body === undefined || input.body === null ? null : JSON.stringify(input.body),
+    token: token === null ? null : sealSecret(context.secretsKey, token),
+    scheduled_at: runAt,
+    next_run_at: runAt,
+    run_id: randomUUID(),
+    max_retries: input.maxRetries ?? context.defaults.maxRetries,
+    backoff: JSON.stringify(resolveBackoff(input.backoff, defaultBackoff(context.defaults))),
+    timeout_ms: input.timeoutMs ?? context.defaults.timeoutMs,
+    tags: normalizeTags(input.tags),
+    notify: JSON.stringify(resolveNotify(input.notify, DEFAULT_NOTIFY)),
+  });
+  await enqueueNextAttempt(context, task);
+  return toTaskView(task);
+}
+
+export async function getTask(context: TaskContext, actor: Actor, id: string): Promise<TaskView> {
+  return toTaskView(await requireTask(context, actor, id));
+}
+
+export async function getTaskStatus(context: TaskContext, actor: Actor, id: string): Promise<TaskStatusView> {
+  return toTaskStatusView(await requireTask(context, actor, id));
+}
+
+export interface TaskListRequest {
+  status?: TaskStatus;
+  tag?: string;
+  q?: string;
+  userId?: string;
+  sort?: TaskSort;
+  page: number;
+  limit: number;
+}
+
+export async function listTasks(context: TaskContext, actor: Actor, request: TaskListRequest): Promise<Page<TaskView>> {
+  const { rows, total } = await listTaskRows(context.db, {
+    scope: scopeOf(actor, request.userId),
+    status: request.status,
+    tag: request.tag,
+    q: request.q,
+    sort: request.sort ?? '-createdAt',
+    page: request.page,
+    limit: request.limit,
+  });
+  return { data: rows.map(toTaskView), page: request.page, limit: request.limit, total };
+}
+
+/**
+ * Changes any create field of a waiting or paused task. A new `scheduledAt` reschedules: the version is bumped in the
+ * same transaction, so the job queued for the old time is dropped by whichever worker picks it up, and a new one is queued.
+ * URL, headers, body and retry settings are read at each attempt, so they take effect for the next one.
+ */
+export async function updateTask(context: TaskContext, actor: Actor, id: string, input: UpdateTaskInput): Promise<TaskView> {
+  const { before, after } = await context.db.transaction().execute(async (trx) => {
+    const task = await findTaskForUpdate(trx, scopeOf(actor), id);
+    if (!task) throw new NotFoundError('task');
+    if (!isAllowed('update', task.status as TaskStatus)) throw new InvalidTransitionError('update', task.status);
+    const changes = taskChanges(context, task, input);
+    return { before: task, after: await updateTaskRow(trx, task.id, changes) };
+  });
+  if (after.version !== before.version) {
+    await discardAttempt(context, before);
+    await enqueueNextAttempt(context, after);
+  }
+  return toTaskView(after);
+}
+
+function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput): TaskRowUpdate {
+  const changes: TaskRowUpdate = {};
+  const method = input.method ?? (task.method as NonNullable<CreateTaskInput['method']>);
+  if (input.name !== undefined) changes.name = input.name;
+  if (input.description !== undefined) changes.description = input.description;
+  if (input.url !== undefined) changes.url = checkTargetUrl(input.url);
+  if (input.method !== undefined) changes.method = input.method;
+  checkBodyAllowed(method, input.body === undefined ? task.body : input.body);
+  if (input.body !== undefined) changes.body = input.body === null ? null : JSON.stringify(input.body);
+  if (input.token !== undefined) changes.token = input.token === null ? null : sealSecret(context.secretsKey, input.token);
+  const hasToken = input.token === undefined ? task.token !== null : input.token !== null;
+  if (input.headers !== undefined) {
+    // Headers are replaced as a whole.
+    const { visible, sensitive } = splitHeaders(input.headers, { hasToken });
+    changes.headers = JSON.stringify(visible);
+    changes.secret_headers = sealHeaders(context, sensitive);
+  } else if (input.token && Object.keys(task.headers).some((name) => name.toLowerCase() === 'authorization')) {
+    throw new InvalidInputError('body/token', 'conflicts with the Authorization header: remove the header in the same update');
+  }
+  if (input.maxRetries !== undefined) changes.max_retries = input.maxRetries;
+  if (input.backoff !== undefined) changes.backoff = JSON.stringify(resolveBackoff(input.backoff, task.backoff));
+  if (input.timeoutMs !== undefined) changes.timeout_ms = input.timeoutMs;
+  if (input.tags !== undefined) changes.tags = normalizeTags(input.tags);
+  if (input.notify !== undefined) changes.notify = JSON.stringify(resolveNotify(input.notify, task.notify));
+  if (input.scheduledAt !== undefined) {
+    const runAt = parseScheduledAt(input.scheduledAt);
+    changes.scheduled_at = runAt;
+    changes.next_run_at = runAt;
+    changes.version = task.version + 1;
+  }
+  return changes;
+}
+
+/** Removes a task, its queued work and its logs. An attempt in flight may finish; its result is dropped. */
+export async function deleteTask(context: TaskContext, actor: Actor, id: string): Promise<void> {
+  const task = await findTask(context.db, scopeOf(actor), id);
+  if (!task || !(await deleteTaskRow(context.db, scopeOf(actor), id))) throw new NotFoundError('task');
+  await discardAttempt(context, task);
+}
+
+export interface TaskLogListRequest {
+  taskId?: string;
+  outcome?: AttemptOutcome;
+  from?: string;
+  to?: string;
+  page: number;
+  limit: number;
+}
+
+/** Finished attempts of the actor's tasks (all of them for an admin), newest first. */
+export async function listLogs(context: TaskContext, actor: Actor, request: TaskLogListRequest): Promise<Page<TaskLogView>> {
+  const { rows, total } = await listTaskLogs(context.db, {
+    scope: scopeOf(actor),
+    taskId: request.taskId,
+    outcome: request.outcome,
+    from: request.from === undefined ? undefined : parseScheduledAt(request.from, 'querystring/from'),
+    to: request.to === undefined ? undefined : parseScheduledAt(request.to, 'querystring/to'),
+    page: request.page,
+    limit: request.limit,
+  });
+  return { data: rows.map(toTaskLogView), page: request.page, limit: request.limit, total };
+}
+
+/** One task's finished attempts, newest first; 404 when the task is not the actor's. */
+export async function listTaskLogsOf(
+  context: TaskContext,
+  actor: Actor,
+  taskId: string,
+  request: Omit<TaskLogListRequest, 'taskId'>,
+): Promise<Page<TaskLogView>> {
+  await requireTask(context, actor, taskId);
+  return listLogs(context, actor, { ...request, taskId });
+}
+
+async function requireTask(context: TaskContext, actor: Actor, id: string): Promise<TaskRow> {
+  const task = await findTask(context.db, scopeOf(actor), id);
+  if (!task) throw new NotFoundError('task');
+  return task;
+}
+
+function sealHeaders(context: TaskContext, sensitive: Record<string, string>): string | null {
+  return Object.keys(sensitive).length === 0 ? null : sealSecret(context.secretsKey, JSON.stringify(sensitive));
+}

@@ -1,0 +1,125 @@
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import { describeAttemptError, isUndiciDeadlineError, timeoutError } from './attempt-error.js';
+import type { AttemptResult } from './attempt-result.js';
+import { createOutboundAgent } from './outbound-agent.js';
+import type { OutboundRequest } from './outbound-request.js';
+import { buildRequestPayload } from './request-payload.js';
+import { captureResponseBody, flattenResponseHeaders } from './response-capture.js';
+import { parseRetryAfter } from './retry-after.js';
+import { parseTargetUrl } from './target-url.js';
+
+export interface ExecutorOptions {
+  /** How much of each response body to keep; 0 keeps nothing. */
+  responseBodyLimitBytes: number;
+  /** Sent as User-Agent unless the request sets one (e.g. "punctual/0.1.0"). */
+  userAgent: string;
+  /** Where requests go; defaults to the executor's own Agent from `createOutboundAgent()`, closed by `close()`. */
+  dispatcher?: Dispatcher;
+}
+
+export interface Executor {
+  /** Makes the HTTP call of one attempt. Never throws: every failure is a `failed` result. */
+  execute(request: OutboundRequest): Promise<AttemptResult>;
+  /** Closes the executor's own Agent (a dispatcher passed in options belongs to the caller). */
+  close(): Promise<void>;
+}
+
+// setTimeout cannot wait longer than this; a larger value would fire immediately.
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Creates the executor of outbound calls: one undici request per attempt, under one deadline. */
+export function createExecutor(options: ExecutorOptions): Executor {
+  const ownAgent = options.dispatcher === undefined ? createOutboundAgent() : null;
+  const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Dispatcher);
+  const limitBytes = Math.max(0, Math.floor(options.responseBodyLimitBytes));
+
+  async function execute(request: OutboundRequest): Promise<AttemptResult> {
+    const startedAt = performance.now();
+    const elapsedMs = (): number => Math.round(performance.now() - startedAt);
+    const failedWithoutResponse = (error: string): AttemptResult => ({
+      outcome: 'failed',
+      statusCode: null,
+      durationMs: elapsedMs(),
+      error,
+      responseHeaders: {},
+      responseBody: null,
+      responseTruncated: false,
+      retryAfterMs: null,
+    });
+
+    const { timeoutMs } = request;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+      return failedWithoutResponse(`ERR_INVALID_ARG timeoutMs must be between 1 and ${MAX_TIMEOUT_MS}, got ${timeoutMs}`);
+    }
+    const target = parseTargetUrl(request.url);
+    if (typeof target === 'string') return failedWithoutResponse(target);
+
+    // Our own timer rather than AbortSignal.timeout(): it is cleared as soon as the attempt ends, and its
+    // reason is a value we can recognise whichever layer (connect, headers, body) it interrupted.
+    const deadline = new AbortController();
+    const deadlineReason = new DOMException(timeoutError(timeoutMs), 'TimeoutError');
+    const timer = setTimeout(() => deadline.abort(deadlineReason), timeoutMs);
+    // Once the deadline has passed, whatever broke (abort, socket torn down) broke because of it.
+    const errorOf = (error: unknown): string =>
+      deadline.signal.aborted || isUndiciDeadlineError(error) ? timeoutError(timeoutMs) : describeAttemptError(error);
+
+    try {
+      let response: Dispatcher.ResponseData;
+      try {
+        const payload = buildRequestPayload(request, options.userAgent);
+        response = await undiciRequest(target, {
+          dispatcher,
+          method: request.method,
+          headers: payload.headers,
+          body: payload.body,
+          signal: deadline.signal,
+          // undici's own timers are only a backstop: they restart per phase, the deadline does not.
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+      } catch (error) {
+        return failedWithoutResponse(errorOf(error));
+      }
+
+      const { statusCode } = response;
+      const responseHeaders = flattenResponseHeaders(response.headers);
+      const retryAfterMs =
+        statusCode === 429 || statusCode === 503 ? parseRetryAfter(responseHeaders['retry-after'], new Date()) : null;
+      const body = await captureResponseBody(response.body, limitBytes, declaredBodyLength(request, response));
+
+      const succeeded = statusCode >= 200 && statusCode < 300 && body.error === undefined;
+      // A non-2xx status is the reason the attempt failed, even if its body then broke off.
+      const error = succeeded ? null : statusCode < 200 || statusCode >= 300 ? `HTTP ${statusCode}` : errorOf(body.error);
+      return {
+        outcome: succeeded ? 'succeeded' : 'failed',
+        statusCode,
+        durationMs: elapsedMs(),
+        error,
+        responseHeaders,
+        responseBody: body.text,
+        responseTruncated: body.truncated,
+        retryAfterMs,
+      };
+    } catch (error) {
+      // Unreachable by design (captureResponseBody does not throw); kept so execute() keeps its promise.
+      return failedWithoutResponse(errorOf(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    execute,
+    async close() {
+      await ownAgent?.close();
+    },
+  };
+}
+
+/** The body size the response announces, when it has a body at all (HEAD, 204 and 304 do not). */
+function declaredBodyLength(request: OutboundRequest, response: Dispatcher.ResponseData): number | null {
+  if (request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304) return null;
+  const value = response.headers['content-length'];
+  const length = typeof value === 'string' ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(length) && length >= 0 ? length : null;
+}

@@ -1,0 +1,14 @@
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+/** The outbound call of one attempt, with the final headers already chosen by the caller. */
+export interface OutboundRequest {
+  /** Absolute http(s) URL. */
+  url: string;
+  method: HttpMethod;
+  /** Final headers (task headers, Authorization, Punctual-* ...). */
+  headers: Record<string, string>;
+  /** `undefined`/`null`: no body; a string is sent as is; any other JSON value is sent as JSON. */
+  body?: unknown;
+  /** One deadline for the whole attempt: connect, headers and reading the body. */
+  timeoutMs: number;
+}

@@ -1,0 +1,51 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { JobsOptions } from 'bullmq';
+
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+/** The queue every task attempt goes through. */
+export const TASKS_QUEUE = 'tasks';
+
+/**
+ * The typed job catalog: job name → payload schema and options. Payloads carry ids only, never a task's URL,
+ * headers, body or token: Postgres holds those, so Redis stays small and secrets stay out of it.
+ */
+export const JOBS = {
+  'task-attempt': {
+    payload: Type.Object(
+      {
+        taskId: Type.String({ pattern: UUID_PATTERN }),
+        runId: Type.String({ pattern: UUID_PATTERN }),
+        /** The task version this attempt was scheduled for; a worker drops the job when the task has moved on. */
+        version: Type.Integer({ minimum: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    options: {
+      // Completed jobs are not kept: Postgres has the log. Failed jobs (infrastructure errors) are kept a while.
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+      // A processor error (Postgres away, say) is retried by BullMQ; the HTTP attempt itself is fenced in Postgres.
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 1_000 },
+    } satisfies JobsOptions,
+  },
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<Name extends JobName> = Static<(typeof JOBS)[Name]['payload']>;
+export type TaskAttemptJob = JobPayload<'task-attempt'>;
+
+/**
+ * The job id of a task's scheduled attempt: one per (task, version), so enqueueing the same scheduled attempt
+ * twice is a no-op, and a rescheduled task (new version) gets a new job while the old one is dropped as stale.
+ */
+export function taskAttemptJobId(job: Pick<TaskAttemptJob, 'taskId' | 'version'>): string {
+  return `${job.taskId}.${job.version}`;
+}
+
+/** Validates a job's data; returns null for anything that is not a well-formed task attempt. */
+export function parseTaskAttemptJob(data: unknown): TaskAttemptJob | null {
+  return Value.Check(JOBS['task-attempt'].payload, data) ? data : null;
+}
