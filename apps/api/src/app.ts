@@ -3,7 +3,7 @@ import type { Config } from '@punctual/config';
 import type { TaskContext } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerAuth } from './plugins/auth.js';
 import { registerDocs } from './plugins/docs.js';
@@ -34,16 +34,15 @@ declare module 'fastify' {
 }
 
 /** The API: plugins first (validation, errors, docs, auth), then routes. Connections are passed in, never created here. */
-export async function buildApp(deps: AppDependencies, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+export async function buildApp(deps: AppDependencies, options: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: true,
     // A JSON body's keys like "__proto__" are refused rather than risk prototype pollution.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('punctual', {

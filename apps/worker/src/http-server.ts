@@ -1,0 +1,33 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PUNCTUAL_VERSION } from '@punctual/config';
+
+export type HealthCheck = () => Promise<Record<string, { status: 'up' | 'down'; latencyMs: number; error?: string }>>;
+
+/** The worker's own small HTTP server: `/health/live` while the process runs, `/health` with its dependency checks. */
+export async function startWorkerHttpServer(options: { host: string; port: number; check: HealthCheck }): Promise<{ server: Server; port: number }> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const send = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (request.method !== 'GET') return send(405, { statusCode: 405, error: 'Method Not Allowed', message: 'only GET' });
+    if (path === '/health/live') return send(200, { status: 'ok' });
+    if (path === '/health') {
+      options.check().then(
+        (checks) => {
+          const healthy = Object.values(checks).every((check) => check.status === 'up');
+          send(healthy ? 200 : 503, { status: healthy ? 'ok' : 'degraded', checks, uptimeSeconds: Math.floor(process.uptime()), version: PUNCTUAL_VERSION });
+        },
+        (error: unknown) => send(503, { status: 'degraded', error: String(error) }),
+      );
+      return;
+    }
+    return send(404, { statusCode: 404, error: 'Not Found', message: `route ${path} not found` });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}

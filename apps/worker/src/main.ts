@@ -1,0 +1,84 @@
+import { hostname } from 'node:os';
+import { ConfigError, PUNCTUAL_VERSION, readConfig } from '@punctual/config';
+import { assertPostgresReachable, createDatabase, pingDatabase, PostgresUnavailableError } from '@punctual/db';
+import { createExecutor } from '@punctual/executor';
+import { assertRedisReachable, createRedisConnection, createTaskQueue, RedisUnavailableError, TASKS_QUEUE } from '@punctual/queue';
+import { Worker } from 'bullmq';
+import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
+import { startWorkerHttpServer } from './http-server.js';
+import { createProcessor } from './processor.js';
+
+/** How long past an attempt's own deadline its lease lasts: a live worker always records its attempt before that. */
+const LEASE_MARGIN_MS = 30_000;
+/** The longest attempt (timeoutMs ≤ 300 s) plus time to record it: SIGTERM waits this long for in-flight calls. */
+const SHUTDOWN_GRACE_MS = 310_000;
+
+let config;
+try {
+  config = readConfig();
+  await assertPostgresReachable(config.databaseUrl);
+  await assertRedisReachable(config.redisUrl);
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof PostgresUnavailableError || error instanceof RedisUnavailableError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const workerId = `${hostname()}:${process.pid}`;
+const logger = pino({ level: config.logLevel, name: 'punctual-worker', base: { workerId } });
+for (const warning of config.warnings) logger.warn(warning);
+
+// No transaction spans an HTTP call, so a few connections serve many concurrent attempts.
+const db = createDatabase(config.databaseUrl, { maxConnections: Math.min(20, config.workerConcurrency), applicationName: 'punctual-worker' });
+const workerConnection = createRedisConnection(config.redisUrl, { blocking: true });
+const queueConnection = createRedisConnection(config.redisUrl, { blocking: true });
+const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
+const executor = createExecutor({ responseBodyLimitBytes: config.responseBodyLimitBytes, userAgent: `punctual/${PUNCTUAL_VERSION}` });
+
+const processor = createProcessor(
+  { db, queue, executor, secretsKey: config.secretsKey, workerId, leaseMarginMs: LEASE_MARGIN_MS, logger },
+  logger,
+);
+const worker = new Worker(TASKS_QUEUE, processor, {
+  connection: workerConnection,
+  prefix: config.queuePrefix,
+  concurrency: config.workerConcurrency,
+});
+worker.on('failed', (job, err) => logger.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed; BullMQ retries it'));
+worker.on('error', (err) => logger.error({ err }, 'worker error'));
+
+const health = await startWorkerHttpServer({
+  host: config.host,
+  port: config.workerHttpPort,
+  check: async () => {
+    const time = async (check: () => Promise<unknown>) => {
+      const started = performance.now();
+      try {
+        await check();
+        return { status: 'up' as const, latencyMs: Math.round(performance.now() - started) };
+      } catch (error) {
+        return { status: 'down' as const, latencyMs: Math.round(performance.now() - started), error: String(error) };
+      }
+    };
+    const [postgres, redis] = await Promise.all([time(() => pingDatabase(db)), time(() => queueConnection.ping())]);
+    return { postgres, redis };
+  },
+});
+logger.info({ port: health.port, concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix }, 'worker started');
+
+closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+  if (err) logger.error({ err }, 'closing after an error');
+  else logger.info({ signal }, 'stopping: no new jobs, finishing the ones in flight');
+  // Waits for in-flight attempts to be recorded before anything they need is closed.
+  await worker.close();
+  await queue.close();
+  await executor.close();
+  health.server.close();
+  workerConnection.disconnect();
+  queueConnection.disconnect();
+  await db.destroy();
+  logger.info('stopped');
+});
