@@ -12,5 +12,7 @@ export default defineConfig({
     // Two cores: a few files at once, each with its own database and queue prefix.
     maxWorkers: 3,
     env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+    // CI reads the totals from the JSON results (`.ci/run` prints "N passed, M failed").
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.vitest-results.json' }]] : ['default'],
   },
 });

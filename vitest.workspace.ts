@@ -7,6 +7,7 @@ const apps = ['api', 'worker'];
 export const projects: TestProjectConfiguration[] = [
   ...packages.map((name) => ({ name, root: `packages/${name}` })),
   ...apps.map((name) => ({ name, root: `apps/${name}` })),
+  { name: 'e2e', root: 'e2e' },
 ].map(({ name, root }) => ({
   extends: true,
   test: { name, root, include: ['test/**/*.test.ts'] },

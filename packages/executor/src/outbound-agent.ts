@@ -9,6 +9,9 @@ export function createOutboundAgent(options: Agent.Options = {}): Agent {
     // Reuse connections to targets called often, but let idle ones go well before typical server timeouts.
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 60_000,
+    // undici's own 10 s connect timer would cut attempts whose deadline is longer: the attempt's deadline
+    // (timeoutMs ≤ 300 s) is what bounds connecting, so this is only a backstop at the largest deadline.
+    connect: { timeout: 300_000 },
     ...options,
   });
 }

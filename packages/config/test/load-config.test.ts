@@ -1,0 +1,104 @@
+import { ConfigError, loadConfig } from '@punctual/config';
+import { describe, expect, it } from 'vitest';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies the contract defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/punctual',
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'punctual',
+      host: '0.0.0.0',
+      port: 3000,
+      bodyLimitBytes: 1_048_576,
+      workerConcurrency: 50,
+      workerHttpPort: 9464,
+      jwtExpiresIn: '1h',
+      admin: null,
+      allowRegistration: true,
+      defaults: { timeoutMs: 10_000, maxRetries: 3, retryDelayMs: 10_000, retryMaxDelayMs: 3_600_000 },
+      responseBodyLimitBytes: 65_536,
+      logLevel: 'info',
+    });
+    expect(config.secretsKey).toHaveLength(32);
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('warns in development when JWT_SECRET and SECRETS_KEY are missing', () => {
+    expect(loadConfig({}).warnings).toEqual([expect.stringMatching(/^JWT_SECRET/), expect.stringMatching(/^SECRETS_KEY/)]);
+  });
+
+  it('converts numbers and booleans from their text', () => {
+    const config = loadConfig({ PORT: '8080', ALLOW_REGISTRATION: 'false', MAX_RETRIES: '0', WORKER_HTTP_PORT: '0' });
+    expect(config).toMatchObject({ port: 8080, allowRegistration: false, defaults: { maxRetries: 0 }, workerHttpPort: 0 });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ PORT: '' }).port).toBe(3000);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^PORT: .*\(got "abc"\)/],
+    [{ PORT: '70000' }, /^PORT: /],
+    [{ MAX_RETRIES: '26' }, /^MAX_RETRIES: /],
+    [{ WORKER_CONCURRENCY: '0' }, /^WORKER_CONCURRENCY: /],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: /],
+    [{ REDIS_URL: 'http://x' }, /^REDIS_URL: /],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
+    [{ NODE_ENV: 'staging' }, /^NODE_ENV: /],
+    [{ ALLOW_REGISTRATION: 'maybe' }, /^ALLOW_REGISTRATION: /],
+    [{ JWT_SECRET: 'short' }, /^JWT_SECRET: /],
+    [{ SECRETS_KEY: 'not-base64' }, /^SECRETS_KEY: /],
+    [{ JWT_EXPIRES_IN: 'forever' }, /^JWT_EXPIRES_IN: /],
+    [{ QUEUE_PREFIX: 'a:b' }, /^QUEUE_PREFIX: /],
+    [{ ADMIN_EMAIL: 'admin@example.com' }, /^ADMIN_PASSWORD: /],
+    [{ ADMIN_PASSWORD: 'long-enough' }, /^ADMIN_EMAIL: /],
+  ])('stops on %o naming the variable', (env, message) => {
+    expect(problemsOf(env)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('lists every invalid variable at once, one line each', () => {
+    expect(problemsOf({ PORT: 'x', MAX_RETRIES: 'y', LOG_LEVEL: 'z' }).map((p) => p.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'MAX_RETRIES', 'PORT']);
+  });
+
+  it('requires JWT_SECRET and SECRETS_KEY in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' }).map((p) => p.split(':')[0])).toEqual(['JWT_SECRET', 'SECRETS_KEY']);
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') });
+    expect(config.secretsKey).toEqual(Buffer.alloc(32, 7));
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('bootstraps an admin only when both ADMIN_EMAIL and ADMIN_PASSWORD are set', () => {
+    expect(loadConfig({ ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'password1' }).admin).toEqual({ email: 'a@b.co', password: 'password1' });
+  });
+});
+
+describe('readConfig', () => {
+  it('reads .env when present, and the real environment wins', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readConfig } = await import('@punctual/config');
+    const path = join(mkdtempSync(join(tmpdir(), 'punctual-env-')), '.env');
+    writeFileSync(path, 'PORT=4100\nQUEUE_PREFIX=from-file\n');
+    const previous = process.env.QUEUE_PREFIX;
+    process.env.QUEUE_PREFIX = 'from-env';
+    try {
+      expect(readConfig(path)).toMatchObject({ port: 4100, queuePrefix: 'from-env' });
+    } finally {
+      if (previous === undefined) delete process.env.QUEUE_PREFIX;
+      else process.env.QUEUE_PREFIX = previous;
+    }
+  });
+});

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { createTask, runAttempt, type Actor, type AttemptContext, type TaskContext } from '@punctual/core';
+import { insertUser } from '@punctual/db';
+import { createExecutor, type Executor } from '@punctual/executor';
+import { createRedisConnection, createTaskQueue, type TaskQueue } from '@punctual/queue';
+import { createTestEnvironment, startTargetServer, type TargetServer, type TestEnvironment } from '@punctual/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let env: TestEnvironment;
+let redis: Redis;
+let queue: TaskQueue;
+let executor: Executor;
+let target: TargetServer;
+let actor: Actor;
+let tasks: TaskContext;
+let attempts: AttemptContext;
+const secretsKey = randomBytes(32);
+const silent = { warn: () => {} };
+
+beforeAll(async () => {
+  env = await createTestEnvironment();
+  redis = createRedisConnection(env.redisUrl);
+  queue = createTaskQueue({ connection: redis, prefix: env.queuePrefix });
+  executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test' });
+  target = await startTargetServer();
+  const user = await insertUser(env.db, { email: 'runner@example.com', passwordHash: 'x' });
+  actor = { userId: user!.id, role: 'user' };
+  tasks = {
+    db: env.db,
+    queue,
+    secretsKey,
+    defaults: { timeoutMs: 2_000, maxRetries: 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
+    logger: silent,
+  };
+  attempts = { db: env.db, queue, executor, secretsKey, workerId: 'test-worker:1', leaseMarginMs: 30_000, logger: silent };
+});
+
+afterAll(async () => {
+  await target.close();
+  await executor.close();
+  await queue.close();
+  redis.disconnect();
+  await env.cleanup();
+});
+
+async function taskRow(id: string) {
+  return env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+async function logsOf(id: string) {
+  return env.db.selectFrom('task_logs').selectAll().where('task_id', '=', id).orderBy('attempt').execute();
+}
+
+/** The job the queue holds for the task's current version. */
+async function queuedJob(id: string) {
+  const { version } = await taskRow(id);
+  return queue.queue.getJob(`${id}.${version}`);
+}
+
+async function jobFor(id: string) {
+  const row = await taskRow(id);
+  return { taskId: id, runId: row.run_id, version: row.version };
+}
+
+describe('runAttempt', () => {
+  it('calls the target with the task, its secrets and the Punctual headers, and completes the task', async () => {
+    const task = await createTask(tasks, actor, {
+      name: 'hook',
+      url: `${target.url}/echo?case=success`,
+      method: 'POST',
+      body: { hello: 'world' },
+      token: 'sekret',
+      headers: { 'X-Api-Key': 'k-123', 'X-Plain': 'p' },
+    });
+    const job = await jobFor(task.id);
+
+    const summary = await runAttempt(attempts, job);
+
+    expect(summary).toMatchObject({ kind: 'attempted', outcome: 'succeeded', status: 'completed', attempt: 1 });
+    const hit = target.hitsFor('/echo').find((h) => h.query.includes('case=success'))!;
+    expect(hit.method).toBe('POST');
+    expect(JSON.parse(hit.body)).toEqual({ hello: 'world' });
+    expect(hit.headers).toMatchObject({
+      authorization: 'Bearer sekret',
+      'x-api-key': 'k-123',
+      'x-plain': 'p',
+      'punctual-task-id': task.id,
+      'punctual-run-id': job.runId,
+      'punctual-attempt': '1',
+      'content-type': 'application/json',
+    });
+    const row = await taskRow(task.id);
+    expect(row).toMatchObject({ status: 'completed', attempts: 1, run_count: 1, version: job.version + 1, last_outcome: 'succeeded', last_status_code: 200, next_run_at: null, lease_expires_at: null });
+    const [log] = await logsOf(task.id);
+    expect(log).toMatchObject({ outcome: 'succeeded', status_code: 200, attempt: 1, run_id: job.runId, worker_id: 'test-worker:1', next_retry_at: null });
+    expect(log!.finished_at).not.toBeNull();
+    expect(await queuedJob(task.id)).toBeUndefined();
+  });
+
+  it('moves a failed attempt to retrying with backoff and queues the next attempt for the new version', async () => {
+    const task = await createTask(tasks, actor, { name: 'flaky', url: `${target.url}/status/503`, backoff: { type: 'fixed', delayMs: 5_000 } });
+    const before = Date.now();
+
+    await runAttempt(attempts, await jobFor(task.id));
+
+    const row = await taskRow(task.id);
+    expect(row.status).toBe('retrying');
+    expect(row.attempts).toBe(1);
+    expect(row.next_run_at!.getTime()).toBeGreaterThanOrEqual(before + 5_000);
+    expect(row.next_run_at!.getTime()).toBeLessThan(Date.now() + 5_000 + 1_000);
+    const [log] = await logsOf(task.id);
+    expect(log).toMatchObject({ outcome: 'failed', status_code: 503, error: 'HTTP 503' });
+    expect(log!.next_retry_at).toEqual(row.next_run_at);
+    const next = await queuedJob(task.id);
+    expect(next?.data).toEqual({ taskId: task.id, runId: row.run_id, version: row.version });
+    expect(next!.delay).toBeGreaterThan(3_000);
+  });
+
+  it('moves a task to failed after 1 + maxRetries attempts, all in one run', async () => {
+    const task = await createTask(tasks, actor, { name: 'down', url: `${target.url}/status/500`, maxRetries: 2 });
+    for (let i = 0; i < 3; i += 1) await runAttempt(attempts, await jobFor(task.id));
+
+    const row = await taskRow(task.id);
+    expect(row).toMatchObject({ status: 'failed', attempts: 3, run_count: 1, last_error: 'HTTP 500', next_run_at: null });
+    const logs = await logsOf(task.id);
+    expect(logs.map((l) => [l.attempt, l.outcome])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'failed']]);
+    expect(new Set(logs.map((l) => l.run_id)).size).toBe(1);
+    expect(logs[2]!.next_retry_at).toBeNull();
+    expect(await queuedJob(task.id)).toBeUndefined();
+  });
+
+  it('raises the retry delay to what a 429 Retry-After asks', async () => {
+    const task = await createTask(tasks, actor, { name: 'limited', url: `${target.url}/retry-after/429/30`, backoff: { delayMs: 10 } });
+    await runAttempt(attempts, await jobFor(task.id));
+    const row = await taskRow(task.id);
+    expect(row.next_run_at!.getTime() - Date.now()).toBeGreaterThan(25_000);
+  });
+
+  it('drops a job for an old version without calling', async () => {
+    const task = await createTask(tasks, actor, { name: 'moved', url: `${target.url}/ok?case=stale` });
+    const job = await jobFor(task.id);
+    await env.db.updateTable('tasks').set({ version: job.version + 1 }).where('id', '=', task.id).execute();
+
+    expect(await runAttempt(attempts, job)).toEqual({ kind: 'dropped', reason: 'stale' });
+    expect(target.hits.filter((h) => h.query.includes('case=stale'))).toHaveLength(0);
+    expect(await logsOf(task.id)).toHaveLength(0);
+  });
+
+  it('drops a job whose task was deleted without calling', async () => {
+    const task = await createTask(tasks, actor, { name: 'gone', url: `${target.url}/ok?case=deleted` });
+    const job = await jobFor(task.id);
+    await env.db.deleteFrom('tasks').where('id', '=', task.id).execute();
+
+    expect(await runAttempt(attempts, job)).toEqual({ kind: 'dropped', reason: 'stale' });
+    expect(target.hits.filter((h) => h.query.includes('case=deleted'))).toHaveLength(0);
+  });
+
+  it('makes one call when the same job is delivered twice at once', async () => {
+    const task = await createTask(tasks, actor, { name: 'twice', url: `${target.url}/delay/200?case=twice` });
+    const job = await jobFor(task.id);
+
+    const results = await Promise.all([runAttempt(attempts, job), runAttempt(attempts, job)]);
+
+    expect(results.filter((r) => r.kind === 'dropped')).toHaveLength(1);
+    expect(target.hits.filter((h) => h.query.includes('case=twice'))).toHaveLength(1);
+    expect(await logsOf(task.id)).toHaveLength(1);
+  });
+
+  it('keeps the log of an attempt whose task was cancelled meanwhile, and drops its result', async () => {
+    const task = await createTask(tasks, actor, { name: 'cancelled', url: `${target.url}/delay/300?case=cancel`, maxRetries: 0 });
+    const running = runAttempt(attempts, await jobFor(task.id));
+    await target.waitForHits(1, { pathPrefix: '/delay/300' });
+    // What a cancel does: a terminal status and a new version, so nothing queued for the old one can fire.
+    await env.db.updateTable('tasks').set((eb) => ({ status: 'cancelled', version: eb('version', '+', 1) })).where('id', '=', task.id).execute();
+
+    expect(await running).toMatchObject({ kind: 'attempted', outcome: 'succeeded', status: null });
+    expect((await taskRow(task.id)).status).toBe('cancelled');
+    const [log] = await logsOf(task.id);
+    expect(log).toMatchObject({ outcome: 'succeeded', next_retry_at: null });
+    expect(await queuedJob(task.id)).toBeUndefined();
+  });
+
+  it('fails the attempt without calling when the secrets cannot be opened', async () => {
+    const task = await createTask(tasks, actor, { name: 'rotated', url: `${target.url}/ok?case=key`, token: 't', maxRetries: 0 });
+    const summary = await runAttempt({ ...attempts, secretsKey: randomBytes(32) }, await jobFor(task.id));
+
+    expect(summary).toMatchObject({ outcome: 'failed', status: 'failed' });
+    expect(target.hits.filter((h) => h.query.includes('case=key'))).toHaveLength(0);
+    const [log] = await logsOf(task.id);
+    expect(log!.error).toMatch(/cannot decrypt/);
+  });
+});
