@@ -44,6 +44,8 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // JSON only: without this, Fastify's built-in text/plain parser turns a text body into a 400 instead of a 415.
+  app.removeContentTypeParser('text/plain');
 
   app.decorate('punctual', {
     db: deps.db,

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createTask, runAttempt, type Actor, type AttemptContext, type TaskContext } from '@punctual/core';
 import { insertUser } from '@punctual/db';
 import { createExecutor, type Executor } from '@punctual/executor';
-import { createRedisConnection, createTaskQueue, type TaskQueue } from '@punctual/queue';
+import { createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
 import { createTestEnvironment, startTargetServer, type TargetServer, type TestEnvironment } from '@punctual/testing';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let env: TestEnvironment;

@@ -1,9 +1,11 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
+export type { Redis };
+
 /** Raised when Redis does not answer at start; its message is one line an operator can act on. */
 export class RedisUnavailableError extends Error {
   constructor(redisUrl: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/\.$/, '');
     super(
       `Redis is not answering at ${describeRedis(redisUrl)} (REDIS_URL): ${reason}. ` +
         'Start it (`redis-server --daemonize yes --bind 127.0.0.1 --port 6379`, or `docker compose up -d redis`) or set REDIS_URL.',
@@ -37,12 +39,16 @@ export async function assertRedisReachable(redisUrl: string): Promise<void> {
     retryStrategy: () => null,
     connectTimeout: 3_000,
   });
-  redis.on('error', () => {});
+  // connect() rejects with a bare "Connection is closed."; the 'error' event has the reason (ECONNREFUSED, ENOTFOUND, ...).
+  let connectionError: unknown;
+  redis.on('error', (error) => {
+    connectionError = error;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new RedisUnavailableError(redisUrl, error);
+    throw new RedisUnavailableError(redisUrl, connectionError ?? error);
   } finally {
     redis.disconnect();
   }

@@ -1,0 +1,132 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { loadConfig, type Config } from '@punctual/config';
+import { createRedisConnection, createTaskQueue, type TaskQueue } from '@punctual/queue';
+import type { TestEnvironment } from '@punctual/testing';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { expect } from 'vitest';
+import { buildApp } from '../src/app.js';
+
+export const JWT_SECRET = 'x'.repeat(32);
+export const PASSWORD = 'correct horse battery';
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  /** The request-path Redis client the app was built with. */
+  redis: Redis;
+  queue: TaskQueue;
+  /** Closes the app, then the queue and both Redis connections (the environment is the caller's to clean up). */
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Environment variables on top of the test environment's (ALLOW_REGISTRATION, ADMIN_EMAIL, JWT_EXPIRES_IN, …). */
+  env?: Record<string, string>;
+  /** Points the app's request-path Redis client elsewhere (the queue keeps the environment's Redis). */
+  redisUrl?: string;
+}
+
+/** The API as `server.ts` builds it, over this test file's own database, Redis prefix and queue. */
+export async function createTestApp(env: TestEnvironment, options: TestAppOptions = {}): Promise<TestApp> {
+  const config = loadConfig({ ...env.processEnv, JWT_SECRET, LOG_LEVEL: 'silent', ...options.env });
+  const redis = createRedisConnection(options.redisUrl ?? env.redisUrl);
+  const queueConnection = createRedisConnection(env.redisUrl);
+  const queue = createTaskQueue({ connection: queueConnection, prefix: env.queuePrefix });
+  const app = await buildApp({ config, db: env.db, redis, queue });
+  await app.ready();
+  // The request-path client fails fast instead of queueing commands, so until it has connected /health says degraded.
+  if (options.redisUrl === undefined && redis.status !== 'ready') await once(redis, 'ready');
+  return {
+    app,
+    config,
+    redis,
+    queue,
+    async close() {
+      await app.close();
+      await queue.close();
+      queueConnection.disconnect();
+      redis.disconnect();
+    },
+  };
+}
+
+export interface Session {
+  token: string;
+  user: { id: string; email: string; role: 'user' | 'admin'; createdAt: string };
+}
+
+/** Registers a fresh account (a unique email unless one is given) and returns its token and user. */
+export async function register(app: FastifyInstance, email = `user-${randomUUID()}@example.com`): Promise<Session> {
+  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: PASSWORD } });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<Session>();
+}
+
+/** Logs in and returns the session. */
+export async function login(app: FastifyInstance, email: string, password = PASSWORD): Promise<Session> {
+  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json<Session>();
+}
+
+export function authed(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** An HS256 JWT signed independently of the app, so a test can make one the app should refuse (expired, say). */
+export function signJwt(payload: Record<string, unknown>, secret = JWT_SECRET): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+/** A valid task body; override any field. */
+export function taskBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'Ping billing', url: 'https://api.example.com/hook', ...overrides };
+}
+
+export interface TaskResponse {
+  id: string;
+  userId: string;
+  name: string;
+  description: string | null;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: unknown;
+  hasToken: boolean;
+  scheduledAt: string | null;
+  cron: string | null;
+  timezone: string;
+  nextRunAt: string | null;
+  status: string;
+  maxRetries: number;
+  backoff: { type: string; delayMs: number; maxDelayMs: number; jitter: boolean };
+  timeoutMs: number;
+  attempts: number;
+  runCount: number;
+  lastRunAt: string | null;
+  lastOutcome: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  tags: string[];
+  notify: { onFailure: boolean; onRetry: boolean; email?: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  page: number;
+  limit: number;
+  total: number;
+}
+
+/** Creates a task as `token` and returns it (asserting 201). */
+export async function createTask(app: FastifyInstance, token: string, overrides: Record<string, unknown> = {}): Promise<TaskResponse> {
+  const response = await app.inject({ method: 'POST', url: '/api/v1/tasks', headers: authed(token), payload: taskBody(overrides) });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<TaskResponse>();
+}

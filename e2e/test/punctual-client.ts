@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { PunctualProcess, TestEnvironment } from '@punctual/testing';
+import { expect } from 'vitest';
+
+/** What the end-to-end tests read of a `Task` (see the API contract). */
+export interface Task {
+  id: string;
+  userId: string;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  hasToken: boolean;
+  scheduledAt: string | null;
+  nextRunAt: string | null;
+  status: 'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'paused';
+  maxRetries: number;
+  attempts: number;
+  runCount: number;
+  lastOutcome: 'succeeded' | 'failed' | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+/** One attempt, as `GET /api/v1/tasks/:id/logs` lists it. */
+export interface TaskLog {
+  id: string;
+  taskId: string;
+  runId: string;
+  attempt: number;
+  outcome: 'succeeded' | 'failed';
+  statusCode: number | null;
+  durationMs: number | null;
+  error: string | null;
+  responseHeaders: Record<string, string>;
+  responseBody: string | null;
+  scheduledFor: string;
+  startedAt: string;
+  finishedAt: string | null;
+  workerId: string;
+  nextRetryAt: string | null;
+}
+
+export interface Page<T> {
+  data: T[];
+  page: number;
+  limit: number;
+  total: number;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+const PASSWORD = 'correct horse battery staple';
+
+/** A user's session with a running API, spoken to over real HTTP. */
+export class PunctualClient {
+  private constructor(
+    readonly baseUrl: string,
+    readonly token: string,
+    readonly userId: string,
+  ) {}
+
+  /** Registers a fresh account (a unique email) and keeps its token. */
+  static async register(baseUrl: string): Promise<PunctualClient> {
+    const response = await fetch(`${baseUrl}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `e2e-${randomUUID()}@example.com`, password: PASSWORD }),
+    });
+    const body = (await response.json()) as { token: string; user: { id: string } };
+    expect(response.status, JSON.stringify(body)).toBe(201);
+    return new PunctualClient(baseUrl, body.token, body.user.id);
+  }
+
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: (text === '' ? null : JSON.parse(text)) as T };
+  }
+
+  /** `POST /api/v1/tasks`, expecting 201. */
+  async createTask(input: Record<string, unknown>): Promise<Task> {
+    const response = await this.request<Task>('POST', '/api/v1/tasks', { name: 'e2e task', ...input });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    return response.body;
+  }
+
+  /** `GET /api/v1/tasks/:id`, expecting 200. */
+  async getTask(id: string): Promise<Task> {
+    const response = await this.request<Task>('GET', `/api/v1/tasks/${id}`);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    return response.body;
+  }
+
+  /** The task's attempts, oldest first (the API lists newest first). */
+  async taskLogs(id: string): Promise<TaskLog[]> {
+    const response = await this.request<Page<TaskLog>>('GET', `/api/v1/tasks/${id}/logs?limit=100`);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    return [...response.body.data].reverse();
+  }
+
+  /** Polls the task until its status is `status`, and returns it. */
+  async waitForStatus(id: string, status: Task['status'], timeoutMs = 15_000): Promise<Task> {
+    return waitFor(async () => {
+      const task = await this.getTask(id);
+      expect(task.status, `task ${id}`).toBe(status);
+      return task;
+    }, timeoutMs);
+  }
+}
+
+/**
+ * Runs `check` until it stops throwing and returns its result; after `timeoutMs` rethrows its last error, so a
+ * failure shows the assertion that never came true.
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() >= deadline) {
+        if (error instanceof Error) error.message = `still failing after ${timeoutMs} ms: ${error.message}`;
+        throw error;
+      }
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+export function sleepUntil(time: Date): Promise<void> {
+  return sleep(time.getTime() - Date.now());
+}
+
+export function secondsFromNow(seconds: number): Date {
+  return new Date(Date.now() + seconds * 1000);
+}
+
+/** The `workerId` a worker process records on its attempts (`<hostname>:<pid>`). */
+export function workerIdOf(worker: PunctualProcess): string {
+  return `${hostname()}:${worker.pid}`;
+}
+
+/**
+ * Environment for this file's Punctual processes: its own database and queue prefix, short retry delays so retries
+ * are quick, and private targets allowed (the target server listens on 127.0.0.1).
+ */
+export function punctualEnv(environment: TestEnvironment, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...environment.processEnv,
+    WORKER_CONCURRENCY: '20',
+    RETRY_DELAY_MS: '200',
+    REQUEST_TIMEOUT_MS: '5000',
+    ALLOW_PRIVATE_TARGETS: 'true',
+    ...extra,
+  };
+}
+
+/** Stops the processes (SIGTERM), each expected to exit with code 0, even if some of them failed to start. */
+export async function stopAll(processes: Array<PunctualProcess | undefined>): Promise<void> {
+  const started = processes.filter((child): child is PunctualProcess => child !== undefined);
+  const results = await Promise.allSettled(started.map((child) => child.stop()));
+  results.forEach((result, index) => {
+    const child = started[index]!;
+    if (result.status === 'rejected') throw result.reason;
+    expect(result.value, `${child.name} exit code. Output:\n${child.output().slice(-4_000)}`).toBe(0);
+  });
+}
+
+/** The end of each process's log, without the per-request lines: printed when a test fails. */
+export function recentOutput(processes: Array<PunctualProcess | undefined>, lines = 30): string {
+  return processes
+    .filter((child): child is PunctualProcess => child !== undefined)
+    .map((child) => {
+      const kept = child
+        .output()
+        .split('\n')
+        .filter((line) => line !== '' && !/"msg":"(incoming request|request completed)"/.test(line));
+      return `--- ${child.name} (pid ${child.pid}) ---\n${kept.slice(-lines).join('\n')}`;
+    })
+    .join('\n');
+}

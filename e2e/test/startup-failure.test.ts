@@ -1,0 +1,62 @@
+import { createTestEnvironment, ProcessNotReadyError, runMigrate, startApi, startWorker, type TestEnvironment } from '@punctual/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLOSED_POSTGRES = 'postgres://postgres@127.0.0.1:1/x';
+const CLOSED_REDIS = 'redis://127.0.0.1:1';
+
+const postgresDown = {
+  broken: { DATABASE_URL: CLOSED_POSTGRES },
+  line: /^Postgres is not answering at 127\.0\.0\.1:1 \(DATABASE_URL\): connect ECONNREFUSED 127\.0\.0\.1:1\. Start it \(.+\) or set DATABASE_URL\.$/,
+};
+const redisDown = {
+  broken: { REDIS_URL: CLOSED_REDIS },
+  line: /^Redis is not answering at 127\.0\.0\.1:1 \(REDIS_URL\): connect ECONNREFUSED 127\.0\.0\.1:1\. Start it \(.+\) or set REDIS_URL\.$/,
+};
+
+// A process that cannot reach a dependency at start says so in one line an operator can act on, and exits.
+describe.concurrent('starting without a dependency', () => {
+  let environment: TestEnvironment;
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment();
+  });
+
+  afterAll(async () => {
+    await environment?.cleanup();
+  });
+
+  it.for([
+    { name: 'the API', start: startApi, dependency: 'Postgres', ...postgresDown },
+    { name: 'the API', start: startApi, dependency: 'Redis', ...redisDown },
+    { name: 'a worker', start: startWorker, dependency: 'Redis', ...redisDown },
+    { name: 'a worker', start: startWorker, dependency: 'Postgres', ...postgresDown },
+  ])('$name exits non-zero with one line naming $dependency, its address and how to start it', async ({ start, broken, line }) => {
+    const error: unknown = await start({ ...environment.processEnv, ...broken }).then(
+      (started) => started.kill().then(() => new Error('it started')),
+      (failure: unknown) => failure,
+    );
+
+    expect(error).toBeInstanceOf(ProcessNotReadyError);
+    const { exit, output, timeoutMs } = error as ProcessNotReadyError;
+    expect(timeoutMs, output).toBeNull();
+    expect(exit.code, output).not.toBe(0);
+    expect(exit.code, output).not.toBeNull();
+    const lines = output.trim().split('\n');
+    expect(lines, output).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+    expect(output).not.toMatch(/^\s+at /m);
+  });
+
+  it('migrations exit non-zero with the same one line when Postgres is down', async () => {
+    const { code, output } = await runMigrate({ ...environment.processEnv, ...postgresDown.broken });
+    expect(code, output).toBe(1);
+    expect(output.trim().split('\n'), output).toHaveLength(1);
+    expect(output.trim()).toMatch(postgresDown.line);
+  });
+
+  it('migrations on an up-to-date database change nothing and exit 0', async () => {
+    const { code, output } = await runMigrate(environment.processEnv);
+    expect(code, output).toBe(0);
+    expect(output.trim()).toBe('database schema is up to date');
+  });
+});
