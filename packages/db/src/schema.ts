@@ -60,6 +60,8 @@ export interface TasksTable {
   last_error: string | null;
   /** While `running`: when the attempt's claim lapses if the worker holding it is gone. */
   lease_expires_at: Timestamp | null;
+  /** Set by `run` on a paused task: when that run finishes, the task goes back to `paused`. */
+  hold_after_run: Generated<boolean>;
   tags: ColumnType<string[], string[] | undefined, string[]>;
   notify: Json<NotifyColumn>;
   created_at: CreatedAt;
