@@ -14,8 +14,10 @@ import { authRoutes } from './routes/auth/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { TaskLog } from './routes/logs/schemas.js';
 import { logRoutes } from './routes/logs/index.js';
+import { statsRoutes } from './routes/stats/index.js';
 import { User } from './routes/auth/schemas.js';
 import { Task } from './routes/tasks/schemas.js';
+import { taskActionRoutes } from './routes/tasks/actions.js';
 import { taskRoutes } from './routes/tasks/index.js';
 import { ErrorResponse } from './schemas/common.js';
 
@@ -64,7 +66,9 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
     async (api) => {
       await api.register(authRoutes, { allowRegistration: config.allowRegistration });
       await api.register(taskRoutes);
+      await api.register(taskActionRoutes);
       await api.register(logRoutes);
+      await api.register(statsRoutes);
     },
     { prefix: '/api/v1' },
   );

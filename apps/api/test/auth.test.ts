@@ -229,6 +229,83 @@ describe('GET /api/v1/auth/me', () => {
   });
 });
 
+describe('a valid token whose account was deleted', () => {
+  let token: string;
+
+  beforeAll(async () => {
+    const session = await register(api.app);
+    token = session.token;
+    await env.db.deleteFrom('users').where('id', '=', session.user.id).execute();
+  });
+
+  async function countTasks(): Promise<number> {
+    const { total } = await env.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('total'))
+      .executeTakeFirstOrThrow();
+    return Number(total);
+  }
+
+  it.each([
+    ['without', {}],
+    ['with', { 'idempotency-key': `gone-${randomUUID()}` }],
+  ])('answers 401 to creating a task (%s an Idempotency-Key), not a 500, and creates nothing', async (_label, headers) => {
+    const before = await countTasks();
+
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks',
+      headers: { ...authed(token), ...headers },
+      payload: { name: 'orphan', url: 'https://example.com/hook' },
+    });
+
+    expect(response.statusCode, response.body).toBe(401);
+    expect(response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', code: 'PUNCTUAL_ACCOUNT_GONE', message: expect.stringMatching(/no longer exists/) });
+    expect(await countTasks()).toBe(before);
+  });
+
+  it('answers 401 to /auth/me', async () => {
+    const response = await me(authed(token));
+
+    expect(response.statusCode, response.body).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'PUNCTUAL_ACCOUNT_GONE' });
+  });
+
+  it.each(['/api/v1/tasks', '/api/v1/logs'])('lists nothing at GET %s (200, empty), never a 500', async (url) => {
+    const response = await api.app.inject({ method: 'GET', url, headers: authed(token) });
+
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ data: [], total: 0 });
+  });
+
+  it.each([
+    ['GET', ''],
+    ['GET', '/status'],
+    ['PATCH', ''],
+    ['DELETE', ''],
+  ] as const)('answers 404 to %s /api/v1/tasks/:id%s, never a 500', async (method, suffix) => {
+    const response = await api.app.inject({
+      method,
+      url: `/api/v1/tasks/${randomUUID()}${suffix}`,
+      headers: authed(token),
+      ...(method === 'PATCH' ? { payload: { name: 'x' } } : {}),
+    });
+
+    expect(response.statusCode, response.body).toBe(404);
+  });
+});
+
+describe('a token whose sub is not a user id', () => {
+  it('answers 401 (not a 400 from the database) for a sub that is not a UUID', async () => {
+    const token = signJwt({ sub: 'not-a-uuid', role: 'user', iat: nowSeconds(), exp: nowSeconds() + 3600 });
+
+    for (const url of ['/api/v1/auth/me', '/api/v1/tasks']) {
+      const response = await api.app.inject({ method: 'GET', url, headers: authed(token) });
+      expect(response.statusCode, `${url}: ${response.body}`).toBe(401);
+    }
+  });
+});
+
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }

@@ -77,7 +77,10 @@ interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string };
   paths: Record<string, Record<string, OpenApiOperation>>;
-  components: { securitySchemes?: Record<string, { type: string; scheme?: string }> };
+  components: {
+    securitySchemes?: Record<string, { type: string; scheme?: string }>;
+    schemas?: Record<string, { title?: string; properties?: Record<string, Record<string, unknown>> }>;
+  };
 }
 
 describe('GET /docs/json', () => {
@@ -105,6 +108,7 @@ describe('GET /docs/json', () => {
     ['get', '/api/v1/tasks/{id}/status'],
     ['get', '/api/v1/tasks/{id}/logs'],
     ['get', '/api/v1/logs'],
+    ['get', '/api/v1/stats'],
     ['get', '/api/v1/auth/me'],
   ];
 
@@ -126,6 +130,20 @@ describe('GET /docs/json', () => {
 
     expect(operation, `${method.toUpperCase()} ${path}`).toBeDefined();
     expect(operation!.security ?? []).toEqual([]);
+  });
+
+  it("documents the Task's method as an enum of the seven methods", () => {
+    const task = Object.values(document.components.schemas ?? {}).find((schema) => schema.title === 'Task');
+
+    expect(task?.properties?.method).toEqual({ type: 'string', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] });
+  });
+
+  it('documents that a task url is stored normalized and may not carry credentials', () => {
+    const create = document.paths['/api/v1/tasks']?.post as { requestBody?: { content: Record<string, { schema: { properties: Record<string, { description?: string }> } }> } };
+    const url = create.requestBody?.content['application/json']?.schema.properties.url;
+
+    expect(url?.description).toMatch(/normalized/);
+    expect(url?.description).toMatch(/credentials/);
   });
 
   it('does not list the docs routes themselves', () => {

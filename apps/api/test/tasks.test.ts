@@ -137,6 +137,18 @@ describe('POST /api/v1/tasks', () => {
     });
   });
 
+  it.each([
+    ['http:foo', 'http://foo/'],
+    ['HTTPS://API.Example.COM:443/a/./b/../c?q=1', 'https://api.example.com/a/c?q=1'],
+    ['https://example.com', 'https://example.com/'],
+    ['http://[0:0::1]:8080/x', 'http://[::1]:8080/x'],
+  ])('stores and returns %s normalized as %s: what is shown is what is called', async (url, normalized) => {
+    const task = await createTask(api.app, alice.token, { url });
+
+    expect(task.url).toBe(normalized);
+    expect((await taskRow(task.id)).url).toBe(normalized);
+  });
+
   it('keeps a string body as a string', async () => {
     const task = await createTask(api.app, alice.token, { method: 'POST', body: 'raw text' });
 
@@ -350,11 +362,27 @@ describe('GET /api/v1/tasks', () => {
     expect(namesOf(await list(`?sort=${sort}`))).toEqual(expected);
   });
 
-  it("ignores userId for a user: it never shows another user's tasks", async () => {
+  it('sorts a task with no next run as the latest: last by nextRunAt, first by -nextRunAt', async () => {
+    await env.db.updateTable('tasks').set({ next_run_at: null }).where('id', '=', tasks.Reports!.id).execute();
+    try {
+      expect(namesOf(await list('?sort=nextRunAt'))).toEqual(['100% done', 'a_b', 'Ping billing', 'axb', '1000 done', 'Reports']);
+      expect(namesOf(await list('?sort=-nextRunAt'))).toEqual(['Reports', '1000 done', 'axb', 'Ping billing', 'a_b', '100% done']);
+    } finally {
+      await env.db.updateTable('tasks').set({ next_run_at: tasks.Reports!.nextRunAt }).where('id', '=', tasks.Reports!.id).execute();
+    }
+  });
+
+  it("gives a user an empty page for another user's userId, never that user's tasks", async () => {
     const page = await list(`?userId=${bob.user.id}`);
 
+    expect(page).toMatchObject({ data: [], page: 1, limit: 20, total: 0 });
+  });
+
+  it('gives a user their own tasks for their own userId', async () => {
+    const page = await list(`?userId=${lister.user.id}`);
+
     expect(page.total).toBe(6);
-    expect(page.data.every((task) => task.userId === lister.user.id)).toBe(true);
+    expect(namesOf(page)).toEqual([...names].reverse());
   });
 
   it("shows an admin everyone's tasks", async () => {
@@ -407,6 +435,16 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
     });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.updatedAt));
     expect((await request('GET', `/api/v1/tasks/${created.id}`, alice.token)).json()).toEqual(updated);
+  });
+
+  it('stores a new url normalized', async () => {
+    const created = await createTask(api.app, alice.token);
+
+    const response = await request('PATCH', `/api/v1/tasks/${created.id}`, alice.token, { url: 'HTTP:Example.com:80' });
+
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ url: 'http://example.com/' });
+    expect((await taskRow(created.id)).url).toBe('http://example.com/');
   });
 
   it('clears the description with null and removes the token with null', async () => {

@@ -2,15 +2,22 @@ import { hostname } from 'node:os';
 import { ConfigError, PUNCTUAL_VERSION, readConfig } from '@punctual/config';
 import { assertPostgresReachable, createDatabase, pingDatabase, PostgresUnavailableError } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
-import { assertRedisReachable, createRedisConnection, createTaskQueue, RedisUnavailableError, TASKS_QUEUE } from '@punctual/queue';
+import {
+  assertRedisReachable,
+  createRedisConnection,
+  createTaskQueue,
+  evictionPolicyWarning,
+  RedisUnavailableError,
+  TASKS_QUEUE,
+} from '@punctual/queue';
 import { Worker } from 'bullmq';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { startWorkerHttpServer } from './http-server.js';
+import { createDatabaseGate } from './database-gate.js';
+import { startMaintenance } from './maintenance.js';
 import { createProcessor } from './processor.js';
 
-/** How long past an attempt's own deadline its lease lasts: a live worker always records its attempt before that. */
-const LEASE_MARGIN_MS = 30_000;
 /** The longest attempt (timeoutMs ≤ 300 s) plus time to record it: SIGTERM waits this long for in-flight calls. */
 const SHUTDOWN_GRACE_MS = 310_000;
 
@@ -38,9 +45,18 @@ const queueConnection = createRedisConnection(config.redisUrl, { blocking: true 
 const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
 const executor = createExecutor({ responseBodyLimitBytes: config.responseBodyLimitBytes, userAgent: `punctual/${PUNCTUAL_VERSION}` });
 
-const processor = createProcessor(
-  { db, queue, executor, secretsKey: config.secretsKey, workerId, leaseMarginMs: LEASE_MARGIN_MS, logger },
+const gate = createDatabaseGate({
+  // Attempts in flight finish (or fail to record, and are retried); no new job is taken meanwhile.
+  pause: () => worker.pause(true),
+  resume: () => worker.resume(),
+  probe: () => pingDatabase(db),
+  probeIntervalMs: 1_000,
   logger,
+});
+const processor = createProcessor(
+  { db, queue, executor, secretsKey: config.secretsKey, workerId, leaseMarginMs: config.leaseMarginMs, logger },
+  logger,
+  { onDatabaseUnavailable: () => gate.close() },
 );
 const worker = new Worker(TASKS_QUEUE, processor, {
   connection: workerConnection,
@@ -67,13 +83,28 @@ const health = await startWorkerHttpServer({
     return { postgres, redis };
   },
 });
+// One worker at a time (by a lock in Redis) repairs Redis from Postgres, recovers lost attempts and applies retention.
+const maintenance = startMaintenance({
+  context: { db, queue, logger },
+  redis: queueConnection,
+  queuePrefix: config.queuePrefix,
+  intervalMs: config.reconcileIntervalMs,
+  logRetentionDays: config.logRetentionDays,
+  logger,
+});
+
+const eviction = await evictionPolicyWarning(queueConnection);
+if (eviction) logger.warn(eviction);
+
 logger.info({ port: health.port, concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix }, 'worker started');
 
 closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'stopping: no new jobs, finishing the ones in flight');
   // Waits for in-flight attempts to be recorded before anything they need is closed.
+  gate.stop();
   await worker.close();
+  await maintenance.stop();
   await queue.close();
   await executor.close();
   health.server.close();

@@ -1,17 +1,32 @@
 import { runAttempt, type AttemptContext } from '@punctual/core';
+import { isDatabaseUnavailable } from '@punctual/db';
 import { parseTaskAttemptJob } from '@punctual/queue';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
-/** The BullMQ processor: parses the job (ids only) and runs the attempt; Postgres decides whether it is still wanted. */
-export function createProcessor(context: AttemptContext, logger: Logger) {
+export interface ProcessorHooks {
+  /** Postgres stopped answering mid-job: the worker should stop taking jobs until it is back. */
+  onDatabaseUnavailable(): void;
+}
+
+/**
+ * The BullMQ processor: parses the job (ids only) and runs the attempt; Postgres decides whether it is still wanted.
+ * When Postgres is away the job fails, BullMQ retries it after a backoff, and the worker pauses until Postgres answers.
+ */
+export function createProcessor(context: AttemptContext, logger: Logger, hooks: ProcessorHooks) {
   return async (job: Job): Promise<void> => {
     const payload = parseTaskAttemptJob(job.data);
     if (!payload) {
       logger.warn({ jobId: job.id, name: job.name }, 'dropping a job that is not a task attempt');
       return;
     }
-    const summary = await runAttempt(context, payload);
+    let summary;
+    try {
+      summary = await runAttempt(context, payload);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) hooks.onDatabaseUnavailable();
+      throw error;
+    }
     if (summary.kind === 'dropped') {
       logger.debug({ jobId: job.id, taskId: payload.taskId, version: payload.version }, 'dropped a stale job without calling');
     } else {

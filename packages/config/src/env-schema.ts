@@ -33,6 +33,19 @@ export const EnvSchema = Type.Object({
   RETRY_DELAY_MS: Integer({ default: 10_000, minimum: 0, maximum: 604_800_000, description: 'default backoff.delayMs' }),
   RETRY_MAX_DELAY_MS: Integer({ default: 3_600_000, minimum: 0, maximum: 604_800_000, description: 'default backoff.maxDelayMs' }),
   RESPONSE_BODY_LIMIT_BYTES: Integer({ default: 65_536, minimum: 0, maximum: 10_485_760, description: 'response bytes kept per attempt' }),
+  RECONCILE_INTERVAL_MS: Integer({
+    default: 15_000,
+    minimum: 100,
+    maximum: 3_600_000,
+    description: 'how often the maintenance loop repairs Redis from Postgres, recovers lost attempts and applies retention',
+  }),
+  LEASE_MARGIN_MS: Integer({
+    default: 30_000,
+    minimum: 100,
+    maximum: 3_600_000,
+    description: "how long past an attempt's timeoutMs its lease lasts before the attempt counts as lost (worker lost)",
+  }),
+  LOG_RETENTION_DAYS: Integer({ default: 30, minimum: 1, maximum: 36_500, description: 'task_logs older than this are deleted' }),
   SECRETS_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 bytes, base64' })),
   LOG_LEVEL: Type.Union(
     [

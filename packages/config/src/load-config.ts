@@ -28,6 +28,9 @@ export interface Config {
     retryMaxDelayMs: number;
   };
   responseBodyLimitBytes: number;
+  reconcileIntervalMs: number;
+  leaseMarginMs: number;
+  logRetentionDays: number;
   /** 32-byte AES-256-GCM key for task tokens and sensitive headers at rest. */
   secretsKey: Buffer;
   logLevel: LogLevel;
@@ -106,6 +109,9 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       retryMaxDelayMs: env.RETRY_MAX_DELAY_MS,
     },
     responseBodyLimitBytes: env.RESPONSE_BODY_LIMIT_BYTES,
+    reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+    leaseMarginMs: env.LEASE_MARGIN_MS,
+    logRetentionDays: env.LOG_RETENTION_DAYS,
     secretsKey,
     logLevel: env.LOG_LEVEL,
     warnings,

@@ -1,5 +1,5 @@
 import { findUserByEmail, findUserById, insertUser, upsertAdmin, type Database, type Kysely } from '@punctual/db';
-import { EmailTakenError, InvalidCredentialsError, NotFoundError, RegistrationDisabledError } from './errors.js';
+import { AccountGoneError, EmailTakenError, InvalidCredentialsError, RegistrationDisabledError } from './errors.js';
 import { hashForUnknownUser, hashPassword, verifyPassword } from './passwords.js';
 import { toUserView, type UserView } from './views.js';
 
@@ -36,9 +36,10 @@ export async function authenticateUser(db: Kysely<Database>, credentials: Creden
   return toUserView(user);
 }
 
+/** The caller's account; 401 when the token outlived it. */
 export async function getUser(db: Kysely<Database>, id: string): Promise<UserView> {
   const user = await findUserById(db, id);
-  if (!user) throw new NotFoundError('user');
+  if (!user) throw new AccountGoneError();
   return toUserView(user);
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   claimAttempt,
   finishAttempt,
@@ -6,6 +7,7 @@ import {
   type Database,
   type Kysely,
   type TaskRow,
+  type TaskStateAfterAttempt,
 } from '@punctual/db';
 import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
 import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
@@ -44,18 +46,10 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
   const startedAt = new Date();
   const result = await callTarget(context, claimed);
   const task = claimed.task;
-  const next = nextStateAfterAttempt({
-    outcome: result.outcome,
-    attemptsMade: claimed.attempt,
-    maxRetries: task.max_retries,
-    backoff: task.backoff,
-    retryAfterMs: result.retryAfterMs,
-    now: new Date(),
-  });
   const updated = await finishAttempt(context.db, {
     claimed,
     record: { ...result, startedAt },
-    next: { status: next.status, nextRunAt: next.nextRunAt, runFinished: next.kind === 'run-finished' },
+    decide: (current) => stateAfterAttempt(current, result, new Date()),
   });
   if (updated) await enqueueNextAttempt(context, updated);
   return {
@@ -65,6 +59,35 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
     attempt: claimed.attempt,
     outcome: result.outcome,
     status: updated?.status ?? null,
+  };
+}
+
+/**
+ * The task's next state after an attempt, from the task row as it is when the attempt is recorded (a `reset-retries`
+ * during the attempt counts). A recurring task's next run gets a new run id.
+ */
+export function stateAfterAttempt(
+  task: TaskRow,
+  result: Pick<AttemptResult, 'outcome' | 'retryAfterMs'>,
+  now: Date,
+): TaskStateAfterAttempt {
+  const next = nextStateAfterAttempt({
+    outcome: result.outcome,
+    attemptsMade: Math.max(1, task.attempts),
+    maxRetries: task.max_retries,
+    backoff: task.backoff,
+    retryAfterMs: result.retryAfterMs,
+    now,
+    schedule: task.cron === null ? null : { cron: task.cron, timezone: task.timezone },
+    scheduledFor: task.next_run_at,
+    holdAfterRun: task.hold_after_run,
+  });
+  const runFinished = next.kind === 'run-finished';
+  return {
+    status: next.status,
+    nextRunAt: next.nextRunAt,
+    runFinished,
+    nextRunId: runFinished && task.cron !== null ? randomUUID() : undefined,
   };
 }
 

@@ -1,7 +1,11 @@
 export { authenticateUser, bootstrapAdmin, getUser, normalizeEmail, registerUser, type Credentials } from './accounts.js';
-export { outboundRequest, runAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
+export { applyRetention, recoverLostAttempts, repairQueue, WORKER_LOST, type QueueRepairOptions, type ReconcilerContext } from './reconciler.js';
+export { outboundRequest, runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
 export * from './errors.js';
+export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
 export { hashPassword, verifyPassword } from './passwords.js';
+export { getStats, type AttemptCountsView, type StatsRequest, type StatsView } from './stats.js';
+export { actOnTask, actOnTasks, type BulkActionResult } from './task-actions.js';
 export { scopeOf, type Actor, type Logger, type TaskContext } from './task-context.js';
 export {
   REDACTED,

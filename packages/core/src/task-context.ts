@@ -1,5 +1,5 @@
 import type { Database, Kysely, Scope, TaskRow } from '@punctual/db';
-import { taskAttemptJobId, type TaskQueue } from '@punctual/queue';
+import type { TaskQueue } from '@punctual/queue';
 import type { TaskDefaults } from './task-input.js';
 
 /** Who is asking: users act on their own tasks, admins on everyone's. */
@@ -28,23 +28,43 @@ export function scopeOf(actor: Actor, userId?: string): Scope {
 }
 
 /**
- * Puts the task's next attempt in the queue when it is waiting for one. Runs after the row is committed; a failure
- * here loses nothing (Postgres has the schedule), so it is logged, not thrown.
+ * The scope of a list or stats request that may carry a `?userId=` filter, or null when nothing can match: a user's
+ * filter for someone else. The filter never widens a user's view, and the empty answer says nothing about that user.
  */
-export async function enqueueNextAttempt(context: Pick<TaskContext, 'queue' | 'logger'>, task: TaskRow): Promise<void> {
-  if (task.status !== 'pending' && task.status !== 'retrying') return;
+export function filteredScopeOf(actor: Actor, userId?: string): Scope | null {
+  if (actor.role !== 'admin' && userId !== undefined && userId !== actor.userId) return null;
+  return scopeOf(actor, userId);
+}
+
+/**
+ * Puts the tasks' next attempts in the queue, for those waiting for one. Runs after the rows are committed; a failure
+ * here loses nothing (Postgres has the schedule and the reconciler repairs Redis from it), so it is logged, not thrown.
+ */
+export async function enqueueNextAttempts(context: Pick<TaskContext, 'queue' | 'logger'>, tasks: readonly TaskRow[]): Promise<void> {
+  const waiting = tasks.filter((task) => task.status === 'pending' || task.status === 'retrying');
+  if (waiting.length === 0) return;
   try {
-    await context.queue.enqueueAttempt({ taskId: task.id, runId: task.run_id, version: task.version }, task.next_run_at);
+    await context.queue.enqueueAttempts(
+      waiting.map((task) => ({ job: { taskId: task.id, runId: task.run_id, version: task.version }, runAt: task.next_run_at })),
+    );
   } catch (error) {
-    context.logger.warn({ err: error, taskId: task.id }, 'could not enqueue the next attempt; it stays scheduled in Postgres');
+    context.logger.warn({ err: error, taskIds: waiting.map((task) => task.id) }, 'could not enqueue attempts; they stay scheduled in Postgres');
   }
 }
 
-/** Removes a job that can no longer run (its task moved to another version or is gone). Best effort: a stale job is dropped by the worker anyway. */
-export async function discardAttempt(context: Pick<TaskContext, 'queue'>, task: Pick<TaskRow, 'id' | 'version'>): Promise<void> {
+export async function enqueueNextAttempt(context: Pick<TaskContext, 'queue' | 'logger'>, task: TaskRow): Promise<void> {
+  await enqueueNextAttempts(context, [task]);
+}
+
+/** Removes jobs that can no longer run (their task moved to another version or is gone). Best effort: a stale job is dropped by the worker anyway. */
+export async function discardAttempts(context: Pick<TaskContext, 'queue'>, tasks: readonly Pick<TaskRow, 'id' | 'version'>[]): Promise<void> {
   try {
-    await context.queue.queue.remove(taskAttemptJobId({ taskId: task.id, version: task.version }));
+    await context.queue.discardAttempts(tasks.map((task) => ({ taskId: task.id, version: task.version })));
   } catch {
-    // Locked by a worker right now, or Redis is away: the version fence makes the job harmless.
+    // Redis is away: the version fence makes the jobs harmless, and they expire with their delay.
   }
+}
+
+export async function discardAttempt(context: Pick<TaskContext, 'queue'>, task: Pick<TaskRow, 'id' | 'version'>): Promise<void> {
+  await discardAttempts(context, [task]);
 }

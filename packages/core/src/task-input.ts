@@ -12,6 +12,10 @@ export interface CreateTaskInput {
   body?: JsonValue;
   token?: string | null;
   scheduledAt?: string;
+  /** Recurring instead of `scheduledAt`: 5 fields, or 6 with leading seconds; `null` (on update) makes the task one-off. */
+  cron?: string | null;
+  /** IANA zone the cron expression is read in; default UTC. */
+  timezone?: string;
   maxRetries?: number;
   backoff?: Partial<BackoffColumn>;
   timeoutMs?: number;
@@ -57,6 +61,15 @@ export const REDACTED = '[redacted]';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** What undici (and RFC 9110 field-value) lets through: tab, space, visible ASCII and obs-text 0x80–0xFF. */
+const HEADER_VALUE = /^[\t\x20-\x7E\x80-\xFF]*$/;
+const HEADER_VALUE_RULE = 'may contain only tab, space, visible ASCII and U+0080–U+00FF (no CR, LF, NUL or other control characters)';
+
+const MAX_URL_LENGTH = 2048;
+
+/** Servers refuse far shorter header sections than a 1 MiB body could carry; values are bounded by the schema. */
+const MAX_HEADER_NAME_LENGTH = 256;
+
 export function isSensitiveHeader(name: string): boolean {
   return SENSITIVE_HEADER.test(name);
 }
@@ -76,9 +89,12 @@ export function splitHeaders(
     const field = `body/headers/${name}`;
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name)) throw new InvalidInputError(field, 'is not a valid header name');
+    if (name.length > MAX_HEADER_NAME_LENGTH) {
+      throw new InvalidInputError(`${field.slice(0, 64)}…`, `is longer than ${MAX_HEADER_NAME_LENGTH} characters`);
+    }
     if (FORBIDDEN_HEADERS.has(lower)) throw new InvalidInputError(field, 'is set by Punctual and cannot be set by a task');
     if (seen.has(lower)) throw new InvalidInputError(field, 'repeats a header name given in another case');
-    if (/[\r\n\0]/.test(value)) throw new InvalidInputError(field, 'must not contain CR, LF or NUL');
+    if (!HEADER_VALUE.test(value)) throw new InvalidInputError(field, HEADER_VALUE_RULE);
     if (lower === 'authorization' && options.hasToken) {
       throw new InvalidInputError(field, 'conflicts with token: give the bearer token in `token` or the header, not both');
     }
@@ -93,7 +109,10 @@ export function splitHeaders(
   return { visible, sensitive };
 }
 
-/** An absolute http(s) URL with a host; the API schema bounds its length. */
+/**
+ * An absolute http(s) URL with a host and no credentials, returned normalized (`new URL(url).href`: `http:foo` becomes
+ * `http://foo/`), so what is stored and shown is exactly what each attempt calls.
+ */
 export function checkTargetUrl(url: string, field = 'body/url'): string {
   let parsed: URL;
   try {
@@ -106,7 +125,15 @@ export function checkTargetUrl(url: string, field = 'body/url'): string {
   if (parsed.username || parsed.password) {
     throw new InvalidInputError(field, 'must not carry credentials: use `token` or an Authorization header');
   }
-  return url;
+  // Normalizing can lengthen a URL the schema let through (`https://host` gains a `/`).
+  if (parsed.href.length > MAX_URL_LENGTH) throw new InvalidInputError(field, `must not be longer than ${MAX_URL_LENGTH} characters once normalized`);
+  return parsed.href;
+}
+
+/** The token is sent as `Authorization: Bearer <token>`, so it obeys the header value rule. */
+export function checkToken<T extends string | null>(token: T, field = 'body/token'): T {
+  if (token !== null && !HEADER_VALUE.test(token)) throw new InvalidInputError(field, HEADER_VALUE_RULE);
+  return token;
 }
 
 /** A JSON body cannot go with HEAD, which never sends one. */

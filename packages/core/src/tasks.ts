@@ -8,17 +8,19 @@ import {
   listTasks as listTaskRows,
   sealSecret,
   updateTaskRow,
+  type NewTaskRow,
   type TaskRow,
   type TaskRowUpdate,
   type TaskSort,
 } from '@punctual/db';
 import { isAllowed, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
-import { InvalidInputError, InvalidTransitionError, NotFoundError } from './errors.js';
-import { discardAttempt, enqueueNextAttempt, scopeOf, type Actor, type TaskContext } from './task-context.js';
+import { AccountGoneError, InvalidInputError, InvalidTransitionError, NotFoundError, isAccountGone } from './errors.js';
+import { discardAttempt, enqueueNextAttempt, filteredScopeOf, scopeOf, type Actor, type TaskContext } from './task-context.js';
 import {
   DEFAULT_NOTIFY,
   checkBodyAllowed,
   checkTargetUrl,
+  checkToken,
   defaultBackoff,
   normalizeTags,
   parseScheduledAt,
@@ -28,37 +30,47 @@ import {
   type CreateTaskInput,
   type UpdateTaskInput,
 } from './task-input.js';
+import { scheduleOnCreate, scheduleOnUpdate } from './task-schedule.js';
 import { toTaskLogView, toTaskStatusView, toTaskView, type Page, type TaskLogView, type TaskStatusView, type TaskView } from './views.js';
 
-/** Stores a new one-off task and queues its first attempt for `scheduledAt` (now when absent; a past time runs at once). */
+/**
+ * Stores a new task and queues its first attempt: for `scheduledAt` (now when absent; a past time runs at once), or for
+ * the next occurrence of `cron` in `timezone`.
+ */
 export async function createTask(context: TaskContext, actor: Actor, input: CreateTaskInput): Promise<TaskView> {
+  const task = await insertTask(context.db, newTaskRow(context, actor, input)).catch((error: unknown) => {
+    throw isAccountGone(error) ? new AccountGoneError() : error;
+  });
+  await enqueueNextAttempt(context, task);
+  return toTaskView(task);
+}
+
+/** Checks a create request beyond its schema (400 naming the field) and turns it into the row to insert. */
+export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTaskInput): NewTaskRow {
   const method = input.method ?? 'GET';
-  checkTargetUrl(input.url);
+  const url = checkTargetUrl(input.url);
   checkBodyAllowed(method, input.body);
-  const token = input.token ?? null;
+  const token = checkToken(input.token ?? null);
   const { visible, sensitive } = splitHeaders(input.headers ?? {}, { hasToken: token !== null });
-  const runAt = input.scheduledAt === undefined ? new Date() : parseScheduledAt(input.scheduledAt);
-  const task = await insertTask(context.db, {
+  const schedule = scheduleOnCreate(input, new Date());
+  return {
     user_id: actor.userId,
     name: input.name,
     description: input.description ?? null,
-    url: input.url,
+    url,
     method,
     headers: JSON.stringify(visible),
     secret_headers: sealHeaders(context, sensitive),
     body: input.body === undefined || input.body === null ? null : JSON.stringify(input.body),
     token: token === null ? null : sealSecret(context.secretsKey, token),
-    scheduled_at: runAt,
-    next_run_at: runAt,
+    ...schedule,
     run_id: randomUUID(),
     max_retries: input.maxRetries ?? context.defaults.maxRetries,
     backoff: JSON.stringify(resolveBackoff(input.backoff, defaultBackoff(context.defaults))),
     timeout_ms: input.timeoutMs ?? context.defaults.timeoutMs,
     tags: normalizeTags(input.tags),
     notify: JSON.stringify(resolveNotify(input.notify, DEFAULT_NOTIFY)),
-  });
-  await enqueueNextAttempt(context, task);
-  return toTaskView(task);
+  };
 }
 
 export async function getTask(context: TaskContext, actor: Actor, id: string): Promise<TaskView> {
@@ -79,9 +91,12 @@ export interface TaskListRequest {
   limit: number;
 }
 
+/** One page of the actor's tasks (an admin's: everyone's, or one user's); a user's `userId` of someone else matches nothing. */
 export async function listTasks(context: TaskContext, actor: Actor, request: TaskListRequest): Promise<Page<TaskView>> {
+  const scope = filteredScopeOf(actor, request.userId);
+  if (scope === null) return { data: [], page: request.page, limit: request.limit, total: 0 };
   const { rows, total } = await listTaskRows(context.db, {
-    scope: scopeOf(actor, request.userId),
+    scope,
     status: request.status,
     tag: request.tag,
     q: request.q,
@@ -121,7 +136,7 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   if (input.method !== undefined) changes.method = input.method;
   checkBodyAllowed(method, input.body === undefined ? task.body : input.body);
   if (input.body !== undefined) changes.body = input.body === null ? null : JSON.stringify(input.body);
-  if (input.token !== undefined) changes.token = input.token === null ? null : sealSecret(context.secretsKey, input.token);
+  if (input.token !== undefined) changes.token = input.token === null ? null : sealSecret(context.secretsKey, checkToken(input.token));
   const hasToken = input.token === undefined ? task.token !== null : input.token !== null;
   if (input.headers !== undefined) {
     // Headers are replaced as a whole.
@@ -136,10 +151,10 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   if (input.timeoutMs !== undefined) changes.timeout_ms = input.timeoutMs;
   if (input.tags !== undefined) changes.tags = normalizeTags(input.tags);
   if (input.notify !== undefined) changes.notify = JSON.stringify(resolveNotify(input.notify, task.notify));
-  if (input.scheduledAt !== undefined) {
-    const runAt = parseScheduledAt(input.scheduledAt);
-    changes.scheduled_at = runAt;
-    changes.next_run_at = runAt;
+  if (input.timezone !== undefined) changes.timezone = input.timezone;
+  const schedule = scheduleOnUpdate(task, input, new Date());
+  if (schedule !== null) {
+    Object.assign(changes, schedule);
     changes.version = task.version + 1;
   }
   return changes;

@@ -1,4 +1,5 @@
 import type { TaskLogRow, TaskRow, UserRow } from '@punctual/db';
+import type { HttpMethod } from '@punctual/executor';
 import type { AttemptOutcome, TaskStatus } from '@punctual/scheduling';
 
 /** A user as the API shows it. */
@@ -20,7 +21,7 @@ export interface TaskView {
   name: string;
   description: string | null;
   url: string;
-  method: string;
+  method: HttpMethod;
   headers: Record<string, string>;
   body: unknown;
   hasToken: boolean;
@@ -53,7 +54,8 @@ export function toTaskView(row: TaskRow): TaskView {
     name: row.name,
     description: row.description,
     url: row.url,
-    method: row.method,
+    // The column's CHECK constraint allows only these methods.
+    method: row.method as HttpMethod,
     headers: row.headers,
     body: row.body,
     hasToken: row.token !== null,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTask, runAttempt, type Actor, type AttemptContext, type TaskContext } from '@punctual/core';
+import { actOnTask, createTask, runAttempt, type Actor, type AttemptContext, type TaskContext } from '@punctual/core';
 import { insertUser } from '@punctual/db';
 import { createExecutor, type Executor } from '@punctual/executor';
 import { createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
@@ -188,5 +188,94 @@ describe('runAttempt', () => {
     expect(target.hits.filter((h) => h.query.includes('case=key'))).toHaveLength(0);
     const [log] = await logsOf(task.id);
     expect(log!.error).toMatch(/cannot decrypt/);
+  });
+});
+
+describe('runAttempt on a recurring task', () => {
+  /** A cron task whose current run is due now (as when its occurrence came). */
+  async function dueCronTask(name: string, url: string, extra: Record<string, unknown> = {}) {
+    const task = await createTask(tasks, actor, { name, url, cron: '0 0 1 1 *', timezone: 'Europe/Berlin', ...extra });
+    await env.db.updateTable('tasks').set({ next_run_at: new Date(Date.now() - 1_000) }).where('id', '=', task.id).execute();
+    return task;
+  }
+
+  it('returns to pending after a successful run, with a new run id and its next occurrence queued', async () => {
+    const task = await dueCronTask('yearly', `${target.url}/ok?case=cron-ok`);
+    const job = await jobFor(task.id);
+
+    expect(await runAttempt(attempts, job)).toMatchObject({ outcome: 'succeeded', status: 'pending' });
+
+    const row = await taskRow(task.id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, run_count: 1, last_outcome: 'succeeded', hold_after_run: false });
+    expect(row.run_id).not.toBe(job.runId);
+    // Midnight of 1 January in Berlin is 23:00 UTC on 31 December.
+    expect(row.next_run_at!.toISOString()).toMatch(/-12-31T23:00:00\.000Z$/);
+    expect(row.next_run_at!.getTime()).toBeGreaterThan(Date.now());
+    expect((await queuedJob(task.id))?.data).toEqual({ taskId: task.id, runId: row.run_id, version: row.version });
+  });
+
+  it('records a run whose attempts are used up as failed and waits for the next occurrence', async () => {
+    const task = await dueCronTask('yearly-down', `${target.url}/status/500?case=cron-down`, { maxRetries: 1 });
+    const firstRun = (await jobFor(task.id)).runId;
+    await runAttempt(attempts, await jobFor(task.id));
+    expect((await taskRow(task.id)).status).toBe('retrying');
+    await runAttempt(attempts, await jobFor(task.id));
+
+    const row = await taskRow(task.id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, run_count: 1, last_outcome: 'failed' });
+    expect(row.run_id).not.toBe(firstRun);
+    expect(row.next_run_at!.getTime()).toBeGreaterThan(Date.now());
+    const logs = await logsOf(task.id);
+    expect(logs.map((log) => [log.run_id, log.attempt, log.outcome])).toEqual([
+      [firstRun, 1, 'failed'],
+      [firstRun, 2, 'failed'],
+    ]);
+  });
+
+  it('runs occurrences missed while nothing ran once, then keeps its schedule', async () => {
+    const task = await createTask(tasks, actor, { name: 'every-minute', url: `${target.url}/ok?case=missed`, cron: '* * * * *' });
+    // Three hours of occurrences went by while no worker ran.
+    await env.db.updateTable('tasks').set({ next_run_at: new Date(Date.now() - 3 * 3_600_000) }).where('id', '=', task.id).execute();
+
+    await runAttempt(attempts, await jobFor(task.id));
+
+    const row = await taskRow(task.id);
+    expect(target.hits.filter((h) => h.query.includes('case=missed'))).toHaveLength(1);
+    expect(row.next_run_at!.getTime()).toBeGreaterThan(Date.now());
+    expect(row.next_run_at!.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(row.next_run_at!.getUTCSeconds()).toBe(0);
+  });
+
+  it('a manual run of a paused recurring task runs once, then the task is paused again at its schedule', async () => {
+    const task = await createTask(tasks, actor, { name: 'held', url: `${target.url}/ok?case=held`, cron: '0 0 1 1 *' });
+    const scheduled = (await taskRow(task.id)).next_run_at;
+    await actOnTask(tasks, actor, task.id, 'pause');
+    await actOnTask(tasks, actor, task.id, 'run');
+
+    await runAttempt(attempts, await jobFor(task.id));
+
+    const row = await taskRow(task.id);
+    expect(row).toMatchObject({ status: 'paused', hold_after_run: false, run_count: 1 });
+    expect(row.next_run_at).toEqual(scheduled);
+    expect(await queuedJob(task.id)).toBeUndefined();
+  });
+
+  it('a manual run keeps the cron schedule: the next run is still the next occurrence', async () => {
+    const task = await createTask(tasks, actor, { name: 'extra', url: `${target.url}/ok?case=extra`, cron: '0 0 1 1 *' });
+    const scheduled = (await taskRow(task.id)).next_run_at;
+    await actOnTask(tasks, actor, task.id, 'run');
+    await runAttempt(attempts, await jobFor(task.id));
+    expect((await taskRow(task.id)).next_run_at).toEqual(scheduled);
+  });
+
+  it('counts a reset-retries made while an attempt is in flight', async () => {
+    const task = await createTask(tasks, actor, { name: 'reset', url: `${target.url}/delay/300?case=reset`, maxRetries: 1 });
+    await env.db.updateTable('tasks').set({ status: 'retrying', attempts: 1 }).where('id', '=', task.id).execute();
+    const running = runAttempt(attempts, await jobFor(task.id));
+    await target.waitForHits(1, { pathPrefix: '/delay/300' });
+    await actOnTask(tasks, actor, task.id, 'reset-retries');
+    await running;
+    // Attempt 2 of 2 succeeded here; what matters is that the reset did not void the attempt's result.
+    expect((await taskRow(task.id)).status).toBe('completed');
   });
 });

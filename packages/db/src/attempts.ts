@@ -67,40 +67,53 @@ export interface TaskStateAfterAttempt {
   nextRunAt: Date | null;
   /** The run is over (success, or attempts used up): count it. */
   runFinished: boolean;
+  /** A recurring task's next run: its new run id (its attempt count starts again). A finished one-off keeps its own. */
+  nextRunId?: string;
 }
 
 /**
- * Closes the attempt's log row and, when the claim still holds (same version, still `running`, same attempt),
- * moves the task to its next state and bumps its version. Both in one transaction.
- * Returns the task's new row, or null when the task was cancelled, deleted or changed meanwhile: its result is dropped,
- * but the attempt stays logged.
+ * Closes the attempt's log row and, when the claim still holds (same version, still `running`), moves the task to the
+ * state `decide` returns for the locked row as it is now (its attempt count may have been reset meanwhile) and bumps its
+ * version. Both in one transaction. Returns the task's new row, or null when the task was cancelled, deleted or changed
+ * meanwhile: its result is dropped, but the attempt stays logged.
  */
 export async function finishAttempt(
   db: Kysely<Database>,
-  finish: { claimed: ClaimedAttempt; record: AttemptRecord; next: TaskStateAfterAttempt },
+  finish: { claimed: ClaimedAttempt; record: AttemptRecord; decide: (task: TaskRow) => TaskStateAfterAttempt },
 ): Promise<TaskRow | null> {
-  const { claimed, record, next } = finish;
+  const { claimed, record } = finish;
   return db.transaction().execute(async (trx) => {
-    const task = await trx
-      .updateTable('tasks')
-      .set({
-        status: next.status,
-        next_run_at: next.nextRunAt,
-        version: sql`version + 1`,
-        lease_expires_at: null,
-        run_count: next.runFinished ? sql`run_count + 1` : sql`run_count`,
-        last_run_at: record.startedAt,
-        last_outcome: record.outcome,
-        last_status_code: record.statusCode,
-        last_error: record.error,
-        updated_at: sql`now()`,
-      })
+    const current = await trx
+      .selectFrom('tasks')
+      .selectAll()
       .where('id', '=', claimed.task.id)
       .where('version', '=', claimed.task.version)
       .where('status', '=', 'running')
-      .where('attempts', '=', claimed.attempt)
-      .returningAll()
+      .forUpdate()
       .executeTakeFirst();
+    const next = current ? finish.decide(current) : null;
+    const task =
+      current && next
+        ? await trx
+            .updateTable('tasks')
+            .set({
+              status: next.status,
+              next_run_at: next.nextRunAt,
+              version: sql`version + 1`,
+              lease_expires_at: null,
+              ...(next.runFinished
+                ? { run_count: sql`run_count + 1`, hold_after_run: false, ...(next.nextRunId ? { attempts: 0, run_id: next.nextRunId } : {}) }
+                : {}),
+              last_run_at: record.startedAt,
+              last_outcome: record.outcome,
+              last_status_code: record.statusCode,
+              last_error: record.error,
+              updated_at: sql`now()`,
+            })
+            .where('id', '=', current.id)
+            .returningAll()
+            .executeTakeFirstOrThrow()
+        : null;
     await trx
       .updateTable('task_logs')
       .set({
@@ -113,11 +126,51 @@ export async function finishAttempt(
         response_truncated: record.responseTruncated,
         started_at: record.startedAt,
         finished_at: sql`now()`,
-        next_retry_at: task && next.status === 'retrying' ? next.nextRunAt : null,
+        next_retry_at: task && next?.status === 'retrying' ? next.nextRunAt : null,
       })
       .where('id', '=', claimed.logId)
       .where('outcome', 'is', null)
       .execute();
-    return task ?? null;
+    return task;
   });
+}
+
+/** An attempt whose worker stopped renewing nothing for longer than its lease: its task is still `running`. */
+export interface LostAttempt extends ClaimedAttempt {
+  startedAt: Date;
+}
+
+/**
+ * Attempts whose lease has lapsed (their worker died mid-attempt: SIGKILL, OOM, a lost node), oldest lease first,
+ * with the log row each one left open. Uses the partial index on `lease_expires_at` of running tasks.
+ */
+export async function findLostAttempts(db: Kysely<Database>, options: { limit: number }): Promise<LostAttempt[]> {
+  const rows = await db
+    .selectFrom('tasks')
+    .selectAll('tasks')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('task_logs')
+          .select(['task_logs.id as open_log_id', 'task_logs.started_at as open_log_started_at'])
+          .whereRef('task_logs.task_id', '=', 'tasks.id')
+          .where('task_logs.outcome', 'is', null)
+          .orderBy('task_logs.started_at', 'desc')
+          .limit(1)
+          .as('open_log'),
+      (join) => join.onTrue(),
+    )
+    .select(['open_log.open_log_id', 'open_log.open_log_started_at'])
+    .where('tasks.status', '=', 'running')
+    .where('tasks.lease_expires_at', '<', sql<Date>`now()`)
+    .orderBy('tasks.lease_expires_at')
+    .limit(options.limit)
+    .execute();
+  return rows.map(({ open_log_id, open_log_started_at, ...task }) => ({
+    task,
+    // Claiming opens the log in the same transaction, so there is one; the nil id only guards against a hand-edited row.
+    logId: open_log_id ?? '00000000-0000-0000-0000-000000000000',
+    attempt: task.attempts,
+    startedAt: open_log_started_at ?? task.updated_at,
+  }));
 }

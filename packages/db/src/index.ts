@@ -1,11 +1,41 @@
-export { claimAttempt, finishAttempt, type AttemptRecord, type ClaimedAttempt, type TaskStateAfterAttempt } from './attempts.js';
-export { assertPostgresReachable, createDatabase, pingDatabase, describeServer, PostgresUnavailableError, type DatabaseOptions } from './connection.js';
+export {
+  claimAttempt,
+  findLostAttempts,
+  finishAttempt,
+  type AttemptRecord,
+  type ClaimedAttempt,
+  type LostAttempt,
+  type TaskStateAfterAttempt,
+} from './attempts.js';
+export {
+  assertPostgresReachable,
+  createDatabase,
+  describeServer,
+  isDatabaseUnavailable,
+  pingDatabase,
+  PostgresUnavailableError,
+  type DatabaseOptions,
+} from './connection.js';
 export { ensureDatabaseExists, migrateToLatest } from './migrate.js';
+export { claimIdempotencyKey, findIdempotencyKey, purgeExpiredIdempotencyKeys, type IdempotencyKeyClaim } from './idempotency-keys.js';
 export { migrations } from './migrations/index.js';
 export type * from './schema.js';
 export type { Scope } from './scope.js';
 export { openSecret, sealSecret } from './secret-box.js';
-export { listTaskLogs, type TaskLogListQuery } from './task-logs.js';
-export { deleteTask, findTask, findTaskForUpdate, insertTask, listTasks, updateTaskRow, type TaskListQuery, type TaskSort } from './tasks.js';
+export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
+export { applyTaskAction, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
+export { deleteLogsStartedBefore, listTaskLogs, type TaskLogListQuery } from './task-logs.js';
+export {
+  deleteTask,
+  findTask,
+  findTaskForUpdate,
+  insertTask,
+  listScheduledTasks,
+  listTasks,
+  updateTaskRow,
+  type ScheduleCursor,
+  type TaskListQuery,
+  type TaskSort,
+} from './tasks.js';
 export { findUserByEmail, findUserById, insertUser, upsertAdmin, type UserRole } from './users.js';
 export type { Kysely, Transaction } from 'kysely';

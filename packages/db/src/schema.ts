@@ -89,10 +89,22 @@ export interface TaskLogsTable {
   next_retry_at: Timestamp | null;
 }
 
+/** An Idempotency-Key a user sent with a create, and the task it created; free again after 24 h. */
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  /** sha256 (hex) of the canonical JSON of the create body: a repeat with another body is refused. */
+  request_hash: string;
+  task_id: string;
+  /** Set again when an expired key is claimed anew. */
+  created_at: DefaultedTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   tasks: TasksTable;
   task_logs: TaskLogsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -101,3 +113,4 @@ export type TaskRow = Selectable<TasksTable>;
 export type NewTaskRow = Insertable<TasksTable>;
 export type TaskRowUpdate = Updateable<TasksTable>;
 export type TaskLogRow = Selectable<TaskLogsTable>;
+export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;

@@ -38,8 +38,24 @@ export async function findTaskForUpdate(trx: Transaction<Database>, scope: Scope
   return (await query.executeTakeFirst()) ?? null;
 }
 
-/** One page of tasks and the total count; both queries use the (user_id, …) indexes. */
+/**
+ * The text `?q=` searches, written exactly as `tasks_search_trgm_idx` indexes it (migration 0004): Postgres uses an
+ * expression index only for the same expression.
+ */
+const searchText = sql<string>`(name || ' ' || coalesce(description, '') || ' ' || url)`;
+
+/** One page of tasks and the total count. */
 export async function listTasks(db: Executor, query: TaskListQuery): Promise<{ rows: TaskRow[]; total: number }> {
+  const queries = taskListQueries(db, query);
+  const [rows, count] = await Promise.all([queries.rows.execute(), queries.total.executeTakeFirstOrThrow()]);
+  return { rows, total: Number(count.total) };
+}
+
+/**
+ * The two statements behind `listTasks`, unexecuted, so the query-plan test explains exactly what the app runs.
+ * A user's lists use the (user_id, …) indexes; an admin's the ones without user_id; `q` the trigram index.
+ */
+export function taskListQueries(db: Executor, query: TaskListQuery) {
   let base = db.selectFrom('tasks');
   const userId = scopedUserId(query.scope);
   if (userId !== undefined) base = base.where('user_id', '=', userId);
@@ -47,24 +63,28 @@ export async function listTasks(db: Executor, query: TaskListQuery): Promise<{ r
   if (query.tag !== undefined) base = base.where('tags', '@>', sql<string[]>`ARRAY[${query.tag}]::text[]`);
   if (query.q !== undefined) {
     const pattern = `%${escapeLike(query.q)}%`;
+    // The index finds the candidates over the three fields joined; each field is then matched on its own, so text
+    // spanning the end of one field and the start of the next is not a match.
     base = base.where((eb) =>
-      eb.or([eb('name', 'ilike', pattern), eb('description', 'ilike', pattern), eb('url', 'ilike', pattern)]),
+      eb.and([
+        eb(searchText, 'ilike', pattern),
+        eb.or([eb('name', 'ilike', pattern), eb('description', 'ilike', pattern), eb('url', 'ilike', pattern)]),
+      ]),
     );
   }
-  const descending = query.sort.startsWith('-');
+  // Postgres' own null order (last ascending, first descending), so one index serves both directions: a task with
+  // no next run sorts as the latest. created_at is never null.
   const column = query.sort.endsWith('nextRunAt') ? 'next_run_at' : 'created_at';
-  const direction = descending ? 'desc' : 'asc';
-  const [rows, count] = await Promise.all([
-    base
+  const direction = query.sort.startsWith('-') ? 'desc' : 'asc';
+  return {
+    rows: base
       .selectAll()
-      .orderBy(column, (ob) => (descending ? ob.desc().nullsLast() : ob.asc().nullsLast()))
+      .orderBy(column, direction)
       .orderBy('id', direction)
       .limit(query.limit)
-      .offset((query.page - 1) * query.limit)
-      .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+      .offset((query.page - 1) * query.limit),
+    total: base.select((eb) => eb.fn.countAll<string>().as('total')),
+  };
 }
 
 /** Applies a change to a task row and returns the new row. */
@@ -88,4 +108,28 @@ export async function deleteTask(db: Executor, scope: Scope, id: string): Promis
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (match) => `\\${match}`);
+}
+
+/** Where a walk over the scheduled tasks resumes: after this (nextRunAt, id). */
+export interface ScheduleCursor {
+  nextRunAt: Date;
+  id: string;
+}
+
+/**
+ * One page of the tasks that wait for a run (`pending`/`retrying`) due before `before`, in (nextRunAt, id) order from
+ * `after`: keyset pagination over the partial index `tasks_due_idx`, so each page costs the same however many there are.
+ */
+export async function listScheduledTasks(
+  db: Executor,
+  options: { before: Date; after?: ScheduleCursor; limit: number },
+): Promise<Pick<TaskRow, 'id' | 'run_id' | 'version' | 'next_run_at'>[]> {
+  let query = db
+    .selectFrom('tasks')
+    .select(['id', 'run_id', 'version', 'next_run_at'])
+    .where('status', 'in', ['pending', 'retrying'])
+    .where('next_run_at', '<', options.before);
+  const after = options.after;
+  if (after) query = query.where((eb) => eb(eb.refTuple('next_run_at', 'id'), '>', eb.tuple(after.nextRunAt, after.id)));
+  return query.orderBy('next_run_at').orderBy('id').limit(options.limit).execute();
 }

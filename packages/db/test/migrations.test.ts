@@ -1,4 +1,4 @@
-import { migrateToLatest } from '@punctual/db';
+import { migrateToLatest, migrations } from '@punctual/db';
 import { createTestEnvironment, type TestEnvironment, withDatabase } from '@punctual/testing';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -30,7 +30,7 @@ describe('migrations', () => {
     try {
       const results = await Promise.all([migrateToLatest(url), migrateToLatest(url)]);
       const applied = results.flatMap((result) => result.results ?? []).filter((r) => r.status === 'Success');
-      expect(applied.map((r) => r.migrationName)).toEqual(['0001-initial-schema']);
+      expect(applied.map((r) => r.migrationName)).toEqual(Object.keys(migrations));
     } finally {
       const admin = new pg.Client({ connectionString: withDatabase(env.databaseUrl, 'postgres') });
       await admin.connect();

@@ -31,6 +31,24 @@ export function createRedisConnection(redisUrl: string, options: { blocking?: bo
   return redis;
 }
 
+/**
+ * Resolves true once the client is ready (at once if it already is), false after `timeoutMs` without it. A fail-fast
+ * client (`enableOfflineQueue: false`) refuses every command until then, so a process waits for this before serving.
+ */
+export async function waitForRedisReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const finish = (ready: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => finish(true);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    redis.on('ready', onReady);
+  });
+}
+
 /** PINGs Redis once with a short timeout, turning a failure into RedisUnavailableError. */
 export async function assertRedisReachable(redisUrl: string): Promise<void> {
   const redis = new Redis(redisUrl, {
@@ -60,5 +78,21 @@ function describeRedis(url: string): string {
     return `${parsed.hostname || 'localhost'}:${parsed.port || '6379'}`;
   } catch {
     return 'an unparseable address';
+  }
+}
+
+/**
+ * A warning when Redis may evict keys under memory pressure (any `maxmemory-policy` but `noeviction`): an evicted
+ * job is repaired by the reconciler, but only after a delay. Null when the policy is right or cannot be read
+ * (managed Redis services often disable CONFIG).
+ */
+export async function evictionPolicyWarning(redis: Redis): Promise<string | null> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy === undefined || policy === 'noeviction') return null;
+    return `Redis maxmemory-policy is "${policy}": it may evict queued jobs under memory pressure (the reconciler puts them back, late). Set maxmemory-policy noeviction.`;
+  } catch {
+    return null;
   }
 }

@@ -1,4 +1,5 @@
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
+import { nextOccurrence, type CronSchedule } from './cron-schedule.js';
 import type { AttemptOutcome, TaskStatus } from './task-status.js';
 
 export interface FinishedAttempt {
@@ -9,6 +10,12 @@ export interface FinishedAttempt {
   backoff: BackoffPolicy;
   retryAfterMs: number | null;
   now: Date;
+  /** A recurring task's schedule; null or absent for a one-off task. */
+  schedule?: CronSchedule | null;
+  /** When this run was due: the next occurrence is computed after it (and after `now`), so a clock a little behind never repeats it. */
+  scheduledFor?: Date | null;
+  /** The run was a manual `run` of a paused task: a recurring task goes back to `paused` afterwards. */
+  holdAfterRun?: boolean;
   random?: () => number;
 }
 
@@ -17,19 +24,28 @@ export type NextState =
   | { kind: 'run-finished'; status: TaskStatus; nextRunAt: Date | null; runOutcome: AttemptOutcome };
 
 /**
- * Where a one-off task goes after an attempt: another attempt after backoff while attempts are left
- * (attempts made ≤ maxRetries), else the run is over: `completed` on success, `failed` when attempts are used up.
+ * Where a task goes after an attempt: another attempt after backoff while attempts are left (attempts made ≤ maxRetries),
+ * else the run is over. A one-off task is then `completed` on success or `failed`; a recurring task returns to `pending`
+ * (or `paused`, after a manual run of a paused task) with `nextRunAt` at its next occurrence after now — occurrences
+ * missed meanwhile are not replayed.
  */
 export function nextStateAfterAttempt(attempt: FinishedAttempt): NextState {
-  if (attempt.outcome === 'succeeded') {
-    return { kind: 'run-finished', status: 'completed', nextRunAt: null, runOutcome: 'succeeded' };
-  }
-  if (attempt.attemptsMade <= attempt.maxRetries) {
+  const runOutcome = attempt.outcome;
+  if (runOutcome === 'failed' && attempt.attemptsMade <= attempt.maxRetries) {
     const delay = retryDelayMs(attempt.backoff, attempt.attemptsMade, {
       retryAfterMs: attempt.retryAfterMs,
       random: attempt.random,
     });
     return { kind: 'retry', status: 'retrying', nextRunAt: new Date(attempt.now.getTime() + delay) };
   }
-  return { kind: 'run-finished', status: 'failed', nextRunAt: null, runOutcome: 'failed' };
+  if (attempt.schedule) {
+    const after = attempt.scheduledFor && attempt.scheduledFor > attempt.now ? attempt.scheduledFor : attempt.now;
+    return {
+      kind: 'run-finished',
+      status: attempt.holdAfterRun ? 'paused' : 'pending',
+      nextRunAt: nextOccurrence(attempt.schedule, after),
+      runOutcome,
+    };
+  }
+  return { kind: 'run-finished', status: runOutcome === 'succeeded' ? 'completed' : 'failed', nextRunAt: null, runOutcome };
 }

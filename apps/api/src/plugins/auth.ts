@@ -19,6 +19,8 @@ declare module 'fastify' {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 class UnauthorizedError extends Error {
   readonly statusCode = 401;
   readonly code = 'PUNCTUAL_UNAUTHORIZED';
@@ -41,7 +43,8 @@ export async function registerAuth(app: FastifyInstance, options: { secret: stri
       const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
       throw new UnauthorizedError(expired ? 'the token has expired; log in again' : 'the bearer token is invalid');
     }
-    if (typeof payload.sub !== 'string' || (payload.role !== 'user' && payload.role !== 'admin')) {
+    // A sub that is not a UUID could only come from a leaked secret; refused here rather than as a Postgres cast error.
+    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub) || (payload.role !== 'user' && payload.role !== 'admin')) {
       throw new UnauthorizedError('the bearer token is invalid');
     }
     request.actor = { userId: payload.sub, role: payload.role };

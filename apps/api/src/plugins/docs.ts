@@ -23,6 +23,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         { name: 'auth', description: 'Accounts and tokens' },
         { name: 'tasks', description: 'Scheduled HTTP calls' },
         { name: 'logs', description: 'One row per attempt' },
+        { name: 'stats', description: 'Counts of tasks by status and of attempts by outcome' },
         { name: 'system', description: 'Health and docs' },
       ],
     },

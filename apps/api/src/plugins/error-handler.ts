@@ -1,16 +1,6 @@
-import { PostgresUnavailableError } from '@punctual/db';
-import { PunctualError } from '@punctual/core';
+import { isDatabaseUnavailable } from '@punctual/db';
+import { AccountGoneError, isAccountGone, PunctualError } from '@punctual/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
-
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-
-/** Postgres (or the pool) cannot be reached: the request may succeed later. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof PostgresUnavailableError) return true;
-  const { code, message } = error as { code?: string; message?: string };
-  if (code !== undefined && CONNECTION_ERRORS.has(code)) return true;
-  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
-}
 
 /**
  * The one place errors become responses: the contract's shape, the field named for a 4xx,
@@ -18,8 +8,10 @@ function isDatabaseUnavailable(error: unknown): boolean {
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof PunctualError) {
-      return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: statusText(error.statusCode), message: error.message, code: error.code });
+    // The domain raises AccountGoneError where it inserts a user's row; this also covers an insert that does not (yet).
+    const known = error instanceof PunctualError ? error : isAccountGone(error) ? new AccountGoneError() : null;
+    if (known) {
+      return reply.status(known.statusCode).send({ statusCode: known.statusCode, error: statusText(known.statusCode), message: known.message, code: known.code });
     }
     if (error.validation) {
       return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: error.message, code: 'FST_ERR_VALIDATION' });

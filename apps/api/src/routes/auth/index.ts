@@ -44,7 +44,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
     '/auth/me',
     {
       onRequest: app.authenticate,
-      schema: { tags: ['auth'], summary: 'The caller', security: [{ bearerAuth: [] }], response: { 200: Type.Ref(User), ...errorResponses(401, 404) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'The caller (401 when the token outlived its account)',
+        security: [{ bearerAuth: [] }],
+        response: { 200: Type.Ref(User), ...errorResponses(401) },
+      },
     },
     async (request) => getUser(db, request.actor.userId),
   );

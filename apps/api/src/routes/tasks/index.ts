@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createTask, deleteTask, getTask, getTaskStatus, listTaskLogsOf, listTasks, updateTask, type CreateTaskInput } from '@punctual/core';
+import { createTaskIdempotently, deleteTask, getTask, getTaskStatus, listTaskLogsOf, listTasks, updateTask, type CreateTaskInput } from '@punctual/core';
 import { Type } from '@sinclair/typebox';
 import { errorResponses, IdParams, Paginated } from '../../schemas/common.js';
 import { TaskLog, TaskLogsQuery } from '../logs/schemas.js';
-import { CreateTaskBody, Task, TaskListQuery, TaskStatusResponse, UpdateTaskBody } from './schemas.js';
+import { CreateTaskBody, CreateTaskHeaders, Task, TaskListQuery, TaskStatusResponse, UpdateTaskBody } from './schemas.js';
 
 export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
@@ -16,14 +16,28 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['tasks'],
         summary: 'Create a task: one HTTP call at scheduledAt (default now)',
+        description:
+          'With an `Idempotency-Key` header, a repeat by the same user within 24 h returns the original task with 200 and ' +
+          '`Idempotent-Replayed: true`, and creates and queues nothing, even when the repeats arrive at the same time. ' +
+          'The same key with a different body (compared as canonical JSON) is a 409. Keys are per user and free again ' +
+          'after 24 h; deleting the task frees its key at once, so a repeat then creates a new task.',
         security,
+        headers: CreateTaskHeaders,
         body: CreateTaskBody,
-        response: { 201: Type.Ref(Task), ...errorResponses(400, 401, 413, 415, 429) },
+        response: {
+          200: Type.Ref(Task, { description: 'a replay: the task this Idempotency-Key created' }),
+          201: Type.Ref(Task),
+          ...errorResponses(400, 401, 409, 413, 415, 429),
+        },
       },
     },
     async (request, reply) => {
-      const task = await createTask(context, request.actor, request.body as CreateTaskInput);
-      return reply.status(201).header('location', `/api/v1/tasks/${task.id}`).send(task);
+      const { task, replayed } = await createTaskIdempotently(context, request.actor, request.body as CreateTaskInput, {
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      if (replayed) reply.status(200).header('idempotent-replayed', 'true');
+      else reply.status(201);
+      return reply.header('location', `/api/v1/tasks/${task.id}`).send(task);
     },
   );
 

@@ -5,6 +5,8 @@ const TASK_STATUSES = ['pending', 'running', 'retrying', 'completed', 'failed', 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
 const literals = <T extends string>(values: readonly T[]) => values.map((value) => Type.Literal(value)) as TLiteral<T>[];
+/** A string `enum` in the OpenAPI document (a union of literals renders as an anyOf of one-value enums). */
+const stringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 
 export const TaskStatus = Type.Union(literals(TASK_STATUSES), {
   description:
@@ -38,7 +40,8 @@ const Headers = Type.Object(
     additionalProperties: Type.String({ maxLength: 8192 }),
     maxProperties: 50,
     description:
-      'String values, ≤ 50, no CR/LF. Hop-by-hop and Punctual-set headers (Host, Connection, Content-Length, Transfer-Encoding, ' +
+      'String values, ≤ 50. Names are HTTP tokens of ≤ 256 characters; values may hold tab, space, visible ASCII and U+0080–U+00FF only ' +
+      '(no CR, LF or other control characters, nothing above U+00FF). Hop-by-hop and Punctual-set headers (Host, Connection, Content-Length, Transfer-Encoding, ' +
       'Keep-Alive, TE, Trailer, Upgrade, Expect, Punctual-*, webhook-*) are refused. Values of sensitive headers ' +
       '(Authorization, Cookie, names containing token, secret, password, api-key, session, signature, credential) are ' +
       'encrypted at rest and returned as "[redacted]". Replaced as a whole on update.',
@@ -49,14 +52,38 @@ const Headers = Type.Object(
 const taskFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.String({ maxLength: 2000 }),
-  url: Type.String({ format: 'uri', maxLength: 2048, description: 'absolute http(s) URL; no credentials in it' }),
+  url: Type.String({
+    format: 'uri',
+    maxLength: 2048,
+    description:
+      'absolute http(s) URL with a host and no credentials (no `user:pass@`); stored and returned normalized ' +
+      '(WHATWG `new URL(url).href`: `http:example.com` becomes `http://example.com/`), which is exactly what is called',
+  }),
   method: HttpMethod,
   headers: Headers,
   body: Type.Unknown({
     description: 'an object, array, number or boolean is sent as JSON (content-type application/json unless set); a string is sent as is (text/plain unless set); not with HEAD',
   }),
-  token: Type.String({ minLength: 1, maxLength: 4096, description: 'sent as `Authorization: Bearer <token>`; write-only, encrypted at rest' }),
+  token: Type.String({
+    minLength: 1,
+    maxLength: 4096,
+    description: 'sent as `Authorization: Bearer <token>` (so header value characters only); write-only, encrypted at rest',
+  }),
   scheduledAt: Type.String({ format: 'date-time', description: 'when to run; default now; a past time runs at once' }),
+  cron: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description:
+      'recurring instead of scheduledAt: 5 fields (minute hour day-of-month month day-of-week), or 6 with leading seconds. ' +
+      'Each occurrence is its own run; occurrences missed while nothing ran are not replayed (the task runs once, then keeps its schedule).',
+  }),
+  timezone: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description:
+      'IANA zone the cron expression is read in (default UTC). On a spring-forward night a time that does not exist runs at the ' +
+      'first instant after the gap; on a fall-back night a daily time runs once.',
+  }),
   maxRetries: Type.Integer({ minimum: 0, maximum: 25, description: 'total attempts per run = 1 + maxRetries; default MAX_RETRIES' }),
   backoff: Type.Partial(Backoff, { description: 'a partial backoff fills the rest from the defaults (RETRY_DELAY_MS, RETRY_MAX_DELAY_MS)' }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, description: 'one deadline for the whole attempt, reading the response included' }),
@@ -74,6 +101,8 @@ export const CreateTaskBody = Type.Object(
     body: Type.Optional(taskFields.body),
     token: Type.Optional(taskFields.token),
     scheduledAt: Type.Optional(taskFields.scheduledAt),
+    cron: Type.Optional(taskFields.cron),
+    timezone: Type.Optional(taskFields.timezone),
     maxRetries: Type.Optional(taskFields.maxRetries),
     backoff: Type.Optional(taskFields.backoff),
     timeoutMs: Type.Optional(taskFields.timeoutMs),
@@ -82,6 +111,21 @@ export const CreateTaskBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Other request headers pass: only the ones named here are checked. */
+export const CreateTaskHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'printable ASCII, no spaces. A repeat by the same user within 24 h returns the original task (200, ' +
+        '`Idempotent-Replayed: true`) and creates nothing; with a different body it is a 409. Keys are per user; ' +
+        'deleting the task frees its key.',
+    }),
+  ),
+});
 
 export const UpdateTaskBody = Type.Object(
   {
@@ -92,7 +136,15 @@ export const UpdateTaskBody = Type.Object(
     headers: Type.Optional(taskFields.headers),
     body: Type.Optional(taskFields.body),
     token: Type.Optional(Type.Union([taskFields.token, Type.Null()], { description: 'null removes the token' })),
-    scheduledAt: Type.Optional(Type.String({ format: 'date-time', description: 'reschedules: the old time never fires' })),
+    scheduledAt: Type.Optional(
+      Type.String({ format: 'date-time', description: 'reschedules: the old time never fires. On a recurring task only together with cron: null' }),
+    ),
+    cron: Type.Optional(
+      Type.Union([taskFields.cron, Type.Null()], {
+        description: 'makes the task recurring from its next occurrence (the old time never fires); null makes it one-off (scheduledAt required)',
+      }),
+    ),
+    timezone: Type.Optional(taskFields.timezone),
     maxRetries: Type.Optional(taskFields.maxRetries),
     backoff: Type.Optional(taskFields.backoff),
     timeoutMs: Type.Optional(taskFields.timeoutMs),
@@ -108,8 +160,8 @@ export const Task = Type.Object(
     userId: Uuid,
     name: Type.String(),
     description: Type.Union([Type.String(), Type.Null()]),
-    url: Type.String(),
-    method: Type.String(),
+    url: Type.String({ description: 'normalized: what each attempt calls' }),
+    method: stringEnum(METHODS),
     headers: Type.Object({}, { additionalProperties: Type.String() }),
     body: Type.Unknown(),
     hasToken: Type.Boolean(),
@@ -149,10 +201,37 @@ export const TaskListQuery = Type.Object(
     status: Type.Optional(TaskStatus),
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'case-insensitive substring of name, description or url' })),
-    userId: Type.Optional(Type.String({ format: 'uuid', description: "admins only: one user's tasks (ignored for users, who see only their own)" })),
+    userId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          "admins: one user's tasks. For a user, their own id changes nothing and another user's id gives an empty page: " +
+          'a filter never widens what a user sees, and the answer does not tell whether that user exists',
+      }),
+    ),
     sort: Type.Optional(
-      Type.Union([Type.Literal('createdAt'), Type.Literal('-createdAt'), Type.Literal('nextRunAt'), Type.Literal('-nextRunAt')], { default: '-createdAt' }),
+      Type.Union([Type.Literal('createdAt'), Type.Literal('-createdAt'), Type.Literal('nextRunAt'), Type.Literal('-nextRunAt')], {
+        default: '-createdAt',
+        description: '"-" for descending; ties by id. A task with no next run (finished, cancelled) sorts as the latest: last by nextRunAt, first by -nextRunAt',
+      }),
     ),
   },
   { additionalProperties: false },
 );
+
+export const BulkActionBody = Type.Object(
+  {
+    ids: Type.Array(Uuid, { minItems: 1, maxItems: 100 }),
+    action: Type.Union(literals(['pause', 'resume', 'cancel', 'delete', 'run'] as const)),
+  },
+  { additionalProperties: false },
+);
+
+export const BulkActionResponse = Type.Object({
+  results: Type.Array(
+    Type.Union([
+      Type.Object({ id: Uuid, ok: Type.Literal(true) }),
+      Type.Object({ id: Uuid, ok: Type.Literal(false), statusCode: Type.Integer(), message: Type.String() }),
+    ]),
+  ),
+});

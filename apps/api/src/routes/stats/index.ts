@@ -1,0 +1,23 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { getStats } from '@punctual/core';
+import { errorResponses } from '../../schemas/common.js';
+import { Stats, StatsQuery } from './schemas.js';
+
+export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.authenticate);
+  const context = app.punctual.tasks;
+
+  app.get(
+    '/stats',
+    {
+      schema: {
+        tags: ['stats'],
+        summary: "Task and attempt counts of the caller's tasks (an admin's: everyone's, or one user's with userId)",
+        security: [{ bearerAuth: [] }],
+        querystring: StatsQuery,
+        response: { 200: Stats, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => getStats(context, request.actor, request.query),
+  );
+};

@@ -1,0 +1,42 @@
+import { Type } from '@sinclair/typebox';
+
+export const StatsQuery = Type.Object(
+  {
+    userId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          "admins: one user's stats instead of everyone's. For a user, their own id changes nothing and another user's id " +
+          "gives all zeros: a user never sees anyone else's numbers, and the answer does not tell whether that user exists",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const count = Type.Integer({ minimum: 0 });
+const AttemptCounts = { total: count, succeeded: count, failed: count };
+
+export const Stats = Type.Object(
+  {
+    tasks: Type.Object({
+      total: count,
+      byStatus: Type.Object(
+        { pending: count, running: count, retrying: count, completed: count, failed: count, cancelled: count, paused: count },
+        { description: 'every status, 0 included' },
+      ),
+    }),
+    executions: Type.Object(
+      {
+        ...AttemptCounts,
+        successRate: Type.Number({ minimum: 0, maximum: 1, description: 'succeeded / total; 0 when there is no attempt yet' }),
+        avgDurationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+          description: 'mean duration of the finished attempts, rounded to the millisecond; null when there is none',
+        }),
+        last24h: Type.Object(AttemptCounts, { description: 'finished attempts started in the last 24 hours' }),
+      },
+      { description: 'finished attempts (one per try; retries count); attempts in flight are not counted' },
+    ),
+  },
+  { title: 'Stats' },
+);

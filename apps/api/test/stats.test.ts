@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { bootstrapAdmin } from '@punctual/core';
+import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authed, createTask, createTestApp, login, register, type Session, type TaskResponse, type TestApp } from './test-app.js';
+
+let env: TestEnvironment;
+let api: TestApp;
+let alice: Session;
+let bob: Session;
+let admin: Session;
+
+const HOUR_MS = 3_600_000;
+
+/** A finished attempt (or one in flight, with a null outcome) of `task`, started `hoursAgo` hours ago. */
+async function insertLog(task: TaskResponse, hoursAgo: number, outcome: 'succeeded' | 'failed' | null, durationMs: number | null): Promise<void> {
+  const startedAt = new Date(Date.now() - hoursAgo * HOUR_MS);
+  await env.db
+    .insertInto('task_logs')
+    .values({
+      task_id: task.id,
+      user_id: task.userId,
+      run_id: randomUUID(),
+      attempt: 1,
+      outcome,
+      status_code: outcome === null ? null : outcome === 'succeeded' ? 200 : 503,
+      duration_ms: durationMs,
+      scheduled_for: startedAt,
+      started_at: startedAt,
+      finished_at: outcome === null ? null : new Date(startedAt.getTime() + (durationMs ?? 0)),
+      worker_id: 'worker-test:1',
+    })
+    .execute();
+}
+
+async function setStatus(task: TaskResponse, status: 'paused' | 'completed' | 'failed'): Promise<void> {
+  await env.db.updateTable('tasks').set({ status }).where('id', '=', task.id).execute();
+}
+
+beforeAll(async () => {
+  env = await createTestEnvironment();
+  api = await createTestApp(env, { env: { ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password-123' } });
+  await bootstrapAdmin(env.db, api.config.admin!);
+  [alice, bob, admin] = await Promise.all([register(api.app), register(api.app), login(api.app, 'admin@example.com', 'admin-password-123')]);
+
+  // Alice: five tasks (two pending, one each paused, completed, failed) and five finished attempts, three of them
+  // in the last 24 hours, plus one in flight that must not count.
+  const [aliceWaiting, alicePaused, aliceCompleted, aliceFailed] = await Promise.all([
+    createTask(api.app, alice.token, { name: 'waiting' }),
+    createTask(api.app, alice.token, { name: 'paused' }),
+    createTask(api.app, alice.token, { name: 'completed' }),
+    createTask(api.app, alice.token, { name: 'failed' }),
+    createTask(api.app, alice.token, { name: 'also waiting' }),
+  ]);
+  await setStatus(alicePaused, 'paused');
+  await setStatus(aliceCompleted, 'completed');
+  await setStatus(aliceFailed, 'failed');
+  await insertLog(aliceWaiting, 48, 'succeeded', 100);
+  await insertLog(aliceWaiting, 30, 'failed', 300);
+  await insertLog(aliceCompleted, 1, 'succeeded', 50);
+  await insertLog(aliceFailed, 2, 'failed', 150);
+  await insertLog(aliceFailed, 3, 'failed', 200);
+  await insertLog(aliceWaiting, 0.1, null, null);
+
+  // Bob: one pending task, one recent success.
+  const bobsTask = await createTask(api.app, bob.token, { name: 'bobs' });
+  await insertLog(bobsTask, 5, 'succeeded', 30);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await env?.cleanup();
+});
+
+async function stats(token: string, query = ''): Promise<unknown> {
+  const response = await api.app.inject({ method: 'GET', url: `/api/v1/stats${query}`, headers: authed(token) });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json();
+}
+
+const alicesStats = {
+  tasks: { total: 5, byStatus: { pending: 2, running: 0, retrying: 0, completed: 1, failed: 1, cancelled: 0, paused: 1 } },
+  executions: {
+    total: 5,
+    succeeded: 2,
+    failed: 3,
+    successRate: 0.4,
+    avgDurationMs: 160,
+    last24h: { total: 3, succeeded: 1, failed: 2 },
+  },
+};
+
+const noStats = {
+  tasks: { total: 0, byStatus: { pending: 0, running: 0, retrying: 0, completed: 0, failed: 0, cancelled: 0, paused: 0 } },
+  executions: { total: 0, succeeded: 0, failed: 0, successRate: 0, avgDurationMs: null, last24h: { total: 0, succeeded: 0, failed: 0 } },
+};
+
+describe('GET /api/v1/stats', () => {
+  it("counts the caller's tasks by status and finished attempts by outcome, leaving out the one in flight", async () => {
+    expect(await stats(alice.token)).toEqual(alicesStats);
+  });
+
+  it('answers zeros, a success rate of 0 and no average for a user with nothing yet', async () => {
+    const newcomer = await register(api.app);
+
+    expect(await stats(newcomer.token)).toEqual(noStats);
+  });
+
+  it("shows an admin everyone's numbers, the average rounded to the millisecond", async () => {
+    expect(await stats(admin.token)).toEqual({
+      tasks: { total: 6, byStatus: { pending: 3, running: 0, retrying: 0, completed: 1, failed: 1, cancelled: 0, paused: 1 } },
+      executions: {
+        total: 6,
+        succeeded: 3,
+        failed: 3,
+        successRate: 0.5,
+        // (100 + 300 + 50 + 150 + 200 + 30) / 6 = 138.33…
+        avgDurationMs: 138,
+        last24h: { total: 4, succeeded: 2, failed: 2 },
+      },
+    });
+  });
+
+  it("narrows an admin to one user's numbers with userId", async () => {
+    expect(await stats(admin.token, `?userId=${alice.user.id}`)).toEqual(alicesStats);
+  });
+
+  it("gives a user their own numbers for their own userId, and zeros for someone else's, never theirs", async () => {
+    expect(await stats(alice.token, `?userId=${alice.user.id}`)).toEqual(alicesStats);
+    expect(await stats(alice.token, `?userId=${bob.user.id}`)).toEqual(noStats);
+    expect(await stats(alice.token, `?userId=${randomUUID()}`)).toEqual(noStats);
+  });
+
+  it('answers 401 without a token', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/api/v1/stats' });
+
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('answers 400 naming userId when it is not a UUID', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/api/v1/stats?userId=alice', headers: authed(admin.token) });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining('userId') });
+  });
+});

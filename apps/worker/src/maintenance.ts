@@ -1,0 +1,89 @@
+import { applyRetention, IDEMPOTENCY_KEY_TTL_MS, recoverLostAttempts, repairQueue, type ReconcilerContext } from '@punctual/core';
+import type { ScheduleCursor } from '@punctual/db';
+import { createLeaderLock, type Redis } from '@punctual/queue';
+import type { Logger } from 'pino';
+
+export interface MaintenanceOptions {
+  context: ReconcilerContext;
+  /** The Redis the lock lives in (the queue's). */
+  redis: Redis;
+  queuePrefix: string;
+  intervalMs: number;
+  logRetentionDays: number;
+  logger: Logger;
+}
+
+export interface Maintenance {
+  /** Runs one pass now if this process holds the lock (tests and start-up use it); resolves when it is done. */
+  runOnce(): Promise<void>;
+  /** Stops the loop, waits for a pass in progress, and lets go of the lock. */
+  stop(): Promise<void>;
+}
+
+const LOST_ATTEMPTS_PER_PASS = 500;
+const REPAIR_BATCH = 1_000;
+const REPAIR_MAX_BATCHES = 50;
+const RETENTION_BATCH = 5_000;
+const RETENTION_MAX_BATCHES = 20;
+
+/**
+ * The reconciler and maintenance loop. Every worker runs it; a lock in Redis lets one of them at a time do the work
+ * (the lock lapses after three intervals, so a dead holder is replaced). Each pass: closes the attempts of lost workers,
+ * puts back jobs missing from Redis, deletes logs past retention. A pass that fails (Postgres or Redis away) is logged
+ * and the next one tries again.
+ */
+export function startMaintenance(options: MaintenanceOptions): Maintenance {
+  const { context, logger } = options;
+  const lock = createLeaderLock(options.redis, { key: `${options.queuePrefix}:maintenance:lock`, ttlMs: options.intervalMs * 3 });
+  // Tasks due within a few intervals are checked each pass; later ones when their time comes closer.
+  const lookaheadMs = Math.max(60_000, options.intervalMs * 4);
+  let cursor: ScheduleCursor | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const pass = async (): Promise<void> => {
+    try {
+      if (!(await lock.acquire())) return;
+      const recovered = await recoverLostAttempts(context, { limit: LOST_ATTEMPTS_PER_PASS });
+      const repair = await repairQueue(context, { lookaheadMs, batchSize: REPAIR_BATCH, maxBatches: REPAIR_MAX_BATCHES, cursor });
+      cursor = repair.cursor;
+      const retention = await applyRetention(context, {
+        logRetentionDays: options.logRetentionDays,
+        batchSize: RETENTION_BATCH,
+        maxBatches: RETENTION_MAX_BATCHES,
+        idempotencyKeyTtlMs: IDEMPOTENCY_KEY_TTL_MS,
+      });
+      const level = recovered > 0 || repair.enqueued > 0 ? 'info' : 'debug';
+      logger[level]({ recovered, checked: repair.checked, reenqueued: repair.enqueued, retention }, 'maintenance pass');
+    } catch (error) {
+      logger.warn({ err: error }, 'maintenance pass failed; the next one tries again');
+    }
+  };
+
+  const runOnce = (): Promise<void> => {
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const schedule = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void runOnce().then(schedule);
+    }, options.intervalMs);
+    timer.unref();
+  };
+  void runOnce().then(schedule);
+
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      await lock.release().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import {
+  deleteLogsStartedBefore,
+  findLostAttempts,
+  finishAttempt,
+  listScheduledTasks,
+  purgeExpiredIdempotencyKeys,
+  type Database,
+  type Kysely,
+  type ScheduleCursor,
+} from '@punctual/db';
+import type { TaskQueue } from '@punctual/queue';
+import { stateAfterAttempt } from './attempt-runner.js';
+import { enqueueNextAttempts, type Logger } from './task-context.js';
+
+/** The error a lost attempt's log is closed with. */
+export const WORKER_LOST = 'worker lost';
+
+export interface ReconcilerContext {
+  db: Kysely<Database>;
+  queue: TaskQueue;
+  logger: Logger;
+}
+
+export interface QueueRepairOptions {
+  /** Tasks due up to this far ahead are checked (later ones are checked on a later pass, as their time comes closer). */
+  lookaheadMs: number;
+  /** Tasks read and checked per round trip. */
+  batchSize: number;
+  /** At most this many batches per pass; a longer backlog carries on from `cursor` next pass. */
+  maxBatches: number;
+  /** Where the previous pass stopped, when it stopped early. */
+  cursor?: ScheduleCursor;
+}
+
+/**
+ * Closes the attempts of workers that died mid-attempt (their lease lapsed): each open log is closed as a failed
+ * attempt with error `worker lost`, and the run continues by the retry policy (another attempt after backoff, or the
+ * run is over), exactly as if the attempt had failed. Returns how many were recovered.
+ */
+export async function recoverLostAttempts(context: ReconcilerContext, options: { limit: number }): Promise<number> {
+  const lost = await findLostAttempts(context.db, options);
+  const recovered = [];
+  for (const attempt of lost) {
+    const now = new Date();
+    const task = await finishAttempt(context.db, {
+      claimed: attempt,
+      record: {
+        outcome: 'failed',
+        statusCode: null,
+        durationMs: Math.max(0, now.getTime() - attempt.startedAt.getTime()),
+        error: WORKER_LOST,
+        responseHeaders: {},
+        responseBody: null,
+        responseTruncated: false,
+        startedAt: attempt.startedAt,
+      },
+      decide: (current) => stateAfterAttempt(current, { outcome: 'failed', retryAfterMs: null }, now),
+    });
+    if (task) recovered.push(task);
+  }
+  if (recovered.length > 0) {
+    context.logger.warn({ taskIds: recovered.map((task) => task.id) }, 'closed attempts of lost workers as failed; their runs go on');
+  }
+  await enqueueNextAttempts(context, recovered);
+  return recovered.length;
+}
+
+/**
+ * Puts back every waiting task whose job is missing from Redis (an enqueue that failed after the commit, `FLUSHALL`,
+ * a Redis restarted without persistence, an eviction), for its `nextRunAt`. Walks the tasks due within the look-ahead
+ * by keyset pagination, checks each batch's jobs in one pipelined round trip, and adds the missing ones in bulk; a job
+ * that exists is left alone (job ids come from the task and version, so adding one twice is a no-op anyway).
+ */
+export async function repairQueue(
+  context: ReconcilerContext,
+  options: QueueRepairOptions,
+): Promise<{ checked: number; enqueued: number; cursor?: ScheduleCursor }> {
+  const before = new Date(Date.now() + options.lookaheadMs);
+  let cursor = options.cursor;
+  let checked = 0;
+  let enqueued = 0;
+  for (let batch = 0; batch < options.maxBatches; batch += 1) {
+    const tasks = await listScheduledTasks(context.db, { before, after: cursor, limit: options.batchSize });
+    checked += tasks.length;
+    const missing = await context.queue.missingAttempts(tasks.map((task) => ({ ...task, taskId: task.id })));
+    if (missing.length > 0) {
+      await context.queue.enqueueAttempts(
+        missing.map((task) => ({ job: { taskId: task.id, runId: task.run_id, version: task.version }, runAt: task.next_run_at })),
+      );
+      enqueued += missing.length;
+    }
+    if (tasks.length < options.batchSize) return { checked, enqueued };
+    const last = tasks[tasks.length - 1]!;
+    cursor = { nextRunAt: last.next_run_at!, id: last.id };
+  }
+  return { checked, enqueued, cursor };
+}
+
+/** Deletes logs older than the retention period and expired idempotency keys, in batches. Returns the counts. */
+export async function applyRetention(
+  context: Pick<ReconcilerContext, 'db'>,
+  options: { logRetentionDays: number; batchSize: number; maxBatches: number; idempotencyKeyTtlMs: number },
+): Promise<{ logs: number; idempotencyKeys: number }> {
+  const before = new Date(Date.now() - options.logRetentionDays * 86_400_000);
+  let logs = 0;
+  for (let batch = 0; batch < options.maxBatches; batch += 1) {
+    const deleted = await deleteLogsStartedBefore(context.db, { before, batchSize: options.batchSize });
+    logs += deleted;
+    if (deleted < options.batchSize) break;
+  }
+  const idempotencyKeys = await purgeExpiredIdempotencyKeys(context.db, {
+    olderThan: new Date(Date.now() - options.idempotencyKeyTtlMs),
+    batchSize: options.batchSize,
+  });
+  return { logs, idempotencyKeys };
+}

@@ -1,0 +1,75 @@
+import type { TaskRow } from '@punctual/db';
+import { InvalidScheduleError, checkCronSchedule, nextOccurrence, type CronSchedule } from '@punctual/scheduling';
+import { InvalidInputError } from './errors.js';
+import { parseScheduledAt } from './task-input.js';
+
+/** The schedule fields a client sends: a one-off `scheduledAt`, or a recurring `cron` in `timezone`. */
+export interface ScheduleInput {
+  scheduledAt?: string;
+  cron?: string | null;
+  timezone?: string;
+}
+
+/** A task's schedule columns. */
+export interface ScheduleColumns {
+  scheduled_at: Date | null;
+  cron: string | null;
+  timezone: string;
+  next_run_at: Date;
+}
+
+const DEFAULT_TIMEZONE = 'UTC';
+
+/** The schedule of a new task: `cron` (next occurrence after now) or `scheduledAt` (default now), never both. */
+export function scheduleOnCreate(input: ScheduleInput, now: Date): ScheduleColumns {
+  const timezone = input.timezone ?? DEFAULT_TIMEZONE;
+  if (input.cron !== undefined && input.cron !== null) {
+    if (input.scheduledAt !== undefined) throw bothGiven();
+    const schedule = checkedSchedule({ cron: input.cron.trim(), timezone });
+    return { scheduled_at: null, ...schedule, next_run_at: nextOccurrence(schedule, now) };
+  }
+  if (input.timezone !== undefined) checkedSchedule({ cron: '0 0 * * *', timezone });
+  const runAt = input.scheduledAt === undefined ? now : parseScheduledAt(input.scheduledAt);
+  return { scheduled_at: runAt, cron: null, timezone, next_run_at: runAt };
+}
+
+/**
+ * The schedule after an update, or null when the update leaves it alone. `cron` makes the task recurring (its next
+ * occurrence after now), `cron: null` with a `scheduledAt` makes it one-off, a new `timezone` moves a cron schedule.
+ * A recurring task cannot take a `scheduledAt` without dropping its `cron` in the same update.
+ */
+export function scheduleOnUpdate(task: Pick<TaskRow, 'cron' | 'timezone'>, input: ScheduleInput, now: Date): ScheduleColumns | null {
+  if (input.scheduledAt === undefined && input.cron === undefined && input.timezone === undefined) return null;
+  const timezone = input.timezone ?? task.timezone;
+  const cron = input.cron === undefined ? task.cron : input.cron;
+  if (cron !== null) {
+    if (input.scheduledAt !== undefined) {
+      throw input.cron === undefined
+        ? new InvalidInputError('body/scheduledAt', 'cannot be set on a recurring task: send cron: null with it to make the task one-off')
+        : bothGiven();
+    }
+    const schedule = checkedSchedule({ cron: cron.trim(), timezone });
+    return { scheduled_at: null, ...schedule, next_run_at: nextOccurrence(schedule, now) };
+  }
+  if (input.timezone !== undefined) checkedSchedule({ cron: '0 0 * * *', timezone });
+  if (input.scheduledAt === undefined) {
+    if (task.cron !== null) throw new InvalidInputError('body/scheduledAt', 'is required when cron is removed (when should the one-off run happen?)');
+    return null;
+  }
+  const runAt = parseScheduledAt(input.scheduledAt);
+  return { scheduled_at: runAt, cron: null, timezone, next_run_at: runAt };
+}
+
+function checkedSchedule(schedule: CronSchedule): CronSchedule {
+  try {
+    checkCronSchedule(schedule);
+  } catch (error) {
+    if (error instanceof InvalidScheduleError) throw new InvalidInputError(`body/${error.field}`, error.message);
+    throw error;
+  }
+  return schedule;
+}
+
+function bothGiven(): InvalidInputError {
+  return new InvalidInputError('body/cron', 'cannot be combined with scheduledAt: a task runs once at scheduledAt or on every occurrence of cron');
+}

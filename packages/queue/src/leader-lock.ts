@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** Extends the lock only while this holder still owns it. */
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+/** Releases the lock only while this holder still owns it. */
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * A lock in Redis that at most one process holds at a time, lapsing `ttlMs` after its holder stops renewing it
+ * (a crashed holder is replaced within one ttl). Used so that one worker at a time runs the maintenance loop.
+ */
+export interface LeaderLock {
+  /** Takes the lock when it is free, or renews it when this process holds it; says whether this process holds it now. */
+  acquire(): Promise<boolean>;
+  /** Lets go of the lock if this process holds it. */
+  release(): Promise<void>;
+}
+
+export function createLeaderLock(redis: Redis, options: { key: string; ttlMs: number }): LeaderLock {
+  const token = randomUUID();
+  let held = false;
+  return {
+    async acquire() {
+      if (held && (await redis.eval(EXTEND, 1, options.key, token, String(options.ttlMs))) === 1) return true;
+      held = (await redis.set(options.key, token, 'PX', options.ttlMs, 'NX')) === 'OK';
+      return held;
+    },
+    async release() {
+      if (!held) return;
+      held = false;
+      await redis.eval(RELEASE, 1, options.key, token);
+    },
+  };
+}
