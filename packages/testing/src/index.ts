@@ -2,3 +2,4 @@ export * from './target-server.js';
 export { postgresAnswers, redisAnswers, withDatabase } from './service-probe.js';
 export { createTestEnvironment, type TestEnvironment } from './test-environment.js';
 export * from './punctual-process.js';
+export * from './server-processes.js';

@@ -1,15 +1,15 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { redisAnswers, withDatabase } from './service-probe.js';
+import { withDatabase } from './service-probe.js';
 
 // Private Redis and Postgres servers for fault-injection tests: unlike the shared ones, these may be killed, flushed
-// and restarted. Whatever a test leaves running is stopped when the test process exits.
+// and restarted. Whatever a test leaves running is stopped when the test process goes away (see `cleanupWhenGone`).
 
 /** A private `redis-server` without persistence, so a restart starts empty. */
 export interface RedisServer {
@@ -60,7 +60,8 @@ const PORT_ATTEMPTS = 3;
 
 const runFile = promisify(execFile);
 
-const liveRedis = new Set<ChildProcess>();
+/** Each running redis-server, with the function that dismisses its watchdog. */
+const liveRedis = new Map<ChildProcess, () => void>();
 const liveClusters = new Map<string, { binDir: string; running: boolean }>();
 let exitHookInstalled = false;
 
@@ -97,25 +98,19 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
       child = await spawnRedis(port);
     },
     async flushAll() {
-      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000, commandTimeout: 5_000 });
-      redis.on('error', () => {});
-      try {
-        await redis.connect();
-        await redis.flushall('SYNC');
-      } finally {
-        redis.disconnect();
-      }
+      await withRedis(url, (redis) => redis.flushall('SYNC'));
     },
   };
 }
 
-/** Spawns redis-server in the foreground and resolves with it once it answers PING; rejects with its output when it exits first. */
+/**
+ * Spawns redis-server in the foreground and resolves with it once it answers PING (as itself: its INFO names its pid,
+ * so a server that already held the port does not count); rejects with its output when it exits first.
+ */
 async function spawnRedis(port: number): Promise<ChildProcess> {
   installExitHook();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  liveRedis.add(child);
-  child.once('exit', () => liveRedis.delete(child));
   let output = '';
   const append = (chunk: string): void => {
     output = (output + chunk).slice(-OUTPUT_LIMIT_CHARS);
@@ -123,13 +118,22 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
   child.stdout!.setEncoding('utf8').on('data', append);
   child.stderr!.setEncoding('utf8').on('data', append);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  if (child.pid !== undefined) {
+    const dismissWatchdog = cleanupWhenGone('kill -9 "$1"', [String(child.pid)]);
+    liveRedis.set(child, dismissWatchdog);
+    child.once('exit', () => {
+      dismissWatchdog();
+      liveRedis.delete(child);
+    });
+  }
 
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (child.exitCode === null && child.signalCode === null) {
-    if (await redisAnswers(url)) return child;
+    if ((await redisProcessId(url)) === child.pid) return child;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
+      await exitedWithin(child, Number.POSITIVE_INFINITY);
       throw new Error(`redis-server on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms. Output:\n${output}`);
     }
     const error = await Promise.race([spawnError, sleep(50)]);
@@ -139,10 +143,31 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
   throw new ServerStartError(`redis-server on port ${port} exited before it answered PING. Output:\n${output}`, /Address already in use/.test(output));
 }
 
+/** The pid of the Redis server answering at `url`, or null when none answers. */
+async function redisProcessId(url: string): Promise<number | null> {
+  try {
+    return await withRedis(url, async (redis) => Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]));
+  } catch {
+    return null;
+  }
+}
+
+/** A connection that gives up at once when nothing listens, for probes and admin commands. */
+async function withRedis<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000, commandTimeout: 5_000 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return await use(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /**
  * Creates a cluster in a new temporary directory (`initdb --no-sync`, trust authentication, superuser `postgres`)
- * and starts it on 127.0.0.1 without fsync, so that a committed row survives kill() but not an OS crash. Run as root, the
- * binaries run as the `postgres` OS user, which Postgres requires.
+ * and starts it on 127.0.0.1 without fsync: a committed row survives kill(), though not an OS crash. Run as root,
+ * the binaries run as the `postgres` OS user, which Postgres requires.
  */
 export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const binDir = options.binDir ?? findPostgresBinDir();
@@ -151,6 +176,8 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   const dataDir = await mkdtemp(join(tmpdir(), 'punctual-pg-'));
   const cluster = { binDir, running: false };
   liveClusters.set(dataDir, cluster);
+  const [pgCtlFile, pgCtlArgs] = postgresCommand(binDir, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', 'stop']);
+  const dismissWatchdog = cleanupWhenGone('dir=$1; shift; "$@"; rm -rf -- "$dir"', [dataDir, pgCtlFile, ...pgCtlArgs]);
 
   const stop = async (): Promise<void> => {
     if (!cluster.running) return;
@@ -163,6 +190,7 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
     cluster.running = false;
     await rm(dataDir, { recursive: true, force: true });
     liveClusters.delete(dataDir);
+    dismissWatchdog();
   };
 
   let port: number;
@@ -382,17 +410,41 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Safety net for a test file that forgets to stop its servers: they die with the test process. The clusters are
- * daemons (pg_ctl detaches them), so they are stopped explicitly, synchronously as an exit hook must.
+ * Runs `script` (`sh -c`, with `args` as $1, $2, …) once this process is gone, however it goes. The exit hook below
+ * does not run when a signal ends the process, and vitest ends its workers with SIGTERM, then SIGKILL. So a detached
+ * shell waits for EOF on a pipe that only this process holds open, which the kernel closes when it dies. Returns the
+ * function that dismisses the watchdog without running the script.
+ */
+function cleanupWhenGone(script: string, args: string[]): () => void {
+  const watchdog = spawn('sh', ['-c', `cat >/dev/null; ${script}`, 'watchdog', ...args], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.on('error', () => {});
+  // Neither the watchdog nor its pipe may keep the test process alive.
+  watchdog.unref();
+  (watchdog.stdin as Socket).unref();
+  let dismissed = false;
+  return () => {
+    if (dismissed || watchdog.pid === undefined) return;
+    dismissed = true;
+    signal(-watchdog.pid, 'SIGKILL');
+  };
+}
+
+/**
+ * Safety net for a test file that forgets to stop its servers, when the test process exits rather than being killed
+ * by a signal. The clusters are daemons (pg_ctl detaches them), so they are stopped explicitly, synchronously as an
+ * exit hook must.
  */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const child of liveRedis) child.kill('SIGKILL');
+    for (const [child, dismissWatchdog] of liveRedis) {
+      child.kill('SIGKILL');
+      dismissWatchdog();
+    }
     for (const [dataDir, { binDir }] of liveClusters) {
       const [file, args] = postgresCommand(binDir, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', '-t', '10', 'stop']);
-      spawnSync(file, args, { cwd: dataDir, stdio: 'ignore' });
+      spawnSync(file, args, { cwd: '/', stdio: 'ignore' });
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

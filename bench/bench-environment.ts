@@ -1,0 +1,99 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createRedisConnection, waitForRedisReady } from '@punctual/queue';
+import { postgresAnswers, redisAnswers, runMigrate, TEST_JWT_SECRET, withDatabase } from '@punctual/testing';
+import pg from 'pg';
+
+/** The bench's own database and queue prefix on the local servers, removed by `cleanup()`. */
+export interface BenchEnvironment {
+  databaseUrl: string;
+  queuePrefix: string;
+  /** For setup and checks; the processes under test have their own pools. */
+  pool: pg.Pool;
+  adminEmail: string;
+  adminPassword: string;
+  /** What the API and worker processes are started with. */
+  processEnv: Record<string, string>;
+  /** Closes the pool, drops the database and deletes the prefix's Redis keys. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Creates `punctual_bench_<random>` on the server of `databaseUrl`, migrates it with `pnpm migrate`'s entry point and
+ * picks a fresh BullMQ prefix. The vitest fixture (`createTestEnvironment`) needs vitest's globalSetup, hence this.
+ */
+export async function createBenchEnvironment(options: { databaseUrl: string; redisUrl: string }): Promise<BenchEnvironment> {
+  const { redisUrl } = options;
+  if (!(await postgresAnswers(options.databaseUrl))) throw new Error(`Postgres is not answering at ${options.databaseUrl} (DATABASE_URL)`);
+  if (!(await redisAnswers(redisUrl))) throw new Error(`Redis is not answering at ${redisUrl} (REDIS_URL)`);
+
+  const name = `punctual_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const serverUrl = withDatabase(options.databaseUrl, 'postgres');
+  const databaseUrl = withDatabase(options.databaseUrl, name);
+  const queuePrefix = `bench-${randomUUID()}`;
+  const adminEmail = 'bench-admin@example.com';
+  const adminPassword = randomUUID();
+  const processEnv = {
+    // Production settings, as a deployment would run them (request logging included).
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    JWT_SECRET: TEST_JWT_SECRET,
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    ADMIN_EMAIL: adminEmail,
+    ADMIN_PASSWORD: adminPassword,
+    // The target is a server on 127.0.0.1.
+    ALLOW_PRIVATE_TARGETS: 'true',
+  };
+
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
+  const dropDatabase = () =>
+    withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+  const migration = await runMigrate(processEnv);
+  if (migration.code !== 0) {
+    await dropDatabase();
+    throw new Error(`migrations failed (exit code ${String(migration.code)}):\n${migration.output}`);
+  }
+
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, application_name: 'punctual-bench' });
+  pool.on('error', () => {});
+  return {
+    databaseUrl,
+    queuePrefix,
+    pool,
+    adminEmail,
+    adminPassword,
+    processEnv,
+    async cleanup() {
+      await pool.end();
+      await dropDatabase();
+      await deleteRedisKeys(redisUrl, `${queuePrefix}:*`);
+    },
+  };
+}
+
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = createRedisConnection(redisUrl);
+  try {
+    if (!(await waitForRedisReady(redis, 5_000))) throw new Error(`Redis at ${redisUrl} did not get ready; keys ${pattern} were left behind`);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createTestEnvironment,
+  postgresServerAvailable,
+  runMigrate,
+  startApi,
+  startPostgresServer,
+  startRedisServer,
+  startTargetServer,
+  startWorker,
+  type PunctualProcess,
+  type RedisServer,
+  type TargetServer,
+  type TestEnvironment,
+} from '@punctual/testing';
+import { createDatabase, type Database, type Kysely } from '@punctual/db';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PunctualClient, punctualEnv, recentOutput, secondsFromNow, sleep, stopAll, waitFor } from './punctual-client.js';
+
+// Faults injected into a running Punctual — Redis flushed or restarted, a worker killed or stopped mid-request,
+// Postgres restarted, a burst of work due at once — and the invariants that must hold after each:
+//   every task due is run or explicitly failed; no run has two successes; every attempt is logged (one log per call
+//   the target saw); nothing fires after cancel.
+// Each scenario runs its own API and workers against its own Redis (and, for the Postgres case, its own Postgres),
+// with a short reconcile interval and lease margin so recovery takes seconds.
+
+const FAST_RECOVERY = {
+  RECONCILE_INTERVAL_MS: '500',
+  LEASE_MARGIN_MS: '1000',
+  WORKER_CONCURRENCY: '50',
+};
+
+let environment: TestEnvironment;
+let target: TargetServer;
+let redis: RedisServer;
+let processes: PunctualProcess[] = [];
+
+beforeAll(async () => {
+  [environment, target, redis] = await Promise.all([createTestEnvironment(), startTargetServer(), startRedisServer()]);
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') console.log(recentOutput(processes, 40));
+  await stopAll(processes).catch(() => {});
+  processes = [];
+});
+
+afterAll(async () => {
+  await redis?.stop();
+  await target?.close();
+  await environment?.cleanup();
+});
+
+/** API and workers of one scenario, on the private Redis. */
+async function startPunctual(options: { workers: number; env?: Record<string, string> }) {
+  const env = punctualEnv(environment, { REDIS_URL: redis.url, QUEUE_PREFIX: `fault-${randomUUID()}`, ...FAST_RECOVERY, ...options.env });
+  const started = await Promise.all([
+    startApi(env),
+    ...Array.from({ length: options.workers }, (_, index) => startWorker(env, { name: `worker-${index + 1}` })),
+  ]);
+  processes.push(...started);
+  const [api, ...workers] = started as [PunctualProcess & { url: string }, ...PunctualProcess[]];
+  return { api, workers, env };
+}
+
+/** Creates `count` tasks `concurrency` at a time; returns them in order. */
+async function createMany(client: PunctualClient, count: number, body: (index: number) => Record<string, unknown>, concurrency = 25) {
+  const ids: string[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        ids[index] = (await client.createTask(body(index))).id;
+      }
+    }),
+  );
+  return ids;
+}
+
+/** The invariants every scenario ends with, read from Postgres and the target. */
+async function expectInvariants(db: Kysely<Database>, ids: string[], options: { path: string; cancelled?: string[]; timeoutMs?: number }) {
+  const cancelled = new Set(options.cancelled ?? []);
+  const due = ids.filter((id) => !cancelled.has(id));
+  // Every task due is run (or explicitly failed) in the end.
+  await waitFor(
+    async () => {
+      const open = await db.selectFrom('tasks').select(['id', 'status']).where('id', 'in', due).where('status', 'not in', ['completed', 'failed']).execute();
+      expect(open, `${open.length} of ${due.length} tasks not finished`).toEqual([]);
+    },
+    options.timeoutMs ?? 30_000,
+    250,
+  );
+  const logs = await db.selectFrom('task_logs').select(['task_id', 'run_id', 'outcome', 'error']).where('task_id', 'in', ids).execute();
+  // No run succeeded twice.
+  const successes = new Map<string, number>();
+  for (const log of logs) if (log.outcome === 'succeeded') successes.set(log.run_id, (successes.get(log.run_id) ?? 0) + 1);
+  expect([...successes.values()].filter((count) => count > 1)).toEqual([]);
+  expect((await db.selectFrom('tasks').select('id').where('id', 'in', due).where('status', '=', 'completed').execute()).length).toBe(due.length);
+  // Every attempt is logged and closed: one log per request the target received (a lost worker's request included).
+  expect(logs.filter((log) => log.outcome === null)).toEqual([]);
+  const hits = target.hitsFor(options.path);
+  const hitsByTask = new Map<string, number>();
+  for (const hit of hits) hitsByTask.set(String(hit.headers['punctual-task-id']), (hitsByTask.get(String(hit.headers['punctual-task-id'])) ?? 0) + 1);
+  const logsByTask = new Map<string, number>();
+  for (const log of logs) if (log.error !== 'worker lost' || hitsByTask.has(log.task_id)) logsByTask.set(log.task_id, (logsByTask.get(log.task_id) ?? 0) + 1);
+  for (const id of due) expect(logsByTask.get(id) ?? 0, `logs of task ${id}`).toBeGreaterThanOrEqual(hitsByTask.get(id) ?? 0);
+  // Nothing fires after cancel.
+  for (const id of cancelled) expect(hitsByTask.get(id) ?? 0, `hits of cancelled task ${id}`).toBe(0);
+  return { logs, hits };
+}
+
+describe('fault injection', { timeout: 120_000 }, () => {
+  it('FLUSHALL with 200 pending tasks: the reconciler puts every job back and each task runs once', async () => {
+    const { api } = await startPunctual({ workers: 2 });
+    const client = await PunctualClient.register(api.url);
+    const path = `/ok/${randomUUID()}`;
+    const due = secondsFromNow(4);
+    const ids = await createMany(client, 200, () => ({ url: `${target.url}${path}`, scheduledAt: due.toISOString() }));
+    const cancelled = ids.slice(0, 20);
+    const bulk = await client.request<{ results: { ok: boolean }[] }>('POST', '/api/v1/tasks/bulk', { action: 'cancel', ids: cancelled });
+    expect(bulk.body.results.every((result) => result.ok)).toBe(true);
+
+    await redis.flushAll();
+
+    await expectInvariants(environment.db, ids, { path, cancelled });
+    expect(target.hitsFor(path)).toHaveLength(180);
+  });
+
+  it('Redis restarted without persistence: tasks accepted while it was down and tasks queued before it run after it returns', async () => {
+    const { api } = await startPunctual({ workers: 2 });
+    const client = await PunctualClient.register(api.url);
+    const path = `/ok/${randomUUID()}`;
+    const before = await createMany(client, 50, (index) => ({ url: `${target.url}${path}`, scheduledAt: secondsFromNow(2 + (index % 4)).toISOString() }));
+
+    await redis.stop();
+    // The API still takes tasks (Postgres has them; the reconciler queues them once Redis is back) and says it is degraded.
+    const during = await createMany(client, 20, () => ({ url: `${target.url}${path}` }), 5);
+    const health = await fetch(`${api.url}/health`);
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { status: string }).status).toBe('degraded');
+    await sleep(1_000);
+    await redis.restart();
+
+    const ids = [...before, ...during];
+    await expectInvariants(environment.db, ids, { path, timeoutMs: 45_000 });
+    expect(target.hitsFor(path)).toHaveLength(70);
+    expect((await fetch(`${api.url}/health`)).status).toBe(200);
+  });
+
+  it('kill -9 of a worker mid-request: its attempts are closed as "worker lost" and retried on the other worker', async () => {
+    const { api, workers } = await startPunctual({ workers: 2 });
+    const client = await PunctualClient.register(api.url);
+    const path = `/delay/2500/${randomUUID()}`;
+    const ids = await createMany(client, 20, () => ({ url: `${target.url}${path}`, timeoutMs: 5_000, maxRetries: 2 }));
+    await target.waitForHits(20, { pathPrefix: path, timeoutMs: 20_000 });
+
+    await workers[0]!.kill();
+
+    const { logs } = await expectInvariants(environment.db, ids, { path, timeoutMs: 45_000 });
+    const lost = logs.filter((log) => log.error === 'worker lost');
+    expect(lost.length).toBeGreaterThan(0);
+    // Every lost attempt was followed by a success in the same run.
+    for (const log of lost) expect(logs.some((other) => other.run_id === log.run_id && other.outcome === 'succeeded')).toBe(true);
+  });
+
+  it('SIGTERM to a worker under load: it finishes its calls in flight, exits 0, and the other worker does the rest', async () => {
+    const { api, workers } = await startPunctual({ workers: 2 });
+    const client = await PunctualClient.register(api.url);
+    const path = `/delay/400/${randomUUID()}`;
+    const ids = await createMany(client, 150, (index) => ({ url: `${target.url}${path}`, scheduledAt: secondsFromNow(1 + (index % 5)).toISOString() }));
+    await target.waitForHits(10, { pathPrefix: path, timeoutMs: 15_000 });
+
+    expect(await workers[0]!.stop('SIGTERM', 20_000)).toBe(0);
+    processes = processes.filter((child) => child !== workers[0]);
+
+    const { logs } = await expectInvariants(environment.db, ids, { path, timeoutMs: 45_000 });
+    expect(logs.filter((log) => log.error === 'worker lost')).toEqual([]);
+    expect(target.hitsFor(path)).toHaveLength(150);
+  });
+
+  it('2,000 tasks due in the same second across 2 workers: exactly 2,000 successes', async () => {
+    const { api } = await startPunctual({ workers: 2 });
+    const client = await PunctualClient.register(api.url);
+    const path = `/ok/${randomUUID()}`;
+    const due = secondsFromNow(20);
+    const ids = await createMany(client, 2_000, () => ({ url: `${target.url}${path}`, scheduledAt: due.toISOString() }), 40);
+    expect(Date.now()).toBeLessThan(due.getTime());
+
+    const { logs } = await expectInvariants(environment.db, ids, { path, timeoutMs: 60_000 });
+    expect(logs.filter((log) => log.outcome === 'succeeded')).toHaveLength(2_000);
+    expect(target.hitsFor(path)).toHaveLength(2_000);
+  });
+});
+
+describe.skipIf(!postgresServerAvailable())('fault injection: Postgres', { timeout: 120_000 }, () => {
+  it('Postgres restarted under load: the API answers 503 meanwhile, workers pause and resume, every task runs', async () => {
+    const postgres = await startPostgresServer();
+    try {
+      const databaseUrl = postgres.databaseUrl('punctual_fault');
+      const migrated = await runMigrate({ ...environment.processEnv, DATABASE_URL: databaseUrl });
+      expect(migrated.code, migrated.output).toBe(0);
+      const { api } = await startPunctual({ workers: 2, env: { DATABASE_URL: databaseUrl } });
+      const client = await PunctualClient.register(api.url);
+      const path = `/delay/200/${randomUUID()}`;
+      const ids = await createMany(client, 100, (index) => ({ url: `${target.url}${path}`, scheduledAt: secondsFromNow(1 + (index % 6)).toISOString() }));
+      await target.waitForHits(5, { pathPrefix: path, timeoutMs: 15_000 });
+
+      await postgres.stop();
+      const refused = await client.request<{ statusCode: number }>('POST', '/api/v1/tasks', { name: 'during', url: `${target.url}${path}` });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).not.toBeNull();
+      await sleep(2_000);
+      await postgres.restart();
+
+      const db = createDatabase(databaseUrl, { maxConnections: 2 });
+      try {
+        await expectInvariants(db, ids, { path, timeoutMs: 60_000 });
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await stopAll(processes).catch(() => {});
+      processes = [];
+      await postgres.remove();
+    }
+  });
+});
