@@ -77,3 +77,49 @@ describe('stopping a worker', () => {
     expect(logs[0]!.workerId).toBe(workerIdOf(replacement));
   });
 });
+
+describe('stopping the API', () => {
+  let environment: TestEnvironment;
+  let api: PunctualProcess & { url: string };
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment();
+    api = await startApi(punctualEnv(environment));
+  });
+
+  afterAll(async () => {
+    try {
+      await stopAll([api]);
+    } finally {
+      await environment?.cleanup();
+    }
+  });
+
+  it('answers the requests in flight on SIGTERM, refuses new ones, closes kept-alive connections, and exits 0 at once', async () => {
+    const client = await PunctualClient.register(api.url);
+    const outcomes = Array.from({ length: 60 }, () =>
+      client.request<{ id: string }>('POST', '/api/v1/tasks', { name: 'in flight', url: 'https://example.com/hook', scheduledAt: '2030-01-01T00:00:00Z' }).then(
+        (response) => ({ status: response.status, id: response.body?.id }),
+        (error: unknown) => ({ status: 0, error: String((error as { cause?: unknown }).cause ?? error) }),
+      ),
+    );
+    await sleep(20);
+    const stopping = Date.now();
+    const code = await api.stop('SIGTERM', 20_000);
+
+    expect(code, api.output()).toBe(0);
+    // Well inside the 10 s grace: no kept-alive connection holds the process open.
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    const settled = await Promise.all(outcomes);
+    // A request either got its answer, was refused with 503 (it arrived once closing had begun), or was never read
+    // (its connection reset): none was cut off half-done, and only the 201s stored anything.
+    for (const outcome of settled) {
+      if (outcome.status === 0) expect(outcome.error).toMatch(/ECONNREFUSED|ECONNRESET|other side closed|SocketError/);
+      else expect([201, 503]).toContain(outcome.status);
+    }
+    const created = settled.filter((outcome) => outcome.status === 201).map((outcome) => outcome.id!);
+    expect(created.length).toBeGreaterThan(0);
+    const stored = await environment.db.selectFrom('tasks').select('id').where('user_id', '=', client.userId).execute();
+    expect(stored.map((row) => row.id).sort()).toEqual(created.sort());
+  });
+});

@@ -49,6 +49,16 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   // JSON only: without this, Fastify's built-in text/plain parser turns a text body into a 400 instead of a 415.
   app.removeContentTypeParser('text/plain');
 
+  // A keep-alive connection whose request was in flight when close began would otherwise stay open until its
+  // keep-alive timeout (72 s), holding the process past its grace period: answer it, then close the connection.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   app.decorate('punctual', {
     db: deps.db,
     redis: deps.redis,

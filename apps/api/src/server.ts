@@ -45,10 +45,13 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'closing');
   await app.close();
+  logger.debug('http server closed');
   await queue.close();
+  logger.debug('queue closed');
   queueConnection.disconnect();
   redis.disconnect();
   await db.destroy();
+  logger.info('stopped');
 });
 
 // The request-path client fails fast instead of queueing, so until it is connected /health would say Redis is down.

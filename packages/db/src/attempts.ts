@@ -145,7 +145,19 @@ export interface LostAttempt extends ClaimedAttempt {
  * with the log row each one left open. Uses the partial index on `lease_expires_at` of running tasks.
  */
 export async function findLostAttempts(db: Kysely<Database>, options: { limit: number }): Promise<LostAttempt[]> {
-  const rows = await db
+  const rows = await lostAttemptsQuery(db, options).execute();
+  return rows.map(({ open_log_id, open_log_started_at, ...task }) => ({
+    task,
+    // Claiming opens the log in the same transaction, so there is one; the nil id only guards against a hand-edited row.
+    logId: open_log_id ?? '00000000-0000-0000-0000-000000000000',
+    attempt: task.attempts,
+    startedAt: open_log_started_at ?? task.updated_at,
+  }));
+}
+
+/** The statement `findLostAttempts` runs (the query-plan test explains it). */
+export function lostAttemptsQuery(db: Kysely<Database>, options: { limit: number }) {
+  return db
     .selectFrom('tasks')
     .selectAll('tasks')
     .leftJoinLateral(
@@ -164,13 +176,5 @@ export async function findLostAttempts(db: Kysely<Database>, options: { limit: n
     .where('tasks.status', '=', 'running')
     .where('tasks.lease_expires_at', '<', sql<Date>`now()`)
     .orderBy('tasks.lease_expires_at')
-    .limit(options.limit)
-    .execute();
-  return rows.map(({ open_log_id, open_log_started_at, ...task }) => ({
-    task,
-    // Claiming opens the log in the same transaction, so there is one; the nil id only guards against a hand-edited row.
-    logId: open_log_id ?? '00000000-0000-0000-0000-000000000000',
-    attempt: task.attempts,
-    startedAt: open_log_started_at ?? task.updated_at,
-  }));
+    .limit(options.limit);
 }

@@ -124,6 +124,11 @@ export async function listScheduledTasks(
   db: Executor,
   options: { before: Date; after?: ScheduleCursor; limit: number },
 ): Promise<Pick<TaskRow, 'id' | 'run_id' | 'version' | 'next_run_at'>[]> {
+  return scheduledTasksQuery(db, options).execute();
+}
+
+/** The statement `listScheduledTasks` runs (the query-plan test explains it). */
+export function scheduledTasksQuery(db: Executor, options: { before: Date; after?: ScheduleCursor; limit: number }) {
   let query = db
     .selectFrom('tasks')
     .select(['id', 'run_id', 'version', 'next_run_at'])
@@ -131,5 +136,5 @@ export async function listScheduledTasks(
     .where('next_run_at', '<', options.before);
   const after = options.after;
   if (after) query = query.where((eb) => eb(eb.refTuple('next_run_at', 'id'), '>', eb.tuple(after.nextRunAt, after.id)));
-  return query.orderBy('next_run_at').orderBy('id').limit(options.limit).execute();
+  return query.orderBy('next_run_at').orderBy('id').limit(options.limit);
 }

@@ -2,9 +2,10 @@ import type { Database, Kysely, Scope } from '@punctual/db';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lostAttemptsQuery } from '../src/attempts.js';
 import { statsQueries } from '../src/stats.js';
 import { taskLogListQueries } from '../src/task-logs.js';
-import { taskListQueries } from '../src/tasks.js';
+import { scheduledTasksQuery, taskListQueries } from '../src/tasks.js';
 
 /**
  * Every list, search and stats query the app issues is answered from an index, never by reading a whole table:
@@ -212,6 +213,26 @@ const shapes: Record<string, Shape> = {
     queries: () => statsQueries(env.db, { scope: adminForUser(), since: new Date(Date.now() - DAY_MS) }),
     uses: ['tasks_user_status_created_idx', 'task_logs_user_started_covering_idx'],
     indexOnly: true,
+  },
+  // The reconciler's walks: one keyset page of tasks due soon, and lapsed leases; both bounded by the partial indexes
+  // of waiting and running tasks, however many tasks there are.
+  'reconciler: a page of tasks due within the look-ahead': {
+    queries: () => ({ page: scheduledTasksQuery(env.db, { before: new Date(Date.now() + 60_000), limit: 1_000 }) }),
+    uses: ['tasks_due_idx'],
+  },
+  'reconciler: the next page, after a cursor': {
+    queries: () => ({
+      page: scheduledTasksQuery(env.db, {
+        before: new Date(Date.now() + 3_600_000),
+        after: { nextRunAt: new Date(Date.now() + 600_000), id: alicesTask },
+        limit: 1_000,
+      }),
+    }),
+    uses: ['tasks_due_idx'],
+  },
+  'reconciler: attempts whose lease lapsed': {
+    queries: () => ({ lost: lostAttemptsQuery(env.db, { limit: 500 }) }),
+    uses: ['tasks_lease_idx'],
   },
   // Counting every row reads every index entry, but only those: the tables, several times wider, are not read.
   'stats: an admin, everyone': {

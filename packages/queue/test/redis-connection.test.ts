@@ -1,5 +1,5 @@
-import { createRedisConnection, waitForRedisReady } from '@punctual/queue';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
+import { createRedisConnection, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
+import { createTestEnvironment, startRedisServer, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let env: TestEnvironment;
@@ -47,6 +47,21 @@ describe('a fail-fast (request-path) Redis connection', () => {
       expect(redis.listenerCount('ready')).toBe(0);
     } finally {
       redis.disconnect();
+    }
+  });
+});
+
+describe('evictionPolicyWarning', () => {
+  it('warns about a Redis that may evict queued jobs, and is silent under noeviction', async () => {
+    const server = await startRedisServer();
+    const redis = createRedisConnection(server.url, { blocking: true });
+    try {
+      expect(await evictionPolicyWarning(redis)).toBeNull();
+      await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      expect(await evictionPolicyWarning(redis)).toMatch(/maxmemory-policy is "allkeys-lru".*noeviction/);
+    } finally {
+      redis.disconnect();
+      await server.stop();
     }
   });
 });
