@@ -100,7 +100,7 @@ describe('stopping the API', () => {
     const outcomes = Array.from({ length: 60 }, () =>
       client.request<{ id: string }>('POST', '/api/v1/tasks', { name: 'in flight', url: 'https://example.com/hook', scheduledAt: '2030-01-01T00:00:00Z' }).then(
         (response): { status: number; id?: string; error?: string } => ({ status: response.status, id: response.body?.id }),
-        (error: unknown) => ({ status: 0, error: String((error as { cause?: unknown }).cause ?? error) }),
+        (error: unknown): { status: number; id?: string; error?: string } => ({ status: 0, error: String((error as { cause?: unknown }).cause ?? error) }),
       ),
     );
     await sleep(20);
