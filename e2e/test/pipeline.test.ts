@@ -1,22 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createTestEnvironment,
-  startApi,
-  startTargetServer,
-  startWorker,
-  type PunctualProcess,
-  type TargetServer,
-  type TestEnvironment,
-} from '@punctual/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   PunctualClient,
-  punctualEnv,
-  recentOutput,
+  useRunningStack,
   secondsFromNow,
   sleep,
   sleepUntil,
-  stopAll,
   waitFor,
   workerIdOf,
   type Page,
@@ -27,50 +16,24 @@ import {
 // One API and two workers, real processes, driven over HTTP. The scenarios are independent (each has its own user
 // and its own target path), so they run concurrently and the file takes as long as its slowest scenario.
 describe.concurrent('the pipeline from API to worker to target', () => {
-  let environment: TestEnvironment;
-  let target: TargetServer;
-  let api: PunctualProcess & { url: string };
-  let workers: PunctualProcess[] = [];
-
-  beforeAll(async () => {
-    [environment, target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
-    const env = punctualEnv(environment);
-    [api, ...workers] = await Promise.all([
-      startApi(env),
-      startWorker(env, { name: 'worker-1' }),
-      startWorker(env, { name: 'worker-2' }),
-    ]);
-  });
-
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => console.log(recentOutput([api, ...workers])));
-  });
-
-  afterAll(async () => {
-    try {
-      await stopAll([api, ...workers]);
-    } finally {
-      await target?.close();
-      await environment?.cleanup();
-    }
-  });
+  const stack = useRunningStack();
 
   /** A path of its own on the target, so a scenario counts only its own hits. */
   const pathFor = (route: string): string => `${route}/${randomUUID()}`;
-  const register = (): Promise<PunctualClient> => PunctualClient.register(api.url);
+  const register = (): Promise<PunctualClient> => PunctualClient.register(stack.api.url);
 
   it('calls a task due now once, with its method, body, token, headers and identification headers', async () => {
     const client = await register();
     const path = pathFor('/echo');
     const task = await client.createTask({
-      url: `${target.url}${path}`,
+      url: `${stack.target.url}${path}`,
       method: 'POST',
       body: { hello: 'world', n: 1 },
       token: 'e2e-secret-token',
       headers: { 'X-Custom': 'custom value' },
     });
 
-    const [hit] = await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
     expect(hit!.method).toBe('POST');
     expect(JSON.parse(hit!.body)).toEqual({ hello: 'world', n: 1 });
     expect(hit!.headers).toMatchObject({
@@ -96,21 +59,21 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     const echoed = JSON.parse(log!.responseBody ?? 'null') as { method: string; body: string };
     expect(echoed.method).toBe('POST');
     expect(JSON.parse(echoed.body)).toEqual({ hello: 'world', n: 1 });
-    expect(workers.map(workerIdOf)).toContain(log!.workerId);
-    expect(target.hitsFor(path)).toHaveLength(1);
+    expect(stack.workers.map(workerIdOf)).toContain(log!.workerId);
+    expect(stack.target.hitsFor(path)).toHaveLength(1);
   });
 
   it('does not call a task scheduled in the future before its time, and calls it then', async () => {
     const client = await register();
     const path = pathFor('/ok');
     const scheduledAt = secondsFromNow(2);
-    const task = await client.createTask({ url: `${target.url}${path}`, scheduledAt: scheduledAt.toISOString() });
+    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: scheduledAt.toISOString() });
 
     await sleepUntil(new Date(scheduledAt.getTime() - 1_000));
-    expect(target.hitsFor(path)).toHaveLength(0);
+    expect(stack.target.hitsFor(path)).toHaveLength(0);
     expect((await client.getTask(task.id)).status).toBe('pending');
 
-    const [hit] = await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
     // Same machine, same clock; a little slack for millisecond rounding.
     expect(hit!.receivedAt.getTime()).toBeGreaterThanOrEqual(scheduledAt.getTime() - 50);
     await client.waitForStatus(task.id, 'completed');
@@ -123,7 +86,7 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     const client = await register();
     const path = `/flaky/2/${randomUUID()}`;
     const task = await client.createTask({
-      url: `${target.url}${path}`,
+      url: `${stack.target.url}${path}`,
       maxRetries: 3,
       backoff: { type: 'fixed', delayMs: 200 },
     });
@@ -142,7 +105,7 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     expect(logs[1]!.nextRetryAt).not.toBeNull();
     expect(logs[2]!.nextRetryAt).toBeNull();
 
-    const hits = target.hitsFor(path);
+    const hits = stack.target.hitsFor(path);
     expect(hits.map((hit) => hit.headers['punctual-attempt'])).toEqual(['1', '2', '3']);
     expect(new Set(hits.map((hit) => hit.headers['punctual-run-id']))).toEqual(new Set([logs[0]!.runId]));
     for (let i = 1; i < hits.length; i++) {
@@ -153,7 +116,7 @@ describe.concurrent('the pipeline from API to worker to target', () => {
   it('fails a task after 1 + maxRetries attempts and calls it no more', async () => {
     const client = await register();
     const path = pathFor('/status/500');
-    const task = await client.createTask({ url: `${target.url}${path}`, maxRetries: 2, backoff: { type: 'fixed', delayMs: 200 } });
+    const task = await client.createTask({ url: `${stack.target.url}${path}`, maxRetries: 2, backoff: { type: 'fixed', delayMs: 200 } });
 
     const failed = await client.waitForStatus(task.id, 'failed');
     expect(failed).toMatchObject({ runCount: 1, attempts: 3, lastOutcome: 'failed', lastStatusCode: 500, lastError: 'HTTP 500' });
@@ -167,14 +130,14 @@ describe.concurrent('the pipeline from API to worker to target', () => {
 
     // Several backoff periods later, still exactly three calls.
     await sleep(1_000);
-    expect(target.hitsFor(path)).toHaveLength(3);
+    expect(stack.target.hitsFor(path)).toHaveLength(3);
     expect(await client.taskLogs(task.id)).toHaveLength(3);
   });
 
   it('cuts an attempt off at timeoutMs and logs it as a timeout', async () => {
     const client = await register();
     const path = pathFor('/delay/5000');
-    const task = await client.createTask({ url: `${target.url}${path}`, timeoutMs: 300, maxRetries: 0 });
+    const task = await client.createTask({ url: `${stack.target.url}${path}`, timeoutMs: 300, maxRetries: 0 });
 
     const failed = await client.waitForStatus(task.id, 'failed');
     expect(failed).toMatchObject({ attempts: 1, lastOutcome: 'failed', lastStatusCode: null, lastError: 'timeout after 300 ms' });
@@ -189,14 +152,14 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     const client = await register();
     const path = pathFor('/retry-after/503/1');
     const task = await client.createTask({
-      url: `${target.url}${path}`,
+      url: `${stack.target.url}${path}`,
       maxRetries: 1,
       backoff: { type: 'fixed', delayMs: 10, maxDelayMs: 60_000 },
     });
 
     const failed = await client.waitForStatus(task.id, 'failed');
     expect(failed).toMatchObject({ attempts: 2, lastStatusCode: 503, lastError: 'HTTP 503' });
-    const hits = target.hitsFor(path);
+    const hits = stack.target.hitsFor(path);
     expect(hits).toHaveLength(2);
     expect(hits[1]!.receivedAt.getTime() - hits[0]!.receivedAt.getTime()).toBeGreaterThanOrEqual(950);
 
@@ -209,19 +172,19 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     const client = await register();
     const path = pathFor('/ok');
     const oldTime = secondsFromNow(3);
-    const task = await client.createTask({ url: `${target.url}${path}`, scheduledAt: oldTime.toISOString() });
+    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: oldTime.toISOString() });
     const newTime = secondsFromNow(1);
     const moved = await client.request<Task>('PATCH', `/api/v1/tasks/${task.id}`, { scheduledAt: newTime.toISOString() });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     expect(moved.body.nextRunAt).toBe(newTime.toISOString());
 
-    const [hit] = await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
     expect(hit!.receivedAt.getTime()).toBeGreaterThanOrEqual(newTime.getTime() - 50);
     expect(hit!.receivedAt.getTime()).toBeLessThan(oldTime.getTime());
     await client.waitForStatus(task.id, 'completed');
 
     await sleepUntil(new Date(oldTime.getTime() + 500));
-    expect(target.hitsFor(path)).toHaveLength(1);
+    expect(stack.target.hitsFor(path)).toHaveLength(1);
     expect(await client.taskLogs(task.id)).toHaveLength(1);
     expect(await client.getTask(task.id)).toMatchObject({ status: 'completed', runCount: 1 });
   });
@@ -230,40 +193,40 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     const client = await register();
     const path = pathFor('/ok');
     const oldTime = secondsFromNow(1);
-    const task = await client.createTask({ url: `${target.url}${path}`, scheduledAt: oldTime.toISOString() });
+    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: oldTime.toISOString() });
     const newTime = secondsFromNow(4);
     const moved = await client.request<Task>('PATCH', `/api/v1/tasks/${task.id}`, { scheduledAt: newTime.toISOString() });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
 
     await sleepUntil(new Date(oldTime.getTime() + 1_000));
-    expect(target.hitsFor(path)).toHaveLength(0);
+    expect(stack.target.hitsFor(path)).toHaveLength(0);
     expect((await client.getTask(task.id)).status).toBe('pending');
 
-    const [hit] = await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
     expect(hit!.receivedAt.getTime()).toBeGreaterThanOrEqual(newTime.getTime() - 50);
     await client.waitForStatus(task.id, 'completed');
     expect(await client.taskLogs(task.id)).toHaveLength(1);
-    expect(target.hitsFor(path)).toHaveLength(1);
+    expect(stack.target.hitsFor(path)).toHaveLength(1);
   });
 
   it('never calls a task deleted before its time', async () => {
     const client = await register();
     const path = pathFor('/ok');
     const scheduledAt = secondsFromNow(1.5);
-    const task = await client.createTask({ url: `${target.url}${path}`, scheduledAt: scheduledAt.toISOString() });
+    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: scheduledAt.toISOString() });
 
     const deleted = await client.request('DELETE', `/api/v1/tasks/${task.id}`);
     expect(deleted.status).toBe(204);
 
     await sleepUntil(new Date(scheduledAt.getTime() + 1_000));
-    expect(target.hitsFor(path)).toHaveLength(0);
+    expect(stack.target.hitsFor(path)).toHaveLength(0);
     expect((await client.request('GET', `/api/v1/tasks/${task.id}`)).status).toBe(404);
     expect((await client.request('GET', `/api/v1/tasks/${task.id}/logs`)).status).toBe(404);
   });
 
   it("shows a user nothing of another user's tasks and attempts", async () => {
     const [alice, bob] = await Promise.all([register(), register()]);
-    const task = await alice.createTask({ url: `${target.url}${pathFor('/ok')}` });
+    const task = await alice.createTask({ url: `${stack.target.url}${pathFor('/ok')}` });
     await alice.waitForStatus(task.id, 'completed');
     expect(await alice.taskLogs(task.id)).toHaveLength(1);
 
@@ -295,11 +258,11 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     const client = await register();
     const prefix = pathFor('/ok/many');
     const tasks = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => client.createTask({ name: `many ${i}`, url: `${target.url}${prefix}/${i}` })),
+      Array.from({ length: 40 }, (_, i) => client.createTask({ name: `many ${i}`, url: `${stack.target.url}${prefix}/${i}` })),
     );
     const ids = new Set(tasks.map((task) => task.id));
 
-    await target.waitForHits(40, { pathPrefix: prefix, timeoutMs: 30_000 });
+    await stack.target.waitForHits(40, { pathPrefix: prefix, timeoutMs: 30_000 });
     await waitFor(async () => {
       const completed = await client.request<Page<Task>>('GET', '/api/v1/tasks?status=completed&limit=100');
       expect(completed.body.total).toBe(40);
@@ -309,12 +272,12 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     expect(logs.body.total).toBe(40);
     expect(logs.body.data.every((log) => log.outcome === 'succeeded' && log.attempt === 1)).toBe(true);
     expect(new Set(logs.body.data.map((log) => log.taskId))).toEqual(ids);
-    const workerIds = new Set(workers.map(workerIdOf));
+    const workerIds = new Set(stack.workers.map(workerIdOf));
     expect(logs.body.data.filter((log) => !workerIds.has(log.workerId))).toEqual([]);
 
     // No late duplicates.
     await sleep(500);
-    const hits = target.hitsFor(prefix);
+    const hits = stack.target.hitsFor(prefix);
     expect(hits).toHaveLength(40);
     expect(new Set(hits.map((hit) => hit.headers['punctual-task-id']))).toEqual(ids);
   }, 60_000);

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { PunctualProcess, TestEnvironment } from '@punctual/testing';
-import { expect } from 'vitest';
+import {
+  createTestEnvironment,
+  startApi,
+  startTargetServer,
+  startWorker,
+  type PunctualProcess,
+  type TargetServer,
+  type TestEnvironment,
+} from '@punctual/testing';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 
 /** What the end-to-end tests read of a `Task` (see the API contract). */
 export interface Task {
@@ -191,4 +199,44 @@ export function recentOutput(processes: Array<PunctualProcess | undefined>, line
       return `--- ${child.name} (pid ${child.pid}) ---\n${kept.slice(-lines).join('\n')}`;
     })
     .join('\n');
+}
+
+/** The processes and fixtures of a file's scenarios, set once its `beforeAll` has run. */
+export interface RunningStack {
+  environment: TestEnvironment;
+  target: TargetServer;
+  api: PunctualProcess & { url: string };
+  workers: PunctualProcess[];
+}
+
+/**
+ * For the enclosing describe: before its tests, a fresh environment, a target server, one API and `workers` workers
+ * (real processes); after them, everything stopped (each process must exit 0) and cleaned up. A failing test prints
+ * the end of every process's log.
+ */
+export function useRunningStack(options: { workers?: number } = {}): RunningStack {
+  const stack = {} as RunningStack;
+  beforeAll(async () => {
+    [stack.environment, stack.target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
+    const env = punctualEnv(stack.environment);
+    const workerCount = options.workers ?? 2;
+    [stack.api, ...stack.workers] = await Promise.all([
+      startApi(env),
+      ...Array.from({ length: workerCount }, (_, index) => startWorker(env, { name: `worker-${index + 1}` })),
+    ]);
+  });
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => console.log(recentOutput([stack.api, ...(stack.workers ?? [])])));
+  });
+
+  afterAll(async () => {
+    try {
+      await stopAll([stack.api, ...(stack.workers ?? [])]);
+    } finally {
+      await stack.target?.close();
+      await stack.environment?.cleanup();
+    }
+  });
+  return stack;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bootstrapAdmin } from '@punctual/core';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTestApp, login, PASSWORD, register, signJwt, type Session, type TestApp } from './test-app.js';
+import { authed, createTestApp, login, PASSWORD, register, signJwt, type Session, type TestApp, countTasks } from './test-app.js';
 
 let env: TestEnvironment;
 let api: TestApp;
@@ -238,19 +238,11 @@ describe('a valid token whose account was deleted', () => {
     await env.db.deleteFrom('users').where('id', '=', session.user.id).execute();
   });
 
-  async function countTasks(): Promise<number> {
-    const { total } = await env.db
-      .selectFrom('tasks')
-      .select((eb) => eb.fn.countAll<string>().as('total'))
-      .executeTakeFirstOrThrow();
-    return Number(total);
-  }
-
   it.each([
     ['without', {}],
     ['with', { 'idempotency-key': `gone-${randomUUID()}` }],
   ])('answers 401 to creating a task (%s an Idempotency-Key), not a 500, and creates nothing', async (_label, headers) => {
-    const before = await countTasks();
+    const before = await countTasks(env.db);
 
     const response = await api.app.inject({
       method: 'POST',
@@ -261,7 +253,7 @@ describe('a valid token whose account was deleted', () => {
 
     expect(response.statusCode, response.body).toBe(401);
     expect(response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', code: 'PUNCTUAL_ACCOUNT_GONE', message: expect.stringMatching(/no longer exists/) });
-    expect(await countTasks()).toBe(before);
+    expect(await countTasks(env.db)).toBe(before);
   });
 
   it('answers 401 to /auth/me', async () => {

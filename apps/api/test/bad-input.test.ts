@@ -3,7 +3,7 @@ import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTaskBody } from '../src/routes/tasks/schemas.js';
-import { authed, createTask, createTestApp, register, type Session, type TaskResponse, type TestApp } from './test-app.js';
+import { authed, createTask, createTestApp, register, type Session, type TaskResponse, type TestApp, countTasks } from './test-app.js';
 
 // Everything a client can send to the create and update routes: the answer is a 4xx naming the field (and nothing
 // changes), or a 2xx after which the stored task holds exactly what was sent. Never a 5xx. validation.test.ts pins the
@@ -87,14 +87,6 @@ async function send(sent: Sent): Promise<LightMyRequestResponse> {
   return api.app.inject(options);
 }
 
-async function countTasks(): Promise<number> {
-  const { total } = await env.db
-    .selectFrom('tasks')
-    .select((eb) => eb.fn.countAll<string>().as('total'))
-    .executeTakeFirstOrThrow();
-  return Number(total);
-}
-
 async function updatedAtOfExisting(): Promise<string> {
   const row = await env.db.selectFrom('tasks').select('updated_at').where('id', '=', existing.id).executeTakeFirstOrThrow();
   return row.updated_at.toISOString();
@@ -143,7 +135,7 @@ function expectStored(task: TaskResponse, body: Record<string, unknown>): void {
  * a 2xx stored what was sent (checked by reading the task back).
  */
 async function expectHandled(sent: Sent, expectation: Expectation = {}): Promise<number> {
-  const [countBefore, updatedBefore] = await Promise.all([countTasks(), updatedAtOfExisting()]);
+  const [countBefore, updatedBefore] = await Promise.all([countTasks(env.db), updatedAtOfExisting()]);
 
   const response = await send(sent);
   const context = `${response.statusCode} ${response.body.slice(0, 500)}`;
@@ -155,7 +147,7 @@ async function expectHandled(sent: Sent, expectation: Expectation = {}): Promise
     expect(error, context).toMatchObject({ statusCode: response.statusCode, error: expect.any(String), message: expect.any(String) });
     if (expectation.field !== undefined) expect(error.message, context).toContain(expectation.field);
     expect(response.body).not.toMatch(/\bat .+:\d+:\d+|node_modules|INSERT INTO|UPDATE "?tasks|SELECT /);
-    expect(await countTasks(), `a refused request created a task: ${context}`).toBe(countBefore);
+    expect(await countTasks(env.db), `a refused request created a task: ${context}`).toBe(countBefore);
     expect(await updatedAtOfExisting(), `a refused request changed the task: ${context}`).toBe(updatedBefore);
     return response.statusCode;
   }

@@ -14,6 +14,7 @@ import {
   type Session,
   type TaskResponse,
   type TestApp,
+  countTasks,
 } from './test-app.js';
 
 let env: TestEnvironment;
@@ -213,11 +214,11 @@ describe('POST /api/v1/tasks', () => {
   });
 
   it('answers 401 without a token and creates nothing', async () => {
-    const before = await countTasks();
+    const before = await countTasks(env.db);
     const response = await api.app.inject({ method: 'POST', url: '/api/v1/tasks', payload: taskBody() });
 
     expect(response.statusCode).toBe(401);
-    expect(await countTasks()).toBe(before);
+    expect(await countTasks(env.db)).toBe(before);
   });
 });
 
@@ -608,10 +609,3 @@ describe('DELETE /api/v1/tasks/:id', () => {
   });
 });
 
-async function countTasks(): Promise<number> {
-  const { total } = await env.db
-    .selectFrom('tasks')
-    .select((eb) => eb.fn.countAll<string>().as('total'))
-    .executeTakeFirstOrThrow();
-  return Number(total);
-}

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { loadConfig, type Config } from '@punctual/config';
+import type { Database, Kysely } from '@punctual/db';
 import { createRedisConnection, createTaskQueue, type TaskQueue } from '@punctual/queue';
 import type { TestEnvironment } from '@punctual/testing';
 import type { FastifyInstance } from 'fastify';
@@ -129,4 +130,13 @@ export async function createTask(app: FastifyInstance, token: string, overrides:
   const response = await app.inject({ method: 'POST', url: '/api/v1/tasks', headers: authed(token), payload: taskBody(overrides) });
   expect(response.statusCode, response.body).toBe(201);
   return response.json<TaskResponse>();
+}
+
+/** How many tasks the database holds: what a refused request must leave unchanged. */
+export async function countTasks(db: Kysely<Database>): Promise<number> {
+  const { total } = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<string>().as('total'))
+    .executeTakeFirstOrThrow();
+  return Number(total);
 }

@@ -1,7 +1,7 @@
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, createTestApp, register, taskBody, type Session, type TaskResponse, type TestApp } from './test-app.js';
+import { authed, createTask, createTestApp, register, taskBody, type Session, type TaskResponse, type TestApp, countTasks } from './test-app.js';
 
 let env: TestEnvironment;
 let api: TestApp;
@@ -171,14 +171,6 @@ const queryCases: Record<string, Case> = {
   'task logs: limit 101': { method: 'GET', url: '/api/v1/tasks/:id/logs?limit=101', status: 400, field: 'querystring/limit' },
 };
 
-async function countTasks(): Promise<number> {
-  const { total } = await env.db
-    .selectFrom('tasks')
-    .select((eb) => eb.fn.countAll<string>().as('total'))
-    .executeTakeFirstOrThrow();
-  return Number(total);
-}
-
 async function send(test: Case) {
   const options: InjectOptions = {
     method: test.method ?? 'POST',
@@ -200,7 +192,7 @@ describe.each([
   ['query strings', queryCases],
 ])('refuses invalid %s', (_kind, cases) => {
   it.each(Object.entries(cases))('refuses %s with its 4xx (naming the field where there is one), creating and changing nothing', async (_label, test) => {
-    const before = await countTasks();
+    const before = await countTasks(env.db);
 
     const response = await send(test);
 
@@ -211,7 +203,7 @@ describe.each([
     expect(error).toMatchObject({ statusCode: test.status, error: expect.any(String), message: expect.any(String) });
     if (test.field !== undefined) expect(error.message).toContain(test.field);
     expect(response.body).not.toMatch(/\bat .+:\d+:\d+|node_modules|INSERT INTO|SELECT /);
-    expect(await countTasks()).toBe(before);
+    expect(await countTasks(env.db)).toBe(before);
     const row = await env.db.selectFrom('tasks').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow();
     expect(row.name).toBe('untouched');
     expect(row.updated_at.toISOString()).toBe(existing.updatedAt);

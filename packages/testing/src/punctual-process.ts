@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
 
 /** A real Punctual process (API, worker, migrations) started by a test. */
 export interface PunctualProcess {
@@ -253,18 +253,6 @@ function processEnv(env: Record<string, string>): Record<string, string> {
     if (value !== undefined && !/^_*VITEST/.test(key)) inherited[key] = value;
   }
   return { ...inherited, NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, HOST: '127.0.0.1', ...env };
-}
-
-/** A port nobody listens on right now (the OS's pick for port 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Safety net for a test file that forgets to stop its processes: they die with the test process. */

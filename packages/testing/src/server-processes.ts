@@ -1,12 +1,13 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { withDatabase } from './service-probe.js';
+import { freePort } from './free-port.js';
 
 // Private Redis and Postgres servers for fault-injection tests: unlike the shared ones, these may be killed, flushed
 // and restarted. Whatever a test leaves running is stopped when the test process goes away (see `cleanupWhenGone`).
@@ -395,18 +396,6 @@ async function exitedWithin(child: ChildProcess, timeoutMs: number): Promise<boo
 
 function sleep(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
-}
-
-/** A port nobody listens on right now (the OS's pick for port 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
