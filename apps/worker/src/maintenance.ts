@@ -25,6 +25,7 @@ const REPAIR_BATCH = 1_000;
 const REPAIR_MAX_BATCHES = 50;
 const RETENTION_BATCH = 5_000;
 const RETENTION_MAX_BATCHES = 20;
+const STOP_WAIT_MS = 5_000;
 
 /**
  * The reconciler and maintenance loop. Every worker runs it; a lock in Redis lets one of them at a time do the work
@@ -82,8 +83,11 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await running;
-      await lock.release().catch(() => {});
+      // A pass waiting for Redis or Postgres to come back must not hold up shutdown; its work is safe to cut short.
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise((resolve) => (timeout = setTimeout(resolve, STOP_WAIT_MS)))]);
+      clearTimeout(timeout);
+      await Promise.race([lock.release().catch(() => {}), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     },
   };
 }
