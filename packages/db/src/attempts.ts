@@ -1,5 +1,5 @@
 import type { AttemptOutcome, TaskStatus } from '@punctual/scheduling';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type UpdateObject, sql } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
 
 export interface ClaimedAttempt {
@@ -12,43 +12,55 @@ export interface ClaimedAttempt {
 
 /**
  * Claims the next attempt of a task for a worker: only when the job's version is still current and the task is
- * waiting (`pending`/`retrying`). Marks it `running` under a lease and opens the attempt's log row, in one transaction.
- * Returns null for a stale job (rescheduled, paused, cancelled, deleted, or already claimed): make no call.
+ * waiting (`pending`/`retrying`). Marks it `running` under a lease and opens the attempt's log row — one statement,
+ * so one round trip and atomic. Returns null for a stale job (rescheduled, paused, cancelled, deleted, or already
+ * claimed): make no call.
  */
 export async function claimAttempt(
   db: Kysely<Database>,
   claim: { taskId: string; version: number; workerId: string; leaseMarginMs: number },
 ): Promise<ClaimedAttempt | null> {
-  return db.transaction().execute(async (trx) => {
-    const task = await trx
-      .updateTable('tasks')
-      .set({
-        status: 'running',
-        attempts: sql`attempts + 1`,
-        // The lease outlives the attempt's own deadline by a margin: a live worker always finishes before it lapses.
-        lease_expires_at: sql`now() + (timeout_ms + ${claim.leaseMarginMs}) * interval '1 millisecond'`,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', claim.taskId)
-      .where('version', '=', claim.version)
-      .where('status', 'in', ['pending', 'retrying'])
-      .returningAll()
-      .executeTakeFirst();
-    if (!task) return null;
-    const log = await trx
-      .insertInto('task_logs')
-      .values({
-        task_id: task.id,
-        user_id: task.user_id,
-        run_id: task.run_id,
-        attempt: task.attempts,
-        scheduled_for: task.next_run_at ?? sql`now()`,
-        worker_id: claim.workerId,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { task, logId: log.id, attempt: task.attempts };
-  });
+  const row = await db
+    .with('claimed', (cte) =>
+      cte
+        .updateTable('tasks')
+        .set({
+          status: 'running',
+          attempts: sql`attempts + 1`,
+          // The lease outlives the attempt's own deadline by a margin: a live worker always finishes before it lapses.
+          lease_expires_at: sql`now() + (timeout_ms + ${claim.leaseMarginMs}) * interval '1 millisecond'`,
+          updated_at: sql`now()`,
+        })
+        .where('id', '=', claim.taskId)
+        .where('version', '=', claim.version)
+        .where('status', 'in', ['pending', 'retrying'])
+        .returningAll(),
+    )
+    .with('opened', (cte) =>
+      cte
+        .insertInto('task_logs')
+        .columns(['task_id', 'user_id', 'run_id', 'attempt', 'scheduled_for', 'worker_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom('claimed')
+            .select((inner) => [
+              'claimed.id',
+              'claimed.user_id',
+              'claimed.run_id',
+              'claimed.attempts',
+              inner.fn.coalesce('claimed.next_run_at', sql<Date>`now()`).as('scheduled_for'),
+              sql<string>`${claim.workerId}::text`.as('worker_id'),
+            ]),
+        )
+        .returning('id'),
+    )
+    .selectFrom(['claimed', 'opened'])
+    .selectAll('claimed')
+    .select('opened.id as log_id')
+    .executeTakeFirst();
+  if (!row) return null;
+  const { log_id: logId, ...task } = row;
+  return { task: task as TaskRow, logId, attempt: task.attempts };
 }
 
 export interface AttemptRecord {
@@ -73,15 +85,47 @@ export interface TaskStateAfterAttempt {
 
 /**
  * Closes the attempt's log row and, when the claim still holds (same version, still `running`), moves the task to the
- * state `decide` returns for the locked row as it is now (its attempt count may have been reset meanwhile) and bumps its
- * version. Both in one transaction. Returns the task's new row, or null when the task was cancelled, deleted or changed
- * meanwhile: its result is dropped, but the attempt stays logged.
+ * state `decide` returns for the row as it is now (its attempt count may have been reset meanwhile) and bumps its
+ * version — atomically. Returns the task's new row, or null when the task was cancelled, deleted or changed meanwhile:
+ * its result is dropped, but the attempt stays logged.
+ *
+ * The usual case — nothing touched the task since the claim — is one statement (one round trip); otherwise the row is
+ * locked and read again in a transaction.
  */
 export async function finishAttempt(
   db: Kysely<Database>,
   finish: { claimed: ClaimedAttempt; record: AttemptRecord; decide: (task: TaskRow) => TaskStateAfterAttempt },
 ): Promise<TaskRow | null> {
   const { claimed, record } = finish;
+  const expected = finish.decide(claimed.task);
+  const unchanged = await db
+    .with('moved', (cte) =>
+      cte
+        .updateTable('tasks')
+        .set(taskChangesAfterAttempt(expected, record))
+        .where('id', '=', claimed.task.id)
+        .where('version', '=', claimed.task.version)
+        .where('status', '=', 'running')
+        .where('attempts', '=', claimed.task.attempts)
+        .returningAll(),
+    )
+    .with('closed', (cte) =>
+      cte
+        .updateTable('task_logs')
+        .set({
+          ...logChangesAfterAttempt(record),
+          next_retry_at: expected.status === 'retrying' ? expected.nextRunAt : null,
+        })
+        .where('id', '=', claimed.logId)
+        .where('outcome', 'is', null)
+        .where(({ exists, selectFrom }) => exists(selectFrom('moved').select('moved.id')))
+        .returning('task_logs.id'),
+    )
+    .selectFrom('moved')
+    .selectAll()
+    .executeTakeFirst();
+  if (unchanged) return unchanged;
+
   return db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('tasks')
@@ -94,45 +138,47 @@ export async function finishAttempt(
     const next = current ? finish.decide(current) : null;
     const task =
       current && next
-        ? await trx
-            .updateTable('tasks')
-            .set({
-              status: next.status,
-              next_run_at: next.nextRunAt,
-              version: sql`version + 1`,
-              lease_expires_at: null,
-              ...(next.runFinished
-                ? { run_count: sql`run_count + 1`, hold_after_run: false, ...(next.nextRunId ? { attempts: 0, run_id: next.nextRunId } : {}) }
-                : {}),
-              last_run_at: record.startedAt,
-              last_outcome: record.outcome,
-              last_status_code: record.statusCode,
-              last_error: record.error,
-              updated_at: sql`now()`,
-            })
-            .where('id', '=', current.id)
-            .returningAll()
-            .executeTakeFirstOrThrow()
+        ? await trx.updateTable('tasks').set(taskChangesAfterAttempt(next, record)).where('id', '=', current.id).returningAll().executeTakeFirstOrThrow()
         : null;
     await trx
       .updateTable('task_logs')
-      .set({
-        outcome: record.outcome,
-        status_code: record.statusCode,
-        duration_ms: record.durationMs,
-        error: record.error,
-        response_headers: JSON.stringify(record.responseHeaders),
-        response_body: record.responseBody,
-        response_truncated: record.responseTruncated,
-        started_at: record.startedAt,
-        finished_at: sql`now()`,
-        next_retry_at: task && next?.status === 'retrying' ? next.nextRunAt : null,
-      })
+      .set({ ...logChangesAfterAttempt(record), next_retry_at: task && next?.status === 'retrying' ? next.nextRunAt : null })
       .where('id', '=', claimed.logId)
       .where('outcome', 'is', null)
       .execute();
     return task;
   });
+}
+
+function taskChangesAfterAttempt(next: TaskStateAfterAttempt, record: AttemptRecord): UpdateObject<Database, 'tasks'> {
+  return {
+    status: next.status,
+    next_run_at: next.nextRunAt,
+    version: sql`version + 1`,
+    lease_expires_at: null,
+    ...(next.runFinished
+      ? { run_count: sql`run_count + 1`, hold_after_run: false, ...(next.nextRunId ? { attempts: 0, run_id: next.nextRunId } : {}) }
+      : {}),
+    last_run_at: record.startedAt,
+    last_outcome: record.outcome,
+    last_status_code: record.statusCode,
+    last_error: record.error,
+    updated_at: sql`now()`,
+  };
+}
+
+function logChangesAfterAttempt(record: AttemptRecord): UpdateObject<Database, 'task_logs'> {
+  return {
+    outcome: record.outcome,
+    status_code: record.statusCode,
+    duration_ms: record.durationMs,
+    error: record.error,
+    response_headers: JSON.stringify(record.responseHeaders),
+    response_body: record.responseBody,
+    response_truncated: record.responseTruncated,
+    started_at: record.startedAt,
+    finished_at: sql`now()`,
+  };
 }
 
 /** An attempt whose worker stopped renewing nothing for longer than its lease: its task is still `running`. */
