@@ -12,35 +12,39 @@ export interface ForeignCpu {
 }
 
 /**
- * Measures the CPU time of processes that are not the bench's (nor Postgres or Redis) while it runs, from
- * `/proc/<pid>/stat` once a second: on a shared machine, what competed with the numbers. Processes that live less
- * than a second between two samples are missed, so it is a lower bound. Reads nothing, and reports 0, off Linux.
+ * Measures the CPU time of processes other than the bench, its ancestors and its descendants (the API and workers),
+ * and other than Postgres and Redis, from `/proc/<pid>/stat` once a second while it runs: on a shared machine, what
+ * competed with the numbers. A process that lives less than a second between two samples is missed, so it is a lower
+ * bound. Reports 0 off Linux.
  */
-export function startForeignCpuMeter(isOwn: (pid: number) => boolean): { stop(): Promise<ForeignCpu> } {
+export function startForeignCpuMeter(): { stop(): Promise<ForeignCpu> } {
   const startedAt = Date.now();
   const lastTicks = new Map<number, number>();
+  let ancestors: Set<number> | null = null;
   let foreignTicks = 0;
   let first = true;
 
   const sample = async (): Promise<void> => {
-    const pids = (await readdir('/proc').catch(() => [])).filter((name) => /^\d+$/.test(name)).map(Number);
+    const names = (await readdir('/proc').catch(() => [])).filter((name) => /^\d+$/.test(name));
+    const stats = (await Promise.all(names.map((name) => readStat(Number(name))))).filter((stat) => stat !== null);
+    const parentOf = new Map(stats.map((stat) => [stat.pid, stat.ppid]));
+    if (ancestors === null) {
+      ancestors = new Set();
+      for (let pid = process.ppid; pid > 0 && !ancestors.has(pid); pid = parentOf.get(pid) ?? 0) ancestors.add(pid);
+    }
+    const isOwn = (pid: number): boolean => {
+      for (let current = pid; current > 0; current = parentOf.get(current) ?? 0) if (current === process.pid) return true;
+      return ancestors!.has(pid);
+    };
     const seen = new Set<number>();
-    await Promise.all(
-      pids.map(async (pid) => {
-        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-        if (stat === null) return;
-        // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ')'.
-        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const ticks = Number(fields[11]) + Number(fields[12]);
-        seen.add(pid);
-        const previous = lastTicks.get(pid);
-        lastTicks.set(pid, ticks);
-        if (SHARED_SERVERS.has(comm) || isOwn(pid)) return;
-        // A process first seen after the start used all of its time during the run.
-        if (!first) foreignTicks += ticks - (previous ?? 0);
-      }),
-    );
+    for (const stat of stats) {
+      seen.add(stat.pid);
+      const previous = lastTicks.get(stat.pid);
+      lastTicks.set(stat.pid, stat.ticks);
+      if (first || SHARED_SERVERS.has(stat.comm) || isOwn(stat.pid)) continue;
+      // A process first seen after the start used all of its time during the run.
+      foreignTicks += stat.ticks - (previous ?? 0);
+    }
     for (const pid of lastTicks.keys()) if (!seen.has(pid)) lastTicks.delete(pid);
     first = false;
   };
@@ -59,4 +63,13 @@ export function startForeignCpuMeter(isOwn: (pid: number) => boolean): { stop():
       return { averageCores: foreignTicks / TICKS_PER_SECOND / seconds, seconds };
     },
   };
+}
+
+async function readStat(pid: number): Promise<{ pid: number; ppid: number; comm: string; ticks: number } | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ')'.
+  const end = stat.lastIndexOf(')');
+  const fields = stat.slice(end + 2).split(' ');
+  return { pid, ppid: Number(fields[1]), comm: stat.slice(stat.indexOf('(') + 1, end), ticks: Number(fields[11]) + Number(fields[12]) };
 }

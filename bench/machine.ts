@@ -1,4 +1,4 @@
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { createRedisConnection, waitForRedisReady } from '@punctual/queue';
 import type pg from 'pg';
 
@@ -9,8 +9,6 @@ export interface MachineDescription {
   node: string;
   postgres: string;
   redis: string;
-  /** 1-minute load average when the bench started: well above 0, something else was competing for the CPUs. */
-  loadAverage: number;
 }
 
 /** What the numbers were measured on: this machine, and the versions of the servers the bench used. */
@@ -30,6 +28,5 @@ export async function describeMachine(pool: pg.Pool, redisUrl: string): Promise<
     node: process.version,
     postgres: postgres.split(' ')[0]!,
     redis: redisVersion,
-    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
   };
 }
