@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createRedisConnection, waitForRedisReady } from '@punctual/queue';
-import { postgresAnswers, redisAnswers, runMigrate, TEST_JWT_SECRET, withDatabase } from '@punctual/testing';
+import { deleteRedisKeys, postgresAnswers, redisAnswers, runMigrate, TEST_JWT_SECRET, withDatabase, withPostgresClient } from '@punctual/testing';
 import pg from 'pg';
 
 /** The bench's own database and queue prefix on the local servers, removed by `cleanup()`. */
@@ -47,9 +46,9 @@ export async function createBenchEnvironment(options: { databaseUrl: string; red
     ALLOW_PRIVATE_TARGETS: 'true',
   };
 
-  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
+  await withPostgresClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
   const dropDatabase = () =>
-    withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+    withPostgresClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
   const migration = await runMigrate(processEnv);
   if (migration.code !== 0) {
     await dropDatabase();
@@ -71,29 +70,4 @@ export async function createBenchEnvironment(options: { databaseUrl: string; red
       await deleteRedisKeys(redisUrl, `${queuePrefix}:*`);
     },
   };
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
-  const redis = createRedisConnection(redisUrl);
-  try {
-    if (!(await waitForRedisReady(redis, 5_000))) throw new Error(`Redis at ${redisUrl} did not get ready; keys ${pattern} were left behind`);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

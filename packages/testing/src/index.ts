@@ -3,3 +3,4 @@ export { postgresAnswers, redisAnswers, withDatabase } from './service-probe.js'
 export { createTestEnvironment, type TestEnvironment } from './test-environment.js';
 export * from './punctual-process.js';
 export * from './server-processes.js';
+export { deleteRedisKeys, withPostgresClient } from './server-admin.js';

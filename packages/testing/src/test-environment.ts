@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createDatabase, type Database, type Kysely } from '@punctual/db';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
 import './provided-context.js';
+import { deleteRedisKeys, withPostgresClient } from './server-admin.js';
 import { withDatabase } from './service-probe.js';
 
 export interface TestEnvironment {
@@ -50,26 +50,6 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
   };
 }
 
-async function withAdminClient<T>(serverUrl: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+function withAdminClient<T>(serverUrl: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withPostgresClient(withDatabase(serverUrl, 'postgres'), use);
 }
