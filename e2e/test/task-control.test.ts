@@ -69,8 +69,12 @@ describe.concurrent('task control end to end', () => {
     const hits = await stack.target.waitForHits(3, { pathPrefix: path, timeoutMs: 20_000 });
     const runIds = hits.map((hit) => hit.headers['punctual-run-id']);
     expect(new Set(runIds).size).toBe(runIds.length);
-    // Each occurrence fires on an even second, not before it.
-    for (const hit of hits) expect(Math.floor(hit.receivedAt.getTime() / 1000) % 2).toBe(0);
+    // Each run is an occurrence of the schedule (an even second), and none started before it.
+    const runs = await client.taskLogs(task.id);
+    for (const log of runs.slice(0, 3)) {
+      expect(new Date(log.scheduledFor).getTime() % 2_000).toBe(0);
+      expect(new Date(log.startedAt).getTime()).toBeGreaterThanOrEqual(new Date(log.scheduledFor).getTime());
+    }
 
     const cancelled = await act(client, task.id, 'cancel');
     const countAtCancel = stack.target.hitsFor(path).length;
