@@ -15,7 +15,7 @@ import {
 } from '@punctual/testing';
 import { createDatabase, type Database, type Kysely } from '@punctual/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PunctualClient, punctualEnv, recentOutput, secondsFromNow, sleep, sleepUntil, stopAll, waitFor } from './punctual-client.js';
+import { PunctualClient, punctualEnv, recentOutput, secondsFromNow, sleep, sleepUntil, stopAll, waitFor, workerIdOf } from './punctual-client.js';
 
 // Faults injected into a running Punctual — Redis flushed or restarted, a worker killed or stopped mid-request,
 // Postgres restarted, a burst of work due at once — and the invariants that must hold after each:
@@ -154,8 +154,19 @@ describe('fault injection', { timeout: 120_000 }, () => {
     const path = `/delay/2500/${randomUUID()}`;
     const ids = await createMany(client, 20, () => ({ url: `${target.url}${path}`, timeoutMs: 5_000, maxRetries: 2 }));
     await target.waitForHits(20, { pathPrefix: path, timeoutMs: 20_000 });
+    // Kill the worker holding the most attempts in flight (BullMQ decides who takes what).
+    const open = await environment.db
+      .selectFrom('task_logs')
+      .select(['worker_id', (eb) => eb.fn.countAll<string>().as('open')])
+      .where('task_id', 'in', ids)
+      .where('outcome', 'is', null)
+      .groupBy('worker_id')
+      .orderBy('open', 'desc')
+      .execute();
+    const victim = workers.find((worker) => workerIdOf(worker) === open[0]?.worker_id);
+    expect(victim, JSON.stringify(open)).toBeDefined();
 
-    await workers[0]!.kill();
+    await victim!.kill();
 
     const { logs } = await expectInvariants(environment.db, ids, { path, timeoutMs: 45_000 });
     const lost = logs.filter((log) => log.error === 'worker lost');

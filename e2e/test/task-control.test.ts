@@ -18,7 +18,7 @@ describe.concurrent('task control end to end', () => {
   it.for(['cancel', 'pause', 'delete'] as const)('never fires a task after %s has returned', async (action) => {
     const client = await register();
     const path = pathFor('/ok');
-    const due = secondsFromNow(2);
+    const due = secondsFromNow(3);
     const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: due.toISOString() });
 
     if (action === 'delete') expect((await client.request('DELETE', `/api/v1/tasks/${task.id}`)).status).toBe(204);
@@ -31,9 +31,9 @@ describe.concurrent('task control end to end', () => {
   it('never fires the old time of a rescheduled task, and fires the new one once', async () => {
     const client = await register();
     const path = pathFor('/ok');
-    const oldTime = secondsFromNow(2);
+    const oldTime = secondsFromNow(3);
     const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: oldTime.toISOString() });
-    const newTime = secondsFromNow(5);
+    const newTime = secondsFromNow(7);
     const response = await client.request<Task>('PATCH', `/api/v1/tasks/${task.id}`, { scheduledAt: newTime.toISOString() });
     expect(response.status).toBe(200);
 
@@ -136,7 +136,7 @@ describe.concurrent('task control end to end', () => {
   it('a bulk cancel stops every task it names', async () => {
     const client = await register();
     const path = pathFor('/ok');
-    const due = secondsFromNow(2);
+    const due = secondsFromNow(4);
     const tasks = await Promise.all(
       Array.from({ length: 20 }, () => client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: due.toISOString() })),
     );
