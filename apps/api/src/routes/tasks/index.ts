@@ -15,7 +15,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['tasks'],
-        summary: 'Create a task: one HTTP call at scheduledAt (default now)',
+        summary: 'Create a task: one HTTP call at scheduledAt (default now), or one on every occurrence of cron',
         description:
           'With an `Idempotency-Key` header, a repeat by the same user within 24 h returns the original task with 200 and ' +
           '`Idempotent-Replayed: true`, and creates and queues nothing, even when the repeats arrive at the same time. ' +
