@@ -4,11 +4,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+// `node --import tsx` rather than the tsx CLI: the process that gets the signal is the one that handles it, so a
+// graceful stop ends with the entry's own exit code (0), not a re-raised signal. Each child gets a process group of
+// its own (`detached`), so a Ctrl-C (sent by the terminal to the whole foreground group) reaches it once, forwarded from
+// here, instead of twice — a second signal would cut its graceful stop short.
 const processes = [
   ['api', 'apps/api/src/server.ts'],
   ['worker', 'apps/worker/src/main.ts'],
-].map(([name, entry]) => ({ name, child: spawn(tsx, [entry], { cwd: root, stdio: 'inherit' }) }));
+].map(([name, entry]) => ({ name, child: spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', detached: true }) }));
 
 let stopping = false;
 function stopAll(signal) {
