@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import {
   createTestEnvironment,
+  freePort,
   startApi,
   startTargetServer,
   startWorker,
@@ -9,7 +12,7 @@ import {
   type TestEnvironment,
 } from '@punctual/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PunctualClient, punctualEnv, recentOutput, sleep, stopAll, workerIdOf } from './punctual-client.js';
+import { PunctualClient, punctualEnv, recentOutput, sleep, stopAll, waitFor, workerIdOf } from './punctual-client.js';
 
 // Its own API and worker: the worker is stopped here, which the pipeline's scenarios must not see.
 describe('stopping a worker', () => {
@@ -121,5 +124,43 @@ describe('stopping the API', () => {
     expect(created.length).toBeGreaterThan(0);
     const stored = await environment.db.selectFrom('tasks').select('id').where('user_id', '=', client.userId).execute();
     expect(stored.map((row) => row.id).sort()).toEqual(created.sort());
+  });
+});
+
+describe('stopping `pnpm start` (API and worker in one command)', () => {
+  let environment: TestEnvironment;
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment();
+  });
+
+  afterAll(async () => {
+    await environment?.cleanup();
+  });
+
+  it('stops both gracefully on a Ctrl-C to the whole process group, and exits 0', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const env: Record<string, string | undefined> = { ...process.env, ...punctualEnv(environment), PORT: String(await freePort()), WORKER_HTTP_PORT: '0', LOG_LEVEL: 'info' };
+    for (const key of Object.keys(env)) if (/^_*VITEST/.test(key)) delete env[key];
+    // Its own process group, as a shell gives a foreground job: the terminal's SIGINT goes to every process in it.
+    const start = spawn(process.execPath, ['scripts/start-all.mjs'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    start.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    start.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => start.once('close', (code) => resolve(code)));
+    try {
+      await waitFor(() => {
+        expect(output).toMatch(/"msg":"worker started"/);
+        expect(output).toMatch(/Server listening/);
+      }, 45_000);
+
+      process.kill(-start.pid!, 'SIGINT');
+
+      expect(await exited, output).toBe(0);
+      expect(output.match(/"msg":"stopped"/g), output).toHaveLength(2);
+      expect(output).not.toMatch(/second SIG/);
+    } finally {
+      if (start.exitCode === null) process.kill(-start.pid!, 'SIGKILL');
+    }
   });
 });

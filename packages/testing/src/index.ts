@@ -4,3 +4,4 @@ export { createTestEnvironment, type TestEnvironment } from './test-environment.
 export * from './punctual-process.js';
 export * from './server-processes.js';
 export { deleteRedisKeys, withPostgresClient } from './server-admin.js';
+export { freePort } from './free-port.js';
