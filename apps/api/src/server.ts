@@ -1,31 +1,12 @@
-import { ConfigError, readConfig } from '@punctual/config';
-import { bootstrapAdmin } from '@punctual/core';
-import { assertPostgresReachable, createDatabase, PostgresUnavailableError } from '@punctual/db';
-import {
-  assertRedisReachable,
-  createRedisConnection,
-  createTaskQueue,
-  evictionPolicyWarning,
-  RedisUnavailableError,
-  waitForRedisReady,
-} from '@punctual/queue';
+import { bootstrapAdmin, readConfigOrExit } from '@punctual/core';
+import { createDatabase } from '@punctual/db';
+import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 
 // Listen and close gracefully; everything else is in app.ts.
-let config;
-try {
-  config = readConfig();
-  await assertPostgresReachable(config.databaseUrl);
-  await assertRedisReachable(config.redisUrl);
-} catch (error) {
-  if (error instanceof ConfigError || error instanceof PostgresUnavailableError || error instanceof RedisUnavailableError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = await readConfigOrExit();
 
 const logger = pino({ level: config.logLevel, name: 'punctual-api', redact: ['req.headers.authorization'] });
 for (const warning of config.warnings) logger.warn(warning);

@@ -1,15 +1,9 @@
 import { hostname } from 'node:os';
-import { ConfigError, PUNCTUAL_VERSION, readConfig } from '@punctual/config';
-import { assertPostgresReachable, createDatabase, pingDatabase, PostgresUnavailableError } from '@punctual/db';
+import { PUNCTUAL_VERSION } from '@punctual/config';
+import { readConfigOrExit } from '@punctual/core';
+import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
-import {
-  assertRedisReachable,
-  createRedisConnection,
-  createTaskQueue,
-  evictionPolicyWarning,
-  RedisUnavailableError,
-  TASKS_QUEUE,
-} from '@punctual/queue';
+import { createRedisConnection, createTaskQueue, evictionPolicyWarning, TASKS_QUEUE } from '@punctual/queue';
 import { Worker } from 'bullmq';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
@@ -21,18 +15,7 @@ import { createProcessor } from './processor.js';
 /** The longest attempt (timeoutMs ≤ 300 s) plus time to record it: SIGTERM waits this long for in-flight calls. */
 const SHUTDOWN_GRACE_MS = 310_000;
 
-let config;
-try {
-  config = readConfig();
-  await assertPostgresReachable(config.databaseUrl);
-  await assertRedisReachable(config.redisUrl);
-} catch (error) {
-  if (error instanceof ConfigError || error instanceof PostgresUnavailableError || error instanceof RedisUnavailableError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = await readConfigOrExit();
 
 const workerId = `${hostname()}:${process.pid}`;
 const logger = pino({ level: config.logLevel, name: 'punctual-worker', base: { workerId } });

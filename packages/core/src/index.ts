@@ -28,3 +28,4 @@ export {
   type TaskLogListRequest,
 } from './tasks.js';
 export * from './views.js';
+export { readConfigOrExit } from './startup.js';
