@@ -153,8 +153,8 @@ async function redisProcessId(url: string): Promise<number | null> {
   }
 }
 
-/** A connection that gives up at once when nothing listens, for probes and admin commands. */
-async function withRedis<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
+/** Runs `use` on a Redis connection that gives up at once when nothing listens (for probes and admin commands), then closes it. */
+export async function withRedis<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000, commandTimeout: 5_000 });
   redis.on('error', () => {});
   try {

@@ -1,20 +1,8 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresServerAvailable, startPostgresServer, startRedisServer, type PostgresServer, type RedisServer } from '../src/server-processes.js';
-
-async function withRedis<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return await use(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
+import { postgresServerAvailable, startPostgresServer, startRedisServer, withRedis, type PostgresServer, type RedisServer } from '../src/server-processes.js';
 
 /** 'open' when something listens on the port, else the connection's error code. */
 function probePort(port: number): Promise<string> {
