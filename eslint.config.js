@@ -6,7 +6,9 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
@@ -16,7 +18,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/packages/*/src/**', '../../packages/**', '../../../packages/**', '**/apps/*/src/**'], message: 'import @punctual/<package> instead of a path into it' },
+            {
+              group: ['**/packages/*/src/**', '../../packages/**', '../../../packages/**', '**/apps/*/src/**'],
+              message: 'import @punctual/<package> instead of a path into it',
+            },
           ],
         },
       ],

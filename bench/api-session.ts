@@ -20,7 +20,12 @@ export async function logIn(baseUrl: string, email: string, password: string): P
   return signIn(baseUrl, '/api/v1/auth/login', { email, password }, 200);
 }
 
-async function signIn(baseUrl: string, path: string, credentials: { email: string; password: string }, expected: number): Promise<ApiSession> {
+async function signIn(
+  baseUrl: string,
+  path: string,
+  credentials: { email: string; password: string },
+  expected: number,
+): Promise<ApiSession> {
   const response = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

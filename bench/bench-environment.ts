@@ -1,5 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { deleteRedisKeys, postgresAnswers, redisAnswers, runMigrate, TEST_JWT_SECRET, withDatabase, withPostgresClient } from '@punctual/testing';
+import {
+  deleteRedisKeys,
+  postgresAnswers,
+  redisAnswers,
+  runMigrate,
+  TEST_JWT_SECRET,
+  withDatabase,
+  withPostgresClient,
+} from '@punctual/testing';
 import pg from 'pg';
 
 /** The bench's own database and queue prefix on the local servers, removed by `cleanup()`. */

@@ -120,6 +120,8 @@ export async function runDispatch(options: DispatchOptions): Promise<DispatchRes
 }
 
 async function succeededCount(pool: pg.Pool, userId: string): Promise<number> {
-  const result = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM task_logs WHERE user_id = $1 AND outcome = 'succeeded'`, [userId]);
+  const result = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM task_logs WHERE user_id = $1 AND outcome = 'succeeded'`, [
+    userId,
+  ]);
   return result.rows[0]!.n;
 }

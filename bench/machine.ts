@@ -17,7 +17,8 @@ export async function describeMachine(pool: pg.Pool, redisUrl: string): Promise<
   const redis = createRedisConnection(redisUrl);
   let redisVersion = 'unknown';
   try {
-    if (await waitForRedisReady(redis, 5_000)) redisVersion = /^redis_version:(.+)$/m.exec(await redis.info('server'))?.[1]?.trim() ?? 'unknown';
+    if (await waitForRedisReady(redis, 5_000))
+      redisVersion = /^redis_version:(.+)$/m.exec(await redis.info('server'))?.[1]?.trim() ?? 'unknown';
   } finally {
     redis.disconnect();
   }

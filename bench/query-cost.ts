@@ -86,7 +86,13 @@ export async function measureQueryCost(options: {
   const timings: QueryTiming[] = [];
   for (const query of queries) {
     const samples = await timeGets(query.session, query.path, options.samples);
-    timings.push({ name: query.name, path: query.path, p50Ms: percentile(samples, 50), p95Ms: percentile(samples, 95), maxMs: Math.max(...samples) });
+    timings.push({
+      name: query.name,
+      path: query.path,
+      p50Ms: percentile(samples, 50),
+      p95Ms: percentile(samples, 95),
+      maxMs: Math.max(...samples),
+    });
   }
   return { tasks: counts.rows[0]!.total, userTasks: counts.rows[0]!.mine, seedMs, timings };
 }

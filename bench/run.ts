@@ -110,9 +110,9 @@ async function main(): Promise<boolean> {
       connections: options.connections,
       seconds: options.readSeconds,
     });
-    const ids = (await environment.pool.query<{ id: string }>('SELECT id FROM tasks WHERE user_id = $1 LIMIT 1000', [loader.userId])).rows.map(
-      (row) => row.id,
-    );
+    const ids = (
+      await environment.pool.query<{ id: string }>('SELECT id FROM tasks WHERE user_id = $1 LIMIT 1000', [loader.userId])
+    ).rows.map((row) => row.id);
     const status = await runLoad({
       url: `${api.url}/api/v1/tasks/${ids[0]}/status`,
       headers: loader.headers,
@@ -222,7 +222,13 @@ function measure(results: {
   const rows: Measurement[] = [];
   const api = (scenario: string, load: LoadResult, p99Target: number, rateTarget?: number): void => {
     rows.push(
-      { scenario, metric: 'requests/s', value: load.requestsPerSecond, unit: '/s', ...(rateTarget ? { target: { op: '>=', value: rateTarget } } : {}) },
+      {
+        scenario,
+        metric: 'requests/s',
+        value: load.requestsPerSecond,
+        unit: '/s',
+        ...(rateTarget ? { target: { op: '>=', value: rateTarget } } : {}),
+      },
       { scenario, metric: 'latency p50', value: load.p50Ms, unit: 'ms' },
       { scenario, metric: 'latency p99', value: load.p99Ms, unit: 'ms', target: { op: '<', value: p99Target } },
       { scenario, metric: 'non-2xx + errors', value: load.non2xx + load.errors, unit: '', target: { op: '=', value: 0 } },
@@ -250,7 +256,13 @@ function measure(results: {
       unit: 'tasks/s',
       target: { op: '>=', value: TARGETS.dispatchPerSecond },
     },
-    { scenario: burstScenario, metric: 'lateness, first call', value: burst.lateness.firstMs, unit: 'ms', target: { op: '<', value: TARGETS.burstFirstLatenessMs } },
+    {
+      scenario: burstScenario,
+      metric: 'lateness, first call',
+      value: burst.lateness.firstMs,
+      unit: 'ms',
+      target: { op: '<', value: TARGETS.burstFirstLatenessMs },
+    },
     { scenario: burstScenario, metric: 'lateness p50', value: burst.lateness.p50Ms, unit: 'ms' },
     { scenario: burstScenario, metric: 'lateness p99', value: burst.lateness.p99Ms, unit: 'ms' },
     ...dispatchChecks(burstScenario, burst),
@@ -258,7 +270,13 @@ function measure(results: {
   const steadyScenario = `3b steady ${steady.tasks}/${options.steadySeconds}s`;
   rows.push(
     { scenario: steadyScenario, metric: 'lateness p50', value: steady.lateness.p50Ms, unit: 'ms' },
-    { scenario: steadyScenario, metric: 'lateness p99', value: steady.lateness.p99Ms, unit: 'ms', target: { op: '<', value: TARGETS.steadyP99LatenessMs } },
+    {
+      scenario: steadyScenario,
+      metric: 'lateness p99',
+      value: steady.lateness.p99Ms,
+      unit: 'ms',
+      target: { op: '<', value: TARGETS.steadyP99LatenessMs },
+    },
     { scenario: steadyScenario, metric: 'lateness max', value: steady.lateness.maxMs, unit: 'ms' },
     ...dispatchChecks(steadyScenario, steady),
   );

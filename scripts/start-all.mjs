@@ -11,7 +11,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const processes = [
   ['api', 'apps/api/src/server.ts'],
   ['worker', 'apps/worker/src/main.ts'],
-].map(([name, entry]) => ({ name, child: spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', detached: true }) }));
+].map(([name, entry]) => ({
+  name,
+  child: spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', detached: true }),
+}));
 
 let stopping = false;
 function stopAll(signal) {

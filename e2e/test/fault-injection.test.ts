@@ -15,7 +15,17 @@ import {
 } from '@punctual/testing';
 import { createDatabase, type Database, type Kysely } from '@punctual/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PunctualClient, punctualEnv, recentOutput, secondsFromNow, sleep, sleepUntil, stopAll, waitFor, workerIdOf } from './punctual-client.js';
+import {
+  PunctualClient,
+  punctualEnv,
+  recentOutput,
+  secondsFromNow,
+  sleep,
+  sleepUntil,
+  stopAll,
+  waitFor,
+  workerIdOf,
+} from './punctual-client.js';
 
 // Faults injected into a running Punctual — Redis flushed or restarted, a worker killed or stopped mid-request,
 // Postgres restarted, a burst of work due at once — and the invariants that must hold after each:
@@ -85,7 +95,12 @@ async function expectInvariants(db: Kysely<Database>, ids: string[], options: { 
   // Every task due is run (or explicitly failed) in the end.
   await waitFor(
     async () => {
-      const open = await db.selectFrom('tasks').select(['id', 'status']).where('id', 'in', due).where('status', 'not in', ['completed', 'failed']).execute();
+      const open = await db
+        .selectFrom('tasks')
+        .select(['id', 'status'])
+        .where('id', 'in', due)
+        .where('status', 'not in', ['completed', 'failed'])
+        .execute();
       expect(open, `${open.length} of ${due.length} tasks not finished`).toEqual([]);
     },
     options.timeoutMs ?? 30_000,
@@ -96,14 +111,18 @@ async function expectInvariants(db: Kysely<Database>, ids: string[], options: { 
   const successes = new Map<string, number>();
   for (const log of logs) if (log.outcome === 'succeeded') successes.set(log.run_id, (successes.get(log.run_id) ?? 0) + 1);
   expect([...successes.values()].filter((count) => count > 1)).toEqual([]);
-  expect((await db.selectFrom('tasks').select('id').where('id', 'in', due).where('status', '=', 'completed').execute()).length).toBe(due.length);
+  expect((await db.selectFrom('tasks').select('id').where('id', 'in', due).where('status', '=', 'completed').execute()).length).toBe(
+    due.length,
+  );
   // Every attempt is logged and closed: one log per request the target received (a lost worker's request included).
   expect(logs.filter((log) => log.outcome === null)).toEqual([]);
   const hits = target.hitsFor(options.path);
   const hitsByTask = new Map<string, number>();
-  for (const hit of hits) hitsByTask.set(String(hit.headers['punctual-task-id']), (hitsByTask.get(String(hit.headers['punctual-task-id'])) ?? 0) + 1);
+  for (const hit of hits)
+    hitsByTask.set(String(hit.headers['punctual-task-id']), (hitsByTask.get(String(hit.headers['punctual-task-id'])) ?? 0) + 1);
   const logsByTask = new Map<string, number>();
-  for (const log of logs) if (log.error !== 'worker lost' || hitsByTask.has(log.task_id)) logsByTask.set(log.task_id, (logsByTask.get(log.task_id) ?? 0) + 1);
+  for (const log of logs)
+    if (log.error !== 'worker lost' || hitsByTask.has(log.task_id)) logsByTask.set(log.task_id, (logsByTask.get(log.task_id) ?? 0) + 1);
   for (const id of due) expect(logsByTask.get(id) ?? 0, `logs of task ${id}`).toBeGreaterThanOrEqual(hitsByTask.get(id) ?? 0);
   // Nothing fires after cancel.
   for (const id of cancelled) expect(hitsByTask.get(id) ?? 0, `hits of cancelled task ${id}`).toBe(0);
@@ -131,7 +150,10 @@ describe('fault injection', { timeout: 120_000 }, () => {
     const { api } = await startPunctual({ workers: 2 });
     const client = await PunctualClient.register(api.url);
     const path = `/ok/${randomUUID()}`;
-    const before = await createMany(client, 50, (index) => ({ url: `${target.url}${path}`, scheduledAt: secondsFromNow(2 + (index % 4)).toISOString() }));
+    const before = await createMany(client, 50, (index) => ({
+      url: `${target.url}${path}`,
+      scheduledAt: secondsFromNow(2 + (index % 4)).toISOString(),
+    }));
 
     await redis.stop();
     // The API still takes tasks (Postgres has them; the reconciler queues them once Redis is back) and says it is degraded.
@@ -179,7 +201,10 @@ describe('fault injection', { timeout: 120_000 }, () => {
     const { api, workers } = await startPunctual({ workers: 2 });
     const client = await PunctualClient.register(api.url);
     const path = `/delay/400/${randomUUID()}`;
-    const ids = await createMany(client, 150, (index) => ({ url: `${target.url}${path}`, scheduledAt: secondsFromNow(1 + (index % 5)).toISOString() }));
+    const ids = await createMany(client, 150, (index) => ({
+      url: `${target.url}${path}`,
+      scheduledAt: secondsFromNow(1 + (index % 5)).toISOString(),
+    }));
     await target.waitForHits(10, { pathPrefix: path, timeoutMs: 15_000 });
 
     expect(await workers[0]!.stop('SIGTERM', 20_000)).toBe(0);
@@ -218,11 +243,17 @@ describe.skipIf(!postgresServerAvailable())('fault injection: Postgres', { timeo
       const { api } = await startPunctual({ workers: 2, env: { DATABASE_URL: databaseUrl } });
       const client = await PunctualClient.register(api.url);
       const path = `/delay/200/${randomUUID()}`;
-      const ids = await createMany(client, 100, (index) => ({ url: `${target.url}${path}`, scheduledAt: secondsFromNow(1 + (index % 6)).toISOString() }));
+      const ids = await createMany(client, 100, (index) => ({
+        url: `${target.url}${path}`,
+        scheduledAt: secondsFromNow(1 + (index % 6)).toISOString(),
+      }));
       await target.waitForHits(5, { pathPrefix: path, timeoutMs: 15_000 });
 
       await postgres.stop();
-      const refused = await client.request<{ statusCode: number }>('POST', '/api/v1/tasks', { name: 'during', url: `${target.url}${path}` });
+      const refused = await client.request<{ statusCode: number }>('POST', '/api/v1/tasks', {
+        name: 'during',
+        url: `${target.url}${path}`,
+      });
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).not.toBeNull();
       await sleep(2_000);

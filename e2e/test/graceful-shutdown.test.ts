@@ -101,10 +101,19 @@ describe('stopping the API', () => {
   it('answers the requests in flight on SIGTERM, refuses new ones, closes kept-alive connections, and exits 0 at once', async () => {
     const client = await PunctualClient.register(api.url);
     const outcomes = Array.from({ length: 60 }, () =>
-      client.request<{ id: string }>('POST', '/api/v1/tasks', { name: 'in flight', url: 'https://example.com/hook', scheduledAt: '2030-01-01T00:00:00Z' }).then(
-        (response): { status: number; id?: string; error?: string } => ({ status: response.status, id: response.body?.id }),
-        (error: unknown): { status: number; id?: string; error?: string } => ({ status: 0, error: String((error as { cause?: unknown }).cause ?? error) }),
-      ),
+      client
+        .request<{ id: string }>('POST', '/api/v1/tasks', {
+          name: 'in flight',
+          url: 'https://example.com/hook',
+          scheduledAt: '2030-01-01T00:00:00Z',
+        })
+        .then(
+          (response): { status: number; id?: string; error?: string } => ({ status: response.status, id: response.body?.id }),
+          (error: unknown): { status: number; id?: string; error?: string } => ({
+            status: 0,
+            error: String((error as { cause?: unknown }).cause ?? error),
+          }),
+        ),
     );
     await sleep(20);
     const stopping = Date.now();
@@ -140,7 +149,13 @@ describe('stopping `pnpm start` (API and worker in one command)', () => {
 
   it('stops both gracefully on a Ctrl-C to the whole process group, and exits 0', async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
-    const env: Record<string, string | undefined> = { ...process.env, ...punctualEnv(environment), PORT: String(await freePort()), WORKER_HTTP_PORT: '0', LOG_LEVEL: 'info' };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      ...punctualEnv(environment),
+      PORT: String(await freePort()),
+      WORKER_HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+    };
     for (const key of Object.keys(env)) if (/^_*VITEST/.test(key)) delete env[key];
     // Its own process group, as a shell gives a foreground job: the terminal's SIGINT goes to every process in it.
     const start = spawn(process.execPath, ['scripts/start-all.mjs'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

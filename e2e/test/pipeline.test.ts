@@ -46,7 +46,14 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     expect(hit!.headers['user-agent']).toMatch(/^punctual\/\d+\.\d+\.\d+/);
 
     const done = await client.waitForStatus(task.id, 'completed');
-    expect(done).toMatchObject({ runCount: 1, attempts: 1, lastOutcome: 'succeeded', lastStatusCode: 200, lastError: null, hasToken: true });
+    expect(done).toMatchObject({
+      runCount: 1,
+      attempts: 1,
+      lastOutcome: 'succeeded',
+      lastStatusCode: 200,
+      lastError: null,
+      hasToken: true,
+    });
     expect(JSON.stringify(done)).not.toContain('e2e-secret-token');
 
     const logs = await client.taskLogs(task.id);

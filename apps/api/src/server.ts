@@ -38,8 +38,12 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
 // The request-path client fails fast instead of queueing, so until it is connected /health would say Redis is down.
 // Redis answered moments ago; should it not be ready in time, serve anyway and let /health say degraded.
 const REDIS_READY_TIMEOUT_MS = 10_000;
-const redisReady = await Promise.all([waitForRedisReady(redis, REDIS_READY_TIMEOUT_MS), waitForRedisReady(queueConnection, REDIS_READY_TIMEOUT_MS)]);
-if (redisReady.includes(false)) logger.warn(`Redis connection not ready after ${REDIS_READY_TIMEOUT_MS} ms; listening anyway (/health reports it)`);
+const redisReady = await Promise.all([
+  waitForRedisReady(redis, REDIS_READY_TIMEOUT_MS),
+  waitForRedisReady(queueConnection, REDIS_READY_TIMEOUT_MS),
+]);
+if (redisReady.includes(false))
+  logger.warn(`Redis connection not ready after ${REDIS_READY_TIMEOUT_MS} ms; listening anyway (/health reports it)`);
 const eviction = await evictionPolicyWarning(redis);
 if (eviction) logger.warn(eviction);
 

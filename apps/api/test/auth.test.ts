@@ -252,7 +252,12 @@ describe('a valid token whose account was deleted', () => {
     });
 
     expect(response.statusCode, response.body).toBe(401);
-    expect(response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', code: 'PUNCTUAL_ACCOUNT_GONE', message: expect.stringMatching(/no longer exists/) });
+    expect(response.json()).toMatchObject({
+      statusCode: 401,
+      error: 'Unauthorized',
+      code: 'PUNCTUAL_ACCOUNT_GONE',
+      message: expect.stringMatching(/no longer exists/),
+    });
     expect(await countTasks(env.db)).toBe(before);
   });
 

@@ -108,7 +108,9 @@ function expectStored(task: TaskResponse, body: Record<string, unknown>): void {
         break;
       case 'headers':
         expect(task.headers, label).toEqual(
-          Object.fromEntries(Object.entries(value as Record<string, string>).map(([name, v]) => [name, isSensitiveHeader(name) ? REDACTED : v])),
+          Object.fromEntries(
+            Object.entries(value as Record<string, string>).map(([name, v]) => [name, isSensitiveHeader(name) ? REDACTED : v]),
+          ),
         );
         break;
       case 'token':
@@ -210,14 +212,29 @@ const malformedJson: Array<[string, Sent, Expectation]> = [
   ['JSON null', { route: 'create', raw: 'null' }, { status: 400, field: 'body' }],
   ['a JSON array', { route: 'create', raw: `[${VALID}]` }, { status: 400, field: 'body' }],
   ['bytes that are not UTF-8', { route: 'create', raw: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]) }, { status: 400 }],
-  ['a number beyond double range in body', { route: 'create', raw: '{"name":"x","url":"https://example.com/","method":"POST","body":{"n":1e400}}' }, { status: 400, field: 'body/body/n' }],
-  ['a number beyond double range in maxRetries', { route: 'create', raw: '{"name":"x","url":"https://example.com/","maxRetries":1e400}' }, { status: 400, field: 'body/maxRetries' }],
+  [
+    'a number beyond double range in body',
+    { route: 'create', raw: '{"name":"x","url":"https://example.com/","method":"POST","body":{"n":1e400}}' },
+    { status: 400, field: 'body/body/n' },
+  ],
+  [
+    'a number beyond double range in maxRetries',
+    { route: 'create', raw: '{"name":"x","url":"https://example.com/","maxRetries":1e400}' },
+    { status: 400, field: 'body/maxRetries' },
+  ],
   [
     'a body nested 100 000 levels deep',
-    { route: 'create', raw: `{"name":"x","url":"https://example.com/","method":"POST","body":${'['.repeat(100_000)}${']'.repeat(100_000)}}` },
+    {
+      route: 'create',
+      raw: `{"name":"x","url":"https://example.com/","method":"POST","body":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+    },
     { status: 400, field: 'body/body' },
   ],
-  ['a __proto__ key at the top', { route: 'create', raw: '{"name":"x","url":"https://example.com/","__proto__":{"role":"admin"}}' }, { status: 400, field: 'body/__proto__' }],
+  [
+    'a __proto__ key at the top',
+    { route: 'create', raw: '{"name":"x","url":"https://example.com/","__proto__":{"role":"admin"}}' },
+    { status: 400, field: 'body/__proto__' },
+  ],
   [
     'a __proto__ key written with escapes',
     { route: 'create', raw: '{"name":"x","url":"https://example.com/","\\u005f_proto__":{"role":"admin"}}' },
@@ -239,14 +256,26 @@ const malformedJson: Array<[string, Sent, Expectation]> = [
 
 const contentTypes: Array<[string, Sent, Expectation]> = [
   ['text/plain', { route: 'create', raw: VALID, contentType: 'text/plain' }, { status: 415 }],
-  ['application/x-www-form-urlencoded', { route: 'create', raw: 'name=x&url=https://example.com/', contentType: 'application/x-www-form-urlencoded' }, { status: 415 }],
-  ['multipart/form-data', { route: 'create', raw: '--b\r\n\r\nx\r\n--b--', contentType: 'multipart/form-data; boundary=b' }, { status: 415 }],
+  [
+    'application/x-www-form-urlencoded',
+    { route: 'create', raw: 'name=x&url=https://example.com/', contentType: 'application/x-www-form-urlencoded' },
+    { status: 415 },
+  ],
+  [
+    'multipart/form-data',
+    { route: 'create', raw: '--b\r\n\r\nx\r\n--b--', contentType: 'multipart/form-data; boundary=b' },
+    { status: 415 },
+  ],
   ['application/xml', { route: 'create', raw: '<task/>', contentType: 'application/xml' }, { status: 415 }],
   ['application/vnd.api+json', { route: 'create', raw: VALID, contentType: 'application/vnd.api+json' }, { status: 415 }],
   ['an unparseable content-type', { route: 'create', raw: VALID, contentType: '%%%' }, { status: 415 }],
   ['no content-type with a JSON body', { route: 'create', raw: VALID, noContentType: true }, { status: 415 }],
   ['APPLICATION/JSON in upper case', { route: 'create', raw: VALID, contentType: 'APPLICATION/JSON' }, { status: 201 }],
-  ['application/json with a charset', { route: 'update', raw: '{"name":"charset"}', contentType: 'application/json; charset=utf-8' }, { status: 200 }],
+  [
+    'application/json with a charset',
+    { route: 'update', raw: '{"name":"charset"}', contentType: 'application/json; charset=utf-8' },
+    { status: 200 },
+  ],
   ['text/plain on update', { route: 'update', raw: '{"name":"x"}', contentType: 'text/plain' }, { status: 415 }],
 ];
 
@@ -289,11 +318,18 @@ const FIELDS: Array<[path: string[], accepts: (value: unknown) => boolean]> = [
 const wrongTypes: Array<[string, Sent, Expectation]> = FIELDS.flatMap(([path, accepts]) =>
   WRONG_TYPES.flatMap(([kind, value]) =>
     bothRoutes(path, value).map(({ route, body }): [string, Sent, Expectation] => {
-      let expectation: Expectation = accepts(value) ? { status: route === 'create' ? 201 : 200 } : { status: 400, field: `body/${path.join('/')}` };
+      let expectation: Expectation = accepts(value)
+        ? { status: route === 'create' ? 201 : 200 }
+        : { status: 400, field: `body/${path.join('/')}` };
       // A token of 'x' is a token, and null removes it on update; an object for headers is a header map, checked per value.
-      if (path[0] === 'token' && (value === 'x' || (value === null && route === 'update'))) expectation = { status: route === 'create' ? 201 : 200 };
+      if (path[0] === 'token' && (value === 'x' || (value === null && route === 'update')))
+        expectation = { status: route === 'create' ? 201 : 200 };
       if (path.join('.') === 'headers' && kind === 'an object') expectation = { status: 400, field: 'body/headers/x' };
-      return [`${route} ${path.join('.')} = ${kind}`, { route, body: path[0] === 'tags' && path.length === 2 ? withValue(body, ['tags'], [value]) : body }, expectation];
+      return [
+        `${route} ${path.join('.')} = ${kind}`,
+        { route, body: path[0] === 'tags' && path.length === 2 ? withValue(body, ['tags'], [value]) : body },
+        expectation,
+      ];
     }),
   ),
 );
@@ -303,7 +339,11 @@ const MIB = 1024 * 1024;
 const hugeValues: Array<[string, Sent, Expectation]> = [
   ['a 1 MiB body string', { route: 'create', body: { ...fullBody(), body: 'x'.repeat(MIB) } }, { status: 413 }],
   ['a 1 MiB update', { route: 'update', body: { description: 'd'.repeat(MIB) } }, { status: 413 }],
-  ['a 2 MiB body of many keys', { route: 'create', body: { ...fullBody(), body: Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, i])) } }, { status: 413 }],
+  [
+    'a 2 MiB body of many keys',
+    { route: 'create', body: { ...fullBody(), body: Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, i])) } },
+    { status: 413 },
+  ],
   ...(
     [
       [['name'], 100_000],
@@ -319,19 +359,52 @@ const hugeValues: Array<[string, Sent, Expectation]> = [
     ] as Array<[string[], number]>
   ).flatMap(([path, length]) =>
     bothRoutes(path, path[0] === 'url' ? `https://example.com/${'a'.repeat(length)}` : 'a'.repeat(length)).map(
-      ({ route, body }) => [`${route} a ${length}-character ${path.join('.')}`, { route, body: path[0] === 'tags' ? withValue(body, ['tags'], ['a'.repeat(length)]) : body }, { status: 400, field: `body/${path.join('/')}` }] as [string, Sent, Expectation],
+      ({ route, body }) =>
+        [
+          `${route} a ${length}-character ${path.join('.')}`,
+          { route, body: path[0] === 'tags' ? withValue(body, ['tags'], ['a'.repeat(length)]) : body },
+          { status: 400, field: `body/${path.join('/')}` },
+        ] as [string, Sent, Expectation],
     ),
   ),
-  ['10 000 tags', { route: 'create', body: { ...fullBody(), tags: Array.from({ length: 10_000 }, (_, i) => `t${i}`) } }, { status: 400, field: 'body/tags' }],
-  ['10 000 tags on update', { route: 'update', body: { tags: Array.from({ length: 10_000 }, (_, i) => `t${i}`) } }, { status: 400, field: 'body/tags' }],
-  ['1 000 headers', { route: 'create', body: { ...fullBody(), headers: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`X-H${i}`, 'v'])) } }, { status: 400, field: 'body/headers' }],
-  ['a 100 000-character header name', { route: 'create', body: { ...fullBody(), headers: { ['X'.repeat(100_000)]: 'v' } } }, { status: 400, field: 'body/headers/XXXX' }],
-  ['a 257-character header name', { route: 'update', body: { headers: { ['X'.repeat(257)]: 'v' } } }, { status: 400, field: 'body/headers/XXXX' }],
+  [
+    '10 000 tags',
+    { route: 'create', body: { ...fullBody(), tags: Array.from({ length: 10_000 }, (_, i) => `t${i}`) } },
+    { status: 400, field: 'body/tags' },
+  ],
+  [
+    '10 000 tags on update',
+    { route: 'update', body: { tags: Array.from({ length: 10_000 }, (_, i) => `t${i}`) } },
+    { status: 400, field: 'body/tags' },
+  ],
+  [
+    '1 000 headers',
+    { route: 'create', body: { ...fullBody(), headers: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`X-H${i}`, 'v'])) } },
+    { status: 400, field: 'body/headers' },
+  ],
+  [
+    'a 100 000-character header name',
+    { route: 'create', body: { ...fullBody(), headers: { ['X'.repeat(100_000)]: 'v' } } },
+    { status: 400, field: 'body/headers/XXXX' },
+  ],
+  [
+    'a 257-character header name',
+    { route: 'update', body: { headers: { ['X'.repeat(257)]: 'v' } } },
+    { status: 400, field: 'body/headers/XXXX' },
+  ],
   ['a 256-character header name', { route: 'update', body: { headers: { ['X'.repeat(256)]: 'v' } } }, { status: 200 }],
-  ['a 500 000-character body string (under the limit)', { route: 'create', body: { ...fullBody(), body: 'é'.repeat(250_000) } }, { status: 201 }],
+  [
+    'a 500 000-character body string (under the limit)',
+    { route: 'create', body: { ...fullBody(), body: 'é'.repeat(250_000) } },
+    { status: 201 },
+  ],
   ['a body nested 64 levels deep', { route: 'create', body: { ...fullBody(), body: nested(64) } }, { status: 400, field: 'body/body' }],
   ['a body nested 63 levels deep', { route: 'create', body: { ...fullBody(), body: nested(63) } }, { status: 201 }],
-  ['an array body nested 1 000 levels deep', { route: 'update', body: { body: JSON.parse(`${'['.repeat(1000)}${']'.repeat(1000)}`) as unknown } }, { status: 400, field: 'body/body' }],
+  [
+    'an array body nested 1 000 levels deep',
+    { route: 'update', body: { body: JSON.parse(`${'['.repeat(1000)}${']'.repeat(1000)}`) as unknown } },
+    { status: 400, field: 'body/body' },
+  ],
 ];
 
 /** Every string a client can send, by path; NUL and lone surrogates cannot be stored and must be named. */
@@ -365,12 +438,27 @@ const unstorableText: Array<[string, Sent, Expectation]> = STRING_PATHS.flatMap(
       ['reversed surrogates', '\uDE00\uD83D'],
     ] as const
   ).flatMap(([kind, value]) =>
-    stringCase(path, value).map(({ route, body }) => [`${route} ${kind} in ${path.join('.')}`, { route, body }, { status: 400, field: `body/${path.join('/')}` }] as [string, Sent, Expectation]),
+    stringCase(path, value).map(
+      ({ route, body }) =>
+        [`${route} ${kind} in ${path.join('.')}`, { route, body }, { status: 400, field: `body/${path.join('/')}` }] as [
+          string,
+          Sent,
+          Expectation,
+        ],
+    ),
   ),
 ).concat([
-  ['a NUL character in a header name', { route: 'create', body: { ...fullBody(), headers: { 'X-\u0000': 'v' } } }, { status: 400, field: 'body/headers' }],
+  [
+    'a NUL character in a header name',
+    { route: 'create', body: { ...fullBody(), headers: { 'X-\u0000': 'v' } } },
+    { status: 400, field: 'body/headers' },
+  ],
   ['a lone surrogate in a header name', { route: 'update', body: { headers: { '\uD800': 'v' } } }, { status: 400, field: 'body/headers' }],
-  ['a NUL character in a body key', { route: 'create', body: { ...fullBody(), body: { 'a\u0000': 1 } } }, { status: 400, field: 'body/body' }],
+  [
+    'a NUL character in a body key',
+    { route: 'create', body: { ...fullBody(), body: { 'a\u0000': 1 } } },
+    { status: 400, field: 'body/body' },
+  ],
   ['a lone surrogate in an unknown field name', { route: 'create', body: { ...fullBody(), '\uDBFF': 1 } }, { status: 400, field: 'body' }],
 ]);
 
@@ -404,7 +492,12 @@ const verbatimText: Array<[string, Sent, Expectation]> = [...UNICODE_TEXT, ...SQ
     ] as Array<[string[], string]>
   ).flatMap(([path, value]) =>
     (path[0] === 'tags' ? stringCase(path, value) : bothRoutes(path, value)).map(
-      ({ route, body }) => [`${route} ${kind} in ${path[0]}${path.length > 1 && path[0] !== 'body' ? `.${path[1]}` : path.length > 1 ? ' (as a key)' : ''}`, { route, body }, { status: route === 'create' ? 201 : 200 }] as [string, Sent, Expectation],
+      ({ route, body }) =>
+        [
+          `${route} ${kind} in ${path[0]}${path.length > 1 && path[0] !== 'body' ? `.${path[1]}` : path.length > 1 ? ' (as a key)' : ''}`,
+          { route, body },
+          { status: route === 'create' ? 201 : 200 },
+        ] as [string, Sent, Expectation],
     ),
   ),
 );
@@ -429,24 +522,36 @@ const headerText: Array<[string, Sent, Expectation]> = (
     ['SQL in a header value', { 'X-A': "'; DROP TABLE tasks; --" }, undefined, undefined],
     ['every token character in a header name', { "!#$%&'*+-.^_`|~09AZaz": 'v' }, undefined, undefined],
   ] as Array<[string, Record<string, string>, number | undefined, string | undefined]>
-).flatMap(([label, headers, status, field]) =>
-  bothRoutes(['headers'], headers).map(
-    ({ route, body }) => [`${route} ${label}`, { route, body }, status === undefined ? { status: route === 'create' ? 201 : 200 } : { status, field }] as [string, Sent, Expectation],
-  ),
-).concat(
-  (
-    [
-      ['a token with CR/LF', 'a\r\nb', 400],
-      ['a token with an emoji', 'tok🚀', 400],
-      ['a token with a control character', 'a\u0002', 400],
-      ['a token with Latin-1', 'tökén', undefined],
-    ] as Array<[string, string, number | undefined]>
-  ).flatMap(([label, token, status]) =>
-    bothRoutes(['token'], token).map(
-      ({ route, body }) => [`${route} ${label}`, { route, body }, status === undefined ? { status: route === 'create' ? 201 : 200 } : { status, field: 'body/token' }] as [string, Sent, Expectation],
+)
+  .flatMap(([label, headers, status, field]) =>
+    bothRoutes(['headers'], headers).map(
+      ({ route, body }) =>
+        [`${route} ${label}`, { route, body }, status === undefined ? { status: route === 'create' ? 201 : 200 } : { status, field }] as [
+          string,
+          Sent,
+          Expectation,
+        ],
     ),
-  ),
-);
+  )
+  .concat(
+    (
+      [
+        ['a token with CR/LF', 'a\r\nb', 400],
+        ['a token with an emoji', 'tok🚀', 400],
+        ['a token with a control character', 'a\u0002', 400],
+        ['a token with Latin-1', 'tökén', undefined],
+      ] as Array<[string, string, number | undefined]>
+    ).flatMap(([label, token, status]) =>
+      bothRoutes(['token'], token).map(
+        ({ route, body }) =>
+          [
+            `${route} ${label}`,
+            { route, body },
+            status === undefined ? { status: route === 'create' ? 201 : 200 } : { status, field: 'body/token' },
+          ] as [string, Sent, Expectation],
+      ),
+    ),
+  );
 
 const urls: Array<[string, Sent, Expectation]> = (
   [
@@ -469,7 +574,12 @@ const urls: Array<[string, Sent, Expectation]> = (
 ).flatMap(([label, url, field]) =>
   bothRoutes(['url'], url).map(
     // Where a URL is refused, it is as body/url.
-    ({ route, body }) => [`${route} a url: ${label}`, { route, body }, field === undefined ? { field: 'body/url' } : { status: 400, field }] as [string, Sent, Expectation],
+    ({ route, body }) =>
+      [`${route} a url: ${label}`, { route, body }, field === undefined ? { field: 'body/url' } : { status: 400, field }] as [
+        string,
+        Sent,
+        Expectation,
+      ],
   ),
 );
 
@@ -477,17 +587,36 @@ const numbers: Array<[string, Sent, Expectation]> = (
   [
     [['maxRetries'], [26, -1, 1e308, -1e308, 1.5, 2 ** 53, 0.1]],
     [['timeoutMs'], [99, 300_001, -100, 1e308, 100.5, 0]],
-    [['backoff', 'delayMs'], [-1, 0.5, 1e308, 604_800_001]],
-    [['backoff', 'maxDelayMs'], [-1, 1e308, 2 ** 31 + 0.5]],
+    [
+      ['backoff', 'delayMs'],
+      [-1, 0.5, 1e308, 604_800_001],
+    ],
+    [
+      ['backoff', 'maxDelayMs'],
+      [-1, 1e308, 2 ** 31 + 0.5],
+    ],
   ] as Array<[string[], number[]]>
-).flatMap(([path, values]) =>
-  values.flatMap((value) =>
-    bothRoutes(path, value).map(({ route, body }) => [`${route} ${path.join('.')} = ${value}`, { route, body }, { status: 400, field: `body/${path.join('/')}` }] as [string, Sent, Expectation]),
-  ),
-).concat([
-  ['create body numbers at the edges of double', { route: 'create', body: { ...fullBody(), body: [1e308, -1e308, 5e-324, 2 ** 53, -0, 0.1] } }, { status: 201 }],
-  ['update maxRetries 25 and timeoutMs 300000', { route: 'update', body: { maxRetries: 25, timeoutMs: 300_000 } }, { status: 200 }],
-]);
+)
+  .flatMap(([path, values]) =>
+    values.flatMap((value) =>
+      bothRoutes(path, value).map(
+        ({ route, body }) =>
+          [`${route} ${path.join('.')} = ${value}`, { route, body }, { status: 400, field: `body/${path.join('/')}` }] as [
+            string,
+            Sent,
+            Expectation,
+          ],
+      ),
+    ),
+  )
+  .concat([
+    [
+      'create body numbers at the edges of double',
+      { route: 'create', body: { ...fullBody(), body: [1e308, -1e308, 5e-324, 2 ** 53, -0, 0.1] } },
+      { status: 201 },
+    ],
+    ['update maxRetries 25 and timeoutMs 300000', { route: 'update', body: { maxRetries: 25, timeoutMs: 300_000 } }, { status: 200 }],
+  ]);
 
 const unknownFields: Array<[string, Sent, Expectation]> = (
   [
@@ -503,7 +632,14 @@ const unknownFields: Array<[string, Sent, Expectation]> = (
     [['a field with spaces and ünïcode 🚀'], 1],
   ] as Array<[string[], unknown]>
 ).flatMap(([path, value]) =>
-  bothRoutes(path, value).map(({ route, body }) => [`${route} unknown field ${path.join('.')}`, { route, body }, { status: 400, field: `body/${path.join('/')}` }] as [string, Sent, Expectation]),
+  bothRoutes(path, value).map(
+    ({ route, body }) =>
+      [`${route} unknown field ${path.join('.')}`, { route, body }, { status: 400, field: `body/${path.join('/')}` }] as [
+        string,
+        Sent,
+        Expectation,
+      ],
+  ),
 );
 
 const dates: Array<[string, Sent, Expectation]> = (
@@ -529,7 +665,8 @@ const dates: Array<[string, Sent, Expectation]> = (
   ] as Array<[string, string, number | undefined]>
 ).flatMap(([label, value, status]) =>
   bothRoutes(['scheduledAt'], value).map(
-    ({ route, body }) => [`${route} scheduledAt ${label}`, { route, body }, { status, field: 'body/scheduledAt' }] as [string, Sent, Expectation],
+    ({ route, body }) =>
+      [`${route} scheduledAt ${label}`, { route, body }, { status, field: 'body/scheduledAt' }] as [string, Sent, Expectation],
   ),
 );
 
@@ -539,10 +676,26 @@ const KNOWS_CRON = 'cron' in CreateTaskBody.properties;
 const recurring: Array<[string, Sent, Expectation]> = KNOWS_CRON
   ? [
       // Which of the two the message names is the recurring-task change's choice; that it is a 400 about the body is not.
-      ['create cron and scheduledAt together', { route: 'create', body: { ...fullBody(), cron: '*/5 * * * *' } }, { status: 400, field: 'body/' }],
-      ['create a valid cron in a time zone (stored as sent)', { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '*/5 * * * *', timezone: 'Europe/Berlin' } }, { status: 201 }],
-      ['create a cron with a NUL', { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '* * * * *\u0000' } }, { status: 400, field: 'body/cron' }],
-      ['create a cron of 100 000 characters', { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '*'.repeat(100_000) } }, { status: 400, field: 'body/cron' }],
+      [
+        'create cron and scheduledAt together',
+        { route: 'create', body: { ...fullBody(), cron: '*/5 * * * *' } },
+        { status: 400, field: 'body/' },
+      ],
+      [
+        'create a valid cron in a time zone (stored as sent)',
+        { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '*/5 * * * *', timezone: 'Europe/Berlin' } },
+        { status: 201 },
+      ],
+      [
+        'create a cron with a NUL',
+        { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '* * * * *\u0000' } },
+        { status: 400, field: 'body/cron' },
+      ],
+      [
+        'create a cron of 100 000 characters',
+        { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '*'.repeat(100_000) } },
+        { status: 400, field: 'body/cron' },
+      ],
     ]
   : // The create route does not take cron yet: these rows arrive with recurring tasks.
     [];
@@ -752,25 +905,31 @@ describe('random mutations of a valid body (seeded)', () => {
   it.each([
     ['create', SEED],
     ['update', SEED + 1],
-  ] as const)('never answers 5xx to 300 mutated %s requests, and names the field or stores the value', async (route, seed) => {
-    const gen = new Generator(prng(seed));
-    const full = fullBody();
-    const outcomes = { accepted: 0, refused: 0 };
-    for (let i = 0; i < 300; i++) {
-      // A create starts from a full valid body; an update from a few of its fields.
-      const base =
-        route === 'create' ? fullBody() : Object.fromEntries(Array.from({ length: 1 + gen.int(3) }, () => gen.pick(TOP_FIELDS)).map((field) => [field, full[field]]));
-      const mutation = mutate(gen, base, route);
-      const success = route === 'create' ? 201 : 200;
-      const status = await expectWithLabel(`${route} #${i} (seed ${seed}) ${mutation.label}`, () =>
-        expectHandled({ route, body: mutation.body }, mustSucceed(mutation, route) ? { status: success } : { field: mutation.field }),
-      );
-      outcomes[status < 400 ? 'accepted' : 'refused']++;
-    }
-    // The generator exercises both paths, not only the refusals.
-    expect(outcomes.accepted).toBeGreaterThan(30);
-    expect(outcomes.refused).toBeGreaterThan(100);
-  }, 60_000);
+  ] as const)(
+    'never answers 5xx to 300 mutated %s requests, and names the field or stores the value',
+    async (route, seed) => {
+      const gen = new Generator(prng(seed));
+      const full = fullBody();
+      const outcomes = { accepted: 0, refused: 0 };
+      for (let i = 0; i < 300; i++) {
+        // A create starts from a full valid body; an update from a few of its fields.
+        const base =
+          route === 'create'
+            ? fullBody()
+            : Object.fromEntries(Array.from({ length: 1 + gen.int(3) }, () => gen.pick(TOP_FIELDS)).map((field) => [field, full[field]]));
+        const mutation = mutate(gen, base, route);
+        const success = route === 'create' ? 201 : 200;
+        const status = await expectWithLabel(`${route} #${i} (seed ${seed}) ${mutation.label}`, () =>
+          expectHandled({ route, body: mutation.body }, mustSucceed(mutation, route) ? { status: success } : { field: mutation.field }),
+        );
+        outcomes[status < 400 ? 'accepted' : 'refused']++;
+      }
+      // The generator exercises both paths, not only the refusals.
+      expect(outcomes.accepted).toBeGreaterThan(30);
+      expect(outcomes.refused).toBeGreaterThan(100);
+    },
+    60_000,
+  );
 });
 
 /** Prefixes an assertion failure with the mutation, so a failing seed says what it sent. */

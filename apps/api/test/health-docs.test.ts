@@ -139,7 +139,9 @@ describe('GET /docs/json', () => {
   });
 
   it('documents that a task url is stored normalized and may not carry credentials', () => {
-    const create = document.paths['/api/v1/tasks']?.post as { requestBody?: { content: Record<string, { schema: { properties: Record<string, { description?: string }> } }> } };
+    const create = document.paths['/api/v1/tasks']?.post as {
+      requestBody?: { content: Record<string, { schema: { properties: Record<string, { description?: string }> } }> };
+    };
     const url = create.requestBody?.content['application/json']?.schema.properties.url;
 
     expect(url?.description).toMatch(/normalized/);

@@ -93,7 +93,12 @@ describe('POST /api/v1/tasks with Idempotency-Key', () => {
     });
     expect(other.headers['idempotent-replayed']).toBeUndefined();
     expect(await queuedJobs()).toBe(jobsBefore);
-    const rows = await env.db.selectFrom('tasks').select(['id', 'url']).where('user_id', '=', alice.user.id).where('name', '=', body.name as string).execute();
+    const rows = await env.db
+      .selectFrom('tasks')
+      .select(['id', 'url'])
+      .where('user_id', '=', alice.user.id)
+      .where('name', '=', body.name as string)
+      .execute();
     expect(rows).toEqual([{ id: first.json<TaskResponse>().id, url: 'https://api.example.com/hook' }]);
     // The original body still replays.
     expect((await create(alice.token, body, 'key-conflict')).statusCode).toBe(200);
@@ -188,7 +193,12 @@ describe('POST /api/v1/tasks with Idempotency-Key', () => {
     expect(deleted.statusCode).toBe(204);
     expect(again.statusCode, again.body).toBe(201);
     expect(again.json<TaskResponse>().id).not.toBe(id);
-    const keys = await env.db.selectFrom('idempotency_keys').select('task_id').where('user_id', '=', alice.user.id).where('key', '=', 'key-deleted').execute();
+    const keys = await env.db
+      .selectFrom('idempotency_keys')
+      .select('task_id')
+      .where('user_id', '=', alice.user.id)
+      .where('key', '=', 'key-deleted')
+      .execute();
     expect(keys).toEqual([{ task_id: again.json<TaskResponse>().id }]);
   });
 

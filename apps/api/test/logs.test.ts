@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { bootstrapAdmin } from '@punctual/core';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, createTestApp, login, register, type Page, type Session, type TaskResponse, type TestApp } from './test-app.js';
+import {
+  authed,
+  createTask,
+  createTestApp,
+  login,
+  register,
+  type Page,
+  type Session,
+  type TaskResponse,
+  type TestApp,
+} from './test-app.js';
 
 let env: TestEnvironment;
 let api: TestApp;
@@ -77,7 +87,11 @@ beforeAll(async () => {
   env = await createTestEnvironment();
   api = await createTestApp(env, { env: { ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password-123' } });
   await bootstrapAdmin(env.db, api.config.admin!);
-  [alice, bob, admin] = await Promise.all([register(api.app), register(api.app), login(api.app, 'admin@example.com', 'admin-password-123')]);
+  [alice, bob, admin] = await Promise.all([
+    register(api.app),
+    register(api.app),
+    login(api.app, 'admin@example.com', 'admin-password-123'),
+  ]);
   billing = await createTask(api.app, alice.token, { name: 'billing' });
   reports = await createTask(api.app, alice.token, { name: 'reports' });
   bobsTask = await createTask(api.app, bob.token, { name: 'bobs' });

@@ -13,7 +13,12 @@ let admin: Session;
 const HOUR_MS = 3_600_000;
 
 /** A finished attempt (or one in flight, with a null outcome) of `task`, started `hoursAgo` hours ago. */
-async function insertLog(task: TaskResponse, hoursAgo: number, outcome: 'succeeded' | 'failed' | null, durationMs: number | null): Promise<void> {
+async function insertLog(
+  task: TaskResponse,
+  hoursAgo: number,
+  outcome: 'succeeded' | 'failed' | null,
+  durationMs: number | null,
+): Promise<void> {
   const startedAt = new Date(Date.now() - hoursAgo * HOUR_MS);
   await env.db
     .insertInto('task_logs')
@@ -41,7 +46,11 @@ beforeAll(async () => {
   env = await createTestEnvironment();
   api = await createTestApp(env, { env: { ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password-123' } });
   await bootstrapAdmin(env.db, api.config.admin!);
-  [alice, bob, admin] = await Promise.all([register(api.app), register(api.app), login(api.app, 'admin@example.com', 'admin-password-123')]);
+  [alice, bob, admin] = await Promise.all([
+    register(api.app),
+    register(api.app),
+    login(api.app, 'admin@example.com', 'admin-password-123'),
+  ]);
 
   // Alice: five tasks (two pending, one each paused, completed, failed) and five finished attempts, three of them
   // in the last 24 hours, plus one in flight that must not count.

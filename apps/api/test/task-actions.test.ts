@@ -129,7 +129,11 @@ describe('POST /api/v1/tasks/:id/<action>', () => {
   it('resume of an overdue task queues it to run at once', async () => {
     const task = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     await act(task.id, 'pause');
-    await env.db.updateTable('tasks').set({ next_run_at: new Date(Date.now() - HOUR) }).where('id', '=', task.id).execute();
+    await env.db
+      .updateTable('tasks')
+      .set({ next_run_at: new Date(Date.now() - HOUR) })
+      .where('id', '=', task.id)
+      .execute();
     await act(task.id, 'resume');
     const row = await taskRow(task.id);
     expect((await job(task.id, row.version))!.delay).toBe(0);
@@ -194,7 +198,10 @@ describe('POST /api/v1/tasks/bulk', () => {
     const foreign = await createTask(api.app, bob.token, { scheduledAt: inFuture(HOUR) });
     const missing = randomUUID();
 
-    const response = await post('/api/v1/tasks/bulk', alice.token, { action: 'pause', ids: [pending.id, completed.id, foreign.id, missing] });
+    const response = await post('/api/v1/tasks/bulk', alice.token, {
+      action: 'pause',
+      ids: [pending.id, completed.id, foreign.id, missing],
+    });
 
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual({
@@ -214,7 +221,15 @@ describe('POST /api/v1/tasks/bulk', () => {
     if (action === 'resume') await post('/api/v1/tasks/bulk', alice.token, { action: 'pause', ids: tasks.map((task) => task.id) });
     const response = await post('/api/v1/tasks/bulk', alice.token, { action, ids: tasks.map((task) => task.id) });
     expect(response.json().results.every((result: { ok: boolean }) => result.ok)).toBe(true);
-    const rows = await env.db.selectFrom('tasks').select(['status', 'version', 'id']).where('id', 'in', tasks.map((task) => task.id)).execute();
+    const rows = await env.db
+      .selectFrom('tasks')
+      .select(['status', 'version', 'id'])
+      .where(
+        'id',
+        'in',
+        tasks.map((task) => task.id),
+      )
+      .execute();
     if (action === 'delete') {
       expect(rows).toHaveLength(0);
       for (const task of tasks) expect(await job(task.id, 1)).toBeUndefined();
@@ -244,7 +259,12 @@ describe('recurring tasks through the API', () => {
     expect(task).toMatchObject({ cron: '0 9 * * 1-5', timezone: 'Europe/Berlin', scheduledAt: null, status: 'pending' });
     const next = new Date(task.nextRunAt!);
     expect(next.getTime()).toBeGreaterThan(Date.now());
-    const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', weekday: 'short' }).format(next);
+    const berlin = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+    }).format(next);
     expect(berlin).toMatch(/^(Mon|Tue|Wed|Thu|Fri),? 09:00$/);
     const queued = await job(task.id, 1);
     expect(queued!.delay).toBeGreaterThan(0);
@@ -256,17 +276,28 @@ describe('recurring tasks through the API', () => {
     [{ cron: 'every day' }, 'body/cron'],
     [{ cron: '0 9 * * *', timezone: 'Mars/Olympus' }, 'body/timezone'],
   ] as const)('refuses %j with a 400 naming %s, storing nothing', async ([fields, field]) => {
-    const before = await env.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await env.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     const response = await post('/api/v1/tasks', alice.token, { name: 'bad', url: 'https://example.com', ...fields });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain(field);
-    const after = await env.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await env.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 
   it('changing the cron reschedules: the old job goes, a new one waits for the new next occurrence', async () => {
     const task = await createTask(api.app, alice.token, { cron: '0 0 1 1 *' });
-    const response = await api.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${task.id}`, headers: authed(alice.token), payload: { cron: '*/10 * * * *' } });
+    const response = await api.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/tasks/${task.id}`,
+      headers: authed(alice.token),
+      payload: { cron: '*/10 * * * *' },
+    });
     expect(response.statusCode, response.body).toBe(200);
     const updated = response.json<TaskResponse>();
     expect(new Date(updated.nextRunAt!).getTime() - Date.now()).toBeLessThanOrEqual(10 * 60_000);
@@ -276,7 +307,8 @@ describe('recurring tasks through the API', () => {
 
   it('turns a cron task into a one-off only with a scheduledAt, and never takes a scheduledAt alone', async () => {
     const task = await createTask(api.app, alice.token, { cron: '0 0 1 1 *' });
-    const patch = (payload: object) => api.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${task.id}`, headers: authed(alice.token), payload });
+    const patch = (payload: object) =>
+      api.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${task.id}`, headers: authed(alice.token), payload });
     const alone = await patch({ scheduledAt: inFuture(HOUR) });
     expect(alone.statusCode).toBe(400);
     expect(alone.json().message).toContain('body/scheduledAt');

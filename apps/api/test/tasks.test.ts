@@ -608,4 +608,3 @@ describe('DELETE /api/v1/tasks/:id', () => {
     expect((await request('GET', `/api/v1/tasks/${created.id}`, alice.token)).statusCode).toBe(404);
   });
 });
-

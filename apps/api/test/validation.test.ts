@@ -1,7 +1,17 @@
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, createTestApp, register, taskBody, type Session, type TaskResponse, type TestApp, countTasks } from './test-app.js';
+import {
+  authed,
+  createTask,
+  createTestApp,
+  register,
+  taskBody,
+  type Session,
+  type TaskResponse,
+  type TestApp,
+  countTasks,
+} from './test-app.js';
 
 let env: TestEnvironment;
 let api: TestApp;
@@ -55,30 +65,62 @@ const bodyCases: Record<string, Case> = {
   'a url with credentials': { body: taskBody({ url: 'https://user:pass@example.com/hook' }), status: 400, field: 'body/url' },
   'a url with a user name only': { body: taskBody({ url: 'https://user@example.com/hook' }), status: 400, field: 'body/url' },
   'a url with no host': { body: taskBody({ url: 'http://' }), status: 400, field: 'body/url' },
-  'a url of 2048 characters that normalizes to 2049': { body: taskBody({ url: `https://${'a'.repeat(2040)}` }), status: 400, field: 'body/url' },
+  'a url of 2048 characters that normalizes to 2049': {
+    body: taskBody({ url: `https://${'a'.repeat(2040)}` }),
+    status: 400,
+    field: 'body/url',
+  },
   'a url over 2048 characters': { body: taskBody({ url: `https://example.com/${'a'.repeat(2040)}` }), status: 400, field: 'body/url' },
   'method FETCH': { body: taskBody({ method: 'FETCH' }), status: 400, field: 'body/method' },
   'a lower-case method': { body: taskBody({ method: 'post' }), status: 400, field: 'body/method' },
   'header Host': { body: taskBody({ headers: { Host: 'evil.example.com' } }), status: 400, field: 'body/headers/Host' },
   'header Content-Length': { body: taskBody({ headers: { 'Content-Length': '5' } }), status: 400, field: 'body/headers/Content-Length' },
-  'header Transfer-Encoding': { body: taskBody({ headers: { 'transfer-encoding': 'chunked' } }), status: 400, field: 'body/headers/transfer-encoding' },
+  'header Transfer-Encoding': {
+    body: taskBody({ headers: { 'transfer-encoding': 'chunked' } }),
+    status: 400,
+    field: 'body/headers/transfer-encoding',
+  },
   'header Connection': { body: taskBody({ headers: { Connection: 'close' } }), status: 400, field: 'body/headers/Connection' },
-  'header Punctual-Attempt': { body: taskBody({ headers: { 'Punctual-Attempt': '1' } }), status: 400, field: 'body/headers/Punctual-Attempt' },
-  'header webhook-signature': { body: taskBody({ headers: { 'webhook-signature': 'v1,x' } }), status: 400, field: 'body/headers/webhook-signature' },
+  'header Punctual-Attempt': {
+    body: taskBody({ headers: { 'Punctual-Attempt': '1' } }),
+    status: 400,
+    field: 'body/headers/Punctual-Attempt',
+  },
+  'header webhook-signature': {
+    body: taskBody({ headers: { 'webhook-signature': 'v1,x' } }),
+    status: 400,
+    field: 'body/headers/webhook-signature',
+  },
   'a header value with CR/LF': { body: taskBody({ headers: { 'X-Bad': 'a\r\nInjected: yes' } }), status: 400, field: 'body/headers/X-Bad' },
   'a header value with a bare LF': { body: taskBody({ headers: { 'X-Bad': 'a\nb' } }), status: 400, field: 'body/headers/X-Bad' },
   // undici refuses to send any of these at attempt time: a value may hold tab, 0x20–0x7E and 0x80–0xFF only.
-  'a header value with a control character (0x01)': { body: taskBody({ headers: { 'X-Bad': 'a\u0001b' } }), status: 400, field: 'body/headers/X-Bad' },
+  'a header value with a control character (0x01)': {
+    body: taskBody({ headers: { 'X-Bad': 'a\u0001b' } }),
+    status: 400,
+    field: 'body/headers/X-Bad',
+  },
   'a header value with DEL (0x7F)': { body: taskBody({ headers: { 'X-Bad': 'a\u007Fb' } }), status: 400, field: 'body/headers/X-Bad' },
   'a header value with U+0100': { body: taskBody({ headers: { 'X-Bad': 'Ā' } }), status: 400, field: 'body/headers/X-Bad' },
   'a header value with an emoji': { body: taskBody({ headers: { 'X-Bad': 'ok 🚀' } }), status: 400, field: 'body/headers/X-Bad' },
-  'a sensitive header value with an emoji': { body: taskBody({ headers: { 'X-Api-Key': '🔑' } }), status: 400, field: 'body/headers/X-Api-Key' },
+  'a sensitive header value with an emoji': {
+    body: taskBody({ headers: { 'X-Api-Key': '🔑' } }),
+    status: 400,
+    field: 'body/headers/X-Api-Key',
+  },
   'a token with a CR/LF (sent as a header)': { body: taskBody({ token: 'a\r\nInjected: yes' }), status: 400, field: 'body/token' },
   'a token with a character above U+00FF': { body: taskBody({ token: 'tök€n' }), status: 400, field: 'body/token' },
-  'a header name with a non-token character': { body: taskBody({ headers: { 'X-Bad(1)': 'v' } }), status: 400, field: 'body/headers/X-Bad(1)' },
+  'a header name with a non-token character': {
+    body: taskBody({ headers: { 'X-Bad(1)': 'v' } }),
+    status: 400,
+    field: 'body/headers/X-Bad(1)',
+  },
   'a header name of 257 characters': { body: taskBody({ headers: { ['X'.repeat(257)]: 'v' } }), status: 400, field: 'body/headers/XXX' },
   'a header name with a space': { body: taskBody({ headers: { 'X Bad': 'v' } }), status: 400, field: 'body/headers/X Bad' },
-  'a header repeated in another case': { body: taskBody({ headers: { 'X-Dup': '1', 'x-dup': '2' } }), status: 400, field: 'body/headers/x-dup' },
+  'a header repeated in another case': {
+    body: taskBody({ headers: { 'X-Dup': '1', 'x-dup': '2' } }),
+    status: 400,
+    field: 'body/headers/x-dup',
+  },
   '51 headers': { body: taskBody({ headers: headersOf(51) }), status: 400, field: 'body/headers' },
   'a non-string header value': { body: taskBody({ headers: { 'X-Num': 1 } }), status: 400, field: 'body/headers/X-Num' },
   'an Authorization header together with token': {
@@ -109,7 +151,11 @@ const bodyCases: Record<string, Case> = {
   'a NUL character in name': { body: taskBody({ name: 'a\u0000b' }), status: 400, field: 'body/name' },
   'a NUL character in a header value': { body: taskBody({ headers: { 'X-Nul': 'a\u0000b' } }), status: 400, field: 'body/headers/X-Nul' },
   'a NUL character in a header name': { body: taskBody({ headers: { 'X-\u0000': 'v' } }), status: 400, field: 'body/headers' },
-  'a NUL character inside body JSON': { body: taskBody({ method: 'POST', body: { note: ['ok', 'a\u0000b'] } }), status: 400, field: 'body/body/note/1' },
+  'a NUL character inside body JSON': {
+    body: taskBody({ method: 'POST', body: { note: ['ok', 'a\u0000b'] } }),
+    status: 400,
+    field: 'body/body/note/1',
+  },
   'an unpaired surrogate in name': { raw: '{"name":"\\ud800","url":"https://example.com"}', status: 400, field: 'body/name' },
   'an unpaired surrogate in a body key': {
     raw: '{"name":"x","url":"https://example.com","method":"POST","body":{"\\udc00":1}}',
@@ -122,10 +168,18 @@ const bodyCases: Record<string, Case> = {
   'a JSON array instead of an object': { raw: '[]', status: 400, field: 'body' },
   'JSON null': { raw: 'null', status: 400, field: 'body' },
   'content-type text/plain': { raw: 'name=x', contentType: 'text/plain', status: 415 },
-  'content-type application/x-www-form-urlencoded': { raw: 'name=x&url=https://example.com', contentType: 'application/x-www-form-urlencoded', status: 415 },
+  'content-type application/x-www-form-urlencoded': {
+    raw: 'name=x&url=https://example.com',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+  },
   'a body over 1 MiB': { body: taskBody({ method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) }), status: 413 },
   'a __proto__ key': { raw: '{"name":"x","url":"https://example.com","__proto__":{"isAdmin":true}}', status: 400, field: 'body/__proto__' },
-  'a __proto__ key inside headers': { raw: '{"name":"x","url":"https://example.com","headers":{"__proto__":{"a":"b"}}}', status: 400, field: 'body/headers/__proto__' },
+  'a __proto__ key inside headers': {
+    raw: '{"name":"x","url":"https://example.com","headers":{"__proto__":{"a":"b"}}}',
+    status: 400,
+    field: 'body/headers/__proto__',
+  },
   'a nested constructor.prototype key': {
     raw: '{"name":"x","url":"https://example.com","method":"POST","body":{"constructor":{"prototype":{"polluted":true}}}}',
     status: 400,
@@ -139,17 +193,77 @@ const bodyCases: Record<string, Case> = {
 };
 
 const updateCases: Record<string, Case> = {
-  'an update with an unknown field (status)': { method: 'PATCH', url: '/api/v1/tasks/:id', body: { status: 'completed' }, status: 400, field: 'body/status' },
+  'an update with an unknown field (status)': {
+    method: 'PATCH',
+    url: '/api/v1/tasks/:id',
+    body: { status: 'completed' },
+    status: 400,
+    field: 'body/status',
+  },
   'an update with an empty name': { method: 'PATCH', url: '/api/v1/tasks/:id', body: { name: '' }, status: 400, field: 'body/name' },
-  'an update with an ftp:// url': { method: 'PUT', url: '/api/v1/tasks/:id', body: { url: 'ftp://example.com' }, status: 400, field: 'body/url' },
-  'an update with header Host': { method: 'PATCH', url: '/api/v1/tasks/:id', body: { headers: { Host: 'x' } }, status: 400, field: 'body/headers/Host' },
-  'an update with scheduledAt "tomorrow"': { method: 'PATCH', url: '/api/v1/tasks/:id', body: { scheduledAt: 'tomorrow' }, status: 400, field: 'body/scheduledAt' },
-  'an update with a header value above U+00FF': { method: 'PATCH', url: '/api/v1/tasks/:id', body: { headers: { 'X-A': '€' } }, status: 400, field: 'body/headers/X-A' },
-  'an update with a token holding LF': { method: 'PATCH', url: '/api/v1/tasks/:id', body: { token: 'a\nb' }, status: 400, field: 'body/token' },
-  'an update with a url with credentials': { method: 'PATCH', url: '/api/v1/tasks/:id', body: { url: 'https://u:p@example.com/' }, status: 400, field: 'body/url' },
-  'an update with a __proto__ key': { method: 'PATCH', url: '/api/v1/tasks/:id', raw: '{"__proto__":{"name":"x"}}', status: 400, field: 'body/__proto__' },
-  'an update with a NUL in description': { method: 'PATCH', url: '/api/v1/tasks/:id', body: { description: '\u0000' }, status: 400, field: 'body/description' },
-  'an update with a string maxRetries': { method: 'PUT', url: '/api/v1/tasks/:id', body: { maxRetries: '3' }, status: 400, field: 'body/maxRetries' },
+  'an update with an ftp:// url': {
+    method: 'PUT',
+    url: '/api/v1/tasks/:id',
+    body: { url: 'ftp://example.com' },
+    status: 400,
+    field: 'body/url',
+  },
+  'an update with header Host': {
+    method: 'PATCH',
+    url: '/api/v1/tasks/:id',
+    body: { headers: { Host: 'x' } },
+    status: 400,
+    field: 'body/headers/Host',
+  },
+  'an update with scheduledAt "tomorrow"': {
+    method: 'PATCH',
+    url: '/api/v1/tasks/:id',
+    body: { scheduledAt: 'tomorrow' },
+    status: 400,
+    field: 'body/scheduledAt',
+  },
+  'an update with a header value above U+00FF': {
+    method: 'PATCH',
+    url: '/api/v1/tasks/:id',
+    body: { headers: { 'X-A': '€' } },
+    status: 400,
+    field: 'body/headers/X-A',
+  },
+  'an update with a token holding LF': {
+    method: 'PATCH',
+    url: '/api/v1/tasks/:id',
+    body: { token: 'a\nb' },
+    status: 400,
+    field: 'body/token',
+  },
+  'an update with a url with credentials': {
+    method: 'PATCH',
+    url: '/api/v1/tasks/:id',
+    body: { url: 'https://u:p@example.com/' },
+    status: 400,
+    field: 'body/url',
+  },
+  'an update with a __proto__ key': {
+    method: 'PATCH',
+    url: '/api/v1/tasks/:id',
+    raw: '{"__proto__":{"name":"x"}}',
+    status: 400,
+    field: 'body/__proto__',
+  },
+  'an update with a NUL in description': {
+    method: 'PATCH',
+    url: '/api/v1/tasks/:id',
+    body: { description: '\u0000' },
+    status: 400,
+    field: 'body/description',
+  },
+  'an update with a string maxRetries': {
+    method: 'PUT',
+    url: '/api/v1/tasks/:id',
+    body: { maxRetries: '3' },
+    status: 400,
+    field: 'body/maxRetries',
+  },
   'an update with an empty body {}': { method: 'PATCH', url: '/api/v1/tasks/:id', body: {}, status: 400, field: 'body' },
 };
 
@@ -191,23 +305,26 @@ describe.each([
   ['update bodies', updateCases],
   ['query strings', queryCases],
 ])('refuses invalid %s', (_kind, cases) => {
-  it.each(Object.entries(cases))('refuses %s with its 4xx (naming the field where there is one), creating and changing nothing', async (_label, test) => {
-    const before = await countTasks(env.db);
+  it.each(Object.entries(cases))(
+    'refuses %s with its 4xx (naming the field where there is one), creating and changing nothing',
+    async (_label, test) => {
+      const before = await countTasks(env.db);
 
-    const response = await send(test);
+      const response = await send(test);
 
-    // Never a 500, whatever the input.
-    expect(response.statusCode, response.body).toBeLessThan(500);
-    expect(response.statusCode, response.body).toBe(test.status);
-    const error = response.json<{ statusCode: number; error: string; message: string }>();
-    expect(error).toMatchObject({ statusCode: test.status, error: expect.any(String), message: expect.any(String) });
-    if (test.field !== undefined) expect(error.message).toContain(test.field);
-    expect(response.body).not.toMatch(/\bat .+:\d+:\d+|node_modules|INSERT INTO|SELECT /);
-    expect(await countTasks(env.db)).toBe(before);
-    const row = await env.db.selectFrom('tasks').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow();
-    expect(row.name).toBe('untouched');
-    expect(row.updated_at.toISOString()).toBe(existing.updatedAt);
-  });
+      // Never a 500, whatever the input.
+      expect(response.statusCode, response.body).toBeLessThan(500);
+      expect(response.statusCode, response.body).toBe(test.status);
+      const error = response.json<{ statusCode: number; error: string; message: string }>();
+      expect(error).toMatchObject({ statusCode: test.status, error: expect.any(String), message: expect.any(String) });
+      if (test.field !== undefined) expect(error.message).toContain(test.field);
+      expect(response.body).not.toMatch(/\bat .+:\d+:\d+|node_modules|INSERT INTO|SELECT /);
+      expect(await countTasks(env.db)).toBe(before);
+      const row = await env.db.selectFrom('tasks').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow();
+      expect(row.name).toBe('untouched');
+      expect(row.updated_at.toISOString()).toBe(existing.updatedAt);
+    },
+  );
 });
 
 describe('accepts the boundaries', () => {

@@ -5,7 +5,11 @@ import { PUNCTUAL_VERSION } from '@punctual/config';
 export type HealthCheck = () => Promise<Record<string, { status: 'up' | 'down'; latencyMs: number; error?: string }>>;
 
 /** The worker's own small HTTP server: `/health/live` while the process runs, `/health` with its dependency checks. */
-export async function startWorkerHttpServer(options: { host: string; port: number; check: HealthCheck }): Promise<{ server: Server; port: number }> {
+export async function startWorkerHttpServer(options: {
+  host: string;
+  port: number;
+  check: HealthCheck;
+}): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const send = (status: number, body: unknown) => {
@@ -17,7 +21,12 @@ export async function startWorkerHttpServer(options: { host: string; port: numbe
       options.check().then(
         (checks) => {
           const healthy = Object.values(checks).every((check) => check.status === 'up');
-          send(healthy ? 200 : 503, { status: healthy ? 'ok' : 'degraded', checks, uptimeSeconds: Math.floor(process.uptime()), version: PUNCTUAL_VERSION });
+          send(healthy ? 200 : 503, {
+            status: healthy ? 'ok' : 'degraded',
+            checks,
+            uptimeSeconds: Math.floor(process.uptime()),
+            version: PUNCTUAL_VERSION,
+          });
         },
         (error: unknown) => send(503, { status: 'degraded', error: String(error) }),
       );

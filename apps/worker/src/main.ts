@@ -22,7 +22,10 @@ const logger = pino({ level: config.logLevel, name: 'punctual-worker', base: { w
 for (const warning of config.warnings) logger.warn(warning);
 
 // No transaction spans an HTTP call, so a few connections serve many concurrent attempts.
-const db = createDatabase(config.databaseUrl, { maxConnections: Math.min(20, config.workerConcurrency), applicationName: 'punctual-worker' });
+const db = createDatabase(config.databaseUrl, {
+  maxConnections: Math.min(20, config.workerConcurrency),
+  applicationName: 'punctual-worker',
+});
 const workerConnection = createRedisConnection(config.redisUrl, { blocking: true });
 const queueConnection = createRedisConnection(config.redisUrl, { blocking: true });
 const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });

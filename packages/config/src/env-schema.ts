@@ -1,7 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-const Integer = (options: { default: number; minimum: number; maximum: number; description: string }) =>
-  Type.Integer(options);
+const Integer = (options: { default: number; minimum: number; maximum: number; description: string }) => Type.Integer(options);
 
 /**
  * Every environment variable Punctual reads, with its default. The one place configuration is defined;
@@ -20,7 +19,12 @@ export const EnvSchema = Type.Object({
   QUEUE_PREFIX: Type.String({ default: 'punctual', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   PORT: Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'API port' }),
-  BODY_LIMIT_BYTES: Integer({ default: 1_048_576, minimum: 1024, maximum: 104_857_600, description: 'largest request body the API accepts' }),
+  BODY_LIMIT_BYTES: Integer({
+    default: 1_048_576,
+    minimum: 1024,
+    maximum: 104_857_600,
+    description: 'largest request body the API accepts',
+  }),
   WORKER_CONCURRENCY: Integer({ default: 50, minimum: 1, maximum: 1000, description: 'jobs in flight per worker process' }),
   WORKER_HTTP_PORT: Integer({ default: 9464, minimum: 0, maximum: 65535, description: 'worker /health; 0 = a free port' }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),

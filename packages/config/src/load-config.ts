@@ -71,7 +71,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   const warnings: string[] = [];
   const production = env.NODE_ENV === 'production';
   if (production && !env.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 characters)');
-  if (production && !env.SECRETS_KEY) problems.push('SECRETS_KEY: required when NODE_ENV=production (32 random bytes, base64: `openssl rand -base64 32`)');
+  if (production && !env.SECRETS_KEY)
+    problems.push('SECRETS_KEY: required when NODE_ENV=production (32 random bytes, base64: `openssl rand -base64 32`)');
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push(`${env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'}: set ADMIN_EMAIL and ADMIN_PASSWORD together`);
   }

@@ -69,7 +69,11 @@ describe('loadConfig', () => {
   });
 
   it('lists every invalid variable at once, one line each', () => {
-    expect(problemsOf({ PORT: 'x', MAX_RETRIES: 'y', LOG_LEVEL: 'z' }).map((p) => p.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'MAX_RETRIES', 'PORT']);
+    expect(
+      problemsOf({ PORT: 'x', MAX_RETRIES: 'y', LOG_LEVEL: 'z' })
+        .map((p) => p.split(':')[0])
+        .sort(),
+    ).toEqual(['LOG_LEVEL', 'MAX_RETRIES', 'PORT']);
   });
 
   it('requires JWT_SECRET and SECRETS_KEY in production', () => {

@@ -96,7 +96,7 @@ async function callTarget(context: AttemptContext, claimed: ClaimedAttempt): Pro
   try {
     request = outboundRequest(context.secretsKey, claimed.task, claimed.attempt);
   } catch {
-    return failedBeforeSending('cannot decrypt the task\'s token or headers (was SECRETS_KEY changed?)');
+    return failedBeforeSending("cannot decrypt the task's token or headers (was SECRETS_KEY changed?)");
   }
   return context.executor.execute(request);
 }

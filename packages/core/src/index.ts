@@ -1,5 +1,12 @@
 export { authenticateUser, bootstrapAdmin, getUser, normalizeEmail, registerUser, type Credentials } from './accounts.js';
-export { applyRetention, recoverLostAttempts, repairQueue, WORKER_LOST, type QueueRepairOptions, type ReconcilerContext } from './reconciler.js';
+export {
+  applyRetention,
+  recoverLostAttempts,
+  repairQueue,
+  WORKER_LOST,
+  type QueueRepairOptions,
+  type ReconcilerContext,
+} from './reconciler.js';
 export { outboundRequest, runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
 export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
@@ -7,14 +14,7 @@ export { hashPassword, verifyPassword } from './passwords.js';
 export { getStats, type AttemptCountsView, type StatsRequest, type StatsView } from './stats.js';
 export { actOnTask, actOnTasks, type BulkActionResult } from './task-actions.js';
 export { scopeOf, type Actor, type Logger, type TaskContext } from './task-context.js';
-export {
-  REDACTED,
-  isSensitiveHeader,
-  splitHeaders,
-  type CreateTaskInput,
-  type TaskDefaults,
-  type UpdateTaskInput,
-} from './task-input.js';
+export { REDACTED, isSensitiveHeader, splitHeaders, type CreateTaskInput, type TaskDefaults, type UpdateTaskInput } from './task-input.js';
 export {
   createTask,
   deleteTask,

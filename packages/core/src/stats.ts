@@ -44,7 +44,10 @@ export async function getStats(
 ): Promise<StatsView> {
   const scope = filteredScopeOf(actor, request.userId);
   const counts = scope === null ? NO_COUNTS : await readStats(context.db, { scope, since: new Date(now.getTime() - DAY_MS) });
-  const byStatus = Object.fromEntries(TASK_STATUSES.map((status) => [status, counts.tasksByStatus[status] ?? 0])) as Record<TaskStatus, number>;
+  const byStatus = Object.fromEntries(TASK_STATUSES.map((status) => [status, counts.tasksByStatus[status] ?? 0])) as Record<
+    TaskStatus,
+    number
+  >;
   const { attempts, recentAttempts } = counts;
   return {
     tasks: { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus },

@@ -19,7 +19,12 @@ export async function actOnTask(context: TaskContext, actor: Actor, id: string, 
 }
 
 /** `POST /tasks/bulk`: the same action on up to 100 tasks in one statement; each id succeeds or fails alone. */
-export async function actOnTasks(context: TaskContext, actor: Actor, ids: readonly string[], action: BulkAction): Promise<BulkActionResult[]> {
+export async function actOnTasks(
+  context: TaskContext,
+  actor: Actor,
+  ids: readonly string[],
+  action: BulkAction,
+): Promise<BulkActionResult[]> {
   const { refused } = await applyAndRequeue(context, actor, ids, action);
   const failures = new Map(refused.map((refusal) => [refusal.id, refusalError(action, refusal)]));
   return ids.map((id) => {

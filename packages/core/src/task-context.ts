@@ -48,7 +48,10 @@ export async function enqueueNextAttempts(context: Pick<TaskContext, 'queue' | '
       waiting.map((task) => ({ job: { taskId: task.id, runId: task.run_id, version: task.version }, runAt: task.next_run_at })),
     );
   } catch (error) {
-    context.logger.warn({ err: error, taskIds: waiting.map((task) => task.id) }, 'could not enqueue attempts; they stay scheduled in Postgres');
+    context.logger.warn(
+      { err: error, taskIds: waiting.map((task) => task.id) },
+      'could not enqueue attempts; they stay scheduled in Postgres',
+    );
   }
 }
 
@@ -57,7 +60,10 @@ export async function enqueueNextAttempt(context: Pick<TaskContext, 'queue' | 'l
 }
 
 /** Removes jobs that can no longer run (their task moved to another version or is gone). Best effort: a stale job is dropped by the worker anyway. */
-export async function discardAttempts(context: Pick<TaskContext, 'queue'>, tasks: readonly Pick<TaskRow, 'id' | 'version'>[]): Promise<void> {
+export async function discardAttempts(
+  context: Pick<TaskContext, 'queue'>,
+  tasks: readonly Pick<TaskRow, 'id' | 'version'>[],
+): Promise<void> {
   try {
     await context.queue.discardAttempts(tasks.map((task) => ({ taskId: task.id, version: task.version })));
   } catch {

@@ -126,7 +126,8 @@ export function checkTargetUrl(url: string, field = 'body/url'): string {
     throw new InvalidInputError(field, 'must not carry credentials: use `token` or an Authorization header');
   }
   // Normalizing can lengthen a URL the schema let through (`https://host` gains a `/`).
-  if (parsed.href.length > MAX_URL_LENGTH) throw new InvalidInputError(field, `must not be longer than ${MAX_URL_LENGTH} characters once normalized`);
+  if (parsed.href.length > MAX_URL_LENGTH)
+    throw new InvalidInputError(field, `must not be longer than ${MAX_URL_LENGTH} characters once normalized`);
   return parsed.href;
 }
 

@@ -53,7 +53,8 @@ export function scheduleOnUpdate(task: Pick<TaskRow, 'cron' | 'timezone'>, input
   }
   if (input.timezone !== undefined) checkedSchedule({ cron: '0 0 * * *', timezone });
   if (input.scheduledAt === undefined) {
-    if (task.cron !== null) throw new InvalidInputError('body/scheduledAt', 'is required when cron is removed (when should the one-off run happen?)');
+    if (task.cron !== null)
+      throw new InvalidInputError('body/scheduledAt', 'is required when cron is removed (when should the one-off run happen?)');
     return null;
   }
   const runAt = parseScheduledAt(input.scheduledAt);
@@ -71,5 +72,8 @@ function checkedSchedule(schedule: CronSchedule): CronSchedule {
 }
 
 function bothGiven(): InvalidInputError {
-  return new InvalidInputError('body/cron', 'cannot be combined with scheduledAt: a task runs once at scheduledAt or on every occurrence of cron');
+  return new InvalidInputError(
+    'body/cron',
+    'cannot be combined with scheduledAt: a task runs once at scheduledAt or on every occurrence of cron',
+  );
 }

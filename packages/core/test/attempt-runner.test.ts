@@ -90,15 +90,35 @@ describe('runAttempt', () => {
       'content-type': 'application/json',
     });
     const row = await taskRow(task.id);
-    expect(row).toMatchObject({ status: 'completed', attempts: 1, run_count: 1, version: job.version + 1, last_outcome: 'succeeded', last_status_code: 200, next_run_at: null, lease_expires_at: null });
+    expect(row).toMatchObject({
+      status: 'completed',
+      attempts: 1,
+      run_count: 1,
+      version: job.version + 1,
+      last_outcome: 'succeeded',
+      last_status_code: 200,
+      next_run_at: null,
+      lease_expires_at: null,
+    });
     const [log] = await logsOf(task.id);
-    expect(log).toMatchObject({ outcome: 'succeeded', status_code: 200, attempt: 1, run_id: job.runId, worker_id: 'test-worker:1', next_retry_at: null });
+    expect(log).toMatchObject({
+      outcome: 'succeeded',
+      status_code: 200,
+      attempt: 1,
+      run_id: job.runId,
+      worker_id: 'test-worker:1',
+      next_retry_at: null,
+    });
     expect(log!.finished_at).not.toBeNull();
     expect(await queuedJob(task.id)).toBeUndefined();
   });
 
   it('moves a failed attempt to retrying with backoff and queues the next attempt for the new version', async () => {
-    const task = await createTask(tasks, actor, { name: 'flaky', url: `${target.url}/status/503`, backoff: { type: 'fixed', delayMs: 5_000 } });
+    const task = await createTask(tasks, actor, {
+      name: 'flaky',
+      url: `${target.url}/status/503`,
+      backoff: { type: 'fixed', delayMs: 5_000 },
+    });
     const before = Date.now();
 
     await runAttempt(attempts, await jobFor(task.id));
@@ -123,7 +143,11 @@ describe('runAttempt', () => {
     const row = await taskRow(task.id);
     expect(row).toMatchObject({ status: 'failed', attempts: 3, run_count: 1, last_error: 'HTTP 500', next_run_at: null });
     const logs = await logsOf(task.id);
-    expect(logs.map((l) => [l.attempt, l.outcome])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'failed']]);
+    expect(logs.map((l) => [l.attempt, l.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'failed'],
+    ]);
     expect(new Set(logs.map((l) => l.run_id)).size).toBe(1);
     expect(logs[2]!.next_retry_at).toBeNull();
     expect(await queuedJob(task.id)).toBeUndefined();
@@ -139,7 +163,11 @@ describe('runAttempt', () => {
   it('drops a job for an old version without calling', async () => {
     const task = await createTask(tasks, actor, { name: 'moved', url: `${target.url}/ok?case=stale` });
     const job = await jobFor(task.id);
-    await env.db.updateTable('tasks').set({ version: job.version + 1 }).where('id', '=', task.id).execute();
+    await env.db
+      .updateTable('tasks')
+      .set({ version: job.version + 1 })
+      .where('id', '=', task.id)
+      .execute();
 
     expect(await runAttempt(attempts, job)).toEqual({ kind: 'dropped', reason: 'stale' });
     expect(target.hits.filter((h) => h.query.includes('case=stale'))).toHaveLength(0);
@@ -171,7 +199,11 @@ describe('runAttempt', () => {
     const running = runAttempt(attempts, await jobFor(task.id));
     await target.waitForHits(1, { pathPrefix: '/delay/300' });
     // What a cancel does: a terminal status and a new version, so nothing queued for the old one can fire.
-    await env.db.updateTable('tasks').set((eb) => ({ status: 'cancelled', version: eb('version', '+', 1) })).where('id', '=', task.id).execute();
+    await env.db
+      .updateTable('tasks')
+      .set((eb) => ({ status: 'cancelled', version: eb('version', '+', 1) }))
+      .where('id', '=', task.id)
+      .execute();
 
     expect(await running).toMatchObject({ kind: 'attempted', outcome: 'succeeded', status: null });
     expect((await taskRow(task.id)).status).toBe('cancelled');
@@ -195,7 +227,11 @@ describe('runAttempt on a recurring task', () => {
   /** A cron task whose current run is due now (as when its occurrence came). */
   async function dueCronTask(name: string, url: string, extra: Record<string, unknown> = {}) {
     const task = await createTask(tasks, actor, { name, url, cron: '0 0 1 1 *', timezone: 'Europe/Berlin', ...extra });
-    await env.db.updateTable('tasks').set({ next_run_at: new Date(Date.now() - 1_000) }).where('id', '=', task.id).execute();
+    await env.db
+      .updateTable('tasks')
+      .set({ next_run_at: new Date(Date.now() - 1_000) })
+      .where('id', '=', task.id)
+      .execute();
     return task;
   }
 
@@ -235,7 +271,11 @@ describe('runAttempt on a recurring task', () => {
   it('runs occurrences missed while nothing ran once, then keeps its schedule', async () => {
     const task = await createTask(tasks, actor, { name: 'every-minute', url: `${target.url}/ok?case=missed`, cron: '* * * * *' });
     // Three hours of occurrences went by while no worker ran.
-    await env.db.updateTable('tasks').set({ next_run_at: new Date(Date.now() - 3 * 3_600_000) }).where('id', '=', task.id).execute();
+    await env.db
+      .updateTable('tasks')
+      .set({ next_run_at: new Date(Date.now() - 3 * 3_600_000) })
+      .where('id', '=', task.id)
+      .execute();
 
     await runAttempt(attempts, await jobFor(task.id));
 

@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { applyRetention, createTask, recoverLostAttempts, repairQueue, WORKER_LOST, type Actor, type ReconcilerContext, type TaskContext } from '@punctual/core';
+import {
+  applyRetention,
+  createTask,
+  recoverLostAttempts,
+  repairQueue,
+  WORKER_LOST,
+  type Actor,
+  type ReconcilerContext,
+  type TaskContext,
+} from '@punctual/core';
 import { claimAttempt, insertUser } from '@punctual/db';
 import { createLeaderLock, createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
@@ -55,7 +64,9 @@ async function jobIds(): Promise<string[]> {
 
 describe('repairQueue', () => {
   it('puts back the jobs of waiting tasks lost from Redis (FLUSHALL), for their nextRunAt, and no others', async () => {
-    const waiting = await Promise.all([1, 2, 3].map((n) => createTask(tasks, actor, { name: `t${n}`, url: 'https://example.com', scheduledAt: inFuture(n * 60_000) })));
+    const waiting = await Promise.all(
+      [1, 2, 3].map((n) => createTask(tasks, actor, { name: `t${n}`, url: 'https://example.com', scheduledAt: inFuture(n * 60_000) })),
+    );
     const paused = await createTask(tasks, actor, { name: 'paused', url: 'https://example.com', scheduledAt: inFuture(60_000) });
     await env.db.updateTable('tasks').set({ status: 'paused' }).where('id', '=', paused.id).execute();
     await queue.queue.obliterate({ force: true });
@@ -94,7 +105,8 @@ describe('repairQueue', () => {
 
   it('walks a long backlog in keyset batches and carries on from its cursor', async () => {
     const created = [];
-    for (let n = 0; n < 7; n += 1) created.push(await createTask(tasks, actor, { name: `b${n}`, url: 'https://example.com', scheduledAt: inFuture((n + 1) * 1_000) }));
+    for (let n = 0; n < 7; n += 1)
+      created.push(await createTask(tasks, actor, { name: `b${n}`, url: 'https://example.com', scheduledAt: inFuture((n + 1) * 1_000) }));
     await queue.queue.obliterate({ force: true });
 
     const first = await repairQueue(reconciler, { lookaheadMs: HOUR, batchSize: 2, maxBatches: 2 });
@@ -111,7 +123,11 @@ describe('recoverLostAttempts', () => {
     const task = await createTask(tasks, actor, { name: 'lost', url: 'https://example.com', ...overrides });
     const claimed = await claimAttempt(env.db, { taskId: task.id, version: 1, workerId: 'dead-worker:1', leaseMarginMs: 30_000 });
     expect(claimed).not.toBeNull();
-    await env.db.updateTable('tasks').set({ lease_expires_at: new Date(Date.now() - 1_000) }).where('id', '=', task.id).execute();
+    await env.db
+      .updateTable('tasks')
+      .set({ lease_expires_at: new Date(Date.now() - 1_000) })
+      .where('id', '=', task.id)
+      .execute();
     return task;
   }
 
@@ -140,7 +156,11 @@ describe('recoverLostAttempts', () => {
     const task = await createTask(tasks, actor, { name: 'lost-cron', url: 'https://example.com', cron: '*/5 * * * *', maxRetries: 0 });
     await env.db.updateTable('tasks').set({ next_run_at: new Date() }).where('id', '=', task.id).execute();
     await claimAttempt(env.db, { taskId: task.id, version: 1, workerId: 'dead-worker:2', leaseMarginMs: 30_000 });
-    await env.db.updateTable('tasks').set({ lease_expires_at: new Date(Date.now() - 1_000) }).where('id', '=', task.id).execute();
+    await env.db
+      .updateTable('tasks')
+      .set({ lease_expires_at: new Date(Date.now() - 1_000) })
+      .where('id', '=', task.id)
+      .execute();
 
     await recoverLostAttempts(reconciler, { limit: 10 });
 
@@ -171,9 +191,17 @@ describe('applyRetention', () => {
       started_at: new Date(Date.now() - daysAgo * 86_400_000),
       worker_id: 'w',
     });
-    await env.db.insertInto('task_logs').values([log(40, 1), log(35, 2), log(31, 3), log(29, 4), log(1, 5)]).execute();
+    await env.db
+      .insertInto('task_logs')
+      .values([log(40, 1), log(35, 2), log(31, 3), log(29, 4), log(1, 5)])
+      .execute();
 
-    const result = await applyRetention(reconciler, { logRetentionDays: 30, batchSize: 2, maxBatches: 10, idempotencyKeyTtlMs: 86_400_000 });
+    const result = await applyRetention(reconciler, {
+      logRetentionDays: 30,
+      batchSize: 2,
+      maxBatches: 10,
+      idempotencyKeyTtlMs: 86_400_000,
+    });
 
     expect(result.logs).toBe(3);
     const left = await env.db.selectFrom('task_logs').select('attempt').where('task_id', '=', task.id).orderBy('attempt').execute();

@@ -138,7 +138,12 @@ export async function finishAttempt(
     const next = current ? finish.decide(current) : null;
     const task =
       current && next
-        ? await trx.updateTable('tasks').set(taskChangesAfterAttempt(next, record)).where('id', '=', current.id).returningAll().executeTakeFirstOrThrow()
+        ? await trx
+            .updateTable('tasks')
+            .set(taskChangesAfterAttempt(next, record))
+            .where('id', '=', current.id)
+            .returningAll()
+            .executeTakeFirstOrThrow()
         : null;
     await trx
       .updateTable('task_logs')

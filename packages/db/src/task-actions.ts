@@ -8,7 +8,8 @@ type Executor = Kysely<Database> | Transaction<Database>;
 export type TaskActionName = TaskAction | BulkAction;
 
 /** Why an id was left alone: not visible to the scope (or gone), or in a status the action does not apply to. */
-export type TaskActionRefusal = { id: string; reason: 'not-found' } | { id: string; reason: 'status'; status: TaskStatus; recurring: boolean };
+export type TaskActionRefusal =
+  { id: string; reason: 'not-found' } | { id: string; reason: 'status'; status: TaskStatus; recurring: boolean };
 
 export interface TaskActionResult {
   /** The rows as they are after the action (for `delete`: as they were). */

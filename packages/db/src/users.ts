@@ -22,9 +22,7 @@ export async function upsertAdmin(db: Kysely<Database>, admin: { email: string; 
   return db
     .insertInto('users')
     .values({ email: admin.email, password_hash: admin.passwordHash, role: 'admin' })
-    .onConflict((oc) =>
-      oc.column('email').doUpdateSet({ password_hash: admin.passwordHash, role: 'admin', updated_at: new Date() }),
-    )
+    .onConflict((oc) => oc.column('email').doUpdateSet({ password_hash: admin.passwordHash, role: 'admin', updated_at: new Date() }))
     .returningAll()
     .executeTakeFirstOrThrow();
 }

@@ -244,14 +244,23 @@ const shapes: Record<string, Shape> = {
 
 describe('query plans over 100k tasks', () => {
   it.each(Object.entries(shapes))('%s: from an index, never a sequential scan', async (_name, shape) => {
-    const plans = await Promise.all(
-      Object.entries(shape.queries()).map(async ([role, query]) => ({ role, scans: await scansOf(query) })),
-    );
+    const plans = await Promise.all(Object.entries(shape.queries()).map(async ([role, query]) => ({ role, scans: await scansOf(query) })));
     const summary = JSON.stringify(plans);
     const scans = plans.flatMap((plan) => plan.scans);
 
-    expect(scans.filter((scan) => scan.startsWith('Seq Scan')), summary).toEqual([]);
-    for (const index of shape.uses ?? []) expect(scans.some((scan) => scan.endsWith(` ${index}`)), `${index}: ${summary}`).toBe(true);
-    if (shape.indexOnly) expect(scans.every((scan) => scan.startsWith('Index Only Scan')), summary).toBe(true);
+    expect(
+      scans.filter((scan) => scan.startsWith('Seq Scan')),
+      summary,
+    ).toEqual([]);
+    for (const index of shape.uses ?? [])
+      expect(
+        scans.some((scan) => scan.endsWith(` ${index}`)),
+        `${index}: ${summary}`,
+      ).toBe(true);
+    if (shape.indexOnly)
+      expect(
+        scans.every((scan) => scan.startsWith('Index Only Scan')),
+        summary,
+      ).toBe(true);
   });
 });

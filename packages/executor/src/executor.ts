@@ -83,8 +83,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
 
       const { statusCode } = response;
       const responseHeaders = flattenResponseHeaders(response.headers);
-      const retryAfterMs =
-        statusCode === 429 || statusCode === 503 ? parseRetryAfter(responseHeaders['retry-after'], new Date()) : null;
+      const retryAfterMs = statusCode === 429 || statusCode === 503 ? parseRetryAfter(responseHeaders['retry-after'], new Date()) : null;
       const body = await captureResponseBody(response.body, limitBytes, declaredBodyLength(request, response));
 
       const succeeded = statusCode >= 200 && statusCode < 300 && body.error === undefined;

@@ -17,11 +17,7 @@ export interface CapturedBody {
  * which makes undici close the connection, so a huge response costs one chunk of memory, not its size.
  * Never throws: a read error is returned with the bytes received before it.
  */
-export async function captureResponseBody(
-  body: Readable,
-  limitBytes: number,
-  declaredLength: number | null,
-): Promise<CapturedBody> {
+export async function captureResponseBody(body: Readable, limitBytes: number, declaredLength: number | null): Promise<CapturedBody> {
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let truncated = false;

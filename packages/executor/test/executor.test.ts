@@ -157,8 +157,7 @@ describe('what is sent', () => {
 
   it('sends the caller headers as given', async () => {
     const echo = echoed(
-      (await executor.execute(call('/echo', { headers: { Authorization: 'Bearer t0k3n', 'Punctual-Run-Id': 'run_1' } })))
-        .responseBody,
+      (await executor.execute(call('/echo', { headers: { Authorization: 'Bearer t0k3n', 'Punctual-Run-Id': 'run_1' } }))).responseBody,
     );
 
     expect(echo.headers.authorization).toBe('Bearer t0k3n');

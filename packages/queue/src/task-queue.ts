@@ -42,7 +42,7 @@ export function createTaskQueue(options: { connection: Redis; prefix: string }):
       // A job's hash exists from add until removal; `finishedOn` is set once it completed or failed for good.
       for (const job of jobs) pipeline.hmget(queue.toKey(taskAttemptJobId(job)), 'timestamp', 'finishedOn');
       const replies = (await pipeline.exec()) ?? [];
-      const missing: typeof jobs[number][] = [];
+      const missing: (typeof jobs)[number][] = [];
       const finished: string[] = [];
       jobs.forEach((job, index) => {
         const [error, fields] = replies[index] ?? [null, null];

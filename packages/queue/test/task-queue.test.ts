@@ -34,7 +34,12 @@ describe('task queue', () => {
     await tasks.enqueueAttempt({ taskId, runId: randomUUID(), version: 1 }, null);
     await tasks.enqueueAttempt({ taskId, runId: randomUUID(), version: 2 }, null);
     const waiting = await tasks.queue.getWaiting();
-    expect(waiting.filter((j) => j.data.taskId === taskId).map((j) => j.id).sort()).toEqual([`${taskId}.1`, `${taskId}.2`]);
+    expect(
+      waiting
+        .filter((j) => j.data.taskId === taskId)
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual([`${taskId}.1`, `${taskId}.2`]);
   });
 
   it('puts only ids in Redis', async () => {

@@ -161,7 +161,10 @@ interface ParsedSchedule {
 function parseSchedule({ cron, timezone }: CronSchedule): ParsedSchedule {
   if (typeof cron !== 'string') throw new InvalidScheduleError('cron', 'must be a string');
   if (cron.length > MAX_CRON_LENGTH) throw new InvalidScheduleError('cron', `must be at most ${MAX_CRON_LENGTH} characters`);
-  const fields = cron.trim().split(/\s+/).filter((field) => field !== '');
+  const fields = cron
+    .trim()
+    .split(/\s+/)
+    .filter((field) => field !== '');
   const invalid = (reason: string) => new InvalidScheduleError('cron', `is not a valid cron expression: ${reason}`);
   if (fields[0]?.startsWith('@')) throw invalid('macros such as @daily are not supported, write the fields');
   if (fields.length !== 5 && fields.length !== 6) {

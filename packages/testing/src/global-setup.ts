@@ -60,7 +60,11 @@ async function startServices(): Promise<TestServices> {
  */
 async function ensureTemplateDatabase(databaseUrl: string): Promise<string> {
   const fingerprint = createHash('sha256')
-    .update(Object.entries(migrations).map(([name, migration]) => name + String(migration.up)).join('\n'))
+    .update(
+      Object.entries(migrations)
+        .map(([name, migration]) => name + String(migration.up))
+        .join('\n'),
+    )
     .digest('hex')
     .slice(0, 12);
   const name = `punctual_template_${fingerprint}`;

@@ -92,7 +92,10 @@ export async function startApi(env: Record<string, string>, options: StartOption
  * Starts a worker (`apps/worker/src/main.ts`), its health server on a free port unless `env.WORKER_HTTP_PORT` is set.
  * Ready once it logs "worker started".
  */
-export async function startWorker(env: Record<string, string>, options: StartOptions = {}): Promise<PunctualProcess & { healthUrl: string }> {
+export async function startWorker(
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<PunctualProcess & { healthUrl: string }> {
   const worker = spawnPunctual(options.name ?? 'worker', ENTRIES.worker, { WORKER_HTTP_PORT: '0', ...env });
   const started = /^\{.*"msg":"worker started".*\}$/m;
   await whenReady(worker, options.readyTimeoutMs ?? READY_TIMEOUT_MS, () => worker.waitForOutput(started, Number.POSITIVE_INFINITY));
@@ -173,7 +176,10 @@ function spawnPunctual(name: string, entry: string, env: Record<string, string>)
       };
       listeners.add(check);
       if (Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => finish(new Error(`${name}: output did not match ${pattern} within ${timeoutMs} ms. Output:\n${output}`)), timeoutMs);
+        timer = setTimeout(
+          () => finish(new Error(`${name}: output did not match ${pattern} within ${timeoutMs} ms. Output:\n${output}`)),
+          timeoutMs,
+        );
       }
       check();
     });
@@ -208,16 +214,14 @@ function spawnPunctual(name: string, entry: string, env: Record<string, string>)
  * (killing it then, so a half-started process never lingers). `ready` only has to notice readiness: whatever it
  * rejects with, the outcome is decided by the exit or the timeout.
  */
-async function whenReady(
-  child: PunctualProcess,
-  timeoutMs: number,
-  ready: (stopped: () => boolean) => Promise<unknown>,
-): Promise<void> {
+async function whenReady(child: PunctualProcess, timeoutMs: number, ready: (stopped: () => boolean) => Promise<unknown>): Promise<void> {
   let settled = false;
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   const failure = new Promise<never>((_, reject) => {
-    void child.exited.then(({ code, signal }) => reject(new ProcessNotReadyError(child.name, { code, signal }, child.output(), timedOut ? timeoutMs : null)));
+    void child.exited.then(({ code, signal }) =>
+      reject(new ProcessNotReadyError(child.name, { code, signal }, child.output(), timedOut ? timeoutMs : null)),
+    );
     timer = setTimeout(() => {
       timedOut = true;
       void child.kill();

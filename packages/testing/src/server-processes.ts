@@ -141,7 +141,10 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
     if (error) throw new Error(`redis-server could not be started: ${error.message}`);
   }
   await exitedWithin(child, Number.POSITIVE_INFINITY);
-  throw new ServerStartError(`redis-server on port ${port} exited before it answered PING. Output:\n${output}`, /Address already in use/.test(output));
+  throw new ServerStartError(
+    `redis-server on port ${port} exited before it answered PING. Output:\n${output}`,
+    /Address already in use/.test(output),
+  );
 }
 
 /** The pid of the Redis server answering at `url`, or null when none answers. */
@@ -155,7 +158,13 @@ async function redisProcessId(url: string): Promise<number | null> {
 
 /** Runs `use` on a Redis connection that gives up at once when nothing listens (for probes and admin commands), then closes it. */
 export async function withRedis<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000, commandTimeout: 5_000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2_000,
+    commandTimeout: 5_000,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -172,7 +181,8 @@ export async function withRedis<T>(url: string, use: (redis: Redis) => Promise<T
  */
 export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const binDir = options.binDir ?? findPostgresBinDir();
-  if (!binDir) throw new Error('startPostgresServer: no local Postgres binaries (initdb, pg_ctl) found; check postgresServerAvailable() first');
+  if (!binDir)
+    throw new Error('startPostgresServer: no local Postgres binaries (initdb, pg_ctl) found; check postgresServerAvailable() first');
   installExitHook();
   const dataDir = await mkdtemp(join(tmpdir(), 'punctual-pg-'));
   const cluster = { binDir, running: false };
@@ -197,7 +207,18 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   let port: number;
   try {
     if (isRoot()) await runFile('chown', ['postgres:', dataDir]);
-    await runPostgresBinary(binDir, dataDir, 'initdb', ['-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C', '-D', dataDir]);
+    await runPostgresBinary(binDir, dataDir, 'initdb', [
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '-D',
+      dataDir,
+    ]);
     ({ port } = await onFreePort(options.port, (candidate) => startCluster(binDir, dataDir, candidate)));
     cluster.running = true;
   } catch (error) {
@@ -262,7 +283,8 @@ async function killCluster(dataDir: string): Promise<void> {
   for (const pid of pids) signal(pid, 'SIGKILL');
   const deadline = Date.now() + EXIT_TIMEOUT_MS;
   while (pids.some(isAlive)) {
-    if (Date.now() > deadline) throw new Error(`Postgres processes ${pids.filter(isAlive).join(', ')} outlived SIGKILL by ${EXIT_TIMEOUT_MS} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`Postgres processes ${pids.filter(isAlive).join(', ')} outlived SIGKILL by ${EXIT_TIMEOUT_MS} ms`);
     await sleep(20);
   }
   // A crash leaves the lock files behind (postmaster.pid, and the socket's). The next start would ignore them, as
@@ -405,7 +427,11 @@ function sleep(ms: number): Promise<undefined> {
  * function that dismisses the watchdog without running the script.
  */
 function cleanupWhenGone(script: string, args: string[]): () => void {
-  const watchdog = spawn('sh', ['-c', `cat >/dev/null; ${script}`, 'watchdog', ...args], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const watchdog = spawn('sh', ['-c', `cat >/dev/null; ${script}`, 'watchdog', ...args], {
+    cwd: '/',
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   watchdog.on('error', () => {});
   // Neither the watchdog nor its pipe may keep the test process alive.
   watchdog.unref();

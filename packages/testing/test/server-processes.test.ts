@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresServerAvailable, startPostgresServer, startRedisServer, withRedis, type PostgresServer, type RedisServer } from '../src/server-processes.js';
+import {
+  postgresServerAvailable,
+  startPostgresServer,
+  startRedisServer,
+  withRedis,
+  type PostgresServer,
+  type RedisServer,
+} from '../src/server-processes.js';
 
 /** 'open' when something listens on the port, else the connection's error code. */
 function probePort(port: number): Promise<string> {

@@ -60,7 +60,10 @@ export function findPoisonedKey(text: string, root = 'body'): InvalidInputError 
 
 export function registerInputSanity(app: FastifyInstance): void {
   // Fastify's own JSON parser (BOM, empty body, poisoning rules as configured), with the refused key named in the 400.
-  const parseJson = app.getDefaultJsonParser(app.initialConfig.onProtoPoisoning ?? 'error', app.initialConfig.onConstructorPoisoning ?? 'error');
+  const parseJson = app.getDefaultJsonParser(
+    app.initialConfig.onProtoPoisoning ?? 'error',
+    app.initialConfig.onConstructorPoisoning ?? 'error',
+  );
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString();
     parseJson(request, text, (error, value) => {

@@ -12,7 +12,9 @@ export const TaskLog = Type.Object(
     outcome: Outcome,
     statusCode: Type.Union([Type.Integer(), Type.Null()]),
     durationMs: Type.Union([Type.Integer(), Type.Null()]),
-    error: Type.Union([Type.String(), Type.Null()], { description: '"HTTP 503", "timeout after 10000 ms", "connect ECONNREFUSED 10.0.0.1:443", …' }),
+    error: Type.Union([Type.String(), Type.Null()], {
+      description: '"HTTP 503", "timeout after 10000 ms", "connect ECONNREFUSED 10.0.0.1:443", …',
+    }),
     responseHeaders: Type.Object({}, { additionalProperties: Type.String() }),
     responseBody: Type.Union([Type.String(), Type.Null()], { description: 'the first RESPONSE_BODY_LIMIT_BYTES bytes as text' }),
     responseTruncated: Type.Boolean(),

@@ -1,5 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createTaskIdempotently, deleteTask, getTask, getTaskStatus, listTaskLogsOf, listTasks, updateTask, type CreateTaskInput } from '@punctual/core';
+import {
+  createTaskIdempotently,
+  deleteTask,
+  getTask,
+  getTaskStatus,
+  listTaskLogsOf,
+  listTasks,
+  updateTask,
+  type CreateTaskInput,
+} from '@punctual/core';
 import { Type } from '@sinclair/typebox';
 import { errorResponses, IdParams, Paginated } from '../../schemas/common.js';
 import { TaskLog, TaskLogsQuery } from '../logs/schemas.js';
@@ -58,7 +67,13 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tasks/:id',
     {
-      schema: { tags: ['tasks'], summary: 'One task', security, params: IdParams, response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404) } },
+      schema: {
+        tags: ['tasks'],
+        summary: 'One task',
+        security,
+        params: IdParams,
+        response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404) },
+      },
     },
     async (request) => getTask(context, request.actor, request.params.id),
   );

@@ -17,7 +17,9 @@ export const HttpMethod = Type.Union(literals(METHODS), { default: 'GET' });
 
 const Backoff = Type.Object(
   {
-    type: Type.Union([Type.Literal('fixed'), Type.Literal('exponential')], { description: 'fixed: delayMs; exponential: delayMs × 2^(n-1) for the n-th retry' }),
+    type: Type.Union([Type.Literal('fixed'), Type.Literal('exponential')], {
+      description: 'fixed: delayMs; exponential: delayMs × 2^(n-1) for the n-th retry',
+    }),
     delayMs: Type.Integer({ minimum: 0, maximum: 604_800_000 }),
     maxDelayMs: Type.Integer({ minimum: 0, maximum: 604_800_000, description: 'cap on every delay, including one a Retry-After asks for' }),
     jitter: Type.Boolean({ description: 'adds a random 0–25 %' }),
@@ -62,7 +64,8 @@ const taskFields = {
   method: HttpMethod,
   headers: Headers,
   body: Type.Unknown({
-    description: 'an object, array, number or boolean is sent as JSON (content-type application/json unless set); a string is sent as is (text/plain unless set); not with HEAD',
+    description:
+      'an object, array, number or boolean is sent as JSON (content-type application/json unless set); a string is sent as is (text/plain unless set); not with HEAD',
   }),
   token: Type.String({
     minLength: 1,
@@ -85,8 +88,14 @@ const taskFields = {
       'first instant after the gap; on a fall-back night a daily time runs once.',
   }),
   maxRetries: Type.Integer({ minimum: 0, maximum: 25, description: 'total attempts per run = 1 + maxRetries; default MAX_RETRIES' }),
-  backoff: Type.Partial(Backoff, { description: 'a partial backoff fills the rest from the defaults (RETRY_DELAY_MS, RETRY_MAX_DELAY_MS)' }),
-  timeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, description: 'one deadline for the whole attempt, reading the response included' }),
+  backoff: Type.Partial(Backoff, {
+    description: 'a partial backoff fills the rest from the defaults (RETRY_DELAY_MS, RETRY_MAX_DELAY_MS)',
+  }),
+  timeoutMs: Type.Integer({
+    minimum: 100,
+    maximum: 300_000,
+    description: 'one deadline for the whole attempt, reading the response included',
+  }),
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 }),
   notify: Type.Partial(Notify),
 };
@@ -137,11 +146,15 @@ export const UpdateTaskBody = Type.Object(
     body: Type.Optional(taskFields.body),
     token: Type.Optional(Type.Union([taskFields.token, Type.Null()], { description: 'null removes the token' })),
     scheduledAt: Type.Optional(
-      Type.String({ format: 'date-time', description: 'reschedules: the old time never fires. On a recurring task only together with cron: null' }),
+      Type.String({
+        format: 'date-time',
+        description: 'reschedules: the old time never fires. On a recurring task only together with cron: null',
+      }),
     ),
     cron: Type.Optional(
       Type.Union([taskFields.cron, Type.Null()], {
-        description: 'makes the task recurring from its next occurrence (the old time never fires); null makes it one-off (scheduledAt required)',
+        description:
+          'makes the task recurring from its next occurrence (the old time never fires); null makes it one-off (scheduledAt required)',
       }),
     ),
     timezone: Type.Optional(taskFields.timezone),
@@ -176,7 +189,9 @@ export const Task = Type.Object(
     attempts: Type.Integer({ description: 'attempts made in the current run' }),
     runCount: Type.Integer({ description: 'runs finished (succeeded or attempts used up)' }),
     lastRunAt: Type.Union([Timestamp, Type.Null()], { description: 'when the latest attempt started' }),
-    lastOutcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Null()], { description: 'outcome of the latest attempt' }),
+    lastOutcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Null()], {
+      description: 'outcome of the latest attempt',
+    }),
     lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
     lastError: Type.Union([Type.String(), Type.Null()]),
     tags: Type.Array(Type.String()),
@@ -212,7 +227,8 @@ export const TaskListQuery = Type.Object(
     sort: Type.Optional(
       Type.Union([Type.Literal('createdAt'), Type.Literal('-createdAt'), Type.Literal('nextRunAt'), Type.Literal('-nextRunAt')], {
         default: '-createdAt',
-        description: '"-" for descending; ties by id. A task with no next run (finished, cancelled) sorts as the latest: last by nextRunAt, first by -nextRunAt',
+        description:
+          '"-" for descending; ties by id. A task with no next run (finished, cancelled) sorts as the latest: last by nextRunAt, first by -nextRunAt',
       }),
     ),
   },
