@@ -1,6 +1,6 @@
 export { nextStateAfterAttempt, type FinishedAttempt, type NextState } from './attempt-outcome.js';
 export { retryDelayMs, type BackoffPolicy, type BackoffType } from './backoff.js';
-export { InvalidScheduleError, checkCronSchedule, nextOccurrence, type CronSchedule } from './cron-schedule.js';
+export { InvalidScheduleError, checkCronInterval, checkCronSchedule, nextOccurrence, type CronSchedule } from './cron-schedule.js';
 export {
   ATTEMPT_OUTCOMES,
   SCHEDULED_STATUSES,
