@@ -31,11 +31,16 @@ export const EnvSchema = Type.Object({
     maximum: 10_000_000,
     description: 'API requests per minute per user, counted in Redis so every API replica shares it',
   }),
-  AUTH_RATE_LIMIT_MAX: Integer({ default: 30, minimum: 1, maximum: 10_000_000, description: 'register/login requests per minute per client IP' }),
+  AUTH_RATE_LIMIT_MAX: Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 10_000_000,
+    description: 'register/login requests per minute per client IP',
+  }),
   TRUST_PROXY: Type.String({
     default: 'false',
     minLength: 1,
-    description: "false, true, a hop count, or a comma-separated list of proxy addresses/CIDRs whose X-Forwarded-For is believed",
+    description: 'false, true, a hop count, or a comma-separated list of proxy addresses/CIDRs whose X-Forwarded-For is believed',
   }),
   CORS_ORIGINS: Type.Optional(Type.String({ description: 'comma-separated origins allowed to call the API from a browser' })),
   MAX_TASKS_PER_USER: Integer({ default: 100_000, minimum: 1, maximum: 100_000_000, description: 'live (non-terminal) tasks per user' }),

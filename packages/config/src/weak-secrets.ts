@@ -4,8 +4,29 @@ import { createHash } from 'node:crypto';
  * Values published in this repository (templates, compose defaults, the development key) and the usual stand-ins. A
  * secret that contains one of these words is someone's placeholder, not a random value.
  */
-const PLACEHOLDER_WORDS = ['replace_me', 'replace-me', 'replaceme', 'changeme', 'change_me', 'change-me', 'changeit', 'placeholder', 'your-secret', 'your_secret'];
-const PLACEHOLDER_VALUES = new Set(['secret', 'password', 'jwt_secret', 'jwt-secret', 'secrets_key', 'secrets-key', 'punctual', 'development', 'test']);
+const PLACEHOLDER_WORDS = [
+  'replace_me',
+  'replace-me',
+  'replaceme',
+  'changeme',
+  'change_me',
+  'change-me',
+  'changeit',
+  'placeholder',
+  'your-secret',
+  'your_secret',
+];
+const PLACEHOLDER_VALUES = new Set([
+  'secret',
+  'password',
+  'jwt_secret',
+  'jwt-secret',
+  'secrets_key',
+  'secrets-key',
+  'punctual',
+  'development',
+  'test',
+]);
 
 /** The key development runs with when SECRETS_KEY is unset: public, so never acceptable in production. */
 export const DEVELOPMENT_SECRETS_KEY = createHash('sha256').update('punctual-development-secrets-key').digest();

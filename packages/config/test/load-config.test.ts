@@ -130,7 +130,11 @@ describe('loadConfig', () => {
 
   it('requires JWT_SECRET and SECRETS_KEY in production', () => {
     expect(problemsOf({ NODE_ENV: 'production' }).map((p) => p.split(':')[0])).toEqual(['JWT_SECRET', 'SECRETS_KEY']);
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_JWT_SECRET, SECRETS_KEY: STRONG_SECRETS_KEY.toString('base64') });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: STRONG_JWT_SECRET,
+      SECRETS_KEY: STRONG_SECRETS_KEY.toString('base64'),
+    });
     expect(config.secretsKey).toEqual(STRONG_SECRETS_KEY);
     expect(config.warnings).toEqual([]);
   });

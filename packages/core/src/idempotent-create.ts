@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { claimIdempotencyKey, findIdempotencyKey, findTask, insertTask, type NewTaskRow, type TaskRow } from '@punctual/db';
 import { AccountGoneError, IdempotencyKeyReusedError, isAccountGone } from './errors.js';
+import { reserveTaskSlot } from './task-quota.js';
 import { enqueueNextAttempt, type Actor, type TaskContext } from './task-context.js';
 import type { CreateTaskInput } from './task-input.js';
 import { createTask, newTaskRow } from './tasks.js';
@@ -48,7 +49,11 @@ async function claimAndInsert(
   return context.db.transaction().execute(async (trx) => {
     const taskId = randomUUID();
     const claimed = await claimIdempotencyKey(trx, { userId: actor.userId, key, requestHash, taskId, ttlMs: IDEMPOTENCY_KEY_TTL_MS });
-    if (claimed) return { task: await insertTask(trx, { ...row, id: taskId }), replayed: false };
+    if (claimed) {
+      // Over the quota, the claim rolls back with the refusal: the same key may be used again once there is room.
+      await reserveTaskSlot(trx, actor.userId, context.limits.maxTasksPerUser);
+      return { task: await insertTask(trx, { ...row, id: taskId }), replayed: false };
+    }
     // A claim that loses still locks the key row until commit, so neither it nor its task can vanish before we read them.
     const held = await findIdempotencyKey(trx, actor.userId, key);
     if (held === null) throw new Error('idempotency key lost while locked');

@@ -19,7 +19,16 @@ export interface TaskContext {
   /** Seals tokens and sensitive header values at rest. */
   secretsKey: Buffer;
   defaults: TaskDefaults;
+  limits: TaskLimits;
   logger: Logger;
+}
+
+/** What one user may hold and ask for. */
+export interface TaskLimits {
+  /** Live (non-terminal) tasks per user. */
+  maxTasksPerUser: number;
+  /** The shortest gap allowed between two runs of a cron schedule. */
+  minCronIntervalSeconds: number;
 }
 
 /** The rows an actor may see; an admin may narrow to one user. */

@@ -139,7 +139,10 @@ describe('checkCronInterval', () => {
     expect(() => checkCronInterval(schedule, gap)).not.toThrow();
     if (gap < 86_400) {
       expect(() => checkCronInterval(schedule, gap + 1)).toThrow(
-        new InvalidScheduleError('cron', `fires ${gap} s after a previous run at its closest; the shortest interval allowed is ${gap + 1} s (MIN_CRON_INTERVAL_SECONDS)`),
+        new InvalidScheduleError(
+          'cron',
+          `fires ${gap} s after a previous run at its closest; the shortest interval allowed is ${gap + 1} s (MIN_CRON_INTERVAL_SECONDS)`,
+        ),
       );
     }
     // The same answer as walking the occurrences one by one.
