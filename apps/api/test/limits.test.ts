@@ -283,6 +283,20 @@ describe('HTTP hardening', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('documents a 429 on every /api/v1 operation, none on health, and the quota 403 on create', async () => {
+    type Operations = Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    const { paths } = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Operations }>();
+    const operations = Object.entries(paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ name: `${method} ${path}`, codes: Object.keys(operation.responses) })),
+    );
+
+    const api1 = operations.filter(({ name }) => name.includes(' /api/v1/'));
+    expect(api1.length).toBeGreaterThan(10);
+    expect(api1.filter(({ codes }) => !codes.includes('429')).map(({ name }) => name)).toEqual([]);
+    expect(operations.find(({ name }) => name === 'get /health')?.codes).not.toContain('429');
+    expect(operations.find(({ name }) => name === 'post /api/v1/tasks')?.codes).toContain('403');
+  });
+
   it('gives a client 30 s to send its request and closes a connection idle for 60 s', () => {
     expect(api.app.initialConfig).toMatchObject({ requestTimeout: 30_000, connectionTimeout: 60_000 });
   });

@@ -1,6 +1,8 @@
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import { RateLimitedError } from '@punctual/core';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ErrorResponse } from '../schemas/common.js';
 import type { Redis } from 'ioredis';
 
 export interface RateLimitOptions {
@@ -23,6 +25,13 @@ const WINDOW_MS = 60_000;
  * The client IP is `request.ip`, which believes X-Forwarded-For only from the proxies TRUST_PROXY names.
  */
 export async function registerRateLimit(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
+  // Every limited route may answer 429: the OpenAPI document says so without each route listing it.
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<number, unknown> | undefined;
+    if (response && response[429] === undefined) {
+      response[429] = Type.Ref(ErrorResponse, { description: 'too many requests (see Retry-After)' });
+    }
+  });
   const userOf = (request: FastifyRequest): string | undefined => (request.actor as FastifyRequest['actor'] | null)?.userId;
   await app.register(fastifyRateLimit, {
     redis: options.redis,
