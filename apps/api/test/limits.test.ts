@@ -178,6 +178,23 @@ describe('task quota (MAX_TASKS_PER_USER)', () => {
     expect((await create()).statusCode).toBe(403);
   });
 
+  it('refuses to retry a finished task back to life at the quota', async () => {
+    const frank = await register(api.app);
+    const finished = await createTask(api.app, frank.token, { scheduledAt: inAnHour() });
+    const act = (id: string, action: string) =>
+      api.app.inject({ method: 'POST', url: `/api/v1/tasks/${id}/${action}`, headers: authed(frank.token) });
+    expect((await act(finished.id, 'cancel')).statusCode).toBe(200);
+    const live = await createTask(api.app, frank.token, { scheduledAt: inAnHour() });
+    await createTask(api.app, frank.token, { scheduledAt: inAnHour() });
+
+    const refused = await act(finished.id, 'retry');
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+
+    expect((await act(live.id, 'cancel')).statusCode).toBe(200);
+    expect((await act(finished.id, 'retry')).json()).toMatchObject({ status: 'pending' });
+  });
+
   it('lets concurrent creates at the quota through only up to it', async () => {
     const dave = await register(api.app);
     const responses = await Promise.all(

@@ -1,6 +1,6 @@
-import { applyTaskAction, type TaskActionRefusal, type TaskRow } from '@punctual/db';
-import type { BulkAction, TaskAction } from '@punctual/scheduling';
-import { InvalidTransitionError, NotFoundError, type PunctualError } from './errors.js';
+import { applyTaskAction, countLiveTasks, findTask, type TaskActionRefusal, type TaskRow } from '@punctual/db';
+import { isTerminal, type BulkAction, type TaskAction, type TaskStatus } from '@punctual/scheduling';
+import { InvalidTransitionError, NotFoundError, QuotaExceededError, type PunctualError } from './errors.js';
 import { discardAttempts, enqueueNextAttempts, scopeOf, type Actor, type TaskContext } from './task-context.js';
 import { toTaskView, type TaskView } from './views.js';
 
@@ -12,6 +12,7 @@ export type BulkActionResult = { id: string; ok: true } | { id: string; ok: fals
  * then moves its queued work: the job of the old version is removed, and the new one queued when the task waits for a run.
  */
 export async function actOnTask(context: TaskContext, actor: Actor, id: string, action: TaskAction): Promise<TaskView> {
+  if (action === 'retry' || action === 'run') await checkRoomToRevive(context, actor, id);
   const { changed, refused } = await applyAndRequeue(context, actor, [id], action);
   const refusal = refused[0];
   if (refusal) throw refusalError(action, refusal);
@@ -47,6 +48,17 @@ async function applyAndRequeue(
     if (action !== 'delete') await enqueueNextAttempts(context, result.changed);
   }
   return result;
+}
+
+/**
+ * `retry` and `run` bring a finished task back to life, so they count against its owner's quota like a create. Checked
+ * before the action rather than in its statement: one racing a create may pass the quota by one.
+ */
+async function checkRoomToRevive(context: TaskContext, actor: Actor, id: string): Promise<void> {
+  const task = await findTask(context.db, scopeOf(actor), id);
+  if (task === null || !isTerminal(task.status as TaskStatus)) return;
+  const max = context.limits.maxTasksPerUser;
+  if ((await countLiveTasks(context.db, task.user_id, max)) >= max) throw new QuotaExceededError(max);
 }
 
 function refusalError(action: TaskAction | BulkAction, refusal: TaskActionRefusal): PunctualError {

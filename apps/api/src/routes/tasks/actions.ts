@@ -55,7 +55,7 @@ export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           description: `${doc.description} A disallowed transition is 409, naming the current status. Any request body is ignored.`,
           security,
           params: IdParams,
-          response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404, 409) },
+          response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request) => actOnTask(context, request.actor, request.params.id, action),
