@@ -11,14 +11,12 @@ export {
   type TaskStatus,
 } from './task-status.js';
 export {
-  ALLOWED_FROM,
   BULK_ACTIONS,
   TASK_ACTIONS,
   TASK_OPERATIONS,
   TASK_TRANSITIONS,
   describeTransition,
   endsSchedule,
-  isAllowed,
   refusalMessage,
   statusAfter,
   transitionRefusal,

@@ -85,7 +85,7 @@ export const TASK_TRANSITIONS: Readonly<Record<TaskOperation, TaskTransition>> =
     resetsAttempts: true,
     holdAfterRun: 'set-when-paused',
     bumpsVersion: true,
-    summary: 'Run now: one extra run, as a fresh run',
+    summary: 'Run now: one extra, fresh run',
     description:
       'Starts a fresh run now (new runId, attempts 0). A recurring task keeps its schedule: after this run it waits for its next ' +
       'occurrence. A pending one-off runs now instead of later; a completed or failed one-off runs again; a retrying task abandons ' +
@@ -123,8 +123,7 @@ export const TASK_TRANSITIONS: Readonly<Record<TaskOperation, TaskTransition>> =
     holdAfterRun: 'clear',
     bumpsVersion: true,
     summary: 'Cancel a task that is not terminal: nothing fires afterwards',
-    description:
-      'cancelled is terminal. An attempt already in flight finishes and is logged, but its result is dropped and nothing follows it.',
+    description: 'Terminal. An attempt already in flight finishes and is logged, but its result is dropped and nothing follows it.',
   },
   retry: {
     from: ['failed', 'completed', 'cancelled'],
@@ -146,14 +145,9 @@ export const TASK_TRANSITIONS: Readonly<Record<TaskOperation, TaskTransition>> =
     holdAfterRun: 'keep',
     bumpsVersion: false,
     summary: "Set the current run's attempt count to 0",
-    description: 'The status and schedule do not change. A retrying task gets its full 1 + maxRetries attempts again.',
+    description: 'The schedule and the queued attempt do not change. A retrying task gets its full 1 + maxRetries attempts again.',
   },
 };
-
-/** The statuses each operation applies from, read off `TASK_TRANSITIONS`. */
-export const ALLOWED_FROM: Readonly<Record<TaskOperation, readonly TaskStatus[]>> = Object.fromEntries(
-  TASK_OPERATIONS.map((operation) => [operation, TASK_TRANSITIONS[operation].from]),
-) as Record<TaskOperation, readonly TaskStatus[]>;
 
 /** What a transition needs to know of a task. */
 export interface TransitionSubject {
@@ -162,11 +156,6 @@ export interface TransitionSubject {
   recurring: boolean;
   /** Attempts made in the current run. */
   attempts: number;
-}
-
-/** Whether the operation applies to a task in `status` (one-off or not aside). */
-export function isAllowed(operation: TaskOperation, status: TaskStatus): boolean {
-  return TASK_TRANSITIONS[operation].from.includes(status);
 }
 
 /**
