@@ -2,6 +2,7 @@ import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { AdminBootstrapRefusedError, bootstrapAdmin } from '@punctual/core';
 import { taskAttemptJobId } from '@punctual/queue';
 import { createTestEnvironment, withPostgresClient, type TestEnvironment } from '@punctual/testing';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, makeAdmin, whoAmI } from './credentials-fixtures.js';
 import { authed, createTask, createTestApp, login, PASSWORD, register, type Session, type TestApp } from './test-app.js';
@@ -22,7 +23,7 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-const inject = (options: Parameters<TestApp['app']['inject']>[0]) => api.app.inject(options);
+const inject = (options: InjectOptions) => api.app.inject(options);
 
 function changePassword(token: string, currentPassword: string, newPassword: string) {
   return inject({ method: 'POST', url: '/api/v1/auth/password', headers: authed(token), payload: { currentPassword, newPassword } });
@@ -51,7 +52,11 @@ describe('POST /api/v1/auth/password', () => {
       expect(me.statusCode).toBe(401);
       expect(me.json()).toMatchObject({ code: 'PUNCTUAL_SESSION_ENDED' });
     }
-    const oldPassword = await inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: first.user.email, password: PASSWORD } });
+    const oldPassword = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: first.user.email, password: PASSWORD },
+    });
     expect(oldPassword.statusCode).toBe(401);
     const fresh = await login(api.app, first.user.email, newPassword);
     expect((await whoAmI(api.app, fresh.token)).statusCode).toBe(200);
@@ -128,7 +133,7 @@ describe('GET /api/v1/users', () => {
 });
 
 describe('PATCH /api/v1/users/:id', () => {
-  it("disables an account: its JWT and API key answer 401 from the next request, it cannot log in; enabling restores them", async () => {
+  it('disables an account: its JWT and API key answer 401 from the next request, it cannot log in; enabling restores them', async () => {
     const user = await register(api.app);
     const { key } = await createApiKey(api.app, user.token);
 
@@ -141,7 +146,11 @@ describe('PATCH /api/v1/users/:id', () => {
       expect(me.statusCode).toBe(401);
       expect(me.json()).toMatchObject({ code: 'PUNCTUAL_ACCOUNT_DISABLED' });
     }
-    const loginResponse = await inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.user.email, password: PASSWORD } });
+    const loginResponse = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.user.email, password: PASSWORD },
+    });
     expect(loginResponse.statusCode).toBe(401);
     expect(loginResponse.json()).toMatchObject({ code: 'PUNCTUAL_ACCOUNT_DISABLED' });
 
@@ -362,7 +371,11 @@ describe('password hashing', () => {
     const legacy = ['scrypt', 16_384, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
     await env.db.updateTable('users').set({ password_hash: legacy }).where('id', '=', user.user.id).execute();
 
-    const wrong = await inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.user.email, password: 'wrong password' } });
+    const wrong = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.user.email, password: 'wrong password' },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(await storedHash(user.user.id)).toBe(legacy);
 
@@ -382,7 +395,11 @@ describe('password hashing', () => {
     };
 
     const known = median([await time(user.user.email), await time(user.user.email), await time(user.user.email)]);
-    const unknown = median([await time(`nobody-${randomUUID()}@example.com`), await time(`nobody-${randomUUID()}@example.com`), await time(`nobody-${randomUUID()}@example.com`)]);
+    const unknown = median([
+      await time(`nobody-${randomUUID()}@example.com`),
+      await time(`nobody-${randomUUID()}@example.com`),
+      await time(`nobody-${randomUUID()}@example.com`),
+    ]);
 
     expect(unknown).toBeGreaterThan(known / 3);
   });
@@ -396,7 +413,11 @@ describe('password hashing', () => {
       return performance.now() - started;
     };
 
-    const fresh = median([await time(`new-${randomUUID()}@example.com`, 201), await time(`new-${randomUUID()}@example.com`, 201), await time(`new-${randomUUID()}@example.com`, 201)]);
+    const fresh = median([
+      await time(`new-${randomUUID()}@example.com`, 201),
+      await time(`new-${randomUUID()}@example.com`, 201),
+      await time(`new-${randomUUID()}@example.com`, 201),
+    ]);
     const existing = median([await time(taken, 409), await time(taken, 409), await time(taken, 409)]);
 
     expect(existing).toBeGreaterThan(fresh / 3);

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { API_KEY_LIMIT } from '@punctual/core';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, makeAdmin, whoAmI, type ApiKeyResponse } from './credentials-fixtures.js';
 import { authed, countTasks, createTask, createTestApp, register, taskBody, type Session, type TestApp } from './test-app.js';
@@ -22,7 +23,7 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-const inject = (options: Parameters<TestApp['app']['inject']>[0]) => api.app.inject(options);
+const inject = (options: InjectOptions) => api.app.inject(options);
 
 describe('POST /api/v1/auth/api-keys', () => {
   it('returns the key once (pk_ and 43 characters), with its prefix, scope and no use yet (201)', async () => {
@@ -87,7 +88,12 @@ describe('POST /api/v1/auth/api-keys', () => {
       )
       .execute();
 
-    const response = await inject({ method: 'POST', url: '/api/v1/auth/api-keys', headers: authed(token), payload: { name: 'one more', scope: 'full' } });
+    const response = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/api-keys',
+      headers: authed(token),
+      payload: { name: 'one more', scope: 'full' },
+    });
 
     expect(response.statusCode, response.body).toBe(409);
     expect(response.json()).toMatchObject({ code: 'PUNCTUAL_API_KEY_LIMIT' });
