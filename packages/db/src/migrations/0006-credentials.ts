@@ -9,6 +9,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // An admin's `?q=` over the users' emails (pg_trgm is created by 0004); the list sorts by creation.
   await sql`CREATE INDEX users_email_trgm_idx ON users USING gin (email gin_trgm_ops)`.execute(db);
   await sql`CREATE INDEX users_created_idx ON users (created_at, id)`.execute(db);
+  // "Is another admin active?" — asked by every change that could remove one — reads the few admins, not every user.
+  await sql`CREATE INDEX users_active_admins_idx ON users (id) WHERE role = 'admin' AND NOT disabled`.execute(db);
 
   // The key itself is never stored: `hash` is its SHA-256. A key is 256 random bits, so unlike a password it cannot
   // be guessed from its hash, and a fast hash lets each request find its key with one unique-index lookup.
@@ -30,6 +32,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE api_keys`.execute(db);
+  await sql`DROP INDEX users_active_admins_idx`.execute(db);
   await sql`DROP INDEX users_created_idx`.execute(db);
   await sql`DROP INDEX users_email_trgm_idx`.execute(db);
   await sql`ALTER TABLE users DROP COLUMN session_version`.execute(db);
