@@ -427,3 +427,26 @@ describe('password hashing', () => {
 function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
+
+describe('the OpenAPI document', () => {
+  it('describes every credential and account route with its operationId and its 403', async () => {
+    const document = (await inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { operationId?: string; responses: Record<string, unknown> }>>;
+    }>();
+
+    const operations = [
+      ['/api/v1/auth/api-keys', 'post', 'createApiKey'],
+      ['/api/v1/auth/api-keys', 'get', 'listApiKeys'],
+      ['/api/v1/auth/api-keys/{id}', 'delete', 'deleteApiKey'],
+      ['/api/v1/auth/password', 'post', 'changePassword'],
+      ['/api/v1/users', 'get', 'listUsers'],
+      ['/api/v1/users/{id}', 'patch', 'updateUser'],
+      ['/api/v1/users/{id}', 'delete', 'deleteUser'],
+    ] as const;
+    for (const [path, method, operationId] of operations) {
+      const operation = document.paths[path]?.[method];
+      expect(operation?.operationId, `${method} ${path}`).toBe(operationId);
+      expect(Object.keys(operation?.responses ?? {}), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403']));
+    }
+  });
+});
