@@ -347,3 +347,20 @@ async function lastUsedAt(id: string): Promise<Date | null> {
   const row = await env.db.selectFrom('api_keys').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow();
   return row.last_used_at;
 }
+
+describe('the OpenAPI document', () => {
+  it('lists a 403 (a read key) on every authenticated route that changes something', async () => {
+    const document = (await inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+    }>();
+
+    const writes = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([method, operation]) => method !== 'get' && method !== 'head' && operation.security)
+        .map(([method, operation]) => ({ route: `${method} ${path}`, statuses: Object.keys(operation.responses) })),
+    );
+
+    expect(writes.map((write) => write.route)).toEqual(expect.arrayContaining(['post /api/v1/tasks', 'patch /api/v1/tasks/{id}']));
+    for (const { route, statuses } of writes) expect(statuses, route).toContain('403');
+  });
+});

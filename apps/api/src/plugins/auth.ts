@@ -2,6 +2,7 @@ import fastifyJwt from '@fastify/jwt';
 import { apiKeyActor, checkAccess, isApiKey, sessionActor, UnauthorizedError, type RequestActor, type SessionClaims } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorResponses } from '../schemas/common.js';
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -58,6 +59,13 @@ export async function registerAuth(
     const actor = isApiKey(token) ? await apiKeyActor(db, token) : await sessionActor(db, await verifiedClaims(request));
     checkAccess(actor, request.method, request.routeOptions.config);
     request.actor = actor;
+  });
+  // Every authenticated route that changes something answers 403 to a read key: say so in its OpenAPI responses.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { security?: unknown[]; response?: Record<string, unknown> } | undefined;
+    const methods = ([] as string[]).concat(route.method);
+    if (!schema?.security || !schema.response || methods.every((method) => method === 'GET' || method === 'HEAD')) return;
+    if (!('403' in schema.response)) schema.response = { ...schema.response, ...errorResponses(403) };
   });
 }
 
