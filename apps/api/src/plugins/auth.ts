@@ -17,7 +17,7 @@ declare module 'fastify' {
      * onRequest hook for every `/api/v1` route but register and login: 401 unless a valid credential (a JWT or an API
      * key) of an existing, enabled account is sent; 403 when the credential or role may not use this route.
      */
-    authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
   interface FastifyRequest {
     /** Who is asking, as of this request; set by `authenticate` (so later hooks, e.g. a rate limit, can key on it). */
