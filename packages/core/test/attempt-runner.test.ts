@@ -31,6 +31,7 @@ beforeAll(async () => {
     queue,
     secretsKey,
     defaults: { timeoutMs: 2_000, maxRetries: 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
+    allowPrivateTargets: true,
     logger: silent,
   };
   attempts = { db: env.db, queue, executor, secretsKey, workerId: 'test-worker:1', leaseMarginMs: 30_000, logger: silent };
