@@ -12,7 +12,10 @@ import { registerInputSanity } from './plugins/input-sanity.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerValidation } from './plugins/validation.js';
+import { ApiKey } from './routes/auth/api-key-schemas.js';
+import { apiKeyRoutes } from './routes/auth/api-keys.js';
 import { authRoutes } from './routes/auth/index.js';
+import { passwordRoutes } from './routes/auth/password.js';
 import { healthRoutes } from './routes/health/index.js';
 import { TaskLog } from './routes/logs/schemas.js';
 import { logRoutes } from './routes/logs/index.js';
@@ -21,6 +24,8 @@ import { User } from './routes/auth/schemas.js';
 import { Task } from './routes/tasks/schemas.js';
 import { taskActionRoutes } from './routes/tasks/actions.js';
 import { taskRoutes } from './routes/tasks/index.js';
+import { userRoutes } from './routes/users/index.js';
+import { ManagedUser } from './routes/users/schemas.js';
 import { ErrorResponse } from './schemas/common.js';
 
 /** How long a rate-limit count may take before the request is served uncounted: a slow Redis must not hold requests up. */
@@ -88,6 +93,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
       secretsKey: config.secretsKey,
       defaults: config.defaults,
       limits: { maxTasksPerUser: config.limits.maxTasksPerUser, minCronIntervalSeconds: config.limits.minCronIntervalSeconds },
+      allowPrivateTargets: config.allowPrivateTargets,
       logger: app.log,
     },
   });
@@ -95,9 +101,9 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   registerErrorHandler(app);
   registerInputSanity(app);
   await registerSecurityHeaders(app, { corsOrigins: config.corsOrigins });
-  for (const schema of [ErrorResponse, User, Task, TaskLog]) app.addSchema(schema);
+  for (const schema of [ErrorResponse, User, ManagedUser, ApiKey, Task, TaskLog]) app.addSchema(schema);
   await registerDocs(app);
-  await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn });
+  await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, db: deps.db });
 
   await app.register(healthRoutes);
   await app.register(
@@ -110,6 +116,9 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
         perClientIp: config.limits.authRateLimitMax,
       });
       await api.register(authRoutes, { allowRegistration: config.allowRegistration });
+      await api.register(apiKeyRoutes);
+      await api.register(passwordRoutes);
+      await api.register(userRoutes);
       await api.register(taskRoutes);
       await api.register(taskActionRoutes);
       await api.register(logRoutes);

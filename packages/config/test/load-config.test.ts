@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       corsOrigins: [],
       limits: { rateLimitMax: 600, authRateLimitMax: 30, maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
+      allowPrivateTargets: false,
       logLevel: 'info',
     });
     expect(config.secretsKey).toHaveLength(32);
@@ -56,6 +57,13 @@ describe('loadConfig', () => {
     const config = loadConfig({ JWT_SECRET: 'j'.repeat(32), SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') });
     expect(config.env).toBe('development');
     expect(config.warnings).toEqual([expect.stringMatching(/^NODE_ENV is not set: running in DEVELOPMENT mode.*NODE_ENV=production/)]);
+  });
+
+  it('turns the address guard off only on ALLOW_PRIVATE_TARGETS=true, with a warning', () => {
+    const config = loadConfig({ ALLOW_PRIVATE_TARGETS: 'true', NODE_ENV: 'test' });
+    expect(config.allowPrivateTargets).toBe(true);
+    expect(config.warnings).toEqual([expect.stringMatching(/^ALLOW_PRIVATE_TARGETS is on: tasks may call loopback, private/)]);
+    expect(loadConfig({ ALLOW_PRIVATE_TARGETS: 'false', NODE_ENV: 'test' })).toMatchObject({ allowPrivateTargets: false, warnings: [] });
   });
 
   it('converts numbers and booleans from their text', () => {
@@ -77,6 +85,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
     [{ NODE_ENV: 'staging' }, /^NODE_ENV: /],
     [{ ALLOW_REGISTRATION: 'maybe' }, /^ALLOW_REGISTRATION: /],
+    [{ ALLOW_PRIVATE_TARGETS: 'yes please' }, /^ALLOW_PRIVATE_TARGETS: /],
     [{ JWT_SECRET: 'short' }, /^JWT_SECRET: /],
     [{ SECRETS_KEY: 'not-base64' }, /^SECRETS_KEY: /],
     [{ JWT_EXPIRES_IN: 'forever' }, /^JWT_EXPIRES_IN: /],
