@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '@punctual/config';
+import { ErrorResponse, Task, TaskLog, User } from '@punctual/contract';
 import type { TaskContext } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
@@ -12,14 +13,10 @@ import { registerInputSanity } from './plugins/input-sanity.js';
 import { registerValidation } from './plugins/validation.js';
 import { authRoutes } from './routes/auth/index.js';
 import { healthRoutes } from './routes/health/index.js';
-import { TaskLog } from './routes/logs/schemas.js';
 import { logRoutes } from './routes/logs/index.js';
 import { statsRoutes } from './routes/stats/index.js';
-import { User } from './routes/auth/schemas.js';
-import { Task } from './routes/tasks/schemas.js';
 import { taskActionRoutes } from './routes/tasks/actions.js';
 import { taskRoutes } from './routes/tasks/index.js';
-import { ErrorResponse } from './schemas/common.js';
 
 export interface AppDependencies {
   config: Config;

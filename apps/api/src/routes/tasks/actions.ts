@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actOnTask, actOnTasks } from '@punctual/core';
 import { type TaskAction } from '@punctual/scheduling';
-import { Type } from '@sinclair/typebox';
-import { errorResponses, IdParams } from '../../schemas/common.js';
-import { BulkActionBody, BulkActionResponse, Task } from './schemas.js';
+import { BulkActionBody, BulkActionResponse, IdParams, RefTo, Task } from '@punctual/contract';
+import { errorResponses } from '../../schemas/common.js';
 
 /** What each action does, as the OpenAPI document tells it (the contract's action table). */
 const ACTIONS: Record<TaskAction, { summary: string; description: string }> = {
@@ -55,7 +54,7 @@ export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           description: `${doc.description} A disallowed transition is 409, naming the current status. Any request body is ignored.`,
           security,
           params: IdParams,
-          response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404, 409) },
+          response: { 200: RefTo(Task), ...errorResponses(400, 401, 404, 409) },
         },
       },
       async (request) => actOnTask(context, request.actor, request.params.id, action),

@@ -9,10 +9,21 @@ import {
   updateTask,
   type CreateTaskInput,
 } from '@punctual/core';
-import { Type } from '@sinclair/typebox';
-import { errorResponses, IdParams, Paginated } from '../../schemas/common.js';
-import { TaskLog, TaskLogsQuery } from '../logs/schemas.js';
-import { CreateTaskBody, CreateTaskHeaders, Task, TaskListQuery, TaskStatusResponse, UpdateTaskBody } from './schemas.js';
+import {
+  CreateTaskBody,
+  CreateTaskHeaders,
+  IdParams,
+  Paginated,
+  RefTo,
+  Task,
+  TaskListQuery,
+  TaskLog,
+  TaskLogsQuery,
+  TaskStatusResponse,
+  UpdateTaskBody,
+} from '@punctual/contract';
+import { Type } from 'typebox';
+import { errorResponses } from '../../schemas/common.js';
 
 export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
@@ -34,8 +45,8 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         headers: CreateTaskHeaders,
         body: CreateTaskBody,
         response: {
-          200: Type.Ref(Task, { description: 'a replay: the task this Idempotency-Key created' }),
-          201: Type.Ref(Task),
+          200: RefTo(Task, { description: 'a replay: the task this Idempotency-Key created' }),
+          201: RefTo(Task),
           ...errorResponses(400, 401, 409, 413, 415, 429),
         },
       },
@@ -58,7 +69,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "The caller's tasks (an admin's: everyone's), filtered and paginated",
         security,
         querystring: TaskListQuery,
-        response: { 200: Paginated(Type.Ref(Task)), ...errorResponses(400, 401) },
+        response: { 200: Paginated(RefTo(Task)), ...errorResponses(400, 401) },
       },
     },
     async (request) => listTasks(context, request.actor, request.query),
@@ -72,7 +83,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'One task',
         security,
         params: IdParams,
-        response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404) },
+        response: { 200: RefTo(Task), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => getTask(context, request.actor, request.params.id),
@@ -99,7 +110,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security,
       params: IdParams,
       body: UpdateTaskBody,
-      response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404, 409, 413, 415) },
+      response: { 200: RefTo(Task), ...errorResponses(400, 401, 404, 409, 413, 415) },
     },
   };
   for (const method of ['PUT', 'PATCH'] as const) {
@@ -137,7 +148,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         params: IdParams,
         querystring: TaskLogsQuery,
-        response: { 200: Paginated(Type.Ref(TaskLog)), ...errorResponses(400, 401, 404) },
+        response: { 200: Paginated(RefTo(TaskLog)), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => listTaskLogsOf(context, request.actor, request.params.id, request.query),

@@ -1,0 +1,46 @@
+import { TASK_STATUSES, type TaskStatus } from '@punctual/scheduling';
+import { type Static, Type } from 'typebox';
+
+export const StatsQuery = Type.Object(
+  {
+    userId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          "admins: one user's stats instead of everyone's. For a user, their own id changes nothing and another user's id " +
+          "gives all zeros: a user never sees anyone else's numbers, and the answer does not tell whether that user exists",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type StatsQuery = Static<typeof StatsQuery>;
+
+const count = Type.Integer({ minimum: 0 });
+const attemptCounts = { total: count, succeeded: count, failed: count };
+const byStatus = Object.fromEntries(TASK_STATUSES.map((status) => [status, count])) as Record<TaskStatus, typeof count>;
+
+export const AttemptCounts = Type.Object(attemptCounts);
+export type AttemptCounts = Static<typeof AttemptCounts>;
+
+export const Stats = Type.Object(
+  {
+    tasks: Type.Object({
+      total: count,
+      byStatus: Type.Object(byStatus, { description: 'every status, 0 included' }),
+    }),
+    executions: Type.Object(
+      {
+        ...attemptCounts,
+        successRate: Type.Number({ minimum: 0, maximum: 1, description: 'succeeded / total; 0 when there is no attempt yet' }),
+        avgDurationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+          description: 'mean duration of the finished attempts, rounded to the millisecond; null when there is none',
+        }),
+        last24h: Type.Object(attemptCounts, { description: 'finished attempts started in the last 24 hours' }),
+      },
+      { description: 'finished attempts (one per try; retries count); attempts in flight are not counted' },
+    ),
+  },
+  { title: 'Stats' },
+);
+export type Stats = Static<typeof Stats>;

@@ -1,0 +1,257 @@
+import { HTTP_METHODS } from '@punctual/executor';
+import { BACKOFF_TYPES, BULK_ACTIONS, TASK_STATUSES } from '@punctual/scheduling';
+import { type Static, Type } from 'typebox';
+import { NullableTimestamp, PaginationQuery, StringMap, Timestamp, Uuid } from './common.js';
+import { AttemptOutcome } from './logs.js';
+import { StringEnum } from './string-enum.js';
+
+export const TaskStatus = StringEnum(TASK_STATUSES, {
+  description:
+    'pending: waiting for nextRunAt · running: an attempt is in flight · retrying: an attempt failed, the next is due at nextRunAt · ' +
+    'completed: succeeded (terminal) · failed: attempts used up (terminal) · cancelled (terminal) · paused: nothing runs until resumed',
+});
+export type TaskStatus = Static<typeof TaskStatus>;
+export const HttpMethod = StringEnum(HTTP_METHODS);
+export type HttpMethod = Static<typeof HttpMethod>;
+
+const Backoff = Type.Object(
+  {
+    type: StringEnum(BACKOFF_TYPES, { description: 'fixed: delayMs; exponential: delayMs × 2^(n-1) for the n-th retry' }),
+    delayMs: Type.Integer({ minimum: 0, maximum: 604_800_000 }),
+    maxDelayMs: Type.Integer({ minimum: 0, maximum: 604_800_000, description: 'cap on every delay, including one a Retry-After asks for' }),
+    jitter: Type.Boolean({ description: 'adds a random 0–25 %' }),
+  },
+  { additionalProperties: false },
+);
+
+const Notify = Type.Object(
+  {
+    onFailure: Type.Boolean({ description: 'email when a run fails for good (default true)' }),
+    onRetry: Type.Boolean({ description: 'email on every failed attempt that will be retried (default false)' }),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: "default: the owner's email" })),
+  },
+  { additionalProperties: false },
+);
+
+const Headers = StringMap(Type.String({ maxLength: 8192 }), {
+  maxProperties: 50,
+  description:
+    'String values, ≤ 50. Names are HTTP tokens of ≤ 256 characters; values may hold tab, space, visible ASCII and U+0080–U+00FF only ' +
+    '(no CR, LF or other control characters, nothing above U+00FF). Hop-by-hop and Punctual-set headers (Host, Connection, Content-Length, Transfer-Encoding, ' +
+    'Keep-Alive, TE, Trailer, Upgrade, Expect, Punctual-*, webhook-*) are refused. Values of sensitive headers ' +
+    '(Authorization, Cookie, names containing token, secret, password, api-key, session, signature, credential) are ' +
+    'encrypted at rest and returned as "[redacted]". Replaced as a whole on update.',
+});
+
+/** The fields a client can set, shared by create (some required) and update (all optional, nullable where clearable). */
+const taskFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.String({ maxLength: 2000 }),
+  url: Type.String({
+    format: 'uri',
+    maxLength: 2048,
+    description:
+      'absolute http(s) URL with a host and no credentials (no `user:pass@`); stored and returned normalized ' +
+      '(WHATWG `new URL(url).href`: `http:example.com` becomes `http://example.com/`), which is exactly what is called',
+  }),
+  method: StringEnum(HTTP_METHODS, { default: 'GET' }),
+  headers: Headers,
+  body: Type.Unknown({
+    description:
+      'an object, array, number or boolean is sent as JSON (content-type application/json unless set); a string is sent as is (text/plain unless set); not with HEAD',
+  }),
+  token: Type.String({
+    minLength: 1,
+    maxLength: 4096,
+    description: 'sent as `Authorization: Bearer <token>` (so header value characters only); write-only, encrypted at rest',
+  }),
+  scheduledAt: Type.String({ format: 'date-time', description: 'when to run; default now; a past time runs at once' }),
+  cron: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description:
+      'recurring instead of scheduledAt: 5 fields (minute hour day-of-month month day-of-week), or 6 with leading seconds. ' +
+      'Each occurrence is its own run; occurrences missed while nothing ran are not replayed (the task runs once, then keeps its schedule).',
+  }),
+  timezone: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description:
+      'IANA zone the cron expression is read in (default UTC). On a spring-forward night a time that does not exist runs at the ' +
+      'first instant after the gap; on a fall-back night a daily time runs once.',
+  }),
+  maxRetries: Type.Integer({ minimum: 0, maximum: 25, description: 'total attempts per run = 1 + maxRetries; default MAX_RETRIES' }),
+  // TypeBox 1.x's Partial keeps the properties, not the object's options: unknown fields stay refused only if restated.
+  backoff: Type.Partial(Backoff, {
+    additionalProperties: false,
+    description: 'a partial backoff fills the rest from the defaults (RETRY_DELAY_MS, RETRY_MAX_DELAY_MS)',
+  }),
+  timeoutMs: Type.Integer({
+    minimum: 100,
+    maximum: 300_000,
+    description: 'one deadline for the whole attempt, reading the response included',
+  }),
+  tags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 }),
+  notify: Type.Partial(Notify, { additionalProperties: false }),
+};
+
+export const CreateTaskBody = Type.Object(
+  {
+    name: taskFields.name,
+    description: Type.Optional(Type.Union([taskFields.description, Type.Null()])),
+    url: taskFields.url,
+    method: Type.Optional(taskFields.method),
+    headers: Type.Optional(taskFields.headers),
+    body: Type.Optional(taskFields.body),
+    token: Type.Optional(taskFields.token),
+    scheduledAt: Type.Optional(taskFields.scheduledAt),
+    cron: Type.Optional(taskFields.cron),
+    timezone: Type.Optional(taskFields.timezone),
+    maxRetries: Type.Optional(taskFields.maxRetries),
+    backoff: Type.Optional(taskFields.backoff),
+    timeoutMs: Type.Optional(taskFields.timeoutMs),
+    tags: Type.Optional(taskFields.tags),
+    notify: Type.Optional(taskFields.notify),
+  },
+  { additionalProperties: false },
+);
+export type CreateTaskBody = Static<typeof CreateTaskBody>;
+
+/** Other request headers pass: only the ones named here are checked. */
+export const CreateTaskHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'printable ASCII, no spaces. A repeat by the same user within 24 h returns the original task (200, ' +
+        '`Idempotent-Replayed: true`) and creates nothing; with a different body it is a 409. Keys are per user; ' +
+        'deleting the task frees its key.',
+    }),
+  ),
+});
+export type CreateTaskHeaders = Static<typeof CreateTaskHeaders>;
+
+export const UpdateTaskBody = Type.Object(
+  {
+    name: Type.Optional(taskFields.name),
+    description: Type.Optional(Type.Union([taskFields.description, Type.Null()])),
+    url: Type.Optional(taskFields.url),
+    // No default here: an update without `method` keeps the task's.
+    method: Type.Optional(HttpMethod),
+    headers: Type.Optional(taskFields.headers),
+    body: Type.Optional(taskFields.body),
+    token: Type.Optional(Type.Union([taskFields.token, Type.Null()], { description: 'null removes the token' })),
+    scheduledAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'reschedules: the old time never fires. On a recurring task only together with cron: null',
+      }),
+    ),
+    cron: Type.Optional(
+      Type.Union([taskFields.cron, Type.Null()], {
+        description:
+          'makes the task recurring from its next occurrence (the old time never fires); null makes it one-off (scheduledAt required)',
+      }),
+    ),
+    timezone: Type.Optional(taskFields.timezone),
+    maxRetries: Type.Optional(taskFields.maxRetries),
+    backoff: Type.Optional(taskFields.backoff),
+    timeoutMs: Type.Optional(taskFields.timeoutMs),
+    tags: Type.Optional(taskFields.tags),
+    notify: Type.Optional(taskFields.notify),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateTaskBody = Static<typeof UpdateTaskBody>;
+
+export const Task = Type.Object(
+  {
+    id: Uuid,
+    userId: Uuid,
+    name: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    url: Type.String({ description: 'normalized: what each attempt calls' }),
+    method: HttpMethod,
+    headers: StringMap(),
+    body: Type.Unknown(),
+    hasToken: Type.Boolean(),
+    scheduledAt: NullableTimestamp,
+    cron: Type.Union([Type.String(), Type.Null()]),
+    timezone: Type.String(),
+    nextRunAt: NullableTimestamp,
+    status: TaskStatus,
+    maxRetries: Type.Integer(),
+    backoff: Backoff,
+    timeoutMs: Type.Integer(),
+    attempts: Type.Integer({ description: 'attempts made in the current run' }),
+    runCount: Type.Integer({ description: 'runs finished (succeeded or attempts used up)' }),
+    lastRunAt: Type.Union([Timestamp, Type.Null()], { description: 'when the latest attempt started' }),
+    lastOutcome: Type.Union([AttemptOutcome, Type.Null()], { description: 'outcome of the latest attempt' }),
+    lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    tags: Type.Array(Type.String()),
+    notify: Notify,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Task', title: 'Task' },
+);
+export type Task = Static<typeof Task>;
+
+export const TaskStatusResponse = Type.Object({
+  id: Uuid,
+  status: TaskStatus,
+  nextRunAt: NullableTimestamp,
+  attempts: Type.Integer(),
+  lastOutcome: Type.Union([AttemptOutcome, Type.Null()]),
+});
+export type TaskStatusResponse = Static<typeof TaskStatusResponse>;
+
+export const TASK_SORTS = ['createdAt', '-createdAt', 'nextRunAt', '-nextRunAt'] as const;
+
+export const TaskListQuery = Type.Object(
+  {
+    ...PaginationQuery,
+    status: Type.Optional(TaskStatus),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'case-insensitive substring of name, description or url' })),
+    userId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          "admins: one user's tasks. For a user, their own id changes nothing and another user's id gives an empty page: " +
+          'a filter never widens what a user sees, and the answer does not tell whether that user exists',
+      }),
+    ),
+    sort: Type.Optional(
+      StringEnum(TASK_SORTS, {
+        default: '-createdAt',
+        description:
+          '"-" for descending; ties by id. A task with no next run (finished, cancelled) sorts as the latest: last by nextRunAt, first by -nextRunAt',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TaskListQuery = Static<typeof TaskListQuery>;
+
+export const BulkActionBody = Type.Object(
+  {
+    ids: Type.Array(Uuid, { minItems: 1, maxItems: 100 }),
+    action: StringEnum(BULK_ACTIONS),
+  },
+  { additionalProperties: false },
+);
+export type BulkActionBody = Static<typeof BulkActionBody>;
+
+export const BulkActionResponse = Type.Object({
+  results: Type.Array(
+    Type.Union([
+      Type.Object({ id: Uuid, ok: Type.Literal(true) }),
+      Type.Object({ id: Uuid, ok: Type.Literal(false), statusCode: Type.Integer(), message: Type.String() }),
+    ]),
+  ),
+});
+export type BulkActionResponse = Static<typeof BulkActionResponse>;
