@@ -23,10 +23,9 @@ export type * from './schema.js';
 export type { Scope } from './scope.js';
 export { openSecret, sealSecret } from './secret-box.js';
 export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
-export { applyTaskAction, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
+export { applyTaskAction, type ActedTask, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
 export { deleteLogsStartedBefore, listTaskLogs, type TaskLogListQuery } from './task-logs.js';
 export {
-  deleteTask,
   findTask,
   findTaskForUpdate,
   insertTask,

@@ -22,6 +22,7 @@ import {
   TaskStatusResponse,
   UpdateTaskBody,
 } from '@punctual/contract';
+import { TASK_TRANSITIONS, describeTransition } from '@punctual/scheduling';
 import { Type } from 'typebox';
 import { errorResponses } from '../../schemas/common.js';
 
@@ -106,7 +107,8 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const update = {
     schema: {
       tags: ['tasks'],
-      summary: 'Change any create field of a pending, retrying or paused task (409 otherwise); a new scheduledAt reschedules',
+      summary: TASK_TRANSITIONS.update.summary,
+      description: `${describeTransition('update')} ${TASK_TRANSITIONS.update.description} Otherwise 409, naming the current status.`,
       security,
       params: IdParams,
       body: UpdateTaskBody,
@@ -127,7 +129,8 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['tasks'],
-        summary: 'Remove a task, its queued work and its logs; an attempt in flight may finish, its result is dropped',
+        summary: TASK_TRANSITIONS.delete.summary,
+        description: `${describeTransition('delete')} ${TASK_TRANSITIONS.delete.description}`,
         security,
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
