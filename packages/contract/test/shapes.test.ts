@@ -13,6 +13,7 @@ import { Value } from 'typebox/value';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   BulkActionBody,
+  type BulkActionResponse,
   CreateTaskBody,
   HttpMethod,
   RefTo,
@@ -55,6 +56,9 @@ describe('the unions come from the constants that define them', () => {
     expectTypeOf<Session['user']['role']>().toEqualTypeOf<'user' | 'admin'>();
     expectTypeOf<Page<Task>['data']>().toEqualTypeOf<Task[]>();
     expectTypeOf<BulkActionBody['action']>().toEqualTypeOf<BulkAction>();
+    expectTypeOf<BulkActionResponse['results'][number]>().toEqualTypeOf<
+      { id: string; ok: true } | { id: string; ok: false; statusCode: number; message: string }
+    >();
   });
 });
 
