@@ -1,3 +1,4 @@
+export { API_KEY_SCOPES, ApiKey, CreateApiKeyBody, CreatedApiKey } from './api-keys.js';
 export {
   ErrorResponse,
   IdParams,
@@ -26,4 +27,14 @@ export {
   TaskStatusResponse,
   UpdateTaskBody,
 } from './tasks.js';
-export { CredentialsBody, LoginBody, Session, USER_ROLES, User } from './users.js';
+export {
+  ChangePasswordBody,
+  CredentialsBody,
+  LoginBody,
+  ManagedUser,
+  Session,
+  UpdateUserBody,
+  USER_ROLES,
+  User,
+  UserListQuery,
+} from './users.js';

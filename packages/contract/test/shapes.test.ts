@@ -13,7 +13,10 @@ import { Value } from 'typebox/value';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   BulkActionBody,
+  type ApiKey,
   type BulkActionResponse,
+  type CreatedApiKey,
+  type ManagedUser,
   CreateTaskBody,
   HttpMethod,
   RefTo,
@@ -55,6 +58,9 @@ describe('the unions come from the constants that define them', () => {
     expectTypeOf<TaskLog['responseHeaders']>().toEqualTypeOf<Record<string, string>>();
     expectTypeOf<Session['user']['role']>().toEqualTypeOf<'user' | 'admin'>();
     expectTypeOf<Page<Task>['data']>().toEqualTypeOf<Task[]>();
+    expectTypeOf<ManagedUser['role']>().toEqualTypeOf<'user' | 'admin'>();
+    expectTypeOf<ApiKey['scope']>().toEqualTypeOf<'full' | 'read'>();
+    expectTypeOf<CreatedApiKey>().toEqualTypeOf<ApiKey & { key: string }>();
     expectTypeOf<BulkActionBody['action']>().toEqualTypeOf<BulkAction>();
     expectTypeOf<BulkActionResponse['results'][number]>().toEqualTypeOf<
       { id: string; ok: true } | { id: string; ok: false; statusCode: number; message: string }

@@ -1,5 +1,5 @@
-import type { Page, Task, TaskLog, TaskStatusResponse, User } from '@punctual/contract';
-import type { TaskLogRow, TaskRow, UserRow } from '@punctual/db';
+import type { ApiKey, ManagedUser, Page, Task, TaskLog, TaskStatusResponse, User } from '@punctual/contract';
+import type { ApiKeyListing, TaskLogRow, TaskRow, UserRow } from '@punctual/db';
 import type { HttpMethod } from '@punctual/executor';
 
 // The shapes are defined once, as the TypeBox schemas in @punctual/contract; these are their static types.
@@ -11,11 +11,33 @@ export type TaskView = Task;
 export type TaskStatusView = TaskStatusResponse;
 /** One attempt as the API shows it; listed attempts are finished, an open one has no outcome yet. */
 export type TaskLogView = TaskLog;
+/** A user as admins see them: with whether the account is disabled. */
+export type ManagedUserView = ManagedUser;
+/** An API key as its owner sees it: never the key itself. */
+export type ApiKeyView = ApiKey;
 export type { Page };
 
 /** A user row as the API shows it (no password hash). */
 export function toUserView(row: UserRow): UserView {
   return { id: row.id, email: row.email, role: row.role, createdAt: row.created_at.toISOString() };
+}
+
+/** A user row as admins see it: with whether the account is disabled. */
+export function toManagedUserView(row: UserRow): ManagedUserView {
+  return { ...toUserView(row), disabled: row.disabled };
+}
+
+/** An API key row as its owner sees it: never the key itself. */
+export function toApiKeyView(row: ApiKeyListing): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    prefix: row.prefix,
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at === null ? null : row.expires_at.toISOString(),
+    lastUsedAt: row.last_used_at === null ? null : row.last_used_at.toISOString(),
+  };
 }
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
