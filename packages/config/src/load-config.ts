@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from 'typebox/value';
 import { parseCorsOrigins } from './cors-origins.js';
 import { EnvSchema, type Env } from './env-schema.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
@@ -77,7 +77,15 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, structuredClone(raw)));
-  const problems = [...Value.Errors(EnvSchema, converted)].map((error) => `${error.path.replace(/^\//, '')}: ${error.message}`);
+  // One line per variable: a value can break several rules at once (pattern and length, say); the first is enough.
+  const firstErrors = new Map<string, string>();
+  for (const error of Value.Errors(EnvSchema, converted)) {
+    const name = error.instancePath.replace(/^\//, '');
+    const message = error.keyword === 'enum' ? `must be one of ${error.params.allowedValues.join(', ')}` : error.message;
+    if (!firstErrors.has(name)) firstErrors.set(name, message);
+  }
+  // Never the value: it may be a secret, and start-up errors end up in logs.
+  const problems = [...firstErrors].map(([name, message]) => `${name}: ${message}`);
   if (problems.length > 0) throw new ConfigError(problems);
   const env = converted as Env;
 

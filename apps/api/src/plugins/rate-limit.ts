@@ -1,8 +1,7 @@
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import { RateLimitedError } from '@punctual/core';
-import { Type } from '@sinclair/typebox';
+import { ErrorResponse, RefTo } from '@punctual/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ErrorResponse } from '../schemas/common.js';
 import type { Redis } from 'ioredis';
 
 export interface RateLimitOptions {
@@ -29,7 +28,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
   app.addHook('onRoute', (route) => {
     const response = route.schema?.response as Record<number, unknown> | undefined;
     if (response && response[429] === undefined) {
-      response[429] = Type.Ref(ErrorResponse, { description: 'too many requests (see Retry-After)' });
+      response[429] = RefTo(ErrorResponse, { description: 'too many requests (see Retry-After)' });
     }
   });
   const userOf = (request: FastifyRequest): string | undefined => (request.actor as FastifyRequest['actor'] | null)?.userId;
