@@ -82,7 +82,7 @@ describe('loadConfig', () => {
     [{ WORKER_CONCURRENCY: '0' }, /^WORKER_CONCURRENCY: /],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: /],
     [{ REDIS_URL: 'http://x' }, /^REDIS_URL: /],
-    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent$/],
     [{ NODE_ENV: 'staging' }, /^NODE_ENV: /],
     [{ ALLOW_REGISTRATION: 'maybe' }, /^ALLOW_REGISTRATION: /],
     [{ ALLOW_PRIVATE_TARGETS: 'yes please' }, /^ALLOW_PRIVATE_TARGETS: /],
