@@ -1,4 +1,4 @@
-import type { AttemptOutcome, TaskStatus } from '@punctual/scheduling';
+import { type AttemptOutcome, SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import { type Kysely, type UpdateObject, sql } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
 
@@ -33,7 +33,7 @@ export async function claimAttempt(
         })
         .where('id', '=', claim.taskId)
         .where('version', '=', claim.version)
-        .where('status', 'in', ['pending', 'retrying'])
+        .where('status', 'in', SCHEDULED_STATUSES)
         .returningAll(),
     )
     .with('opened', (cte) =>

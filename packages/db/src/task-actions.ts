@@ -1,9 +1,7 @@
 import { ALLOWED_FROM, type BulkAction, type TaskAction, type TaskStatus } from '@punctual/scheduling';
-import { type Kysely, type Transaction, type UpdateObject, sql } from 'kysely';
+import { type UpdateObject, sql } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
-import { type Scope, scopedUserId } from './scope.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { type DbExecutor, type Scope, withScope } from './scope.js';
 
 export type TaskActionName = TaskAction | BulkAction;
 
@@ -57,26 +55,26 @@ const CHANGES: Record<Exclude<TaskActionName, 'delete'>, UpdateObject<Database, 
  * and says why each other id was refused. `retry` applies to one-off tasks only.
  */
 export async function applyTaskAction(
-  db: Executor,
+  db: DbExecutor,
   request: { scope: Scope; ids: readonly string[]; action: TaskActionName },
 ): Promise<TaskActionResult> {
   const ids = [...new Set(request.ids)];
   if (ids.length === 0) return { changed: [], refused: [] };
-  const userId = scopedUserId(request.scope);
   const allowed = ALLOWED_FROM[request.action] as readonly TaskStatus[];
 
   let changed: TaskRow[];
   if (request.action === 'delete') {
-    let query = db.deleteFrom('tasks').where('id', 'in', ids);
-    if (userId !== undefined) query = query.where('user_id', '=', userId);
+    const query = withScope(db.deleteFrom('tasks').where('id', 'in', ids), request.scope);
     changed = await query.returningAll().execute();
   } else {
-    let query = db
-      .updateTable('tasks')
-      .set({ ...CHANGES[request.action], updated_at: sql`now()` })
-      .where('id', 'in', ids)
-      .where('status', 'in', allowed);
-    if (userId !== undefined) query = query.where('user_id', '=', userId);
+    let query = withScope(
+      db
+        .updateTable('tasks')
+        .set({ ...CHANGES[request.action], updated_at: sql`now()` })
+        .where('id', 'in', ids)
+        .where('status', 'in', allowed),
+      request.scope,
+    );
     if (request.action === 'retry') query = query.where('cron', 'is', null);
     changed = await query.returningAll().execute();
   }
@@ -84,8 +82,7 @@ export async function applyTaskAction(
   const done = new Set(changed.map((task) => task.id));
   const rest = ids.filter((id) => !done.has(id));
   if (rest.length === 0) return { changed, refused: [] };
-  let lookup = db.selectFrom('tasks').select(['id', 'status', 'cron']).where('id', 'in', rest);
-  if (userId !== undefined) lookup = lookup.where('user_id', '=', userId);
+  const lookup = withScope(db.selectFrom('tasks').select(['id', 'status', 'cron']).where('id', 'in', rest), request.scope);
   const found = new Map((await lookup.execute()).map((row) => [row.id, row]));
   const refused = rest.map((id): TaskActionRefusal => {
     const row = found.get(id);
