@@ -102,7 +102,7 @@ async function callTarget(context: AttemptContext, claimed: ClaimedAttempt): Pro
 }
 
 /** The request an attempt sends: the task's own headers and secrets, plus Punctual's identification headers. */
-export function outboundRequest(secretsKey: Buffer, task: TaskRow, attempt: number): OutboundRequest {
+function outboundRequest(secretsKey: Buffer, task: TaskRow, attempt: number): OutboundRequest {
   const headers: Record<string, string> = { ...task.headers };
   if (task.secret_headers !== null) Object.assign(headers, JSON.parse(openSecret(secretsKey, task.secret_headers)));
   if (task.token !== null) headers.Authorization = `Bearer ${openSecret(secretsKey, task.token)}`;

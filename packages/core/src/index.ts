@@ -1,4 +1,4 @@
-export { authenticateUser, bootstrapAdmin, getUser, normalizeEmail, registerUser, type Credentials } from './accounts.js';
+export { authenticateUser, bootstrapAdmin, getUser, registerUser, type Credentials } from './accounts.js';
 export {
   applyRetention,
   recoverLostAttempts,
@@ -7,7 +7,7 @@ export {
   type QueueRepairOptions,
   type ReconcilerContext,
 } from './reconciler.js';
-export { outboundRequest, runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
+export { runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
 export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
 export { hashPassword, verifyPassword } from './passwords.js';

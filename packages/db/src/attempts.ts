@@ -186,7 +186,7 @@ function logChangesAfterAttempt(record: AttemptRecord): UpdateObject<Database, '
   };
 }
 
-/** An attempt whose worker stopped renewing nothing for longer than its lease: its task is still `running`. */
+/** An attempt whose lease lapsed before its worker recorded a result: its task is still `running`. */
 export interface LostAttempt extends ClaimedAttempt {
   startedAt: Date;
 }

@@ -48,7 +48,7 @@ export async function assertPostgresReachable(databaseUrl: string): Promise<void
 }
 
 /** `host:port` of a connection URL, without credentials. */
-export function describeServer(url: string): string {
+function describeServer(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}`;

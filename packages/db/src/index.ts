@@ -10,13 +10,12 @@ export {
 export {
   assertPostgresReachable,
   createDatabase,
-  describeServer,
   isDatabaseUnavailable,
   pingDatabase,
   PostgresUnavailableError,
   type DatabaseOptions,
 } from './connection.js';
-export { ensureDatabaseExists, migrateToLatest } from './migrate.js';
+export { migrateToLatest } from './migrate.js';
 export { claimIdempotencyKey, findIdempotencyKey, purgeExpiredIdempotencyKeys, type IdempotencyKeyClaim } from './idempotency-keys.js';
 export { migrations } from './migrations/index.js';
 export type * from './schema.js';
