@@ -9,7 +9,7 @@ import {
   type TaskRow,
   type TaskStateAfterAttempt,
 } from '@punctual/db';
-import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
+import { failedWithoutResponse, type AttemptResult, type Executor, type HttpMethod, type OutboundRequest } from '@punctual/executor';
 import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
 import { nextStateAfterAttempt } from '@punctual/scheduling';
 import { enqueueNextAttempt, type Logger } from './task-context.js';
@@ -96,7 +96,7 @@ async function callTarget(context: AttemptContext, claimed: ClaimedAttempt): Pro
   try {
     request = outboundRequest(context.secretsKey, claimed.task, claimed.attempt);
   } catch {
-    return failedBeforeSending("cannot decrypt the task's token or headers (was SECRETS_KEY changed?)");
+    return failedWithoutResponse("cannot decrypt the task's token or headers (was SECRETS_KEY changed?)", 0);
   }
   return context.executor.execute(request);
 }
@@ -115,18 +115,5 @@ function outboundRequest(secretsKey: Buffer, task: TaskRow, attempt: number): Ou
     headers,
     body: task.body ?? undefined,
     timeoutMs: task.timeout_ms,
-  };
-}
-
-function failedBeforeSending(error: string): AttemptResult {
-  return {
-    outcome: 'failed',
-    statusCode: null,
-    durationMs: 0,
-    error,
-    responseHeaders: {},
-    responseBody: null,
-    responseTruncated: false,
-    retryAfterMs: null,
   };
 }

@@ -1,4 +1,4 @@
-export type { AttemptResult } from './attempt-result.js';
+export { failedWithoutResponse, type AttemptResult } from './attempt-result.js';
 export { createExecutor, type Executor, type ExecutorOptions } from './executor.js';
 export { createOutboundAgent } from './outbound-agent.js';
 export type { HttpMethod, OutboundRequest } from './outbound-request.js';
