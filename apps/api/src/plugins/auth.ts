@@ -1,5 +1,5 @@
 import fastifyJwt from '@fastify/jwt';
-import type { Actor } from '@punctual/core';
+import { UnauthorizedError, type Actor } from '@punctual/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 declare module '@fastify/jwt' {
@@ -20,11 +20,6 @@ declare module 'fastify' {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-class UnauthorizedError extends Error {
-  readonly statusCode = 401;
-  readonly code = 'PUNCTUAL_UNAUTHORIZED';
-}
 
 /** HS256 JWTs carrying `sub` (user id) and `role`, with the configured expiry. */
 export async function registerAuth(app: FastifyInstance, options: { secret: string; expiresIn: string }): Promise<void> {
