@@ -8,6 +8,7 @@ export {
   type ReconcilerContext,
 } from './reconciler.js';
 export { runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
+export { checkDependency, type DependencyCheck } from './dependency-check.js';
 export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
 export { hashPassword, verifyPassword } from './passwords.js';
@@ -28,4 +29,4 @@ export {
   type TaskLogListRequest,
 } from './tasks.js';
 export * from './views.js';
-export { readConfigOrExit } from './startup.js';
+export { isStartupProblem, readStartupConfig } from './startup.js';

@@ -12,6 +12,7 @@ export {
   createDatabase,
   isDatabaseUnavailable,
   pingDatabase,
+  postgresAnswers,
   PostgresUnavailableError,
   type DatabaseOptions,
 } from './connection.js';
