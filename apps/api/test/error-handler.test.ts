@@ -34,61 +34,62 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-describe('error handler: every error a client can meet has its registry code and the contract shape', () => {
-  it('answers 404 PUNCTUAL_ROUTE_NOT_FOUND for an unknown route, naming method and path without the query', async () => {
-    const response = await api.app.inject({ method: 'DELETE', url: '/api/v1/nothing-here?x=1' });
-    expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({
-      statusCode: 404,
-      error: 'Not Found',
-      message: 'route DELETE /api/v1/nothing-here not found',
-      code: 'PUNCTUAL_ROUTE_NOT_FOUND',
-    });
-  });
+type Case = [label: string, app: () => FastifyInstance, method: 'GET' | 'DELETE', url: string, body: Record<string, unknown>];
 
-  it('answers 401 PUNCTUAL_UNAUTHORIZED without a bearer token', async () => {
-    const response = await api.app.inject({ method: 'GET', url: '/api/v1/tasks' });
-    expect(response.statusCode).toBe(401);
-    expect(response.json()).toEqual({
-      statusCode: 401,
-      error: 'Unauthorized',
-      message: 'Authorization: Bearer <token> is required',
-      code: 'PUNCTUAL_UNAUTHORIZED',
-    });
-  });
-
-  it('answers 400 PUNCTUAL_UNSTORABLE_VALUE for a Postgres data exception (class 22)', async () => {
-    const response = await bare.inject({ method: 'GET', url: '/data-exception' });
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'a value in the request cannot be stored',
-      code: 'PUNCTUAL_UNSTORABLE_VALUE',
-    });
-  });
-
-  it('answers 503 PUNCTUAL_DATABASE_UNAVAILABLE with Retry-After: 5 when Postgres refuses the connection', async () => {
-    const response = await bare.inject({ method: 'GET', url: '/database-away' });
-    expect(response.statusCode).toBe(503);
-    expect(response.headers['retry-after']).toBe('5');
-    expect(response.json()).toEqual({
+const CASES: Case[] = [
+  [
+    '404 PUNCTUAL_ROUTE_NOT_FOUND for an unknown route, naming method and path without the query',
+    () => api.app,
+    'DELETE',
+    '/api/v1/nothing-here?x=1',
+    { statusCode: 404, error: 'Not Found', message: 'route DELETE /api/v1/nothing-here not found', code: 'PUNCTUAL_ROUTE_NOT_FOUND' },
+  ],
+  [
+    '401 PUNCTUAL_UNAUTHORIZED without a bearer token',
+    () => api.app,
+    'GET',
+    '/api/v1/tasks',
+    { statusCode: 401, error: 'Unauthorized', message: 'Authorization: Bearer <token> is required', code: 'PUNCTUAL_UNAUTHORIZED' },
+  ],
+  [
+    '400 PUNCTUAL_UNSTORABLE_VALUE for a Postgres data exception (class 22)',
+    () => bare,
+    'GET',
+    '/data-exception',
+    { statusCode: 400, error: 'Bad Request', message: 'a value in the request cannot be stored', code: 'PUNCTUAL_UNSTORABLE_VALUE' },
+  ],
+  [
+    '503 PUNCTUAL_DATABASE_UNAVAILABLE when Postgres refuses the connection',
+    () => bare,
+    'GET',
+    '/database-away',
+    {
       statusCode: 503,
       error: 'Service Unavailable',
       message: 'the database is not answering; try again shortly',
       code: 'PUNCTUAL_DATABASE_UNAVAILABLE',
-    });
+    },
+  ],
+  [
+    '500 PUNCTUAL_INTERNAL for anything else, without the error message',
+    () => bare,
+    'GET',
+    '/bug',
+    { statusCode: 500, error: 'Internal Server Error', message: 'something went wrong on our side', code: 'PUNCTUAL_INTERNAL' },
+  ],
+];
+
+describe('error handler: every error a client can meet has its registry code and the contract shape', () => {
+  it.each(CASES)('answers %s', async (_label, app, method, url, body) => {
+    const response = await app().inject({ method, url });
+    expect(response.statusCode).toBe(body.statusCode);
+    expect(response.json()).toEqual(body);
+    expect(response.body).not.toContain('secret');
   });
 
-  it('answers 500 PUNCTUAL_INTERNAL for anything else, without the error message', async () => {
-    const response = await bare.inject({ method: 'GET', url: '/bug' });
-    expect(response.statusCode).toBe(500);
-    expect(response.json()).toEqual({
-      statusCode: 500,
-      error: 'Internal Server Error',
-      message: 'something went wrong on our side',
-      code: 'PUNCTUAL_INTERNAL',
-    });
-    expect(response.body).not.toContain('secret');
+  it('sends Retry-After: 5 with the 503 of an unreachable database', async () => {
+    const response = await bare.inject({ method: 'GET', url: '/database-away' });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
   });
 });
