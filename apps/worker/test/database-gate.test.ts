@@ -49,7 +49,7 @@ describe.skipIf(!postgresServerAvailable())('the database gate', { timeout: 90_0
       },
       resume: () => {
         calls.resume++;
-        worker.resume();
+        return worker.resume();
       },
       probe: () => pingDatabase(db),
       probeIntervalMs: PROBE_INTERVAL_MS,

@@ -30,6 +30,7 @@ beforeAll(async () => {
     secretsKey: randomBytes(32),
     defaults: { timeoutMs: 2_000, maxRetries: 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
     logger: { warn: () => {} },
+    allowPrivateTargets: false,
   };
 });
 

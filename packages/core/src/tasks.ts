@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  deleteTask as deleteTaskRow,
   findTask,
   findTaskForUpdate,
   insertTask,
@@ -13,8 +12,9 @@ import {
   type TaskRowUpdate,
   type TaskSort,
 } from '@punctual/db';
-import { isAllowed, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
+import { transitionRefusal, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
 import { AccountGoneError, InvalidInputError, InvalidTransitionError, NotFoundError, isAccountGone } from './errors.js';
+import { applyToOneTask } from './task-actions.js';
 import { discardAttempt, enqueueNextAttempt, filteredScopeOf, scopeOf, type Actor, type TaskContext } from './task-context.js';
 import {
   DEFAULT_NOTIFY,
@@ -48,7 +48,7 @@ export async function createTask(context: TaskContext, actor: Actor, input: Crea
 /** Checks a create request beyond its schema (400 naming the field) and turns it into the row to insert. */
 export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTaskInput): NewTaskRow {
   const method = input.method ?? 'GET';
-  const url = checkTargetUrl(input.url);
+  const url = checkTargetUrl(input.url, context);
   checkBodyAllowed(method, input.body);
   const token = checkToken(input.token ?? null);
   const { visible, sensitive } = splitHeaders(input.headers ?? {}, { hasToken: token !== null });
@@ -116,7 +116,8 @@ export async function updateTask(context: TaskContext, actor: Actor, id: string,
   const { before, after } = await context.db.transaction().execute(async (trx) => {
     const task = await findTaskForUpdate(trx, scopeOf(actor), id);
     if (!task) throw new NotFoundError('task');
-    if (!isAllowed('update', task.status as TaskStatus)) throw new InvalidTransitionError('update', task.status);
+    const refusal = transitionRefusal('update', { status: task.status, recurring: task.cron !== null });
+    if (refusal !== null) throw new InvalidTransitionError(refusal);
     const changes = taskChanges(context, task, input);
     return { before: task, after: await updateTaskRow(trx, task.id, changes) };
   });
@@ -132,7 +133,7 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   const method = input.method ?? (task.method as NonNullable<CreateTaskInput['method']>);
   if (input.name !== undefined) changes.name = input.name;
   if (input.description !== undefined) changes.description = input.description;
-  if (input.url !== undefined) changes.url = checkTargetUrl(input.url);
+  if (input.url !== undefined) changes.url = checkTargetUrl(input.url, context);
   if (input.method !== undefined) changes.method = input.method;
   checkBodyAllowed(method, input.body === undefined ? task.body : input.body);
   if (input.body !== undefined) changes.body = input.body === null ? null : JSON.stringify(input.body);
@@ -160,11 +161,12 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   return changes;
 }
 
-/** Removes a task, its queued work and its logs. An attempt in flight may finish; its result is dropped. */
+/**
+ * Removes a task, its queued work and its logs, as the bulk `delete` does (404 when the actor cannot see it). An
+ * attempt in flight may finish; its result is dropped.
+ */
 export async function deleteTask(context: TaskContext, actor: Actor, id: string): Promise<void> {
-  const task = await findTask(context.db, scopeOf(actor), id);
-  if (!task || !(await deleteTaskRow(context.db, scopeOf(actor), id))) throw new NotFoundError('task');
-  await discardAttempt(context, task);
+  await applyToOneTask(context, actor, id, 'delete');
 }
 
 export interface TaskLogListRequest {

@@ -89,12 +89,6 @@ export async function updateTaskRow(db: DbExecutor, id: string, changes: TaskRow
     .executeTakeFirstOrThrow();
 }
 
-/** Deletes a task (its logs go with it, by foreign key). Returns whether the scope could see and delete it. */
-export async function deleteTask(db: DbExecutor, scope: Scope, id: string): Promise<boolean> {
-  const result = await withScope(db.deleteFrom('tasks').where('id', '=', id), scope).executeTakeFirst();
-  return result.numDeletedRows > 0n;
-}
-
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (match) => `\\${match}`);
 }

@@ -3,11 +3,19 @@ export { retryDelayMs, type BackoffPolicy, type BackoffType } from './backoff.js
 export { InvalidScheduleError, checkCronSchedule, nextOccurrence, type CronSchedule } from './cron-schedule.js';
 export { ATTEMPT_OUTCOMES, SCHEDULED_STATUSES, TASK_STATUSES, isTerminal, type AttemptOutcome, type TaskStatus } from './task-status.js';
 export {
-  ALLOWED_FROM,
   BULK_ACTIONS,
   TASK_ACTIONS,
-  isAllowed,
+  TASK_OPERATIONS,
+  TASK_TRANSITIONS,
+  describeTransition,
+  endsSchedule,
+  refusalMessage,
+  statusAfter,
+  transitionRefusal,
   type BulkAction,
   type TaskAction,
   type TaskOperation,
+  type TaskTransition,
+  type TransitionSubject,
+  type TransitionTarget,
 } from './transitions.js';

@@ -4,7 +4,7 @@ import { NullableTimestamp, PaginationQuery, Timestamp, Uuid } from '../../schem
 const TASK_STATUSES = ['pending', 'running', 'retrying', 'completed', 'failed', 'cancelled', 'paused'] as const;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
-const literals = <T extends string>(values: readonly T[]) => values.map((value) => Type.Literal(value)) as TLiteral<T>[];
+const literals = <T extends string>(values: readonly T[]) => values.map<TLiteral<T>>((value) => Type.Literal(value));
 /** A string `enum` in the OpenAPI document (a union of literals renders as an anyOf of one-value enums). */
 const stringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 
@@ -59,7 +59,9 @@ const taskFields = {
     maxLength: 2048,
     description:
       'absolute http(s) URL with a host and no credentials (no `user:pass@`); stored and returned normalized ' +
-      '(WHATWG `new URL(url).href`: `http:example.com` becomes `http://example.com/`), which is exactly what is called',
+      '(WHATWG `new URL(url).href`: `http:example.com` becomes `http://example.com/`), which is exactly what is called. ' +
+      'An IP-literal host in a loopback, private, link-local or other non-public range is refused (400) unless the ' +
+      'server sets ALLOW_PRIVATE_TARGETS; a host name is checked by the worker on every address it resolves to',
   }),
   method: HttpMethod,
   headers: Headers,
