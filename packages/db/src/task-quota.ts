@@ -1,11 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { TASK_STATUSES, TERMINAL_STATUSES } from '@punctual/scheduling';
+import { TASK_STATUSES, isTerminal } from '@punctual/scheduling';
 import type { Database } from './schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Statuses that count against a user's task quota: every one a task can still leave. */
-const LIVE_STATUSES = TASK_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
+const LIVE_STATUSES = TASK_STATUSES.filter((status) => !isTerminal(status));
 
 /**
  * The statement `countLiveTasks` runs (the query-plan test explains it): an index-only scan of (user_id, status, …),
