@@ -62,7 +62,14 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   app.decorate('punctual', {
     db: deps.db,
     redis: deps.redis,
-    tasks: { db: deps.db, queue: deps.queue, secretsKey: config.secretsKey, defaults: config.defaults, logger: app.log },
+    tasks: {
+      db: deps.db,
+      queue: deps.queue,
+      secretsKey: config.secretsKey,
+      secretsKeyPrevious: config.secretsKeyPrevious,
+      defaults: config.defaults,
+      logger: app.log,
+    },
   });
   registerValidation(app);
   registerErrorHandler(app);

@@ -1,6 +1,7 @@
-import { findUserByEmail, findUserById, insertUser, upsertAdmin, type Database, type Kysely } from '@punctual/db';
+import { findUserByEmail, findUserById, insertUser, upsertAdmin, type Database, type Kysely, type SecretKeys } from '@punctual/db';
 import { AccountGoneError, EmailTakenError, InvalidCredentialsError, RegistrationDisabledError } from './errors.js';
 import { hashForUnknownUser, hashPassword, verifyPassword } from './passwords.js';
+import { ensureSigningSecret } from './signing-secrets.js';
 import { toUserView, type UserView } from './views.js';
 
 export interface Credentials {
@@ -13,11 +14,11 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Creates an account with role `user`. */
+/** Creates an account with role `user`, and its signing secret (sealed with `options.secrets`). */
 export async function registerUser(
   db: Kysely<Database>,
   credentials: Credentials,
-  options: { allowRegistration: boolean },
+  options: { allowRegistration: boolean; secrets: SecretKeys },
 ): Promise<UserView> {
   if (!options.allowRegistration) throw new RegistrationDisabledError();
   const user = await insertUser(db, {
@@ -25,6 +26,7 @@ export async function registerUser(
     passwordHash: await hashPassword(credentials.password),
   });
   if (!user) throw new EmailTakenError();
+  await ensureSigningSecret({ db, keys: options.secrets }, user.id);
   return toUserView(user);
 }
 

@@ -3,3 +3,4 @@ export { createExecutor, type Executor, type ExecutorOptions } from './executor.
 export { createOutboundAgent } from './outbound-agent.js';
 export type { HttpMethod, OutboundRequest } from './outbound-request.js';
 export { parseRetryAfter } from './retry-after.js';
+export { webhookHeaders, webhookSignature, type WebhookSigning } from './webhook-signature.js';

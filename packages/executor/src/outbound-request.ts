@@ -1,3 +1,5 @@
+import type { WebhookSigning } from './webhook-signature.js';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
 /** The outbound call of one attempt, with the final headers already chosen by the caller. */
@@ -11,4 +13,6 @@ export interface OutboundRequest {
   body?: unknown;
   /** One deadline for the whole attempt: connect, headers and reading the body. */
   timeoutMs: number;
+  /** Signs the call (Standard Webhooks headers) when present. */
+  signing?: WebhookSigning;
 }

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { authenticateUser, getUser, registerUser } from '@punctual/core';
+import { authenticateUser, getSigningSecret, getUser, registerUser, rotateSigningSecret, secretKeysOf } from '@punctual/core';
 import { Type } from '@sinclair/typebox';
 import { errorResponses } from '../../schemas/common.js';
-import { CredentialsBody, LoginBody, Session, User } from './schemas.js';
+import { CredentialsBody, LoginBody, Session, SigningSecret, User } from './schemas.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean }> = async (app, options) => {
   const db = app.punctual.db;
+  const secrets = { db, keys: secretKeysOf(app.punctual.tasks) };
 
   app.post(
     '/auth/register',
@@ -18,7 +19,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       },
     },
     async (request, reply) => {
-      const user = await registerUser(db, request.body, { allowRegistration: options.allowRegistration });
+      const user = await registerUser(db, request.body, { allowRegistration: options.allowRegistration, secrets: secrets.keys });
       const token = await reply.jwtSign({ sub: user.id, role: user.role });
       return reply.status(201).send({ user, token });
     },
@@ -52,5 +53,35 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       },
     },
     async (request) => getUser(db, request.actor.userId),
+  );
+
+  app.get(
+    '/auth/signing-secret',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['auth'],
+        operationId: 'getSigningSecret',
+        summary: "The secret that signs the caller's outbound calls (Standard Webhooks)",
+        security: [{ bearerAuth: [] }],
+        response: { 200: SigningSecret, ...errorResponses(401) },
+      },
+    },
+    async (request) => getSigningSecret(secrets, request.actor.userId),
+  );
+
+  app.post(
+    '/auth/signing-secret/rotate',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['auth'],
+        operationId: 'rotateSigningSecret',
+        summary: 'Replace the signing secret; for 24 h calls carry signatures by both the new and the previous secret',
+        security: [{ bearerAuth: [] }],
+        response: { 200: SigningSecret, ...errorResponses(401) },
+      },
+    },
+    async (request) => rotateSigningSecret(secrets, request.actor.userId),
   );
 };

@@ -28,3 +28,15 @@ export const LoginBody = Type.Object(
 );
 
 export const Session = Type.Object({ user: Type.Ref(User), token: Type.String({ description: 'JWT (HS256) carrying sub and role' }) });
+
+export const SigningSecret = Type.Object(
+  {
+    secret: Type.String({
+      pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$',
+      description:
+        'Standard Webhooks secret: `whsec_` and base64. Every call carries `webhook-signature: v1,<base64 HMAC-SHA256 of ' +
+        '"<webhook-id>.<webhook-timestamp>.<body>">` keyed with the base64-decoded part after `whsec_`',
+    }),
+  },
+  { additionalProperties: false },
+);
