@@ -65,7 +65,8 @@ export async function claimAttempt(
         )
         .returning('id'),
     )
-    .selectFrom(['claimed', 'opened'])
+    .selectFrom('claimed')
+    .innerJoin('opened', (join) => join.onTrue())
     // The owner's signing secrets come with the claim, so signing costs no round trip and a rotation applies at once.
     .leftJoin('signing_secrets', 'signing_secrets.user_id', 'claimed.user_id')
     .selectAll('claimed')
