@@ -29,9 +29,10 @@ export class NotFoundError extends PunctualError {
   }
 }
 
+/** An operation the task's status does not allow; the message comes from scheduling's transition table. */
 export class InvalidTransitionError extends PunctualError {
-  constructor(operation: string, status: string) {
-    super(409, 'PUNCTUAL_INVALID_TRANSITION', `cannot ${operation} a task that is ${status}`);
+  constructor(message: string) {
+    super(409, 'PUNCTUAL_INVALID_TRANSITION', message);
   }
 }
 

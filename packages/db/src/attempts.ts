@@ -80,7 +80,7 @@ export async function claimAttempt(
     .executeTakeFirst();
   if (!row) return null;
   const { log_id: logId, signing_secret: current, previous_signing_secret: previous, ...task } = row;
-  return { task: task as TaskRow, logId, attempt: task.attempts, signingSecrets: { current, previous } };
+  return { task, logId, attempt: task.attempts, signingSecrets: { current, previous } };
 }
 
 export interface AttemptRecord {
@@ -138,7 +138,7 @@ export async function finishAttempt(
         })
         .where('id', '=', claimed.logId)
         .where('outcome', 'is', null)
-        .where(({ exists, selectFrom }) => exists(selectFrom('moved').select('moved.id')))
+        .where((eb) => eb.exists(eb.selectFrom('moved').select('moved.id')))
         .returning('task_logs.id'),
     )
     .selectFrom('moved')

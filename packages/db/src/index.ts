@@ -37,10 +37,9 @@ export {
 export { findSealedSecrets, replaceSealedSecret, type SealedSecretColumn, type SealedSecretRow } from './sealed-secrets.js';
 export { findSigningSecret, insertSigningSecret, PREVIOUS_SIGNING_SECRET_TTL_MS, rotateSigningSecretRow } from './signing-secrets.js';
 export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
-export { applyTaskAction, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
+export { applyTaskAction, type ActedTask, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
 export { deleteLogsStartedBefore, listTaskLogs, type TaskLogListQuery } from './task-logs.js';
 export {
-  deleteTask,
   findTask,
   findTaskForUpdate,
   insertTask,
