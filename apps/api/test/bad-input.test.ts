@@ -925,7 +925,11 @@ describe('random mutations of a valid body (seeded)', () => {
         // A url on another origin needs the stored secrets again (secrets.test.ts pins that rule): each update starts
         // from a task without any, so the outcome depends on this mutation alone, not on what earlier ones stored.
         if (route === 'update') {
-          await env.db.updateTable('tasks').set({ token: null, secret_headers: null }).where('id', '=', existing.id).execute();
+          await env.db
+            .updateTable('tasks')
+            .set({ token: null, headers: '{}', secret_headers: null })
+            .where('id', '=', existing.id)
+            .execute();
         }
         const success = route === 'create' ? 201 : 200;
         const status = await expectWithLabel(`${route} #${i} (seed ${seed}) ${mutation.label}`, () =>

@@ -62,6 +62,23 @@ describe('secrets stay with their origin (PATCH and PUT url)', () => {
     expect(await taskRow(created.id)).toEqual(before);
   });
 
+  it('refuses to move a sensitive header stored in the clear (before its name counted as sensitive) to another origin', async () => {
+    const created = await createTask(api.app, alice.token, { url: ORIGIN_A, headers: { Accept: 'text/plain' } });
+    // A row from before the list of sensitive names grew.
+    await env.db
+      .updateTable('tasks')
+      .set({ headers: JSON.stringify({ 'X-Functions-Key': 'in-the-clear' }) })
+      .where('id', '=', created.id)
+      .execute();
+
+    const response = await update('PATCH', created.id, { url: 'https://other.example.com/' });
+
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json<{ message: string }>().message).toMatch(/^body\/headers /);
+    const shown = await api.app.inject({ method: 'GET', url: `/api/v1/tasks/${created.id}`, headers: authed(alice.token) });
+    expect(shown.json<TaskResponse>().headers).toEqual({ 'X-Functions-Key': '[redacted]' });
+  });
+
   it('asks for the headers too when only a new token comes with the new origin', async () => {
     const created = await createTask(api.app, alice.token, { url: ORIGIN_A, token: 'tok-a', headers: { Cookie: 'sid=a' } });
 

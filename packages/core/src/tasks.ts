@@ -21,6 +21,7 @@ import {
   checkTargetUrl,
   checkToken,
   defaultBackoff,
+  isSensitiveHeader,
   normalizeTags,
   parseScheduledAt,
   resolveBackoff,
@@ -229,7 +230,9 @@ function checkSecretsFollowOrigin(task: TaskRow, url: string, input: UpdateTaskI
   if (task.token !== null && input.token === undefined) {
     throw new InvalidInputError('body/token', `must be given again (or null to drop it) when url moves to another origin than ${from}`);
   }
-  if (task.secret_headers !== null && input.headers === undefined) {
+  // Rows written before a header name counted as sensitive may hold its value in the clear: it must not follow either.
+  const hasSensitiveHeaders = task.secret_headers !== null || Object.keys(task.headers).some(isSensitiveHeader);
+  if (hasSensitiveHeaders && input.headers === undefined) {
     throw new InvalidInputError(
       'body/headers',
       `must be given again (or null to drop them) when url moves to another origin than ${from}: sensitive header values are stored`,
