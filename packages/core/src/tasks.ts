@@ -52,7 +52,7 @@ export async function createTask(context: TaskContext, actor: Actor, input: Crea
  */
 export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTaskInput): NewTaskRow & { id: string } {
   const method = input.method ?? 'GET';
-  const url = checkTargetUrl(input.url);
+  const url = checkTargetUrl(input.url, context);
   checkBodyAllowed(method, input.body);
   const token = checkToken(input.token ?? null);
   const { visible, sensitive } = splitHeaders(input.headers ?? {}, { hasToken: token !== null });
@@ -140,7 +140,7 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   const method = input.method ?? (task.method as NonNullable<CreateTaskInput['method']>);
   if (input.name !== undefined) changes.name = input.name;
   if (input.description !== undefined) changes.description = input.description;
-  const url = input.url === undefined ? task.url : checkTargetUrl(input.url);
+  const url = input.url === undefined ? task.url : checkTargetUrl(input.url, context);
   if (input.url !== undefined) changes.url = url;
   checkSecretsFollowOrigin(task, url, input);
   if (input.method !== undefined) changes.method = input.method;

@@ -34,13 +34,14 @@ beforeAll(async () => {
   env = await createTestEnvironment();
   redis = createRedisConnection(env.redisUrl);
   queue = createTaskQueue({ connection: redis, prefix: env.queuePrefix });
-  executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test' });
+  executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test', allowPrivateTargets: true });
   [target, otherTarget] = await Promise.all([startTargetServer(), startTargetServer()]);
   actor = await newActor();
   tasks = {
     db: env.db,
     queue,
     secretsKey,
+    allowPrivateTargets: true,
     defaults: { timeoutMs: 2_000, maxRetries: 0, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
     logger: silent,
   };

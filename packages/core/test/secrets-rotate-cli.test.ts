@@ -32,6 +32,7 @@ describe('pnpm secrets:rotate', () => {
       db: env.db,
       queue,
       secretsKey: oldKey,
+      allowPrivateTargets: false,
       defaults: { timeoutMs: 1_000, maxRetries: 0, retryDelayMs: 1_000, retryMaxDelayMs: 1_000 },
       logger: { warn: () => {} },
     };
@@ -66,6 +67,7 @@ describe('pnpm secrets:rotate', () => {
         db: env.db,
         queue,
         secretsKey: lostKey,
+        allowPrivateTargets: false,
         defaults: { timeoutMs: 1_000, maxRetries: 0, retryDelayMs: 1_000, retryMaxDelayMs: 1_000 },
         logger: { warn: () => {} },
       },

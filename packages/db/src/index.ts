@@ -1,4 +1,13 @@
 export {
+  deleteApiKey,
+  findApiKeyCredential,
+  insertApiKey,
+  listApiKeys,
+  touchApiKey,
+  type ApiKeyCredential,
+  type ApiKeyListing,
+} from './api-keys.js';
+export {
   claimAttempt,
   findLostAttempts,
   finishAttempt,
@@ -50,5 +59,20 @@ export {
   type TaskListQuery,
   type TaskSort,
 } from './tasks.js';
-export { findUserByEmail, findUserById, insertUser, upsertAdmin, type UserRole } from './users.js';
+export {
+  countOtherActiveAdmins,
+  deleteUserWithTasks,
+  findUserAccess,
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  listUsers,
+  setPasswordHash,
+  updateUserAccess,
+  upsertAdmin,
+  withUserChangesLock,
+  type UserAccess,
+  type UserListQuery,
+  type UserRole,
+} from './users.js';
 export type { Kysely, Transaction } from 'kysely';

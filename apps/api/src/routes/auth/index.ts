@@ -19,9 +19,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       },
     },
     async (request, reply) => {
-      const user = await registerUser(db, request.body, { allowRegistration: options.allowRegistration, secrets: secrets.keys });
-      const token = await reply.jwtSign({ sub: user.id, role: user.role });
-      return reply.status(201).send({ user, token });
+      const { user, claims } = await registerUser(db, request.body, {
+        allowRegistration: options.allowRegistration,
+        secrets: secrets.keys,
+      });
+      return reply.status(201).send({ user, token: await reply.jwtSign(claims) });
     },
   );
 
@@ -31,13 +33,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       schema: {
         tags: ['auth'],
         summary: 'Exchange email and password for a token (the same 401 for an unknown email and a wrong password)',
+        description: 'A disabled account answers 401 with code `PUNCTUAL_ACCOUNT_DISABLED` once its password is right.',
         body: LoginBody,
         response: { 200: Session, ...errorResponses(400, 401, 429) },
       },
     },
     async (request, reply) => {
-      const user = await authenticateUser(db, request.body);
-      return { user, token: await reply.jwtSign({ sub: user.id, role: user.role }) };
+      const { user, claims } = await authenticateUser(db, request.body);
+      return { user, token: await reply.jwtSign(claims) };
     },
   );
 
@@ -47,7 +50,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       onRequest: app.authenticate,
       schema: {
         tags: ['auth'],
-        summary: 'The caller (401 when the token outlived its account)',
+        summary: 'The caller (401 when the credential outlived its account)',
         security: [{ bearerAuth: [] }],
         response: { 200: Type.Ref(User), ...errorResponses(401) },
       },
@@ -74,12 +77,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
     '/auth/signing-secret/rotate',
     {
       onRequest: app.authenticate,
+      config: { sessionOnly: true },
       schema: {
         tags: ['auth'],
         operationId: 'rotateSigningSecret',
         summary: 'Replace the signing secret; for 24 h calls carry signatures by both the new and the previous secret',
+        description: 'An API key here is a 403: rotating a credential takes a person’s session.',
         security: [{ bearerAuth: [] }],
-        response: { 200: SigningSecret, ...errorResponses(401) },
+        response: { 200: SigningSecret, ...errorResponses(401, 403) },
       },
     },
     async (request) => rotateSigningSecret(secrets, request.actor.userId),
