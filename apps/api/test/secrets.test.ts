@@ -195,6 +195,24 @@ describe('signing secret routes', () => {
     expect(mine.secret).not.toBe(theirs.secret);
   });
 
+  it('refuses an API key on rotate (403) and changes nothing; a key may read the secret', async () => {
+    const user = await register(api.app);
+    const { secret } = (await signingSecret(user.token)).json<{ secret: string }>();
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/api-keys',
+      headers: authed(user.token),
+      payload: { name: 'script', scope: 'full' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { key } = created.json<{ key: string }>();
+
+    const rotated = await signingSecret(key, 'rotate');
+
+    expect(rotated.statusCode, rotated.body).toBe(403);
+    expect((await signingSecret(key)).json()).toEqual({ secret });
+  });
+
   it('answers 401 without a token', async () => {
     expect((await api.app.inject({ method: 'GET', url: '/api/v1/auth/signing-secret' })).statusCode).toBe(401);
     expect((await api.app.inject({ method: 'POST', url: '/api/v1/auth/signing-secret/rotate' })).statusCode).toBe(401);

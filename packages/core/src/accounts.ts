@@ -21,7 +21,7 @@ import {
   WrongPasswordError,
 } from './errors.js';
 import { hashForUnknownUser, hashPassword, needsRehash, verifyPassword } from './passwords.js';
-import { ensureSigningSecret } from './signing-secrets.js';
+import { createSigningSecret } from './signing-secrets.js';
 import { toUserView, type UserView } from './views.js';
 
 export interface Credentials {
@@ -63,7 +63,7 @@ export async function registerUser(
     passwordHash: await hashPassword(credentials.password),
   });
   if (!user) throw new EmailTakenError();
-  await ensureSigningSecret({ db, keys: options.secrets }, user.id);
+  await createSigningSecret({ db, keys: options.secrets }, user.id);
   return { user: toUserView(user), claims: { sub: user.id, role: user.role, sv: user.session_version } };
 }
 

@@ -25,6 +25,7 @@ export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
 export { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 export {
+  createSigningSecret,
   ensureSigningSecret,
   getSigningSecret,
   newSigningSecret,
