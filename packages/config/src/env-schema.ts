@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 
 const Integer = (options: { default: number; minimum: number; maximum: number; description: string }) => Type.Integer(options);
 
@@ -7,9 +7,7 @@ const Integer = (options: { default: number; minimum: number; maximum: number; d
  * `.env.example` and the README's table follow it.
  */
 export const EnvSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
-    default: 'development',
-  }),
+  NODE_ENV: Type.Enum(['development', 'production', 'test'], { default: 'development' }),
   DATABASE_URL: Type.String({
     default: 'postgres://postgres@127.0.0.1:5432/punctual',
     pattern: '^postgres(ql)?://',
@@ -61,18 +59,7 @@ export const EnvSchema = Type.Object({
       description: 'the key before a rotation (32 bytes, base64): still opens what it sealed until `pnpm secrets:rotate` re-seals it',
     }),
   ),
-  LOG_LEVEL: Type.Union(
-    [
-      Type.Literal('fatal'),
-      Type.Literal('error'),
-      Type.Literal('warn'),
-      Type.Literal('info'),
-      Type.Literal('debug'),
-      Type.Literal('trace'),
-      Type.Literal('silent'),
-    ],
-    { default: 'info' },
-  ),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
 });
 
 export type Env = Static<typeof EnvSchema>;
