@@ -10,7 +10,7 @@ import {
   type TaskRow,
   type TaskStateAfterAttempt,
 } from '@punctual/db';
-import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
+import { failedWithoutResponse, type AttemptResult, type Executor, type HttpMethod, type OutboundRequest } from '@punctual/executor';
 import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
 import { nextStateAfterAttempt } from '@punctual/scheduling';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
@@ -106,7 +106,7 @@ async function callTarget(context: AttemptContext, claimed: ClaimedAttemptToSend
   } catch (error) {
     if (!(error instanceof SealedSecretError)) throw error;
     // Nothing is sent: neither a secret to an origin it was not given for, nor an unsigned call.
-    return failedBeforeSending(sealedSecretFailure(error));
+    return failedWithoutResponse(sealedSecretFailure(error), 0);
   }
   return context.executor.execute(request);
 }
@@ -149,18 +149,5 @@ export function outboundRequest(keys: SecretKeys, task: TaskRow, attempt: number
     body: task.body ?? undefined,
     timeoutMs: task.timeout_ms,
     ...(signingSecrets.length > 0 ? { signing: { id: task.run_id, secrets: signingSecrets } } : {}),
-  };
-}
-
-function failedBeforeSending(error: string): AttemptResult {
-  return {
-    outcome: 'failed',
-    statusCode: null,
-    durationMs: 0,
-    error,
-    responseHeaders: {},
-    responseBody: null,
-    responseTruncated: false,
-    retryAfterMs: null,
   };
 }

@@ -52,8 +52,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRIES = {
   api: 'apps/api/src/server.ts',
   worker: 'apps/worker/src/main.ts',
-  migrate: 'packages/db/src/migrate-cli.ts',
-  secretsRotate: 'packages/core/src/secrets-rotate-cli.ts',
+  migrate: 'scripts/migrate.ts',
+  secretsRotate: 'scripts/secrets-rotate.ts',
 } as const;
 
 /** The API needs one (workers ignore it); tests that sign their own tokens can use it. */

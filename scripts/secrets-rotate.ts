@@ -1,10 +1,9 @@
-import { ConfigError, readConfig } from '@punctual/config';
-import { assertPostgresReachable, createDatabase, PostgresUnavailableError } from '@punctual/db';
-import { resealSecrets } from './secret-rotation.js';
-import { secretKeysOf } from './task-secrets.js';
-
 // `pnpm secrets:rotate`: run once every process has the new SECRETS_KEY and the old one as SECRETS_KEY_PREVIOUS.
 // One line per column, no stack trace for the failures an operator can fix; exit 1 while any value is left unsealed.
+// An entry point, so it lives here rather than in @punctual/core (a library never exits a process).
+import { ConfigError, readConfig } from '@punctual/config';
+import { resealSecrets, secretKeysOf } from '@punctual/core';
+import { assertPostgresReachable, createDatabase, PostgresUnavailableError } from '@punctual/db';
 try {
   const config = readConfig();
   await assertPostgresReachable(config.databaseUrl);
