@@ -86,6 +86,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
       db: deps.db,
       queue: deps.queue,
       secretsKey: config.secretsKey,
+      secretsKeyPrevious: config.secretsKeyPrevious,
       defaults: config.defaults,
       limits: { maxTasksPerUser: config.limits.maxTasksPerUser, minCronIntervalSeconds: config.limits.minCronIntervalSeconds },
       allowPrivateTargets: config.allowPrivateTargets,

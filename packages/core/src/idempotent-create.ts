@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { claimIdempotencyKey, findIdempotencyKey, findTask, insertTask, type NewTaskRow, type TaskRow } from '@punctual/db';
 import { AccountGoneError, IdempotencyKeyReusedError, isAccountGone } from './errors.js';
 import { reserveTaskSlot } from './task-quota.js';
@@ -44,15 +44,20 @@ async function claimAndInsert(
   actor: Actor,
   key: string,
   requestHash: string,
-  row: NewTaskRow,
+  row: NewTaskRow & { id: string },
 ): Promise<{ task: TaskRow; replayed: boolean }> {
   return context.db.transaction().execute(async (trx) => {
-    const taskId = randomUUID();
-    const claimed = await claimIdempotencyKey(trx, { userId: actor.userId, key, requestHash, taskId, ttlMs: IDEMPOTENCY_KEY_TTL_MS });
+    const claimed = await claimIdempotencyKey(trx, {
+      userId: actor.userId,
+      key,
+      requestHash,
+      taskId: row.id,
+      ttlMs: IDEMPOTENCY_KEY_TTL_MS,
+    });
     if (claimed) {
       // Over the quota, the claim rolls back with the refusal: the same key may be used again once there is room.
       await reserveTaskSlot(trx, actor.userId, context.limits.maxTasksPerUser);
-      return { task: await insertTask(trx, { ...row, id: taskId }), replayed: false };
+      return { task: await insertTask(trx, row), replayed: false };
     }
     // A claim that loses still locks the key row until commit, so neither it nor its task can vanish before we read them.
     const held = await findIdempotencyKey(trx, actor.userId, key);
