@@ -3,15 +3,10 @@ import { TASK_ACTIONS } from '@punctual/scheduling';
 import type { InjectOptions } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, makeAdmin, nowSeconds, whoAmI } from './credentials-fixtures.js';
-import { authed, createTask, JWT_SECRET, register, signJwt, type Session, useTestApp } from './test-app.js';
+import { authed, createTask, JWT_SECRET, register, signJwt, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['victim', 'attacker'] });
-let victim: Session;
-let attacker: Session;
-
-beforeAll(async () => {
-  ({ victim, attacker } = t.users);
-});
+const { victim, attacker } = t.users;
 
 const inject = (options: InjectOptions) => t.api.app.inject(options);
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -8,10 +8,9 @@ import { createApiKey, makeAdmin, whoAmI } from './credentials-fixtures.js';
 import { authed, createTask, createTestApp, login, PASSWORD, register, type Session, type TestApp, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['admin'] });
-let admin: Session;
+const { admin } = t.users;
 
 beforeAll(async () => {
-  ({ admin } = t.users);
   await makeAdmin(t.env.db, admin.user.id);
 });
 

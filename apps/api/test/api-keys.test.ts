@@ -3,16 +3,11 @@ import { API_KEY_LIMIT } from '@punctual/core';
 import type { InjectOptions } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, makeAdmin, whoAmI, type ApiKeyResponse } from './credentials-fixtures.js';
-import { authed, countTasks, createTask, register, taskBody, type Session, useTestApp } from './test-app.js';
+import { authed, countTasks, createTask, register, taskBody, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['owner', 'other'] });
 /** Shared accounts: each registration hashes a password (argon2id), so the file reuses a few. */
-let owner: Session;
-let other: Session;
-
-beforeAll(async () => {
-  ({ owner, other } = t.users);
-});
+const { owner, other } = t.users;
 
 const inject = (options: InjectOptions) => t.api.app.inject(options);
 

@@ -1,19 +1,18 @@
 import { isSensitiveHeader, REDACTED } from '@punctual/core';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, type Session, type TaskResponse, countTasks, useTestApp } from './test-app.js';
+import { authed, createTask, type TaskResponse, countTasks, useTestApp } from './test-app.js';
 
 // Everything a client can send to the create and update routes: the answer is a 4xx naming the field (and nothing
 // changes), or a 2xx after which the stored task holds exactly what was sent. Never a 5xx. validation.test.ts pins the
 // individual rules; this file throws the odd, the huge and the random at them.
 
 const t = useTestApp({ users: ['alice'] });
-let alice: Session;
+const { alice } = t.users;
 /** The target of every update case. */
 let existing: TaskResponse;
 
 beforeAll(async () => {
-  ({ alice } = t.users);
   existing = await createTask(t.api.app, alice.token, { name: 'target of updates', method: 'POST', body: { a: 1 } });
 });
 

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { authed, taskBody, type Session, type TaskResponse, useTestApp } from './test-app.js';
+import { describe, expect, it } from 'vitest';
+import { authed, taskBody, type TaskResponse, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['alice', 'bob'] });
-let alice: Session;
-let bob: Session;
-
-beforeAll(async () => {
-  ({ alice, bob } = t.users);
-});
+const { alice, bob } = t.users;
 
 const HOUR = 3_600_000;
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();

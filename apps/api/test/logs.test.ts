@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskLog } from '@punctual/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, type Page, type Session, type TaskResponse, useTestApp } from './test-app.js';
+import { authed, createTask, type Page, type TaskResponse, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['alice', 'bob'], admin: { email: 'admin@example.com', password: 'admin-password-123' } });
-let alice: Session;
-let bob: Session;
-let admin: Session;
+const { alice, bob } = t.users;
+const admin = t.admin;
 let billing: TaskResponse;
 let reports: TaskResponse;
 let bobsTask: TaskResponse;
@@ -53,8 +52,6 @@ async function insertLog(
 }
 
 beforeAll(async () => {
-  ({ alice, bob } = t.users);
-  admin = t.admin;
   billing = await createTask(t.api.app, alice.token, { name: 'billing' });
   reports = await createTask(t.api.app, alice.token, { name: 'reports' });
   bobsTask = await createTask(t.api.app, bob.token, { name: 'bobs' });

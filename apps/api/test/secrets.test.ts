@@ -1,13 +1,9 @@
 import { openTaskSecrets } from '@punctual/core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, register, type Session, type TaskResponse, useTestApp } from './test-app.js';
+import { describe, expect, it } from 'vitest';
+import { authed, createTask, register, type TaskResponse, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['alice'] });
-let alice: Session;
-
-beforeAll(async () => {
-  ({ alice } = t.users);
-});
+const { alice } = t.users;
 
 async function taskRow(id: string) {
   return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();

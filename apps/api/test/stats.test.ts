@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, register, type Session, type TaskResponse, useTestApp } from './test-app.js';
+import { authed, createTask, register, type TaskResponse, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['alice', 'bob'], admin: { email: 'admin@example.com', password: 'admin-password-123' } });
-let alice: Session;
-let bob: Session;
-let admin: Session;
+const { alice, bob } = t.users;
+const admin = t.admin;
 
 const HOUR_MS = 3_600_000;
 
@@ -40,9 +39,6 @@ async function setStatus(task: TaskResponse, status: 'paused' | 'completed' | 'f
 }
 
 beforeAll(async () => {
-  ({ alice, bob } = t.users);
-  admin = t.admin;
-
   // Alice: five tasks (two pending, one each paused, completed, failed) and five finished attempts, three of them
   // in the last 24 hours, plus one in flight that must not count.
   const [aliceWaiting, alicePaused, aliceCompleted, aliceFailed] = await Promise.all([

@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { TASK_ACTIONS, TASK_STATUSES, TASK_TRANSITIONS, type TaskAction, type TaskStatus } from '@punctual/scheduling';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, type Session, type TaskResponse, useTestApp } from './test-app.js';
+import { describe, expect, it } from 'vitest';
+import { authed, createTask, type TaskResponse, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['alice', 'bob'] });
-let alice: Session;
-let bob: Session;
+const { alice, bob } = t.users;
 
 const HOUR = 3_600_000;
-
-beforeAll(async () => {
-  ({ alice, bob } = t.users);
-});
 
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 

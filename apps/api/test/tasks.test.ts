@@ -7,15 +7,9 @@ const ADMIN_EMAIL = 'admin@example.com';
 const ADMIN_PASSWORD = 'admin-password-123';
 
 const t = useTestApp({ users: ['alice', 'bob'], admin: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
-let alice: Session;
-let bob: Session;
-let admin: Session;
+const { alice, bob } = t.users;
+const admin = t.admin;
 const HOUR = 3_600_000;
-
-beforeAll(async () => {
-  ({ alice, bob } = t.users);
-  admin = t.admin;
-});
 
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 

@@ -75,9 +75,9 @@ export interface UseTestAppOptions<User extends string> extends TestAppOptions {
 export interface TestAppFixture<User extends string> {
   env: TestEnvironment;
   api: TestApp;
-  /** The accounts `options.users` named. */
+  /** The accounts `options.users` named; the objects exist at once and are filled in place, so a file may destructure them. */
   users: Record<User, Session>;
-  /** The session of `options.admin` (unset without it). */
+  /** The session of `options.admin` (filled in place like `users`; empty without `options.admin`). */
   admin: Session;
 }
 
@@ -88,16 +88,18 @@ export interface TestAppFixture<User extends string> {
 export function useTestApp<const User extends string = never>(options: UseTestAppOptions<User> = {}): TestAppFixture<User> {
   const { users = [], admin, ...appOptions } = options;
   const adminEnv: Record<string, string> = admin ? { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } : {};
-  const fixture = {} as TestAppFixture<User>;
+  const fixture = {
+    users: Object.fromEntries(users.map((name) => [name, {}])),
+    admin: {},
+  } as TestAppFixture<User>;
   beforeAll(async () => {
     fixture.env = await createTestEnvironment();
     fixture.api = await createTestApp(fixture.env, { ...appOptions, env: { ...adminEnv, ...appOptions.env } });
     if (admin) {
       await bootstrapAdmin(fixture.env.db, fixture.api.config.admin!);
-      fixture.admin = await login(fixture.api.app, admin.email, admin.password);
+      Object.assign(fixture.admin, await login(fixture.api.app, admin.email, admin.password));
     }
-    const sessions = await Promise.all(users.map(async (name) => [name, await register(fixture.api.app)] as const));
-    fixture.users = Object.fromEntries(sessions) as Record<User, Session>;
+    await Promise.all(users.map(async (name) => Object.assign(fixture.users[name], await register(fixture.api.app))));
   });
   afterAll(async () => {
     await fixture.api?.close();

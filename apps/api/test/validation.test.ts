@@ -1,24 +1,13 @@
 import type { InjectOptions } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  authed,
-  createTask,
-  createTestApp,
-  register,
-  taskBody,
-  type Session,
-  type TaskResponse,
-  countTasks,
-  useTestApp,
-} from './test-app.js';
+import { authed, createTask, createTestApp, register, taskBody, type TaskResponse, countTasks, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['alice'] });
-let alice: Session;
+const { alice } = t.users;
 /** A task for the update cases, which must leave it as it is. */
 let existing: TaskResponse;
 
 beforeAll(async () => {
-  ({ alice } = t.users);
   existing = await createTask(t.api.app, alice.token, { name: 'untouched' });
 });
 
