@@ -1,26 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { actOnTask, createTask, runAttempt, type AttemptContext } from '@punctual/core';
-import { createExecutor, type Executor } from '@punctual/executor';
+import { actOnTask, createTask, runAttempt } from '@punctual/core';
 import { startTargetServer, type TargetServer, useTaskEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useAttemptContext } from './attempt-context.js';
 
 const secretsKey = randomBytes(32);
 // The target listens on 127.0.0.1, which the address guard refuses unless private targets are allowed.
 const t = useTaskEnvironment({ email: 'runner@example.com', allowPrivateTargets: true, secretsKey });
-let executor: Executor;
+const attempts = useAttemptContext(t);
 let target: TargetServer;
-let attempts: AttemptContext;
-const silent = { warn: () => {} };
 
 beforeAll(async () => {
-  executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test', allowPrivateTargets: true });
   target = await startTargetServer();
-  attempts = { db: t.env.db, queue: t.queue, executor, secretsKey, workerId: 'test-worker:1', leaseMarginMs: 30_000, logger: silent };
 });
 
 afterAll(async () => {
   await target.close();
-  await executor.close();
 });
 
 async function taskRow(id: string) {
@@ -143,11 +138,7 @@ describe('runAttempt', () => {
   it('drops a job for an old version without calling', async () => {
     const task = await createTask(t.tasks, t.actor, { name: 'moved', url: `${target.url}/ok?case=stale` });
     const job = await jobFor(task.id);
-    await t.env.db
-      .updateTable('tasks')
-      .set({ version: job.version + 1 })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { version: job.version + 1 });
 
     expect(await runAttempt(attempts, job)).toEqual({ kind: 'dropped', reason: 'stale' });
     expect(target.hits.filter((h) => h.query.includes('case=stale'))).toHaveLength(0);
@@ -207,11 +198,7 @@ describe('runAttempt on a recurring task', () => {
   /** A cron task whose current run is due now (as when its occurrence came). */
   async function dueCronTask(name: string, url: string, extra: Record<string, unknown> = {}) {
     const task = await createTask(t.tasks, t.actor, { name, url, cron: '0 0 1 1 *', timezone: 'Europe/Berlin', ...extra });
-    await t.env.db
-      .updateTable('tasks')
-      .set({ next_run_at: new Date(Date.now() - 1_000) })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { next_run_at: new Date(Date.now() - 1_000) });
     return task;
   }
 
@@ -251,11 +238,7 @@ describe('runAttempt on a recurring task', () => {
   it('runs occurrences missed while nothing ran once, then keeps its schedule', async () => {
     const task = await createTask(t.tasks, t.actor, { name: 'every-minute', url: `${target.url}/ok?case=missed`, cron: '* * * * *' });
     // Three hours of occurrences went by while no worker ran.
-    await t.env.db
-      .updateTable('tasks')
-      .set({ next_run_at: new Date(Date.now() - 3 * 3_600_000) })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { next_run_at: new Date(Date.now() - 3 * 3_600_000) });
 
     await runAttempt(attempts, await jobFor(task.id));
 
@@ -290,7 +273,7 @@ describe('runAttempt on a recurring task', () => {
 
   it('counts a reset-retries made while an attempt is in flight', async () => {
     const task = await createTask(t.tasks, t.actor, { name: 'reset', url: `${target.url}/delay/300?case=reset`, maxRetries: 1 });
-    await t.env.db.updateTable('tasks').set({ status: 'retrying', attempts: 1 }).where('id', '=', task.id).execute();
+    await t.updateTask(task.id, { status: 'retrying', attempts: 1 });
     const running = runAttempt(attempts, await jobFor(task.id));
     await target.waitForHits(1, { pathPrefix: '/delay/300' });
     await actOnTask(t.tasks, t.actor, task.id, 'reset-retries');

@@ -36,7 +36,7 @@ describe('repairQueue', () => {
       [1, 2, 3].map((n) => createTask(t.tasks, t.actor, { name: `t${n}`, url: 'https://example.com', scheduledAt: inFuture(n * 60_000) })),
     );
     const paused = await createTask(t.tasks, t.actor, { name: 'paused', url: 'https://example.com', scheduledAt: inFuture(60_000) });
-    await t.env.db.updateTable('tasks').set({ status: 'paused' }).where('id', '=', paused.id).execute();
+    await t.updateTask(paused.id, { status: 'paused' });
     await t.queue.queue.obliterate({ force: true });
 
     const result = await repairQueue(reconciler, repairAll);
@@ -93,11 +93,7 @@ describe('recoverLostAttempts', () => {
     const task = await createTask(t.tasks, t.actor, { name: 'lost', url: 'https://example.com', ...overrides });
     const claimed = await claimAttempt(t.env.db, { taskId: task.id, version: 1, workerId: 'dead-worker:1', leaseMarginMs: 30_000 });
     expect(claimed).not.toBeNull();
-    await t.env.db
-      .updateTable('tasks')
-      .set({ lease_expires_at: new Date(Date.now() - 1_000) })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { lease_expires_at: new Date(Date.now() - 1_000) });
     return task;
   }
 
@@ -124,13 +120,9 @@ describe('recoverLostAttempts', () => {
 
   it('sends a recurring task on to its next occurrence when the lost attempt was its last', async () => {
     const task = await createTask(t.tasks, t.actor, { name: 'lost-cron', url: 'https://example.com', cron: '*/5 * * * *', maxRetries: 0 });
-    await t.env.db.updateTable('tasks').set({ next_run_at: new Date() }).where('id', '=', task.id).execute();
+    await t.updateTask(task.id, { next_run_at: new Date() });
     await claimAttempt(t.env.db, { taskId: task.id, version: 1, workerId: 'dead-worker:2', leaseMarginMs: 30_000 });
-    await t.env.db
-      .updateTable('tasks')
-      .set({ lease_expires_at: new Date(Date.now() - 1_000) })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { lease_expires_at: new Date(Date.now() - 1_000) });
 
     await recoverLostAttempts(reconciler, { limit: 10 });
 

@@ -10,29 +10,24 @@ import {
   type AttemptContext,
 } from '@punctual/core';
 import { insertUser, keyIdOf } from '@punctual/db';
-import { createExecutor, type Executor } from '@punctual/executor';
 import { startTargetServer, type TargetHit, type TargetServer, useTaskEnvironment } from '@punctual/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useAttemptContext } from './attempt-context.js';
 
 const secretsKey = randomBytes(32);
 const t = useTaskEnvironment({ email: 'signing-0@example.com', allowPrivateTargets: true, maxRetries: 0, secretsKey });
-let executor: Executor;
+const attempts = useAttemptContext(t);
 /** Two targets on loopback, on different ports: two origins. */
 let target: TargetServer;
 let otherTarget: TargetServer;
-let attempts: AttemptContext;
-const silent = { warn: () => {} };
 
 beforeAll(async () => {
-  executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test', allowPrivateTargets: true });
   [target, otherTarget] = await Promise.all([startTargetServer(), startTargetServer()]);
-  attempts = { db: t.env.db, queue: t.queue, executor, secretsKey, workerId: 'test-worker:1', leaseMarginMs: 30_000, logger: silent };
 });
 
 afterAll(async () => {
   await Promise.all([target.close(), otherTarget.close()]);
-  await executor.close();
 });
 
 let users = 0;
@@ -162,11 +157,7 @@ describe('secrets bound to their origin at send time', () => {
   it('sends nothing when the URL was moved to another origin behind the API, and says why', async () => {
     const task = await createTask(t.tasks, t.actor, { name: 'moved', url: `${target.url}/ok?case=moved`, token: 'for-the-first-origin' });
     // What the API refuses (see the API's tests): a row changed directly, as by a bug or a hand-edit.
-    await t.env.db
-      .updateTable('tasks')
-      .set({ url: `${otherTarget.url}/ok?case=moved` })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { url: `${otherTarget.url}/ok?case=moved` });
 
     const summary = await runOnce(task.id);
 
@@ -183,11 +174,7 @@ describe('secrets bound to their origin at send time', () => {
       token: 'same-origin-token',
       headers: { 'X-Functions-Key': 'fn-key' },
     });
-    await t.env.db
-      .updateTable('tasks')
-      .set({ url: `${target.url}/echo?case=same-origin` })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { url: `${target.url}/echo?case=same-origin` });
 
     await runOnce(task.id);
 
@@ -229,11 +216,7 @@ describe('resealSecrets (pnpm secrets:rotate)', () => {
       headers: { 'X-Api-Key': 'api-old' },
     });
     const v1 = await createTask(oldContext, owner, { name: 'v1', url: `${otherTarget.url}/ok`, token: 'placeholder' });
-    await t.env.db
-      .updateTable('tasks')
-      .set({ token: sealV1(oldKey, 'tok-v1'), secret_headers: sealV1(oldKey, JSON.stringify({ Cookie: 'c=1' })) })
-      .where('id', '=', v1.id)
-      .execute();
+    await t.updateTask(v1.id, { token: sealV1(oldKey, 'tok-v1'), secret_headers: sealV1(oldKey, JSON.stringify({ Cookie: 'c=1' })) });
     const lost = await createTask({ ...t.tasks, secretsKey: randomBytes(32) }, owner, {
       name: 'lost',
       url: `${target.url}/ok`,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { insertUser } from '@punctual/db';
+import { insertUser, type Database } from '@punctual/db';
+import type { Updateable } from 'kysely';
 import { createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestEnvironment, type TestEnvironment } from './test-environment.js';
@@ -36,6 +37,8 @@ export interface TaskEnvironment {
     allowPrivateTargets: boolean;
     logger: { warn: () => void };
   };
+  /** Sets columns of a task's row directly, as the worker or time would have left it. */
+  updateTask(id: string, values: Updateable<Database['tasks']>): Promise<void>;
 }
 
 /**
@@ -43,7 +46,11 @@ export interface TaskEnvironment {
  * environment, a queue on its prefix, the acting user and a task context, and the `afterAll` that closes them.
  */
 export function useTaskEnvironment(options: TaskEnvironmentOptions): TaskEnvironment {
-  const fixture = {} as TaskEnvironment;
+  const fixture = {
+    async updateTask(id, values) {
+      await fixture.env.db.updateTable('tasks').set(values).where('id', '=', id).execute();
+    },
+  } as TaskEnvironment;
   beforeAll(async () => {
     fixture.env = await createTestEnvironment();
     fixture.redis = createRedisConnection(fixture.env.redisUrl, { blocking: options.blocking ?? false });
