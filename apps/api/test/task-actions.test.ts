@@ -14,6 +14,10 @@ function post(url: string, token: string, payload?: object) {
   return t.api.app.inject({ method: 'POST', url, headers: authed(token), ...(payload ? { payload } : {}) });
 }
 
+function patchTask(id: string, payload: object, token = alice.token) {
+  return t.api.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${id}`, headers: authed(token), payload });
+}
+
 function act(id: string, action: string, token = alice.token) {
   return post(`/api/v1/tasks/${id}/${action}`, token);
 }
@@ -281,12 +285,7 @@ describe('recurring tasks through the API', () => {
 
   it('changing the cron reschedules: the old job goes, a new one waits for the new next occurrence', async () => {
     const task = await createTask(t.api.app, alice.token, { cron: '0 0 1 1 *' });
-    const response = await t.api.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/tasks/${task.id}`,
-      headers: authed(alice.token),
-      payload: { cron: '*/10 * * * *' },
-    });
+    const response = await patchTask(task.id, { cron: '*/10 * * * *' });
     expect(response.statusCode, response.body).toBe(200);
     const updated = response.json<TaskResponse>();
     expect(new Date(updated.nextRunAt!).getTime() - Date.now()).toBeLessThanOrEqual(10 * 60_000);
@@ -296,8 +295,7 @@ describe('recurring tasks through the API', () => {
 
   it('turns a cron task into a one-off only with a scheduledAt, and never takes a scheduledAt alone', async () => {
     const task = await createTask(t.api.app, alice.token, { cron: '0 0 1 1 *' });
-    const patch = (payload: object) =>
-      t.api.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${task.id}`, headers: authed(alice.token), payload });
+    const patch = (payload: object) => patchTask(task.id, payload);
     const alone = await patch({ scheduledAt: inFuture(HOUR) });
     expect(alone.statusCode).toBe(400);
     expect(alone.json().message).toContain('body/scheduledAt');
@@ -311,12 +309,7 @@ describe('recurring tasks through the API', () => {
 
   it('a new timezone moves the cron schedule', async () => {
     const task = await createTask(t.api.app, alice.token, { cron: '0 12 * * *' });
-    const response = await t.api.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/tasks/${task.id}`,
-      headers: authed(alice.token),
-      payload: { timezone: 'Asia/Kolkata' },
-    });
+    const response = await patchTask(task.id, { timezone: 'Asia/Kolkata' });
     const updated = response.json<TaskResponse>();
     expect(updated.timezone).toBe('Asia/Kolkata');
     expect(new Date(updated.nextRunAt!).getUTCMinutes()).toBe(30);
