@@ -13,7 +13,7 @@ export interface DatabaseGate {
  */
 export function createDatabaseGate(options: {
   pause(): Promise<void>;
-  resume(): void;
+  resume(): Promise<void>;
   probe(): Promise<unknown>;
   probeIntervalMs: number;
   logger: Logger;
@@ -26,8 +26,9 @@ export function createDatabaseGate(options: {
     if (stopped) return;
     try {
       await options.probe();
+      // A failed resume is retried by the next probe, like a failed probe.
+      await options.resume();
       closed = false;
-      options.resume();
       options.logger.info('Postgres answers again: taking jobs');
     } catch {
       timer = setTimeout(() => void probe(), options.probeIntervalMs);

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@punctual/config';
 import { describe, expect, it } from 'vitest';
 
@@ -90,9 +93,6 @@ describe('loadConfig', () => {
 
 describe('readConfig', () => {
   it('reads .env when present, and the real environment wins', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const { readConfig } = await import('@punctual/config');
     const path = join(mkdtempSync(join(tmpdir(), 'punctual-env-')), '.env');
     writeFileSync(path, 'PORT=4100\nQUEUE_PREFIX=from-file\n');

@@ -116,7 +116,7 @@ export async function updateTask(context: TaskContext, actor: Actor, id: string,
   const { before, after } = await context.db.transaction().execute(async (trx) => {
     const task = await findTaskForUpdate(trx, scopeOf(actor), id);
     if (!task) throw new NotFoundError('task');
-    if (!isAllowed('update', task.status as TaskStatus)) throw new InvalidTransitionError('update', task.status);
+    if (!isAllowed('update', task.status)) throw new InvalidTransitionError('update', task.status);
     const changes = taskChanges(context, task, input);
     return { before: task, after: await updateTaskRow(trx, task.id, changes) };
   });

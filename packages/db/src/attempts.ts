@@ -60,7 +60,7 @@ export async function claimAttempt(
     .executeTakeFirst();
   if (!row) return null;
   const { log_id: logId, ...task } = row;
-  return { task: task as TaskRow, logId, attempt: task.attempts };
+  return { task, logId, attempt: task.attempts };
 }
 
 export interface AttemptRecord {
@@ -118,7 +118,7 @@ export async function finishAttempt(
         })
         .where('id', '=', claimed.logId)
         .where('outcome', 'is', null)
-        .where(({ exists, selectFrom }) => exists(selectFrom('moved').select('moved.id')))
+        .where((eb) => eb.exists(eb.selectFrom('moved').select('moved.id')))
         .returning('task_logs.id'),
     )
     .selectFrom('moved')

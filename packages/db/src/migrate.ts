@@ -39,7 +39,7 @@ export async function migrateToLatest(databaseUrl: string): Promise<MigrationRes
   try {
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
     const result = await migrator.migrateToLatest();
-    if (result.error) throw result.error;
+    if (result.error) throw result.error instanceof Error ? result.error : new Error(`migration failed: ${JSON.stringify(result.error)}`);
     return result;
   } finally {
     await db.destroy();

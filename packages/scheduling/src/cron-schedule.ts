@@ -276,7 +276,7 @@ function zoneFormat(timezone: string): Intl.DateTimeFormat | undefined {
 function zoneOffsetMs(zone: Intl.DateTimeFormat, instant: number): number {
   const field: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
   for (const part of zone.formatToParts(instant)) field[part.type] = Number(part.value);
-  const wall = Date.UTC(field.year!, field.month! - 1, field.day!, field.hour!, field.minute!, field.second!);
+  const wall = Date.UTC(field.year!, field.month! - 1, field.day, field.hour, field.minute, field.second);
   return wall - Math.floor(instant / 1000) * 1000;
 }
 

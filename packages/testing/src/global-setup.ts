@@ -62,7 +62,7 @@ async function ensureTemplateDatabase(databaseUrl: string): Promise<string> {
   const fingerprint = createHash('sha256')
     .update(
       Object.entries(migrations)
-        .map(([name, migration]) => name + String(migration.up))
+        .map(([name, migration]) => name + migration.up.toString())
         .join('\n'),
     )
     .digest('hex')

@@ -116,8 +116,8 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
   const append = (chunk: string): void => {
     output = (output + chunk).slice(-OUTPUT_LIMIT_CHARS);
   };
-  child.stdout!.setEncoding('utf8').on('data', append);
-  child.stderr!.setEncoding('utf8').on('data', append);
+  child.stdout.setEncoding('utf8').on('data', append);
+  child.stderr.setEncoding('utf8').on('data', append);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (child.pid !== undefined) {
     const dismissWatchdog = cleanupWhenGone('kill -9 "$1"', [String(child.pid)]);

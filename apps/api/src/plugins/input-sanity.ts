@@ -47,7 +47,7 @@ export function findPoisonedKey(text: string, root = 'body'): InvalidInputError 
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
-    for (const [key, item] of Object.entries(value)) {
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
       if (key === '__proto__') return new InvalidInputError(`${path}/__proto__`, 'is not allowed (prototype pollution)');
       if (key === 'constructor' && item !== null && typeof item === 'object' && Object.hasOwn(item, 'prototype')) {
         return new InvalidInputError(`${path}/constructor/prototype`, 'is not allowed (prototype pollution)');
@@ -66,7 +66,8 @@ export function registerInputSanity(app: FastifyInstance): void {
   );
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString();
-    parseJson(request, text, (error, value) => {
+    // Fastify's default JSON parser answers through the callback (its type also allows a promise, which it never returns).
+    void parseJson(request, text, (error, value) => {
       if (error) done(findPoisonedKey(text) ?? error, undefined);
       else done(null, value);
     });

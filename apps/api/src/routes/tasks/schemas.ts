@@ -4,7 +4,7 @@ import { NullableTimestamp, PaginationQuery, Timestamp, Uuid } from '../../schem
 const TASK_STATUSES = ['pending', 'running', 'retrying', 'completed', 'failed', 'cancelled', 'paused'] as const;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
-const literals = <T extends string>(values: readonly T[]) => values.map((value) => Type.Literal(value)) as TLiteral<T>[];
+const literals = <T extends string>(values: readonly T[]) => values.map<TLiteral<T>>((value) => Type.Literal(value));
 /** A string `enum` in the OpenAPI document (a union of literals renders as an anyOf of one-value enums). */
 const stringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 
