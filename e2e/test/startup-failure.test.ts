@@ -60,3 +60,44 @@ describe.concurrent('starting without a dependency', () => {
     expect(output.trim()).toBe('database schema is up to date');
   });
 });
+
+// ADMIN_EMAIL must not promote whoever registered that email first: the API refuses to start, and says why.
+describe('starting with an ADMIN_EMAIL that belongs to a user', () => {
+  let environment: TestEnvironment;
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment();
+  });
+
+  afterAll(async () => {
+    await environment?.cleanup();
+  });
+
+  it('the API exits 1 with one line saying it will not promote the account, printing no password, and changes nothing', async () => {
+    const email = 'squatter@example.com';
+    const password = 'operator-admin-password-42';
+    await environment.db.insertInto('users').values({ email, password_hash: 'scrypt$1$1$1$x$y', role: 'user' }).execute();
+
+    const error: unknown = await startApi({ ...environment.processEnv, ADMIN_EMAIL: email, ADMIN_PASSWORD: password }).then(
+      (started) => started.kill().then(() => new Error('it started')),
+      (failure: unknown) => failure,
+    );
+
+    expect(error).toBeInstanceOf(ProcessNotReadyError);
+    const { exit, output, timeoutMs } = error as ProcessNotReadyError;
+    expect(timeoutMs, output).toBeNull();
+    expect(exit.code, output).toBe(1);
+    const lines = output.trim().split('\n');
+    expect(lines, output).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^ADMIN_EMAIL squatter@example\.com belongs to an existing account that is not an admin; refusing to promote it\./,
+    );
+    expect(output).not.toContain(password);
+    const row = await environment.db
+      .selectFrom('users')
+      .select(['role', 'password_hash'])
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ role: 'user', password_hash: 'scrypt$1$1$1$x$y' });
+  });
+});

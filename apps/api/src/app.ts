@@ -10,7 +10,10 @@ import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerInputSanity } from './plugins/input-sanity.js';
 import { registerValidation } from './plugins/validation.js';
+import { ApiKey } from './routes/auth/api-key-schemas.js';
+import { apiKeyRoutes } from './routes/auth/api-keys.js';
 import { authRoutes } from './routes/auth/index.js';
+import { passwordRoutes } from './routes/auth/password.js';
 import { healthRoutes } from './routes/health/index.js';
 import { TaskLog } from './routes/logs/schemas.js';
 import { logRoutes } from './routes/logs/index.js';
@@ -19,6 +22,8 @@ import { User } from './routes/auth/schemas.js';
 import { Task } from './routes/tasks/schemas.js';
 import { taskActionRoutes } from './routes/tasks/actions.js';
 import { taskRoutes } from './routes/tasks/index.js';
+import { userRoutes } from './routes/users/index.js';
+import { ManagedUser } from './routes/users/schemas.js';
 import { ErrorResponse } from './schemas/common.js';
 
 export interface AppDependencies {
@@ -67,14 +72,17 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   registerValidation(app);
   registerErrorHandler(app);
   registerInputSanity(app);
-  for (const schema of [ErrorResponse, User, Task, TaskLog]) app.addSchema(schema);
+  for (const schema of [ErrorResponse, User, ManagedUser, ApiKey, Task, TaskLog]) app.addSchema(schema);
   await registerDocs(app);
-  await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn });
+  await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, db: deps.db });
 
   await app.register(healthRoutes);
   await app.register(
     async (api) => {
       await api.register(authRoutes, { allowRegistration: config.allowRegistration });
+      await api.register(apiKeyRoutes);
+      await api.register(passwordRoutes);
+      await api.register(userRoutes);
       await api.register(taskRoutes);
       await api.register(taskActionRoutes);
       await api.register(logRoutes);

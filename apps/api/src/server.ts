@@ -1,4 +1,4 @@
-import { bootstrapAdmin, readConfigOrExit } from '@punctual/core';
+import { AdminBootstrapRefusedError, bootstrapAdmin, readConfigOrExit } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
 import closeWithGrace from 'close-with-grace';
@@ -12,15 +12,24 @@ const logger = pino({ level: config.logLevel, name: 'punctual-api', redact: ['re
 for (const warning of config.warnings) logger.warn(warning);
 
 const db = createDatabase(config.databaseUrl, { maxConnections: 20, applicationName: 'punctual-api' });
+
+// Before anything else is opened, so a refusal has only the database to close.
+if (config.admin) {
+  try {
+    const admin = await bootstrapAdmin(db, config.admin);
+    logger.info({ email: admin.email }, 'admin account ready');
+  } catch (error) {
+    if (!(error instanceof AdminBootstrapRefusedError)) throw error;
+    console.error(error.message);
+    await db.destroy();
+    process.exit(1);
+  }
+}
+
 const redis = createRedisConnection(config.redisUrl);
 const queueConnection = createRedisConnection(config.redisUrl);
 const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
 const app = await buildApp({ config, db, redis, queue }, { logger });
-
-if (config.admin) {
-  const admin = await bootstrapAdmin(db, config.admin);
-  logger.info({ email: admin.email }, 'admin account ready');
-}
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');

@@ -268,27 +268,25 @@ describe('a valid token whose account was deleted', () => {
     expect(response.json()).toMatchObject({ code: 'PUNCTUAL_ACCOUNT_GONE' });
   });
 
-  it.each(['/api/v1/tasks', '/api/v1/logs'])('lists nothing at GET %s (200, empty), never a 500', async (url) => {
-    const response = await api.app.inject({ method: 'GET', url, headers: authed(token) });
-
-    expect(response.statusCode, response.body).toBe(200);
-    expect(response.json()).toMatchObject({ data: [], total: 0 });
-  });
-
+  // Every request reads its account, so a deleted account's token is refused everywhere, not only where a row is written.
   it.each([
-    ['GET', ''],
-    ['GET', '/status'],
-    ['PATCH', ''],
-    ['DELETE', ''],
-  ] as const)('answers 404 to %s /api/v1/tasks/:id%s, never a 500', async (method, suffix) => {
+    ['GET', '/api/v1/tasks'],
+    ['GET', '/api/v1/logs'],
+    ['GET', '/api/v1/stats'],
+    ['GET', `/api/v1/tasks/${randomUUID()}`],
+    ['GET', `/api/v1/tasks/${randomUUID()}/status`],
+    ['PATCH', `/api/v1/tasks/${randomUUID()}`],
+    ['DELETE', `/api/v1/tasks/${randomUUID()}`],
+  ] as const)('answers 401 PUNCTUAL_ACCOUNT_GONE to %s %s, never a 500', async (method, url) => {
     const response = await api.app.inject({
       method,
-      url: `/api/v1/tasks/${randomUUID()}${suffix}`,
+      url,
       headers: authed(token),
       ...(method === 'PATCH' ? { payload: { name: 'x' } } : {}),
     });
 
-    expect(response.statusCode, response.body).toBe(404);
+    expect(response.statusCode, response.body).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'PUNCTUAL_ACCOUNT_GONE' });
   });
 });
 

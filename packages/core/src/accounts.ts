@@ -1,6 +1,25 @@
-import { findUserByEmail, findUserById, insertUser, upsertAdmin, type Database, type Kysely } from '@punctual/db';
-import { AccountGoneError, EmailTakenError, InvalidCredentialsError, RegistrationDisabledError } from './errors.js';
-import { hashForUnknownUser, hashPassword, verifyPassword } from './passwords.js';
+import {
+  findUserAccess,
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  setPasswordHash,
+  upsertAdmin,
+  type Database,
+  type Kysely,
+} from '@punctual/db';
+import type { RequestActor } from './access.js';
+import {
+  AccountDisabledError,
+  AccountGoneError,
+  AdminBootstrapRefusedError,
+  EmailTakenError,
+  InvalidCredentialsError,
+  RegistrationDisabledError,
+  SessionEndedError,
+  WrongPasswordError,
+} from './errors.js';
+import { hashForUnknownUser, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { toUserView, type UserView } from './views.js';
 
 export interface Credentials {
@@ -8,43 +27,94 @@ export interface Credentials {
   password: string;
 }
 
+/** What a JWT carries: the user id, their role when it was issued (informational), and their session version. */
+export interface SessionClaims {
+  sub: string;
+  role: 'user' | 'admin';
+  /** The account's session_version when the token was issued; a password change bumps it. Absent in older tokens (0). */
+  sv: number;
+}
+
+/** An account that just proved who it is, and the claims of the token to issue it. */
+export interface Session {
+  user: UserView;
+  claims: SessionClaims;
+}
+
 /** Emails are compared case-insensitively: stored trimmed and lower-cased. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Creates an account with role `user`. */
+/** Creates an account with role `user`. The password is hashed first, so a taken email costs the same work as a new one. */
 export async function registerUser(
   db: Kysely<Database>,
   credentials: Credentials,
   options: { allowRegistration: boolean },
-): Promise<UserView> {
+): Promise<Session> {
   if (!options.allowRegistration) throw new RegistrationDisabledError();
   const user = await insertUser(db, {
     email: normalizeEmail(credentials.email),
     passwordHash: await hashPassword(credentials.password),
   });
   if (!user) throw new EmailTakenError();
-  return toUserView(user);
+  return { user: toUserView(user), claims: { sub: user.id, role: user.role, sv: user.session_version } };
 }
 
-/** The account for these credentials; the same error, after the same work, for an unknown email and a wrong password. */
-export async function authenticateUser(db: Kysely<Database>, credentials: Credentials): Promise<UserView> {
+/**
+ * The account for these credentials; the same error, after the same work, for an unknown email and a wrong password.
+ * A hash made with weaker parameters than today's is replaced while the password is at hand.
+ */
+export async function authenticateUser(db: Kysely<Database>, credentials: Credentials): Promise<Session> {
   const user = await findUserByEmail(db, normalizeEmail(credentials.email));
   const valid = await verifyPassword(credentials.password, user?.password_hash ?? (await hashForUnknownUser()));
   if (!user || !valid) throw new InvalidCredentialsError();
-  return toUserView(user);
+  if (user.disabled) throw new AccountDisabledError();
+  if (needsRehash(user.password_hash)) {
+    const passwordHash = await hashPassword(credentials.password);
+    await setPasswordHash(db, user.id, { passwordHash, endSessions: false, previousHash: user.password_hash });
+  }
+  return { user: toUserView(user), claims: { sub: user.id, role: user.role, sv: user.session_version } };
 }
 
-/** The caller's account; 401 when the token outlived it. */
+/** The caller's account; 401 when it is gone. */
 export async function getUser(db: Kysely<Database>, id: string): Promise<UserView> {
   const user = await findUserById(db, id);
   if (!user) throw new AccountGoneError();
   return toUserView(user);
 }
 
-/** Makes sure the configured admin exists with the configured password (safe from several API replicas at once). */
+/**
+ * The actor of a request carrying a verified JWT, from one primary-key lookup: the role is the account's now, not the
+ * token's; a deleted or disabled account, or a token issued before the last password change, is refused (401).
+ */
+export async function sessionActor(db: Kysely<Database>, claims: Pick<SessionClaims, 'sub'> & { sv?: number }): Promise<RequestActor> {
+  const access = await findUserAccess(db, claims.sub);
+  if (!access) throw new AccountGoneError();
+  if (access.disabled) throw new AccountDisabledError();
+  if ((claims.sv ?? 0) !== access.session_version) throw new SessionEndedError();
+  return { userId: claims.sub, role: access.role, credential: 'jwt', scope: 'full' };
+}
+
+/** Checks the current password, then sets the new one and ends every JWT issued before (API keys stay valid). */
+export async function changePassword(
+  db: Kysely<Database>,
+  userId: string,
+  change: { currentPassword: string; newPassword: string },
+): Promise<void> {
+  const user = await findUserById(db, userId);
+  if (!user) throw new AccountGoneError();
+  if (!(await verifyPassword(change.currentPassword, user.password_hash))) throw new WrongPasswordError();
+  await setPasswordHash(db, userId, { passwordHash: await hashPassword(change.newPassword), endSessions: true });
+}
+
+/**
+ * Makes sure the configured admin exists with the configured password (safe from several API replicas at once).
+ * Refuses, changing nothing, when the email belongs to an account that is not an admin.
+ */
 export async function bootstrapAdmin(db: Kysely<Database>, admin: Credentials): Promise<UserView> {
-  const user = await upsertAdmin(db, { email: normalizeEmail(admin.email), passwordHash: await hashPassword(admin.password) });
+  const email = normalizeEmail(admin.email);
+  const user = await upsertAdmin(db, { email, passwordHash: await hashPassword(admin.password) });
+  if (!user) throw new AdminBootstrapRefusedError(email);
   return toUserView(user);
 }

@@ -29,9 +29,10 @@ export class NotFoundError extends PunctualError {
   }
 }
 
+/** An operation the task's status does not allow; the message comes from scheduling's transition table. */
 export class InvalidTransitionError extends PunctualError {
-  constructor(operation: string, status: string) {
-    super(409, 'PUNCTUAL_INVALID_TRANSITION', `cannot ${operation} a task that is ${status}`);
+  constructor(message: string) {
+    super(409, 'PUNCTUAL_INVALID_TRANSITION', message);
   }
 }
 
@@ -77,5 +78,83 @@ export function isAccountGone(error: unknown): boolean {
 export class RegistrationDisabledError extends PunctualError {
   constructor() {
     super(403, 'PUNCTUAL_REGISTRATION_DISABLED', 'registration is disabled on this server');
+  }
+}
+
+/** No credential, or one that is malformed, forged, expired or revoked. */
+export class UnauthorizedError extends PunctualError {
+  constructor(message: string) {
+    super(401, 'PUNCTUAL_UNAUTHORIZED', message);
+  }
+}
+
+/** A disabled account: its JWTs and API keys answer 401 from the next request on, and it cannot log in. */
+export class AccountDisabledError extends PunctualError {
+  constructor() {
+    super(401, 'PUNCTUAL_ACCOUNT_DISABLED', 'this account is disabled');
+  }
+}
+
+/** A JWT issued before the account's password was changed. */
+export class SessionEndedError extends PunctualError {
+  constructor() {
+    super(401, 'PUNCTUAL_SESSION_ENDED', 'this session ended when the password was changed; log in again');
+  }
+}
+
+/** A `read` API key on a route that changes something. */
+export class InsufficientScopeError extends PunctualError {
+  constructor() {
+    super(403, 'PUNCTUAL_INSUFFICIENT_SCOPE', 'insufficient scope: a read API key may only use GET routes');
+  }
+}
+
+/** An API key on a route that manages credentials (API keys, the signing secret, the password). */
+export class SessionRequiredError extends PunctualError {
+  constructor() {
+    super(403, 'PUNCTUAL_SESSION_REQUIRED', 'API keys cannot manage credentials: log in and use the session token (JWT)');
+  }
+}
+
+/** A user (not an admin) on an admin route. */
+export class AdminRequiredError extends PunctualError {
+  constructor() {
+    super(403, 'PUNCTUAL_ADMIN_REQUIRED', 'only an admin may do this');
+  }
+}
+
+/** The current password sent with a password change is wrong. */
+export class WrongPasswordError extends PunctualError {
+  constructor() {
+    super(403, 'PUNCTUAL_WRONG_PASSWORD', "body/currentPassword is not this account's password");
+  }
+}
+
+/** A change that would leave no active admin: disabling, demoting or deleting the last one. */
+export class LastAdminError extends PunctualError {
+  constructor(operation: 'disable' | 'demote' | 'delete') {
+    super(409, 'PUNCTUAL_LAST_ADMIN', `cannot ${operation} the last active admin: make another user an admin first`);
+  }
+}
+
+/** A user already holds as many API keys as allowed. */
+export class ApiKeyLimitError extends PunctualError {
+  constructor(limit: number) {
+    super(409, 'PUNCTUAL_API_KEY_LIMIT', `at most ${limit} API keys per user: delete one first`);
+  }
+}
+
+/**
+ * Not a client's error but an operator's: `ADMIN_EMAIL` names an account that is not an admin, which a restart must not
+ * promote (anyone could have registered that email first). The API prints the message and exits.
+ */
+export class AdminBootstrapRefusedError extends Error {
+  readonly code = 'PUNCTUAL_ADMIN_BOOTSTRAP_REFUSED';
+  constructor(email: string) {
+    super(
+      `ADMIN_EMAIL ${email} belongs to an existing account that is not an admin; refusing to promote it. ` +
+        'Choose another ADMIN_EMAIL, or have an admin promote that account (PATCH /api/v1/users/:id).',
+    );
+    this.name = 'AdminBootstrapRefusedError';
   }
 }

@@ -1,4 +1,17 @@
-export { authenticateUser, bootstrapAdmin, getUser, normalizeEmail, registerUser, type Credentials } from './accounts.js';
+export { checkAccess, requireAdmin, type ApiKeyScope, type CredentialKind, type RequestActor, type RouteAccess } from './access.js';
+export {
+  authenticateUser,
+  bootstrapAdmin,
+  changePassword,
+  getUser,
+  normalizeEmail,
+  registerUser,
+  sessionActor,
+  type Credentials,
+  type Session,
+  type SessionClaims,
+} from './accounts.js';
+export { API_KEY_LIMIT, apiKeyActor, createApiKey, deleteApiKey, isApiKey, listApiKeys, type NewApiKey } from './api-keys.js';
 export {
   applyRetention,
   recoverLostAttempts,
@@ -10,7 +23,7 @@ export {
 export { outboundRequest, runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
 export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
-export { hashPassword, verifyPassword } from './passwords.js';
+export { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 export { getStats, type AttemptCountsView, type StatsRequest, type StatsView } from './stats.js';
 export { actOnTask, actOnTasks, type BulkActionResult } from './task-actions.js';
 export { scopeOf, type Actor, type Logger, type TaskContext } from './task-context.js';
@@ -27,5 +40,6 @@ export {
   type TaskListRequest,
   type TaskLogListRequest,
 } from './tasks.js';
+export { deleteUser, listUsers, updateUser, type UserChange, type UserListRequest } from './users.js';
 export * from './views.js';
 export { readConfigOrExit } from './startup.js';

@@ -1,5 +1,5 @@
-import { applyTaskAction, type TaskActionRefusal, type TaskRow } from '@punctual/db';
-import type { BulkAction, TaskAction } from '@punctual/scheduling';
+import { applyTaskAction, type ActedTask, type TaskActionRefusal } from '@punctual/db';
+import { TASK_TRANSITIONS, refusalMessage, type BulkAction, type TaskAction } from '@punctual/scheduling';
 import { InvalidTransitionError, NotFoundError, type PunctualError } from './errors.js';
 import { discardAttempts, enqueueNextAttempts, scopeOf, type Actor, type TaskContext } from './task-context.js';
 import { toTaskView, type TaskView } from './views.js';
@@ -12,10 +12,7 @@ export type BulkActionResult = { id: string; ok: true } | { id: string; ok: fals
  * then moves its queued work: the job of the old version is removed, and the new one queued when the task waits for a run.
  */
 export async function actOnTask(context: TaskContext, actor: Actor, id: string, action: TaskAction): Promise<TaskView> {
-  const { changed, refused } = await applyAndRequeue(context, actor, [id], action);
-  const refusal = refused[0];
-  if (refusal) throw refusalError(action, refusal);
-  return toTaskView(changed[0]!);
+  return toTaskView(await applyToOneTask(context, actor, id, action));
 }
 
 /** `POST /tasks/bulk`: the same action on up to 100 tasks in one statement; each id succeeds or fails alone. */
@@ -33,26 +30,39 @@ export async function actOnTasks(
   });
 }
 
+/**
+ * One task's action or `delete`, through the same statement as the bulk path: the task as the action left it (for
+ * `delete`: as it was), 404 when the actor cannot see it, 409 when its status does not allow the action.
+ */
+export async function applyToOneTask(context: TaskContext, actor: Actor, id: string, action: TaskAction | BulkAction): Promise<ActedTask> {
+  const { changed, refused } = await applyAndRequeue(context, actor, [id], action);
+  const refusal = refused[0];
+  if (refusal) throw refusalError(action, refusal);
+  return changed[0]!;
+}
+
 async function applyAndRequeue(
   context: TaskContext,
   actor: Actor,
   ids: readonly string[],
   action: TaskAction | BulkAction,
-): Promise<{ changed: TaskRow[]; refused: TaskActionRefusal[] }> {
+): Promise<{ changed: ActedTask[]; refused: TaskActionRefusal[] }> {
   const result = await applyTaskAction(context.db, { scope: scopeOf(actor), ids, action });
-  if (action !== 'reset-retries' && result.changed.length > 0) {
-    // Deleted rows carry their own version; changed rows moved one past the version their queued job was made for.
-    const stale = result.changed.map((task) => ({ id: task.id, version: action === 'delete' ? task.version : task.version - 1 }));
-    await discardAttempts(context, stale);
-    if (action !== 'delete') await enqueueNextAttempts(context, result.changed);
+  // A job carries the version it was made for: withdraw it when the row moved to a new version or is gone, and queue
+  // one for the new version when the task waits for a run. reset-retries keeps the version, and with it the job.
+  const removed = TASK_TRANSITIONS[action].to === 'removed';
+  const moved = result.changed.filter((task) => removed || task.version !== task.previous_version);
+  if (moved.length > 0) {
+    await discardAttempts(
+      context,
+      moved.map((task) => ({ id: task.id, version: task.previous_version })),
+    );
+    if (!removed) await enqueueNextAttempts(context, moved);
   }
   return result;
 }
 
 function refusalError(action: TaskAction | BulkAction, refusal: TaskActionRefusal): PunctualError {
   if (refusal.reason === 'not-found') return new NotFoundError('task');
-  if (action === 'retry' && refusal.recurring && refusal.status === 'cancelled') {
-    return new InvalidTransitionError(action, `${refusal.status} and recurring (retry re-drives one-off tasks)`);
-  }
-  return new InvalidTransitionError(action, refusal.status);
+  return new InvalidTransitionError(refusalMessage(action, refusal));
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  deleteTask as deleteTaskRow,
   findTask,
   findTaskForUpdate,
   insertTask,
@@ -13,8 +12,9 @@ import {
   type TaskRowUpdate,
   type TaskSort,
 } from '@punctual/db';
-import { isAllowed, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
+import { transitionRefusal, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
 import { AccountGoneError, InvalidInputError, InvalidTransitionError, NotFoundError, isAccountGone } from './errors.js';
+import { applyToOneTask } from './task-actions.js';
 import { discardAttempt, enqueueNextAttempt, filteredScopeOf, scopeOf, type Actor, type TaskContext } from './task-context.js';
 import {
   DEFAULT_NOTIFY,
@@ -116,7 +116,8 @@ export async function updateTask(context: TaskContext, actor: Actor, id: string,
   const { before, after } = await context.db.transaction().execute(async (trx) => {
     const task = await findTaskForUpdate(trx, scopeOf(actor), id);
     if (!task) throw new NotFoundError('task');
-    if (!isAllowed('update', task.status)) throw new InvalidTransitionError('update', task.status);
+    const refusal = transitionRefusal('update', { status: task.status, recurring: task.cron !== null });
+    if (refusal !== null) throw new InvalidTransitionError(refusal);
     const changes = taskChanges(context, task, input);
     return { before: task, after: await updateTaskRow(trx, task.id, changes) };
   });
@@ -160,11 +161,12 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   return changes;
 }
 
-/** Removes a task, its queued work and its logs. An attempt in flight may finish; its result is dropped. */
+/**
+ * Removes a task, its queued work and its logs, as the bulk `delete` does (404 when the actor cannot see it). An
+ * attempt in flight may finish; its result is dropped.
+ */
 export async function deleteTask(context: TaskContext, actor: Actor, id: string): Promise<void> {
-  const task = await findTask(context.db, scopeOf(actor), id);
-  if (!task || !(await deleteTaskRow(context.db, scopeOf(actor), id))) throw new NotFoundError('task');
-  await discardAttempt(context, task);
+  await applyToOneTask(context, actor, id, 'delete');
 }
 
 export interface TaskLogListRequest {

@@ -1,4 +1,4 @@
-import type { TaskLogRow, TaskRow, UserRow } from '@punctual/db';
+import type { ApiKeyListing, TaskLogRow, TaskRow, UserRow } from '@punctual/db';
 import type { HttpMethod } from '@punctual/executor';
 import type { AttemptOutcome, TaskStatus } from '@punctual/scheduling';
 
@@ -12,6 +12,38 @@ export interface UserView {
 
 export function toUserView(row: UserRow): UserView {
   return { id: row.id, email: row.email, role: row.role, createdAt: row.created_at.toISOString() };
+}
+
+/** A user as admins see them: with whether the account is disabled. */
+export interface ManagedUserView extends UserView {
+  disabled: boolean;
+}
+
+export function toManagedUserView(row: UserRow): ManagedUserView {
+  return { ...toUserView(row), disabled: row.disabled };
+}
+
+/** An API key as its owner sees it: never the key itself. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  scope: 'full' | 'read';
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export function toApiKeyView(row: ApiKeyListing): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    prefix: row.prefix,
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at === null ? null : row.expires_at.toISOString(),
+    lastUsedAt: row.last_used_at === null ? null : row.last_used_at.toISOString(),
+  };
 }
 
 /** A task as the API shows it: secrets never leave, sensitive header values are redacted. */

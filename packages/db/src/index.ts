@@ -1,4 +1,13 @@
 export {
+  deleteApiKey,
+  findApiKeyCredential,
+  insertApiKey,
+  listApiKeys,
+  touchApiKey,
+  type ApiKeyCredential,
+  type ApiKeyListing,
+} from './api-keys.js';
+export {
   claimAttempt,
   findLostAttempts,
   finishAttempt,
@@ -23,10 +32,9 @@ export type * from './schema.js';
 export type { Scope } from './scope.js';
 export { openSecret, sealSecret } from './secret-box.js';
 export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
-export { applyTaskAction, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
+export { applyTaskAction, type ActedTask, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
 export { deleteLogsStartedBefore, listTaskLogs, type TaskLogListQuery } from './task-logs.js';
 export {
-  deleteTask,
   findTask,
   findTaskForUpdate,
   insertTask,
@@ -37,5 +45,20 @@ export {
   type TaskListQuery,
   type TaskSort,
 } from './tasks.js';
-export { findUserByEmail, findUserById, insertUser, upsertAdmin, type UserRole } from './users.js';
+export {
+  countOtherActiveAdmins,
+  deleteUserWithTasks,
+  findUserAccess,
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  listUsers,
+  setPasswordHash,
+  updateUserAccess,
+  upsertAdmin,
+  withUserChangesLock,
+  type UserAccess,
+  type UserListQuery,
+  type UserRole,
+} from './users.js';
 export type { Kysely, Transaction } from 'kysely';

@@ -13,8 +13,27 @@ export interface UsersTable {
   email: string;
   password_hash: string;
   role: 'user' | 'admin';
+  /** No credential of a disabled account works; its data stays. */
+  disabled: Generated<boolean>;
+  /** Carried in each JWT as `sv`; a password change bumps it, ending every JWT issued before. */
+  session_version: Generated<number>;
   created_at: CreatedAt;
   updated_at: DefaultedTimestamp;
+}
+
+/** A credential for servers and scripts, acting as its owner; the key itself is never stored. */
+export interface ApiKeysTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string;
+  scope: 'full' | 'read';
+  /** The first 8 characters after `pk_`, so an owner can tell keys apart. */
+  prefix: string;
+  /** SHA-256 of the whole key. */
+  hash: Buffer;
+  created_at: CreatedAt;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
 }
 
 export type BackoffColumn = BackoffPolicy;
@@ -105,6 +124,7 @@ export interface Database {
   tasks: TasksTable;
   task_logs: TaskLogsTable;
   idempotency_keys: IdempotencyKeysTable;
+  api_keys: ApiKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -114,3 +134,4 @@ export type NewTaskRow = Insertable<TasksTable>;
 export type TaskRowUpdate = Updateable<TasksTable>;
 export type TaskLogRow = Selectable<TaskLogsTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -1,5 +1,5 @@
-import { ALLOWED_FROM, type BulkAction, type TaskAction, type TaskStatus } from '@punctual/scheduling';
-import { type Kysely, type Transaction, type UpdateObject, sql } from 'kysely';
+import { TASK_TRANSITIONS, endsSchedule, type BulkAction, type TaskAction, type TaskStatus } from '@punctual/scheduling';
+import { type Kysely, type RawBuilder, type Transaction, type UpdateObject, sql } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
 import { type Scope, scopedUserId } from './scope.js';
 
@@ -11,50 +11,21 @@ export type TaskActionName = TaskAction | BulkAction;
 export type TaskActionRefusal =
   { id: string; reason: 'not-found' } | { id: string; reason: 'status'; status: TaskStatus; recurring: boolean };
 
+/** A task an action applied to: the row as it is after the action (for `delete`: as it was). */
+export type ActedTask = TaskRow & {
+  /** The version the row had before the action, which a job queued for it carries. */
+  previous_version: number;
+};
+
 export interface TaskActionResult {
-  /** The rows as they are after the action (for `delete`: as they were). */
-  changed: TaskRow[];
+  changed: ActedTask[];
   refused: TaskActionRefusal[];
 }
 
 /**
- * What each action writes. Every change of what should fire bumps `version`, so a job queued before it is dropped by
- * the worker that picks it up. `reset-retries` changes no schedule: only the attempt count of the current run.
- */
-const CHANGES: Record<Exclude<TaskActionName, 'delete'>, UpdateObject<Database, 'tasks'>> = {
-  // One extra run now: a fresh run id and attempt count; a cron schedule resumes from its next occurrence afterwards.
-  run: {
-    status: 'pending',
-    run_id: sql`gen_random_uuid()`,
-    attempts: 0,
-    next_run_at: sql`now()`,
-    lease_expires_at: null,
-    hold_after_run: sql`(status = 'paused' OR hold_after_run)`,
-    version: sql`version + 1`,
-  },
-  pause: { status: 'paused', version: sql`version + 1` },
-  // Back to what it was waiting for; a nextRunAt already past is queued with no delay, so it runs at once.
-  resume: {
-    status: sql`CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END`,
-    hold_after_run: false,
-    version: sql`version + 1`,
-  },
-  cancel: { status: 'cancelled', next_run_at: null, lease_expires_at: null, hold_after_run: false, version: sql`version + 1` },
-  retry: {
-    status: 'pending',
-    run_id: sql`gen_random_uuid()`,
-    attempts: 0,
-    next_run_at: sql`now()`,
-    lease_expires_at: null,
-    hold_after_run: false,
-    version: sql`version + 1`,
-  },
-  'reset-retries': { attempts: 0 },
-};
-
-/**
- * Applies an action to the tasks among `ids` that the scope may see and whose status allows it, in one statement,
- * and says why each other id was refused. `retry` applies to one-off tasks only.
+ * Applies an action to the tasks among `ids` that the scope may see and whose status allows it, in one statement
+ * (an UPDATE, or a DELETE for `delete`, both built from the action's row of `TASK_TRANSITIONS`), and says why each
+ * other id was refused.
  */
 export async function applyTaskAction(
   db: Executor,
@@ -63,22 +34,24 @@ export async function applyTaskAction(
   const ids = [...new Set(request.ids)];
   if (ids.length === 0) return { changed: [], refused: [] };
   const userId = scopedUserId(request.scope);
-  const allowed = ALLOWED_FROM[request.action] as readonly TaskStatus[];
+  const { action } = request;
+  const rule = TASK_TRANSITIONS[action];
 
-  let changed: TaskRow[];
-  if (request.action === 'delete') {
-    let query = db.deleteFrom('tasks').where('id', 'in', ids);
+  let changed: ActedTask[];
+  if (action === 'delete') {
+    // The task's logs go with it, by foreign key.
+    let query = db.deleteFrom('tasks').where('id', 'in', ids).where('status', 'in', rule.from);
     if (userId !== undefined) query = query.where('user_id', '=', userId);
-    changed = await query.returningAll().execute();
+    changed = await query
+      .returningAll()
+      .returning(sql<number>`version`.as('previous_version'))
+      .execute();
   } else {
-    let query = db
-      .updateTable('tasks')
-      .set({ ...CHANGES[request.action], updated_at: sql`now()` })
-      .where('id', 'in', ids)
-      .where('status', 'in', allowed);
+    const { changes, previousVersion } = updateOf(action);
+    let query = db.updateTable('tasks').set(changes).where('id', 'in', ids).where('status', 'in', rule.from);
     if (userId !== undefined) query = query.where('user_id', '=', userId);
-    if (request.action === 'retry') query = query.where('cron', 'is', null);
-    changed = await query.returningAll().execute();
+    if (rule.oneOffOnly) query = query.where('cron', 'is', null);
+    changed = await query.returningAll().returning(previousVersion.as('previous_version')).execute();
   }
 
   const done = new Set(changed.map((task) => task.id));
@@ -92,4 +65,30 @@ export async function applyTaskAction(
     return row ? { id, reason: 'status', status: row.status, recurring: row.cron !== null } : { id, reason: 'not-found' };
   });
   return { changed, refused };
+}
+
+/**
+ * What an action writes, read off its row of the transition table, and the expression of the version the row had
+ * before it (taken from the same flag, in the same statement, so it is exact).
+ */
+function updateOf(action: Exclude<TaskActionName, 'delete'>): {
+  changes: UpdateObject<Database, 'tasks'>;
+  previousVersion: RawBuilder<number>;
+} {
+  const rule = TASK_TRANSITIONS[action];
+  const changes: UpdateObject<Database, 'tasks'> = { updated_at: sql`now()` };
+  if (rule.to === 'resumed') {
+    // Back to what the run was waiting for: a next attempt of a run with attempts behind it, or its first one.
+    changes.status = sql`CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END`;
+  } else if (rule.to !== 'unchanged' && rule.to !== 'removed') {
+    changes.status = rule.to;
+  }
+  if (rule.startsRun) Object.assign(changes, { run_id: sql`gen_random_uuid()`, next_run_at: sql`now()`, lease_expires_at: null });
+  if (endsSchedule(action)) Object.assign(changes, { next_run_at: null, lease_expires_at: null });
+  if (rule.resetsAttempts) changes.attempts = 0;
+  if (rule.holdAfterRun === 'clear') changes.hold_after_run = false;
+  if (rule.holdAfterRun === 'set-when-paused') changes.hold_after_run = sql`(status = 'paused' OR hold_after_run)`;
+  const bumps = rule.bumpsVersion === true;
+  if (bumps) changes.version = sql`version + 1`;
+  return { changes, previousVersion: bumps ? sql<number>`version - 1` : sql<number>`version` };
 }

@@ -97,15 +97,6 @@ export async function updateTaskRow(db: Executor, id: string, changes: TaskRowUp
     .executeTakeFirstOrThrow();
 }
 
-/** Deletes a task (its logs go with it, by foreign key). Returns whether the scope could see and delete it. */
-export async function deleteTask(db: Executor, scope: Scope, id: string): Promise<boolean> {
-  let query = db.deleteFrom('tasks').where('id', '=', id);
-  const userId = scopedUserId(scope);
-  if (userId !== undefined) query = query.where('user_id', '=', userId);
-  const result = await query.executeTakeFirst();
-  return result.numDeletedRows > 0n;
-}
-
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (match) => `\\${match}`);
 }

@@ -11,11 +11,19 @@ export {
   type TaskStatus,
 } from './task-status.js';
 export {
-  ALLOWED_FROM,
   BULK_ACTIONS,
   TASK_ACTIONS,
-  isAllowed,
+  TASK_OPERATIONS,
+  TASK_TRANSITIONS,
+  describeTransition,
+  endsSchedule,
+  refusalMessage,
+  statusAfter,
+  transitionRefusal,
   type BulkAction,
   type TaskAction,
   type TaskOperation,
+  type TaskTransition,
+  type TransitionSubject,
+  type TransitionTarget,
 } from './transitions.js';

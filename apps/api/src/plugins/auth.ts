@@ -1,52 +1,91 @@
 import fastifyJwt from '@fastify/jwt';
-import type { Actor } from '@punctual/core';
+import { apiKeyActor, checkAccess, isApiKey, sessionActor, UnauthorizedError, type RequestActor, type SessionClaims } from '@punctual/core';
+import type { Database, Kysely } from '@punctual/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorResponses } from '../schemas/common.js';
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: { sub: string; role: 'user' | 'admin' };
-    user: { sub: string; role: 'user' | 'admin' };
+    payload: SessionClaims;
+    user: SessionClaims;
   }
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler for every `/api/v1` route but register and login: 401 unless a valid, unexpired token is sent. */
+    /**
+     * onRequest hook for every `/api/v1` route but register and login: 401 unless a valid credential (a JWT or an API
+     * key) of an existing, enabled account is sent; 403 when the credential or role may not use this route.
+     */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
   interface FastifyRequest {
-    actor: Actor;
+    /** Who is asking, as of this request; set by `authenticate` (so later hooks, e.g. a rate limit, can key on it). */
+    actor: RequestActor;
+  }
+  interface FastifyContextConfig {
+    /** API keys are refused (403): routes that manage credentials (API keys, the signing secret, the password). */
+    sessionOnly?: boolean;
+    /** Users who are not admins are refused (403). */
+    adminOnly?: boolean;
   }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BEARER = /^Bearer +(\S+) *$/i;
 
-class UnauthorizedError extends Error {
-  readonly statusCode = 401;
-  readonly code = 'PUNCTUAL_UNAUTHORIZED';
-}
-
-/** HS256 JWTs carrying `sub` (user id) and `role`, with the configured expiry. */
-export async function registerAuth(app: FastifyInstance, options: { secret: string; expiresIn: string }): Promise<void> {
+/**
+ * HS256 JWTs carrying `sub` (user id), `role` and `sv` (session version), with the configured expiry, and `pk_…` API
+ * keys. Each request reads its account once (by primary key, or by key hash joined to the owner), so a deleted,
+ * disabled or demoted user, a changed password or a deleted key takes effect at the next request.
+ */
+export async function registerAuth(
+  app: FastifyInstance,
+  options: { secret: string; expiresIn: string; db: Kysely<Database> },
+): Promise<void> {
+  const { db } = options;
   await app.register(fastifyJwt, {
     secret: options.secret,
     sign: { algorithm: 'HS256', expiresIn: options.expiresIn },
-    verify: { algorithms: ['HS256'] },
+    // A token without `exp` would never expire: only the tokens this API issues (which all carry one) are accepted.
+    verify: { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] },
   });
-  app.decorateRequest('actor', null as unknown as Actor);
+  app.decorateRequest('actor', null as unknown as RequestActor);
   app.decorate('authenticate', async (request: FastifyRequest) => {
-    if (!request.headers.authorization) throw new UnauthorizedError('Authorization: Bearer <token> is required');
-    let payload: { sub: string; role: 'user' | 'admin' };
-    try {
-      payload = await request.jwtVerify();
-    } catch (error) {
-      const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
-      throw new UnauthorizedError(expired ? 'the token has expired; log in again' : 'the bearer token is invalid');
-    }
-    // A sub that is not a UUID could only come from a leaked secret; refused here rather than as a Postgres cast error.
-    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub) || (payload.role !== 'user' && payload.role !== 'admin')) {
-      throw new UnauthorizedError('the bearer token is invalid');
-    }
-    request.actor = { userId: payload.sub, role: payload.role };
+    const header = request.headers.authorization;
+    if (!header) throw new UnauthorizedError('Authorization: Bearer <token> is required');
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined) throw new UnauthorizedError('the bearer token is invalid');
+    const actor = isApiKey(token) ? await apiKeyActor(db, token) : await sessionActor(db, await verifiedClaims(request));
+    checkAccess(actor, request.method, request.routeOptions.config);
+    request.actor = actor;
   });
+  // Every authenticated route that changes something answers 403 to a read key: say so in its OpenAPI responses.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { security?: unknown[]; response?: Record<string, unknown> } | undefined;
+    const methods = ([] as string[]).concat(route.method);
+    if (!schema?.security || !schema.response || methods.every((method) => method === 'GET' || method === 'HEAD')) return;
+    if (!('403' in schema.response)) schema.response = { ...schema.response, ...errorResponses(403) };
+  });
+}
+
+async function verifiedClaims(request: FastifyRequest): Promise<{ sub: string; sv?: number }> {
+  let payload: Partial<SessionClaims>;
+  try {
+    payload = await request.jwtVerify<Partial<SessionClaims>>();
+  } catch (error) {
+    const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
+    throw new UnauthorizedError(expired ? 'the token has expired; log in again' : 'the bearer token is invalid');
+  }
+  // Claims of another shape could only come from a leaked secret; refused here rather than as a Postgres cast error.
+  const { sub, role, sv } = payload;
+  if (
+    typeof sub !== 'string' ||
+    !UUID.test(sub) ||
+    (role !== 'user' && role !== 'admin') ||
+    (sv !== undefined && !(Number.isSafeInteger(sv) && sv >= 0))
+  ) {
+    throw new UnauthorizedError('the bearer token is invalid');
+  }
+  return { sub, sv };
 }

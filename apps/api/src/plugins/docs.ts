@@ -17,10 +17,19 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
           'Pagination: `?page=1&limit=20` (limit 1..100).',
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A session JWT from register or login, or an API key (`pk_…`, from POST /api/v1/auth/api-keys). A read key may ' +
+              'only use GET routes; no key may manage API keys, the signing secret or the password (403).',
+          },
+        },
       },
       tags: [
-        { name: 'auth', description: 'Accounts and tokens' },
+        { name: 'auth', description: 'Accounts, sessions, API keys' },
+        { name: 'users', description: 'Admins manage accounts (403 for everyone else)' },
         { name: 'tasks', description: 'Scheduled HTTP calls' },
         { name: 'logs', description: 'One row per attempt' },
         { name: 'stats', description: 'Counts of tasks by status and of attempts by outcome' },

@@ -18,9 +18,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       },
     },
     async (request, reply) => {
-      const user = await registerUser(db, request.body, { allowRegistration: options.allowRegistration });
-      const token = await reply.jwtSign({ sub: user.id, role: user.role });
-      return reply.status(201).send({ user, token });
+      const { user, claims } = await registerUser(db, request.body, { allowRegistration: options.allowRegistration });
+      return reply.status(201).send({ user, token: await reply.jwtSign(claims) });
     },
   );
 
@@ -30,13 +29,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       schema: {
         tags: ['auth'],
         summary: 'Exchange email and password for a token (the same 401 for an unknown email and a wrong password)',
+        description: 'A disabled account answers 401 with code `PUNCTUAL_ACCOUNT_DISABLED` once its password is right.',
         body: LoginBody,
         response: { 200: Session, ...errorResponses(400, 401, 429) },
       },
     },
     async (request, reply) => {
-      const user = await authenticateUser(db, request.body);
-      return { user, token: await reply.jwtSign({ sub: user.id, role: user.role }) };
+      const { user, claims } = await authenticateUser(db, request.body);
+      return { user, token: await reply.jwtSign(claims) };
     },
   );
 
@@ -46,7 +46,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       onRequest: app.authenticate,
       schema: {
         tags: ['auth'],
-        summary: 'The caller (401 when the token outlived its account)',
+        summary: 'The caller (401 when the credential outlived its account)',
         security: [{ bearerAuth: [] }],
         response: { 200: Type.Ref(User), ...errorResponses(401) },
       },

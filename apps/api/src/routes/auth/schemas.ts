@@ -27,4 +27,7 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const Session = Type.Object({ user: Type.Ref(User), token: Type.String({ description: 'JWT (HS256) carrying sub and role' }) });
+export const Session = Type.Object({
+  user: Type.Ref(User),
+  token: Type.String({ description: 'JWT (HS256) carrying sub, role and sv (session version)' }),
+});

@@ -9,6 +9,7 @@ import {
   updateTask,
   type CreateTaskInput,
 } from '@punctual/core';
+import { TASK_TRANSITIONS, describeTransition } from '@punctual/scheduling';
 import { Type } from '@sinclair/typebox';
 import { errorResponses, IdParams, Paginated } from '../../schemas/common.js';
 import { TaskLog, TaskLogsQuery } from '../logs/schemas.js';
@@ -95,7 +96,8 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const update = {
     schema: {
       tags: ['tasks'],
-      summary: 'Change any create field of a pending, retrying or paused task (409 otherwise); a new scheduledAt reschedules',
+      summary: TASK_TRANSITIONS.update.summary,
+      description: `${describeTransition('update')} ${TASK_TRANSITIONS.update.description} Otherwise 409, naming the current status.`,
       security,
       params: IdParams,
       body: UpdateTaskBody,
@@ -116,7 +118,8 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['tasks'],
-        summary: 'Remove a task, its queued work and its logs; an attempt in flight may finish, its result is dropped',
+        summary: TASK_TRANSITIONS.delete.summary,
+        description: `${describeTransition('delete')} ${TASK_TRANSITIONS.delete.description}`,
         security,
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
