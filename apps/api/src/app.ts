@@ -67,7 +67,14 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   app.decorate('punctual', {
     db: deps.db,
     redis: deps.redis,
-    tasks: { db: deps.db, queue: deps.queue, secretsKey: config.secretsKey, defaults: config.defaults, logger: app.log },
+    tasks: {
+      db: deps.db,
+      queue: deps.queue,
+      secretsKey: config.secretsKey,
+      defaults: config.defaults,
+      allowPrivateTargets: config.allowPrivateTargets,
+      logger: app.log,
+    },
   });
   registerValidation(app);
   registerErrorHandler(app);

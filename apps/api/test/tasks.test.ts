@@ -142,7 +142,7 @@ describe('POST /api/v1/tasks', () => {
     ['http:foo', 'http://foo/'],
     ['HTTPS://API.Example.COM:443/a/./b/../c?q=1', 'https://api.example.com/a/c?q=1'],
     ['https://example.com', 'https://example.com/'],
-    ['http://[0:0::1]:8080/x', 'http://[::1]:8080/x'],
+    ['http://[2606:4700:4700:0:0::1111]:8080/x', 'http://[2606:4700:4700::1111]:8080/x'],
   ])('stores and returns %s normalized as %s: what is shown is what is called', async (url, normalized) => {
     const task = await createTask(api.app, alice.token, { url });
 

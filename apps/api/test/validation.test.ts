@@ -71,6 +71,11 @@ const bodyCases: Record<string, Case> = {
     field: 'body/url',
   },
   'a url over 2048 characters': { body: taskBody({ url: `https://example.com/${'a'.repeat(2040)}` }), status: 400, field: 'body/url' },
+  // The address guard: an IP literal in a blocked range, in any spelling.
+  'a url naming loopback as 127.1': { body: taskBody({ url: 'http://127.1:8080/hook' }), status: 400, field: 'body/url' },
+  'a url naming loopback as [::ffff:7f00:1]': { body: taskBody({ url: 'http://[::ffff:7f00:1]/hook' }), status: 400, field: 'body/url' },
+  'a url naming the cloud metadata address': { body: taskBody({ url: 'http://169.254.169.254/latest' }), status: 400, field: 'body/url' },
+  'a url naming a private address as an integer': { body: taskBody({ url: 'http://167772161/' }), status: 400, field: 'body/url' },
   'method FETCH': { body: taskBody({ method: 'FETCH' }), status: 400, field: 'body/method' },
   'a lower-case method': { body: taskBody({ method: 'post' }), status: 400, field: 'body/method' },
   'header Host': { body: taskBody({ headers: { Host: 'evil.example.com' } }), status: 400, field: 'body/headers/Host' },
@@ -236,6 +241,13 @@ const updateCases: Record<string, Case> = {
     status: 400,
     field: 'body/token',
   },
+  'an update to a url naming a private address': {
+    method: 'PATCH',
+    url: '/api/v1/tasks/:id',
+    body: { url: 'https://192.168.0.10/admin' },
+    status: 400,
+    field: 'body/url',
+  },
   'an update with a url with credentials': {
     method: 'PATCH',
     url: '/api/v1/tasks/:id',
@@ -352,5 +364,41 @@ describe('accepts the boundaries', () => {
     });
 
     expect(response.statusCode, response.body).toBe(201);
+  });
+});
+
+describe('the address guard at create', () => {
+  it('names the blocked address and its range in the 400', async () => {
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks',
+      headers: authed(alice.token),
+      payload: taskBody({ url: 'http://0x7f.1:8080/hook' }),
+    });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'PUNCTUAL_INVALID_INPUT',
+      message: 'body/url names the blocked address 127.0.0.1 (loopback): workers only call public addresses',
+    });
+  });
+
+  it('accepts a host name, which the worker checks on the addresses it resolves to (201)', async () => {
+    const task = await createTask(api.app, alice.token, { url: 'http://localhost:8080/hook' });
+
+    expect(task.url).toBe('http://localhost:8080/hook');
+  });
+
+  it('accepts a blocked address when ALLOW_PRIVATE_TARGETS=true (201)', async () => {
+    const open = await createTestApp(env, { env: { ALLOW_PRIVATE_TARGETS: 'true' } });
+    try {
+      const session = await register(open.app);
+
+      const task = await createTask(open.app, session.token, { url: 'http://127.1:8080/hook' });
+
+      expect(task.url).toBe('http://127.0.0.1:8080/hook');
+    } finally {
+      await open.close();
+    }
   });
 });

@@ -29,7 +29,12 @@ const db = createDatabase(config.databaseUrl, {
 const workerConnection = createRedisConnection(config.redisUrl, { blocking: true });
 const queueConnection = createRedisConnection(config.redisUrl, { blocking: true });
 const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
-const executor = createExecutor({ responseBodyLimitBytes: config.responseBodyLimitBytes, userAgent: `punctual/${PUNCTUAL_VERSION}` });
+// The address guard refuses loopback, private and metadata addresses unless ALLOW_PRIVATE_TARGETS (warned about above).
+const executor = createExecutor({
+  responseBodyLimitBytes: config.responseBodyLimitBytes,
+  userAgent: `punctual/${PUNCTUAL_VERSION}`,
+  allowPrivateTargets: config.allowPrivateTargets,
+});
 
 const gate = createDatabaseGate({
   // Attempts in flight finish (or fail to record, and are retried); no new job is taken meanwhile.

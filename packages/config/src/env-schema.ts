@@ -36,6 +36,10 @@ export const EnvSchema = Type.Object({
   MAX_RETRIES: Integer({ default: 3, minimum: 0, maximum: 25, description: 'default maxRetries' }),
   RETRY_DELAY_MS: Integer({ default: 10_000, minimum: 0, maximum: 604_800_000, description: 'default backoff.delayMs' }),
   RETRY_MAX_DELAY_MS: Integer({ default: 3_600_000, minimum: 0, maximum: 604_800_000, description: 'default backoff.maxDelayMs' }),
+  ALLOW_PRIVATE_TARGETS: Type.Boolean({
+    default: false,
+    description: 'let tasks call loopback, private, link-local and other non-public addresses (development and tests only)',
+  }),
   RESPONSE_BODY_LIMIT_BYTES: Integer({ default: 65_536, minimum: 0, maximum: 10_485_760, description: 'response bytes kept per attempt' }),
   RECONCILE_INTERVAL_MS: Integer({
     default: 15_000,

@@ -28,6 +28,8 @@ export interface Config {
     retryMaxDelayMs: number;
   };
   responseBodyLimitBytes: number;
+  /** ALLOW_PRIVATE_TARGETS: the address guard is off, so tasks may call loopback, private and metadata addresses. */
+  allowPrivateTargets: boolean;
   reconcileIntervalMs: number;
   leaseMarginMs: number;
   logRetentionDays: number;
@@ -88,6 +90,9 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     warnings.push('SECRETS_KEY is not set: task tokens are encrypted with a well-known development key');
   }
   if (secretsKey.length !== 32) secretsKey = DEVELOPMENT_SECRETS_KEY;
+  if (env.ALLOW_PRIVATE_TARGETS) {
+    warnings.push('ALLOW_PRIVATE_TARGETS is on: tasks may call loopback, private, link-local and cloud metadata addresses');
+  }
 
   return {
     env: env.NODE_ENV,
@@ -110,6 +115,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       retryMaxDelayMs: env.RETRY_MAX_DELAY_MS,
     },
     responseBodyLimitBytes: env.RESPONSE_BODY_LIMIT_BYTES,
+    allowPrivateTargets: env.ALLOW_PRIVATE_TARGETS,
     reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
     leaseMarginMs: env.LEASE_MARGIN_MS,
     logRetentionDays: env.LOG_RETENTION_DAYS,

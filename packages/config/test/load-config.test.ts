@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       allowRegistration: true,
       defaults: { timeoutMs: 10_000, maxRetries: 3, retryDelayMs: 10_000, retryMaxDelayMs: 3_600_000 },
       responseBodyLimitBytes: 65_536,
+      allowPrivateTargets: false,
       logLevel: 'info',
     });
     expect(config.secretsKey).toHaveLength(32);
@@ -40,6 +41,13 @@ describe('loadConfig', () => {
 
   it('warns in development when JWT_SECRET and SECRETS_KEY are missing', () => {
     expect(loadConfig({}).warnings).toEqual([expect.stringMatching(/^JWT_SECRET/), expect.stringMatching(/^SECRETS_KEY/)]);
+  });
+
+  it('turns the address guard off only on ALLOW_PRIVATE_TARGETS=true, with a warning', () => {
+    const config = loadConfig({ ALLOW_PRIVATE_TARGETS: 'true', NODE_ENV: 'test' });
+    expect(config.allowPrivateTargets).toBe(true);
+    expect(config.warnings).toEqual([expect.stringMatching(/^ALLOW_PRIVATE_TARGETS is on: tasks may call loopback, private/)]);
+    expect(loadConfig({ ALLOW_PRIVATE_TARGETS: 'false', NODE_ENV: 'test' })).toMatchObject({ allowPrivateTargets: false, warnings: [] });
   });
 
   it('converts numbers and booleans from their text', () => {
@@ -61,6 +69,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
     [{ NODE_ENV: 'staging' }, /^NODE_ENV: /],
     [{ ALLOW_REGISTRATION: 'maybe' }, /^ALLOW_REGISTRATION: /],
+    [{ ALLOW_PRIVATE_TARGETS: 'yes please' }, /^ALLOW_PRIVATE_TARGETS: /],
     [{ JWT_SECRET: 'short' }, /^JWT_SECRET: /],
     [{ SECRETS_KEY: 'not-base64' }, /^SECRETS_KEY: /],
     [{ JWT_EXPIRES_IN: 'forever' }, /^JWT_EXPIRES_IN: /],

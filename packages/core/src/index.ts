@@ -27,7 +27,16 @@ export { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 export { getStats, type AttemptCountsView, type StatsRequest, type StatsView } from './stats.js';
 export { actOnTask, actOnTasks, type BulkActionResult } from './task-actions.js';
 export { scopeOf, type Actor, type Logger, type TaskContext } from './task-context.js';
-export { REDACTED, isSensitiveHeader, splitHeaders, type CreateTaskInput, type TaskDefaults, type UpdateTaskInput } from './task-input.js';
+export {
+  REDACTED,
+  checkTargetUrl,
+  isSensitiveHeader,
+  splitHeaders,
+  type CreateTaskInput,
+  type TargetPolicy,
+  type TaskDefaults,
+  type UpdateTaskInput,
+} from './task-input.js';
 export {
   createTask,
   deleteTask,

@@ -1,6 +1,6 @@
 import type { Database, Kysely, Scope, TaskRow } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
-import type { TaskDefaults } from './task-input.js';
+import type { TargetPolicy, TaskDefaults } from './task-input.js';
 
 /** Who is asking: users act on their own tasks, admins on everyone's. */
 export interface Actor {
@@ -13,7 +13,7 @@ export interface Logger {
 }
 
 /** What the task operations need, passed in by the app that runs them. */
-export interface TaskContext {
+export interface TaskContext extends TargetPolicy {
   db: Kysely<Database>;
   queue: TaskQueue;
   /** Seals tokens and sensitive header values at rest. */

@@ -1,5 +1,5 @@
 import type { BackoffColumn, JsonValue, NotifyColumn } from '@punctual/db';
-import type { HttpMethod } from '@punctual/executor';
+import { checkAddress, ipAddressOf, type HttpMethod } from '@punctual/executor';
 import { InvalidInputError } from './errors.js';
 
 /** What a client sends to create a task (already shaped by the API's schema). */
@@ -109,11 +109,18 @@ export function splitHeaders(
   return { visible, sensitive };
 }
 
+/** What decides whether a task's URL may name a private address (ALLOW_PRIVATE_TARGETS). */
+export interface TargetPolicy {
+  allowPrivateTargets: boolean;
+}
+
 /**
  * An absolute http(s) URL with a host and no credentials, returned normalized (`new URL(url).href`: `http:foo` becomes
- * `http://foo/`), so what is stored and shown is exactly what each attempt calls.
+ * `http://foo/`), so what is stored and shown is exactly what each attempt calls. A host that is an IP literal in a
+ * range the worker's address guard blocks (any spelling: `127.1`, `0x7f.1`, `[::ffff:7f00:1]` …) is refused here
+ * already, unless private targets are allowed; a host name is only checked when the worker resolves it.
  */
-export function checkTargetUrl(url: string, field = 'body/url'): string {
+export function checkTargetUrl(url: string, policy: TargetPolicy, field = 'body/url'): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -128,6 +135,14 @@ export function checkTargetUrl(url: string, field = 'body/url'): string {
   // Normalizing can lengthen a URL the schema let through (`https://host` gains a `/`).
   if (parsed.href.length > MAX_URL_LENGTH)
     throw new InvalidInputError(field, `must not be longer than ${MAX_URL_LENGTH} characters once normalized`);
+  const literal = policy.allowPrivateTargets ? null : ipAddressOf(parsed.hostname);
+  const blocked = literal === null ? null : checkAddress(literal);
+  if (blocked !== null) {
+    throw new InvalidInputError(
+      field,
+      `names the blocked address ${blocked.address} (${blocked.range}): workers only call public addresses`,
+    );
+  }
   return parsed.href;
 }
 

@@ -48,7 +48,7 @@ export async function createTask(context: TaskContext, actor: Actor, input: Crea
 /** Checks a create request beyond its schema (400 naming the field) and turns it into the row to insert. */
 export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTaskInput): NewTaskRow {
   const method = input.method ?? 'GET';
-  const url = checkTargetUrl(input.url);
+  const url = checkTargetUrl(input.url, context);
   checkBodyAllowed(method, input.body);
   const token = checkToken(input.token ?? null);
   const { visible, sensitive } = splitHeaders(input.headers ?? {}, { hasToken: token !== null });
@@ -133,7 +133,7 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   const method = input.method ?? (task.method as NonNullable<CreateTaskInput['method']>);
   if (input.name !== undefined) changes.name = input.name;
   if (input.description !== undefined) changes.description = input.description;
-  if (input.url !== undefined) changes.url = checkTargetUrl(input.url);
+  if (input.url !== undefined) changes.url = checkTargetUrl(input.url, context);
   if (input.method !== undefined) changes.method = input.method;
   checkBodyAllowed(method, input.body === undefined ? task.body : input.body);
   if (input.body !== undefined) changes.body = input.body === null ? null : JSON.stringify(input.body);

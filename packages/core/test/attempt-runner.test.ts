@@ -21,7 +21,8 @@ beforeAll(async () => {
   env = await createTestEnvironment();
   redis = createRedisConnection(env.redisUrl);
   queue = createTaskQueue({ connection: redis, prefix: env.queuePrefix });
-  executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test' });
+  // The target listens on 127.0.0.1, which the address guard refuses unless private targets are allowed.
+  executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test', allowPrivateTargets: true });
   target = await startTargetServer();
   const user = await insertUser(env.db, { email: 'runner@example.com', passwordHash: 'x' });
   actor = { userId: user!.id, role: 'user' };
@@ -30,6 +31,7 @@ beforeAll(async () => {
     queue,
     secretsKey,
     defaults: { timeoutMs: 2_000, maxRetries: 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
+    allowPrivateTargets: true,
     logger: silent,
   };
   attempts = { db: env.db, queue, executor, secretsKey, workerId: 'test-worker:1', leaseMarginMs: 30_000, logger: silent };

@@ -13,6 +13,11 @@ export interface ExecutorOptions {
   responseBodyLimitBytes: number;
   /** Sent as User-Agent unless the request sets one (e.g. "punctual/0.1.0"). */
   userAgent: string;
+  /**
+   * Let calls reach loopback, private, link-local … addresses (ALLOW_PRIVATE_TARGETS). Default false: the executor's
+   * own Agent refuses them. Ignored with `dispatcher`, whose own connector decides.
+   */
+  allowPrivateTargets?: boolean;
   /** Where requests go; defaults to the executor's own Agent from `createOutboundAgent()`, closed by `close()`. */
   dispatcher?: Dispatcher;
 }
@@ -29,7 +34,7 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Creates the executor of outbound calls: one undici request per attempt, under one deadline. */
 export function createExecutor(options: ExecutorOptions): Executor {
-  const ownAgent = options.dispatcher === undefined ? createOutboundAgent() : null;
+  const ownAgent = options.dispatcher === undefined ? createOutboundAgent({ allowPrivateTargets: options.allowPrivateTargets }) : null;
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Dispatcher);
   const limitBytes = Math.max(0, Math.floor(options.responseBodyLimitBytes));
 

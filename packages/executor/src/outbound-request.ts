@@ -9,6 +9,6 @@ export interface OutboundRequest {
   headers: Record<string, string>;
   /** `undefined`/`null`: no body; a string is sent as is; any other JSON value is sent as JSON. */
   body?: unknown;
-  /** One deadline for the whole attempt: connect, headers and reading the body. */
+  /** One deadline for the whole attempt: DNS, connect, headers and reading the body. */
   timeoutMs: number;
 }

@@ -6,13 +6,14 @@ import { startTargetServer, type TargetServer } from '@punctual/testing';
 import { createExecutor, createOutboundAgent, type Executor, type OutboundRequest } from '../src/index.js';
 
 const LIMIT = 1024;
+// Every target here listens on 127.0.0.1, which the address guard refuses by default (address-guard.test.ts pins that).
 
 let target: TargetServer;
 let executor: Executor;
 
 beforeAll(async () => {
   target = await startTargetServer();
-  executor = createExecutor({ responseBodyLimitBytes: LIMIT, userAgent: 'punctual/test' });
+  executor = createExecutor({ responseBodyLimitBytes: LIMIT, userAgent: 'punctual/test', allowPrivateTargets: true });
 });
 
 afterAll(async () => {
@@ -83,7 +84,7 @@ describe('a successful call', () => {
   });
 
   it('dispatches through a dispatcher given in options, which close() leaves open', async () => {
-    const agent = createOutboundAgent();
+    const agent = createOutboundAgent({ allowPrivateTargets: true });
     try {
       const first = createExecutor({ responseBodyLimitBytes: LIMIT, userAgent: 'punctual/test', dispatcher: agent });
       expect((await first.execute(call('/ok'))).outcome).toBe('succeeded');
@@ -286,7 +287,7 @@ describe('response body capture', () => {
     const { server, url } = await listen((_req, res) => {
       res.end('é'.repeat(LIMIT)); // 2 bytes each: a 5-byte limit ends inside the third
     });
-    const small = createExecutor({ responseBodyLimitBytes: 5, userAgent: 'punctual/test' });
+    const small = createExecutor({ responseBodyLimitBytes: 5, userAgent: 'punctual/test', allowPrivateTargets: true });
     try {
       const result = await small.execute({ url, method: 'GET', headers: {}, timeoutMs: 2_000 });
 
@@ -299,7 +300,7 @@ describe('response body capture', () => {
   });
 
   it('keeps nothing with a limit of 0, marking a non-empty body truncated', async () => {
-    const none = createExecutor({ responseBodyLimitBytes: 0, userAgent: 'punctual/test' });
+    const none = createExecutor({ responseBodyLimitBytes: 0, userAgent: 'punctual/test', allowPrivateTargets: true });
     try {
       const withBody = await none.execute(call('/ok'));
       const chunked = await none.execute(call('/trickle/100'));
@@ -400,7 +401,7 @@ describe('failures without a response', () => {
   });
 
   it('fails instead of throwing after close()', async () => {
-    const closed = createExecutor({ responseBodyLimitBytes: LIMIT, userAgent: 'punctual/test' });
+    const closed = createExecutor({ responseBodyLimitBytes: LIMIT, userAgent: 'punctual/test', allowPrivateTargets: true });
     await closed.close();
 
     const result = await closed.execute(call('/ok'));

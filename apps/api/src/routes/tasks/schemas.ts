@@ -59,7 +59,9 @@ const taskFields = {
     maxLength: 2048,
     description:
       'absolute http(s) URL with a host and no credentials (no `user:pass@`); stored and returned normalized ' +
-      '(WHATWG `new URL(url).href`: `http:example.com` becomes `http://example.com/`), which is exactly what is called',
+      '(WHATWG `new URL(url).href`: `http:example.com` becomes `http://example.com/`), which is exactly what is called. ' +
+      'An IP-literal host in a loopback, private, link-local or other non-public range is refused (400) unless the ' +
+      'server sets ALLOW_PRIVATE_TARGETS; a host name is checked by the worker on every address it resolves to',
   }),
   method: HttpMethod,
   headers: Headers,
