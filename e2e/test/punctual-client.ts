@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Page, Task, TaskLog } from '@punctual/contract';
 import {
   createTestEnvironment,
   startApi,
@@ -11,50 +12,8 @@ import {
 } from '@punctual/testing';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 
-/** What the end-to-end tests read of a `Task` (see the API contract). */
-export interface Task {
-  id: string;
-  userId: string;
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  hasToken: boolean;
-  scheduledAt: string | null;
-  nextRunAt: string | null;
-  status: 'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'cancelled' | 'paused';
-  maxRetries: number;
-  attempts: number;
-  runCount: number;
-  lastOutcome: 'succeeded' | 'failed' | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-}
-
-/** One attempt, as `GET /api/v1/tasks/:id/logs` lists it. */
-export interface TaskLog {
-  id: string;
-  taskId: string;
-  runId: string;
-  attempt: number;
-  outcome: 'succeeded' | 'failed';
-  statusCode: number | null;
-  durationMs: number | null;
-  error: string | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string | null;
-  scheduledFor: string;
-  startedAt: string;
-  finishedAt: string | null;
-  workerId: string;
-  nextRetryAt: string | null;
-}
-
-export interface Page<T> {
-  data: T[];
-  page: number;
-  limit: number;
-  total: number;
-}
+// The response shapes are the API's own (the contract's TypeBox schemas); the values each test expects stay in the test.
+export type { Page, Task, TaskLog };
 
 export interface ApiResponse<T> {
   status: number;

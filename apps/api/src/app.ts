@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '@punctual/config';
+import { ApiKey, ErrorResponse, ManagedUser, Task, TaskLog, User } from '@punctual/contract';
 import type { TaskContext } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
@@ -10,21 +11,15 @@ import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerInputSanity } from './plugins/input-sanity.js';
 import { registerValidation } from './plugins/validation.js';
-import { ApiKey } from './routes/auth/api-key-schemas.js';
 import { apiKeyRoutes } from './routes/auth/api-keys.js';
 import { authRoutes } from './routes/auth/index.js';
 import { passwordRoutes } from './routes/auth/password.js';
 import { healthRoutes } from './routes/health/index.js';
-import { TaskLog } from './routes/logs/schemas.js';
 import { logRoutes } from './routes/logs/index.js';
 import { statsRoutes } from './routes/stats/index.js';
-import { User } from './routes/auth/schemas.js';
-import { Task } from './routes/tasks/schemas.js';
 import { taskActionRoutes } from './routes/tasks/actions.js';
 import { taskRoutes } from './routes/tasks/index.js';
 import { userRoutes } from './routes/users/index.js';
-import { ManagedUser } from './routes/users/schemas.js';
-import { ErrorResponse } from './schemas/common.js';
 
 export interface AppDependencies {
   config: Config;

@@ -2,7 +2,7 @@ import { isSensitiveHeader, REDACTED } from '@punctual/core';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTaskBody } from '../src/routes/tasks/schemas.js';
+import { CreateTaskBody } from '@punctual/contract';
 import { authed, createTask, createTestApp, register, type Session, type TaskResponse, type TestApp, countTasks } from './test-app.js';
 
 // Everything a client can send to the create and update routes: the answer is a 4xx naming the field (and nothing

@@ -1,32 +1,19 @@
+import type { ApiKey, CreatedApiKey, ManagedUser } from '@punctual/contract';
 import type { Database, Kysely } from '@punctual/db';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { authed } from './test-app.js';
 
-export interface ApiKeyResponse {
-  id: string;
-  name: string;
-  scope: 'full' | 'read';
-  prefix: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
-
-export interface ManagedUserResponse {
-  id: string;
-  email: string;
-  role: 'user' | 'admin';
-  createdAt: string;
-  disabled: boolean;
-}
+/** The contract's shapes; the values each test expects stay written out in the test. */
+export type ApiKeyResponse = ApiKey;
+export type ManagedUserResponse = ManagedUser;
 
 /** Creates an API key as `token` (a JWT) and returns it with the key (asserting 201). */
 export async function createApiKey(
   app: FastifyInstance,
   token: string,
   body: { name?: string; scope?: 'full' | 'read'; expiresAt?: string | null } = {},
-): Promise<ApiKeyResponse & { key: string }> {
+): Promise<CreatedApiKey> {
   const response = await app.inject({
     method: 'POST',
     url: '/api/v1/auth/api-keys',
@@ -34,7 +21,7 @@ export async function createApiKey(
     payload: { name: 'deploy script', scope: 'full', ...body },
   });
   expect(response.statusCode, response.body).toBe(201);
-  return response.json<ApiKeyResponse & { key: string }>();
+  return response.json<CreatedApiKey>();
 }
 
 /** Gives a user the admin role directly in the database (what an admin's PATCH or the bootstrap would do). */

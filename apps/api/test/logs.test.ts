@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TaskLog } from '@punctual/contract';
 import { bootstrapAdmin } from '@punctual/core';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,25 +23,6 @@ let admin: Session;
 let billing: TaskResponse;
 let reports: TaskResponse;
 let bobsTask: TaskResponse;
-
-interface TaskLog {
-  id: string;
-  taskId: string;
-  runId: string;
-  attempt: number;
-  outcome: string;
-  statusCode: number | null;
-  durationMs: number | null;
-  error: string | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string | null;
-  responseTruncated: boolean;
-  scheduledFor: string;
-  startedAt: string;
-  finishedAt: string | null;
-  workerId: string;
-  nextRetryAt: string | null;
-}
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { loadConfig, type Config } from '@punctual/config';
+import type { Session, Task } from '@punctual/contract';
 import type { Database, Kysely } from '@punctual/db';
 import { createRedisConnection, createTaskQueue, type TaskQueue } from '@punctual/queue';
 import type { TestEnvironment } from '@punctual/testing';
@@ -8,6 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { buildApp } from '../src/app.js';
+
+export type { Page, Session } from '@punctual/contract';
 
 export const JWT_SECRET = 'x'.repeat(32);
 export const PASSWORD = 'correct horse battery';
@@ -53,11 +56,6 @@ export async function createTestApp(env: TestEnvironment, options: TestAppOption
   };
 }
 
-export interface Session {
-  token: string;
-  user: { id: string; email: string; role: 'user' | 'admin'; createdAt: string };
-}
-
 /** Registers a fresh account (a unique email unless one is given) and returns its token and user. */
 export async function register(app: FastifyInstance, email = `user-${randomUUID()}@example.com`): Promise<Session> {
   const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: PASSWORD } });
@@ -88,42 +86,8 @@ export function taskBody(overrides: Record<string, unknown> = {}): Record<string
   return { name: 'Ping billing', url: 'https://api.example.com/hook', ...overrides };
 }
 
-export interface TaskResponse {
-  id: string;
-  userId: string;
-  name: string;
-  description: string | null;
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body: unknown;
-  hasToken: boolean;
-  scheduledAt: string | null;
-  cron: string | null;
-  timezone: string;
-  nextRunAt: string | null;
-  status: string;
-  maxRetries: number;
-  backoff: { type: string; delayMs: number; maxDelayMs: number; jitter: boolean };
-  timeoutMs: number;
-  attempts: number;
-  runCount: number;
-  lastRunAt: string | null;
-  lastOutcome: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  tags: string[];
-  notify: { onFailure: boolean; onRetry: boolean; email?: string };
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Page<T> {
-  data: T[];
-  page: number;
-  limit: number;
-  total: number;
-}
+/** A task as the API returns it (the contract's type; the values a test expects stay written out in the test). */
+export type TaskResponse = Task;
 
 /** Creates a task as `token` and returns it (asserting 201). */
 export async function createTask(app: FastifyInstance, token: string, overrides: Record<string, unknown> = {}): Promise<TaskResponse> {

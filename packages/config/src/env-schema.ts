@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 
 const Integer = (options: { default: number; minimum: number; maximum: number; description: string }) => Type.Integer(options);
 
@@ -7,9 +7,7 @@ const Integer = (options: { default: number; minimum: number; maximum: number; d
  * `.env.example` and the README's table follow it.
  */
 export const EnvSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
-    default: 'development',
-  }),
+  NODE_ENV: Type.Enum(['development', 'production', 'test'], { default: 'development' }),
   DATABASE_URL: Type.String({
     default: 'postgres://postgres@127.0.0.1:5432/punctual',
     pattern: '^postgres(ql)?://',
@@ -55,18 +53,7 @@ export const EnvSchema = Type.Object({
   }),
   LOG_RETENTION_DAYS: Integer({ default: 30, minimum: 1, maximum: 36_500, description: 'task_logs older than this are deleted' }),
   SECRETS_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 bytes, base64' })),
-  LOG_LEVEL: Type.Union(
-    [
-      Type.Literal('fatal'),
-      Type.Literal('error'),
-      Type.Literal('warn'),
-      Type.Literal('info'),
-      Type.Literal('debug'),
-      Type.Literal('trace'),
-      Type.Literal('silent'),
-    ],
-    { default: 'info' },
-  ),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from 'typebox/value';
 import { EnvSchema, type Env } from './env-schema.js';
 
 export type LogLevel = Env['LOG_LEVEL'];
@@ -62,10 +62,16 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, structuredClone(raw)));
-  const problems = [...Value.Errors(EnvSchema, converted)].map((error) => {
-    const name = error.path.replace(/^\//, '');
+  // One line per variable: a value can break several rules at once (pattern and length, say); the first is enough.
+  const firstErrors = new Map<string, string>();
+  for (const error of Value.Errors(EnvSchema, converted)) {
+    const name = error.instancePath.replace(/^\//, '');
+    const message = error.keyword === 'enum' ? `must be one of ${error.params.allowedValues.join(', ')}` : error.message;
+    if (!firstErrors.has(name)) firstErrors.set(name, message);
+  }
+  const problems = [...firstErrors].map(([name, message]) => {
     const given = raw[name];
-    return `${name}: ${error.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
+    return `${name}: ${message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
   });
   if (problems.length > 0) throw new ConfigError(problems);
   const env = converted as Env;

@@ -66,7 +66,7 @@ describe('loadConfig', () => {
     [{ WORKER_CONCURRENCY: '0' }, /^WORKER_CONCURRENCY: /],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: /],
     [{ REDIS_URL: 'http://x' }, /^REDIS_URL: /],
-    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/],
     [{ NODE_ENV: 'staging' }, /^NODE_ENV: /],
     [{ ALLOW_REGISTRATION: 'maybe' }, /^ALLOW_REGISTRATION: /],
     [{ ALLOW_PRIVATE_TARGETS: 'yes please' }, /^ALLOW_PRIVATE_TARGETS: /],
@@ -74,6 +74,8 @@ describe('loadConfig', () => {
     [{ SECRETS_KEY: 'not-base64' }, /^SECRETS_KEY: /],
     [{ JWT_EXPIRES_IN: 'forever' }, /^JWT_EXPIRES_IN: /],
     [{ QUEUE_PREFIX: 'a:b' }, /^QUEUE_PREFIX: /],
+    // Too long and a bad character: still one line.
+    [{ QUEUE_PREFIX: 'a:'.repeat(60) }, /^QUEUE_PREFIX: /],
     [{ ADMIN_EMAIL: 'admin@example.com' }, /^ADMIN_PASSWORD: /],
     [{ ADMIN_PASSWORD: 'long-enough' }, /^ADMIN_EMAIL: /],
   ])('stops on %o naming the variable', (env, message) => {

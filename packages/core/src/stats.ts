@@ -1,3 +1,4 @@
+import type { AttemptCounts, Stats } from '@punctual/contract';
 import { readStats, type StatsCounts } from '@punctual/db';
 import { TASK_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import { filteredScopeOf, type Actor, type TaskContext } from './task-context.js';
@@ -9,22 +10,10 @@ export interface StatsRequest {
   userId?: string;
 }
 
-export interface AttemptCountsView {
-  total: number;
-  succeeded: number;
-  failed: number;
-}
-
-export interface StatsView {
-  tasks: { total: number; byStatus: Record<TaskStatus, number> };
-  executions: AttemptCountsView & {
-    /** succeeded / total, or 0 when there is no attempt yet. */
-    successRate: number;
-    /** Mean duration of the finished attempts, in whole milliseconds; null when there is none. */
-    avgDurationMs: number | null;
-    last24h: AttemptCountsView;
-  };
-}
+/** Attempt counts, as the API shows them. */
+export type AttemptCountsView = AttemptCounts;
+/** `GET /stats`: the shape is the Stats schema in @punctual/contract. */
+export type StatsView = Stats;
 
 const NO_COUNTS: StatsCounts = {
   tasksByStatus: {},

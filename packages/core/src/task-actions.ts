@@ -1,11 +1,12 @@
+import type { BulkActionResponse } from '@punctual/contract';
 import { applyTaskAction, type ActedTask, type TaskActionRefusal } from '@punctual/db';
 import { TASK_TRANSITIONS, refusalMessage, type BulkAction, type TaskAction } from '@punctual/scheduling';
 import { InvalidTransitionError, NotFoundError, type PunctualError } from './errors.js';
 import { discardAttempts, enqueueNextAttempts, scopeOf, type Actor, type TaskContext } from './task-context.js';
 import { toTaskView, type TaskView } from './views.js';
 
-/** One id's outcome in a bulk action. */
-export type BulkActionResult = { id: string; ok: true } | { id: string; ok: false; statusCode: number; message: string };
+/** One id's outcome in a bulk action (the contract's BulkActionResponse item). */
+export type BulkActionResult = BulkActionResponse['results'][number];
 
 /**
  * `POST /tasks/:id/<action>`: applies the action when the task's status allows it (409 naming the status otherwise),

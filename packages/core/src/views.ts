@@ -1,39 +1,33 @@
+import type { ApiKey, ManagedUser, Page, Task, TaskLog, TaskStatusResponse, User } from '@punctual/contract';
 import type { ApiKeyListing, TaskLogRow, TaskRow, UserRow } from '@punctual/db';
 import type { HttpMethod } from '@punctual/executor';
-import type { AttemptOutcome, TaskStatus } from '@punctual/scheduling';
 
+// The shapes are defined once, as the TypeBox schemas in @punctual/contract; these are their static types.
 /** A user as the API shows it. */
-export interface UserView {
-  id: string;
-  email: string;
-  role: 'user' | 'admin';
-  createdAt: string;
-}
+export type UserView = User;
+/** A task as the API shows it: secrets never leave, sensitive header values are redacted. */
+export type TaskView = Task;
+/** A task's status, cheaply. */
+export type TaskStatusView = TaskStatusResponse;
+/** One attempt as the API shows it; listed attempts are finished, an open one has no outcome yet. */
+export type TaskLogView = TaskLog;
+/** A user as admins see them: with whether the account is disabled. */
+export type ManagedUserView = ManagedUser;
+/** An API key as its owner sees it: never the key itself. */
+export type ApiKeyView = ApiKey;
+export type { Page };
 
+/** A user row as the API shows it (no password hash). */
 export function toUserView(row: UserRow): UserView {
   return { id: row.id, email: row.email, role: row.role, createdAt: row.created_at.toISOString() };
 }
 
-/** A user as admins see them: with whether the account is disabled. */
-export interface ManagedUserView extends UserView {
-  disabled: boolean;
-}
-
+/** A user row as admins see it: with whether the account is disabled. */
 export function toManagedUserView(row: UserRow): ManagedUserView {
   return { ...toUserView(row), disabled: row.disabled };
 }
 
-/** An API key as its owner sees it: never the key itself. */
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  scope: 'full' | 'read';
-  prefix: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
-
+/** An API key row as its owner sees it: never the key itself. */
 export function toApiKeyView(row: ApiKeyListing): ApiKeyView {
   return {
     id: row.id,
@@ -46,39 +40,9 @@ export function toApiKeyView(row: ApiKeyListing): ApiKeyView {
   };
 }
 
-/** A task as the API shows it: secrets never leave, sensitive header values are redacted. */
-export interface TaskView {
-  id: string;
-  userId: string;
-  name: string;
-  description: string | null;
-  url: string;
-  method: HttpMethod;
-  headers: Record<string, string>;
-  body: unknown;
-  hasToken: boolean;
-  scheduledAt: string | null;
-  cron: string | null;
-  timezone: string;
-  nextRunAt: string | null;
-  status: TaskStatus;
-  maxRetries: number;
-  backoff: TaskRow['backoff'];
-  timeoutMs: number;
-  attempts: number;
-  runCount: number;
-  lastRunAt: string | null;
-  lastOutcome: AttemptOutcome | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  tags: string[];
-  notify: TaskRow['notify'];
-  createdAt: string;
-  updatedAt: string;
-}
-
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
+/** A task row as the API shows it: `hasToken` instead of the token, headers as stored (sensitive values are stored redacted). */
 export function toTaskView(row: TaskRow): TaskView {
   return {
     id: row.id,
@@ -112,39 +76,12 @@ export function toTaskView(row: TaskRow): TaskView {
   };
 }
 
-export interface TaskStatusView {
-  id: string;
-  status: TaskStatus;
-  nextRunAt: string | null;
-  attempts: number;
-  lastOutcome: AttemptOutcome | null;
-}
-
+/** The few fields `GET /tasks/:id/status` returns. */
 export function toTaskStatusView(row: TaskRow): TaskStatusView {
   return { id: row.id, status: row.status, nextRunAt: iso(row.next_run_at), attempts: row.attempts, lastOutcome: row.last_outcome };
 }
 
-/** One attempt as the API shows it. */
-export interface TaskLogView {
-  id: string;
-  taskId: string;
-  runId: string;
-  attempt: number;
-  /** Listed attempts are finished; an open one has no outcome yet. */
-  outcome: AttemptOutcome;
-  statusCode: number | null;
-  durationMs: number | null;
-  error: string | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string | null;
-  responseTruncated: boolean;
-  scheduledFor: string;
-  startedAt: string;
-  finishedAt: string | null;
-  workerId: string;
-  nextRetryAt: string | null;
-}
-
+/** An attempt row as the API shows it; an attempt still open (no outcome) shows as failed. */
 export function toTaskLogView(row: TaskLogRow): TaskLogView {
   return {
     id: row.id,
@@ -164,11 +101,4 @@ export function toTaskLogView(row: TaskLogRow): TaskLogView {
     workerId: row.worker_id,
     nextRetryAt: iso(row.next_retry_at),
   };
-}
-
-export interface Page<T> {
-  data: T[];
-  page: number;
-  limit: number;
-  total: number;
 }

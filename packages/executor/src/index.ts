@@ -5,5 +5,5 @@ export { createDnsCache, type DnsCache, type DnsCacheOptions, type Resolver } fr
 export { createExecutor, type Executor, type ExecutorOptions } from './executor.js';
 export { createGuardedConnector, createGuardedLookup, type GuardedConnectorOptions } from './guarded-connector.js';
 export { createOutboundAgent, type OutboundAgentOptions } from './outbound-agent.js';
-export type { HttpMethod, OutboundRequest } from './outbound-request.js';
+export { HTTP_METHODS, type HttpMethod, type OutboundRequest } from './outbound-request.js';
 export { parseRetryAfter } from './retry-after.js';

@@ -1,4 +1,6 @@
-export type BackoffType = 'fixed' | 'exponential';
+/** fixed: the same delay before every retry; exponential: doubling from it. */
+export const BACKOFF_TYPES = ['fixed', 'exponential'] as const;
+export type BackoffType = (typeof BACKOFF_TYPES)[number];
 
 export interface BackoffPolicy {
   type: BackoffType;

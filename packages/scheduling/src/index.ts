@@ -1,5 +1,5 @@
 export { nextStateAfterAttempt, type FinishedAttempt, type NextState } from './attempt-outcome.js';
-export { retryDelayMs, type BackoffPolicy, type BackoffType } from './backoff.js';
+export { BACKOFF_TYPES, retryDelayMs, type BackoffPolicy, type BackoffType } from './backoff.js';
 export { InvalidScheduleError, checkCronSchedule, nextOccurrence, type CronSchedule } from './cron-schedule.js';
 export {
   ATTEMPT_OUTCOMES,

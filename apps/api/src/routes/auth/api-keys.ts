@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { API_KEY_LIMIT, createApiKey, deleteApiKey, listApiKeys } from '@punctual/core';
-import { Type } from '@sinclair/typebox';
-import { errorResponses, IdParams } from '../../schemas/common.js';
-import { ApiKey, CreateApiKeyBody, CreatedApiKey } from './api-key-schemas.js';
+import { ApiKey, CreateApiKeyBody, CreatedApiKey, IdParams, RefTo } from '@punctual/contract';
+import { Type } from 'typebox';
+import { errorResponses } from '../../schemas/common.js';
 
 /** The caller's API keys. A session (JWT) only: no API key may create, list or delete keys. */
 export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -39,7 +39,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['auth'],
         summary: "The caller's API keys, oldest first (never the keys themselves)",
         security,
-        response: { 200: Type.Object({ data: Type.Array(Type.Ref(ApiKey)) }), ...errorResponses(401, 403, 429) },
+        response: { 200: Type.Object({ data: Type.Array(RefTo(ApiKey)) }), ...errorResponses(401, 403, 429) },
       },
     },
     async (request) => listApiKeys(db, request.actor),

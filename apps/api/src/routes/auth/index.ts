@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticateUser, getUser, registerUser } from '@punctual/core';
-import { Type } from '@sinclair/typebox';
+import { CredentialsBody, LoginBody, RefTo, Session, User } from '@punctual/contract';
 import { errorResponses } from '../../schemas/common.js';
-import { CredentialsBody, LoginBody, Session, User } from './schemas.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean }> = async (app, options) => {
   const db = app.punctual.db;
@@ -48,7 +47,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
         tags: ['auth'],
         summary: 'The caller (401 when the credential outlived its account)',
         security: [{ bearerAuth: [] }],
-        response: { 200: Type.Ref(User), ...errorResponses(401) },
+        response: { 200: RefTo(User), ...errorResponses(401) },
       },
     },
     async (request) => getUser(db, request.actor.userId),

@@ -1,15 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { changePassword } from '@punctual/core';
-import { Type } from '@sinclair/typebox';
+import { ChangePasswordBody } from '@punctual/contract';
+import { Type } from 'typebox';
 import { errorResponses } from '../../schemas/common.js';
-
-const ChangePasswordBody = Type.Object(
-  {
-    currentPassword: Type.String({ minLength: 1, maxLength: 1024 }),
-    newPassword: Type.String({ minLength: 8, maxLength: 1024 }),
-  },
-  { additionalProperties: false },
-);
 
 /** Password change: a session (JWT) only. */
 export const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {

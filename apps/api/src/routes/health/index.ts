@@ -1,16 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PUNCTUAL_VERSION } from '@punctual/config';
+import { StringEnum } from '@punctual/contract';
 import { pingDatabase } from '@punctual/db';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 
 const Check = Type.Object({
-  status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  status: StringEnum(['up', 'down']),
   latencyMs: Type.Integer(),
   error: Type.Optional(Type.String()),
 });
 
 const Health = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  status: StringEnum(['ok', 'degraded']),
   checks: Type.Object({ postgres: Check, redis: Check }),
   uptimeSeconds: Type.Integer(),
   version: Type.String(),

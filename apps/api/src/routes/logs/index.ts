@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listLogs } from '@punctual/core';
-import { Type } from '@sinclair/typebox';
-import { errorResponses, Paginated } from '../../schemas/common.js';
-import { LogsQuery, TaskLog } from './schemas.js';
+import { LogsQuery, Paginated, RefTo, TaskLog } from '@punctual/contract';
+import { errorResponses } from '../../schemas/common.js';
 
 export const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
@@ -16,7 +15,7 @@ export const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "The caller's attempts (an admin's: everyone's), newest first",
         security: [{ bearerAuth: [] }],
         querystring: LogsQuery,
-        response: { 200: Paginated(Type.Ref(TaskLog)), ...errorResponses(400, 401) },
+        response: { 200: Paginated(RefTo(TaskLog)), ...errorResponses(400, 401) },
       },
     },
     async (request) => listLogs(context, request.actor, request.query),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getStats } from '@punctual/core';
+import { Stats, StatsQuery } from '@punctual/contract';
 import { errorResponses } from '../../schemas/common.js';
-import { Stats, StatsQuery } from './schemas.js';
 
 export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actOnTask, actOnTasks } from '@punctual/core';
+import { BulkActionBody, BulkActionResponse, IdParams, RefTo, Task } from '@punctual/contract';
 import { TASK_ACTIONS, TASK_TRANSITIONS, describeTransition } from '@punctual/scheduling';
-import { Type } from '@sinclair/typebox';
-import { errorResponses, IdParams } from '../../schemas/common.js';
-import { BulkActionBody, BulkActionResponse, Task } from './schemas.js';
+import { errorResponses } from '../../schemas/common.js';
 
 export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
@@ -24,7 +23,7 @@ export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
             'Any request body is ignored.',
           security,
           params: IdParams,
-          response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404, 409) },
+          response: { 200: RefTo(Task), ...errorResponses(400, 401, 404, 409) },
         },
       },
       async (request) => actOnTask(context, request.actor, request.params.id, action),

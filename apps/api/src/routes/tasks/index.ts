@@ -9,11 +9,22 @@ import {
   updateTask,
   type CreateTaskInput,
 } from '@punctual/core';
+import {
+  CreateTaskBody,
+  CreateTaskHeaders,
+  IdParams,
+  Paginated,
+  RefTo,
+  Task,
+  TaskListQuery,
+  TaskLog,
+  TaskLogsQuery,
+  TaskStatusResponse,
+  UpdateTaskBody,
+} from '@punctual/contract';
 import { TASK_TRANSITIONS, describeTransition } from '@punctual/scheduling';
-import { Type } from '@sinclair/typebox';
-import { errorResponses, IdParams, Paginated } from '../../schemas/common.js';
-import { TaskLog, TaskLogsQuery } from '../logs/schemas.js';
-import { CreateTaskBody, CreateTaskHeaders, Task, TaskListQuery, TaskStatusResponse, UpdateTaskBody } from './schemas.js';
+import { Type } from 'typebox';
+import { errorResponses } from '../../schemas/common.js';
 
 export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
@@ -35,8 +46,8 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         headers: CreateTaskHeaders,
         body: CreateTaskBody,
         response: {
-          200: Type.Ref(Task, { description: 'a replay: the task this Idempotency-Key created' }),
-          201: Type.Ref(Task),
+          200: RefTo(Task, { description: 'a replay: the task this Idempotency-Key created' }),
+          201: RefTo(Task),
           ...errorResponses(400, 401, 409, 413, 415, 429),
         },
       },
@@ -59,7 +70,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "The caller's tasks (an admin's: everyone's), filtered and paginated",
         security,
         querystring: TaskListQuery,
-        response: { 200: Paginated(Type.Ref(Task)), ...errorResponses(400, 401) },
+        response: { 200: Paginated(RefTo(Task)), ...errorResponses(400, 401) },
       },
     },
     async (request) => listTasks(context, request.actor, request.query),
@@ -73,7 +84,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'One task',
         security,
         params: IdParams,
-        response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404) },
+        response: { 200: RefTo(Task), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => getTask(context, request.actor, request.params.id),
@@ -101,7 +112,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security,
       params: IdParams,
       body: UpdateTaskBody,
-      response: { 200: Type.Ref(Task), ...errorResponses(400, 401, 404, 409, 413, 415) },
+      response: { 200: RefTo(Task), ...errorResponses(400, 401, 404, 409, 413, 415) },
     },
   };
   for (const method of ['PUT', 'PATCH'] as const) {
@@ -140,7 +151,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         params: IdParams,
         querystring: TaskLogsQuery,
-        response: { 200: Paginated(Type.Ref(TaskLog)), ...errorResponses(400, 401, 404) },
+        response: { 200: Paginated(RefTo(TaskLog)), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => listTaskLogsOf(context, request.actor, request.params.id, request.query),

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { deleteUser, listUsers, updateUser } from '@punctual/core';
-import { Type } from '@sinclair/typebox';
-import { errorResponses, IdParams, Paginated } from '../../schemas/common.js';
-import { ManagedUser, UpdateUserBody, UserListQuery } from './schemas.js';
+import { IdParams, ManagedUser, Paginated, RefTo, UpdateUserBody, UserListQuery } from '@punctual/contract';
+import { Type } from 'typebox';
+import { errorResponses } from '../../schemas/common.js';
 
 /**
  * Admins manage accounts. A user who is not an admin gets 403 on every route here (the routes are documented, so a
@@ -26,7 +26,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'A user who is not an admin: 403.',
         security,
         querystring: UserListQuery,
-        response: { 200: Paginated(Type.Ref(ManagedUser)), ...errorResponses(400, 401, 403, 429) },
+        response: { 200: Paginated(RefTo(ManagedUser)), ...errorResponses(400, 401, 403, 429) },
       },
     },
     async (request) => listUsers(context, request.actor, request.query),
@@ -44,7 +44,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security,
         params: IdParams,
         body: UpdateUserBody,
-        response: { 200: Type.Ref(ManagedUser), ...errorResponses(400, 401, 403, 404, 409, 429) },
+        response: { 200: RefTo(ManagedUser), ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request) => updateUser(context, request.actor, request.params.id, request.body),

@@ -1,4 +1,5 @@
-import { Type } from '@sinclair/typebox';
+import { TASK_STATUSES, type TaskStatus } from '@punctual/scheduling';
+import { type Static, Type } from 'typebox';
 
 export const StatsQuery = Type.Object(
   {
@@ -13,30 +14,33 @@ export const StatsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export type StatsQuery = Static<typeof StatsQuery>;
 
 const count = Type.Integer({ minimum: 0 });
-const AttemptCounts = { total: count, succeeded: count, failed: count };
+const attemptCounts = { total: count, succeeded: count, failed: count };
+const byStatus = Object.fromEntries(TASK_STATUSES.map((status) => [status, count])) as Record<TaskStatus, typeof count>;
+
+export const AttemptCounts = Type.Object(attemptCounts);
+export type AttemptCounts = Static<typeof AttemptCounts>;
 
 export const Stats = Type.Object(
   {
     tasks: Type.Object({
       total: count,
-      byStatus: Type.Object(
-        { pending: count, running: count, retrying: count, completed: count, failed: count, cancelled: count, paused: count },
-        { description: 'every status, 0 included' },
-      ),
+      byStatus: Type.Object(byStatus, { description: 'every status, 0 included' }),
     }),
     executions: Type.Object(
       {
-        ...AttemptCounts,
+        ...attemptCounts,
         successRate: Type.Number({ minimum: 0, maximum: 1, description: 'succeeded / total; 0 when there is no attempt yet' }),
         avgDurationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
           description: 'mean duration of the finished attempts, rounded to the millisecond; null when there is none',
         }),
-        last24h: Type.Object(AttemptCounts, { description: 'finished attempts started in the last 24 hours' }),
+        last24h: Type.Object(attemptCounts, { description: 'finished attempts started in the last 24 hours' }),
       },
       { description: 'finished attempts (one per try; retries count); attempts in flight are not counted' },
     ),
   },
   { title: 'Stats' },
 );
+export type Stats = Static<typeof Stats>;

@@ -1,25 +1,22 @@
-import { type TLiteral, Type } from '@sinclair/typebox';
-import { NullableTimestamp, PaginationQuery, Timestamp, Uuid } from '../../schemas/common.js';
+import { HTTP_METHODS } from '@punctual/executor';
+import { BACKOFF_TYPES, BULK_ACTIONS, TASK_STATUSES } from '@punctual/scheduling';
+import { type Static, Type } from 'typebox';
+import { NullableTimestamp, PaginationQuery, StringMap, Timestamp, Uuid } from './common.js';
+import { AttemptOutcome } from './logs.js';
+import { StringEnum } from './string-enum.js';
 
-const TASK_STATUSES = ['pending', 'running', 'retrying', 'completed', 'failed', 'cancelled', 'paused'] as const;
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
-
-const literals = <T extends string>(values: readonly T[]) => values.map<TLiteral<T>>((value) => Type.Literal(value));
-/** A string `enum` in the OpenAPI document (a union of literals renders as an anyOf of one-value enums). */
-const stringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
-
-export const TaskStatus = Type.Union(literals(TASK_STATUSES), {
+export const TaskStatus = StringEnum(TASK_STATUSES, {
   description:
     'pending: waiting for nextRunAt · running: an attempt is in flight · retrying: an attempt failed, the next is due at nextRunAt · ' +
     'completed: succeeded (terminal) · failed: attempts used up (terminal) · cancelled (terminal) · paused: nothing runs until resumed',
 });
-export const HttpMethod = Type.Union(literals(METHODS), { default: 'GET' });
+export type TaskStatus = Static<typeof TaskStatus>;
+export const HttpMethod = StringEnum(HTTP_METHODS);
+export type HttpMethod = Static<typeof HttpMethod>;
 
 const Backoff = Type.Object(
   {
-    type: Type.Union([Type.Literal('fixed'), Type.Literal('exponential')], {
-      description: 'fixed: delayMs; exponential: delayMs × 2^(n-1) for the n-th retry',
-    }),
+    type: StringEnum(BACKOFF_TYPES, { description: 'fixed: delayMs; exponential: delayMs × 2^(n-1) for the n-th retry' }),
     delayMs: Type.Integer({ minimum: 0, maximum: 604_800_000 }),
     maxDelayMs: Type.Integer({ minimum: 0, maximum: 604_800_000, description: 'cap on every delay, including one a Retry-After asks for' }),
     jitter: Type.Boolean({ description: 'adds a random 0–25 %' }),
@@ -36,19 +33,15 @@ const Notify = Type.Object(
   { additionalProperties: false },
 );
 
-const Headers = Type.Object(
-  {},
-  {
-    additionalProperties: Type.String({ maxLength: 8192 }),
-    maxProperties: 50,
-    description:
-      'String values, ≤ 50. Names are HTTP tokens of ≤ 256 characters; values may hold tab, space, visible ASCII and U+0080–U+00FF only ' +
-      '(no CR, LF or other control characters, nothing above U+00FF). Hop-by-hop and Punctual-set headers (Host, Connection, Content-Length, Transfer-Encoding, ' +
-      'Keep-Alive, TE, Trailer, Upgrade, Expect, Punctual-*, webhook-*) are refused. Values of sensitive headers ' +
-      '(Authorization, Cookie, names containing token, secret, password, api-key, session, signature, credential) are ' +
-      'encrypted at rest and returned as "[redacted]". Replaced as a whole on update.',
-  },
-);
+const Headers = StringMap(Type.String({ maxLength: 8192 }), {
+  maxProperties: 50,
+  description:
+    'String values, ≤ 50. Names are HTTP tokens of ≤ 256 characters; values may hold tab, space, visible ASCII and U+0080–U+00FF only ' +
+    '(no CR, LF or other control characters, nothing above U+00FF). Hop-by-hop and Punctual-set headers (Host, Connection, Content-Length, Transfer-Encoding, ' +
+    'Keep-Alive, TE, Trailer, Upgrade, Expect, Punctual-*, webhook-*) are refused. Values of sensitive headers ' +
+    '(Authorization, Cookie, names containing token, secret, password, api-key, session, signature, credential) are ' +
+    'encrypted at rest and returned as "[redacted]". Replaced as a whole on update.',
+});
 
 /** The fields a client can set, shared by create (some required) and update (all optional, nullable where clearable). */
 const taskFields = {
@@ -63,7 +56,7 @@ const taskFields = {
       'An IP-literal host in a loopback, private, link-local or other non-public range is refused (400) unless the ' +
       'server sets ALLOW_PRIVATE_TARGETS; a host name is checked by the worker on every address it resolves to',
   }),
-  method: HttpMethod,
+  method: StringEnum(HTTP_METHODS, { default: 'GET' }),
   headers: Headers,
   body: Type.Unknown({
     description:
@@ -90,7 +83,9 @@ const taskFields = {
       'first instant after the gap; on a fall-back night a daily time runs once.',
   }),
   maxRetries: Type.Integer({ minimum: 0, maximum: 25, description: 'total attempts per run = 1 + maxRetries; default MAX_RETRIES' }),
+  // TypeBox 1.x's Partial keeps the properties, not the object's options: unknown fields stay refused only if restated.
   backoff: Type.Partial(Backoff, {
+    additionalProperties: false,
     description: 'a partial backoff fills the rest from the defaults (RETRY_DELAY_MS, RETRY_MAX_DELAY_MS)',
   }),
   timeoutMs: Type.Integer({
@@ -99,7 +94,7 @@ const taskFields = {
     description: 'one deadline for the whole attempt, reading the response included',
   }),
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 }),
-  notify: Type.Partial(Notify),
+  notify: Type.Partial(Notify, { additionalProperties: false }),
 };
 
 export const CreateTaskBody = Type.Object(
@@ -122,6 +117,7 @@ export const CreateTaskBody = Type.Object(
   },
   { additionalProperties: false },
 );
+export type CreateTaskBody = Static<typeof CreateTaskBody>;
 
 /** Other request headers pass: only the ones named here are checked. */
 export const CreateTaskHeaders = Type.Object({
@@ -137,13 +133,15 @@ export const CreateTaskHeaders = Type.Object({
     }),
   ),
 });
+export type CreateTaskHeaders = Static<typeof CreateTaskHeaders>;
 
 export const UpdateTaskBody = Type.Object(
   {
     name: Type.Optional(taskFields.name),
     description: Type.Optional(Type.Union([taskFields.description, Type.Null()])),
     url: Type.Optional(taskFields.url),
-    method: Type.Optional(Type.Union(literals(METHODS))),
+    // No default here: an update without `method` keeps the task's.
+    method: Type.Optional(HttpMethod),
     headers: Type.Optional(taskFields.headers),
     body: Type.Optional(taskFields.body),
     token: Type.Optional(Type.Union([taskFields.token, Type.Null()], { description: 'null removes the token' })),
@@ -168,6 +166,7 @@ export const UpdateTaskBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
+export type UpdateTaskBody = Static<typeof UpdateTaskBody>;
 
 export const Task = Type.Object(
   {
@@ -176,8 +175,8 @@ export const Task = Type.Object(
     name: Type.String(),
     description: Type.Union([Type.String(), Type.Null()]),
     url: Type.String({ description: 'normalized: what each attempt calls' }),
-    method: stringEnum(METHODS),
-    headers: Type.Object({}, { additionalProperties: Type.String() }),
+    method: HttpMethod,
+    headers: StringMap(),
     body: Type.Unknown(),
     hasToken: Type.Boolean(),
     scheduledAt: NullableTimestamp,
@@ -191,9 +190,7 @@ export const Task = Type.Object(
     attempts: Type.Integer({ description: 'attempts made in the current run' }),
     runCount: Type.Integer({ description: 'runs finished (succeeded or attempts used up)' }),
     lastRunAt: Type.Union([Timestamp, Type.Null()], { description: 'when the latest attempt started' }),
-    lastOutcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Null()], {
-      description: 'outcome of the latest attempt',
-    }),
+    lastOutcome: Type.Union([AttemptOutcome, Type.Null()], { description: 'outcome of the latest attempt' }),
     lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
     lastError: Type.Union([Type.String(), Type.Null()]),
     tags: Type.Array(Type.String()),
@@ -203,14 +200,18 @@ export const Task = Type.Object(
   },
   { $id: 'Task', title: 'Task' },
 );
+export type Task = Static<typeof Task>;
 
 export const TaskStatusResponse = Type.Object({
   id: Uuid,
   status: TaskStatus,
   nextRunAt: NullableTimestamp,
   attempts: Type.Integer(),
-  lastOutcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Null()]),
+  lastOutcome: Type.Union([AttemptOutcome, Type.Null()]),
 });
+export type TaskStatusResponse = Static<typeof TaskStatusResponse>;
+
+export const TASK_SORTS = ['createdAt', '-createdAt', 'nextRunAt', '-nextRunAt'] as const;
 
 export const TaskListQuery = Type.Object(
   {
@@ -227,7 +228,7 @@ export const TaskListQuery = Type.Object(
       }),
     ),
     sort: Type.Optional(
-      Type.Union([Type.Literal('createdAt'), Type.Literal('-createdAt'), Type.Literal('nextRunAt'), Type.Literal('-nextRunAt')], {
+      StringEnum(TASK_SORTS, {
         default: '-createdAt',
         description:
           '"-" for descending; ties by id. A task with no next run (finished, cancelled) sorts as the latest: last by nextRunAt, first by -nextRunAt',
@@ -236,14 +237,16 @@ export const TaskListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export type TaskListQuery = Static<typeof TaskListQuery>;
 
 export const BulkActionBody = Type.Object(
   {
     ids: Type.Array(Uuid, { minItems: 1, maxItems: 100 }),
-    action: Type.Union(literals(['pause', 'resume', 'cancel', 'delete', 'run'] as const)),
+    action: StringEnum(BULK_ACTIONS),
   },
   { additionalProperties: false },
 );
+export type BulkActionBody = Static<typeof BulkActionBody>;
 
 export const BulkActionResponse = Type.Object({
   results: Type.Array(
@@ -253,3 +256,4 @@ export const BulkActionResponse = Type.Object({
     ]),
   ),
 });
+export type BulkActionResponse = Static<typeof BulkActionResponse>;

@@ -1,7 +1,10 @@
-import { Type } from '@sinclair/typebox';
-import { NullableTimestamp, Timestamp, Uuid } from '../../schemas/common.js';
+import { type Static, Type } from 'typebox';
+import { NullableTimestamp, RefTo, Timestamp, Uuid } from './common.js';
+import { StringEnum } from './string-enum.js';
 
-const Scope = Type.Union([Type.Literal('full'), Type.Literal('read')], {
+export const API_KEY_SCOPES = ['full', 'read'] as const;
+
+const Scope = StringEnum(API_KEY_SCOPES, {
   description: '`read`: GET routes only (anything else is 403 insufficient scope); `full`: whatever the owner may do',
 });
 
@@ -17,6 +20,7 @@ export const ApiKey = Type.Object(
   },
   { $id: 'ApiKey', title: 'ApiKey' },
 );
+export type ApiKey = Static<typeof ApiKey>;
 
 export const CreateApiKeyBody = Type.Object(
   {
@@ -28,8 +32,11 @@ export const CreateApiKeyBody = Type.Object(
   },
   { additionalProperties: false },
 );
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
 
+/** A new key: the listing plus the key itself, shown in this answer only. */
 export const CreatedApiKey = Type.Intersect([
-  Type.Ref(ApiKey),
+  RefTo(ApiKey),
   Type.Object({ key: Type.String({ description: 'the key (`pk_…`): shown in this answer only, never again' }) }),
 ]);
+export type CreatedApiKey = Static<typeof CreatedApiKey>;

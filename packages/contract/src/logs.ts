@@ -1,7 +1,10 @@
-import { Type } from '@sinclair/typebox';
-import { NullableTimestamp, PaginationQuery, Timestamp, Uuid } from '../../schemas/common.js';
+import { ATTEMPT_OUTCOMES } from '@punctual/scheduling';
+import { type Static, Type } from 'typebox';
+import { NullableTimestamp, PaginationQuery, StringMap, Timestamp, Uuid } from './common.js';
+import { StringEnum } from './string-enum.js';
 
-const Outcome = Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]);
+export const AttemptOutcome = StringEnum(ATTEMPT_OUTCOMES);
+export type AttemptOutcome = Static<typeof AttemptOutcome>;
 
 export const TaskLog = Type.Object(
   {
@@ -9,13 +12,13 @@ export const TaskLog = Type.Object(
     taskId: Uuid,
     runId: Uuid,
     attempt: Type.Integer({ minimum: 1, description: '1-based within the run' }),
-    outcome: Outcome,
+    outcome: AttemptOutcome,
     statusCode: Type.Union([Type.Integer(), Type.Null()]),
     durationMs: Type.Union([Type.Integer(), Type.Null()]),
     error: Type.Union([Type.String(), Type.Null()], {
       description: '"HTTP 503", "timeout after 10000 ms", "connect ECONNREFUSED 10.0.0.1:443", …',
     }),
-    responseHeaders: Type.Object({}, { additionalProperties: Type.String() }),
+    responseHeaders: StringMap(),
     responseBody: Type.Union([Type.String(), Type.Null()], { description: 'the first RESPONSE_BODY_LIMIT_BYTES bytes as text' }),
     responseTruncated: Type.Boolean(),
     scheduledFor: Timestamp,
@@ -26,16 +29,19 @@ export const TaskLog = Type.Object(
   },
   { $id: 'TaskLog', title: 'TaskLog', description: 'One attempt. Attempts still in flight are not listed (the task shows `running`).' },
 );
+export type TaskLog = Static<typeof TaskLog>;
 
-export const TaskLogsQuery = Type.Object({ ...PaginationQuery, outcome: Type.Optional(Outcome) }, { additionalProperties: false });
+export const TaskLogsQuery = Type.Object({ ...PaginationQuery, outcome: Type.Optional(AttemptOutcome) }, { additionalProperties: false });
+export type TaskLogsQuery = Static<typeof TaskLogsQuery>;
 
 export const LogsQuery = Type.Object(
   {
     ...PaginationQuery,
     taskId: Type.Optional(Uuid),
-    outcome: Type.Optional(Outcome),
+    outcome: Type.Optional(AttemptOutcome),
     from: Type.Optional(Type.String({ format: 'date-time', description: 'attempts started at or after' })),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'attempts started before' })),
   },
   { additionalProperties: false },
 );
+export type LogsQuery = Static<typeof LogsQuery>;

@@ -1,0 +1,40 @@
+export { API_KEY_SCOPES, ApiKey, CreateApiKeyBody, CreatedApiKey } from './api-keys.js';
+export {
+  ErrorResponse,
+  IdParams,
+  NullableTimestamp,
+  Paginated,
+  PaginationQuery,
+  RefTo,
+  StringMap,
+  Timestamp,
+  Uuid,
+  type Page,
+} from './common.js';
+export { AttemptOutcome, LogsQuery, TaskLog, TaskLogsQuery } from './logs.js';
+export { AttemptCounts, Stats, StatsQuery } from './stats.js';
+export { StringEnum } from './string-enum.js';
+export {
+  BulkActionBody,
+  BulkActionResponse,
+  CreateTaskBody,
+  CreateTaskHeaders,
+  HttpMethod,
+  TASK_SORTS,
+  Task,
+  TaskListQuery,
+  TaskStatus,
+  TaskStatusResponse,
+  UpdateTaskBody,
+} from './tasks.js';
+export {
+  ChangePasswordBody,
+  CredentialsBody,
+  LoginBody,
+  ManagedUser,
+  Session,
+  UpdateUserBody,
+  USER_ROLES,
+  User,
+  UserListQuery,
+} from './users.js';
