@@ -1,13 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  deleteRedisKeys,
-  postgresAnswers,
-  redisAnswers,
-  runMigrate,
-  TEST_JWT_SECRET,
-  withDatabase,
-  withPostgresClient,
-} from '@punctual/testing';
+import { deleteRedisKeys, runMigrate, TEST_JWT_SECRET, withDatabase, withPostgresClient } from '@punctual/testing';
+import { postgresAnswers } from '@punctual/db';
+import { redisAnswers } from '@punctual/queue';
 import pg from 'pg';
 
 /** The bench's own database and queue prefix on the local servers, removed by `cleanup()`. */
@@ -30,7 +24,8 @@ export interface BenchEnvironment {
  */
 export async function createBenchEnvironment(options: { databaseUrl: string; redisUrl: string }): Promise<BenchEnvironment> {
   const { redisUrl } = options;
-  if (!(await postgresAnswers(options.databaseUrl))) throw new Error(`Postgres is not answering at ${options.databaseUrl} (DATABASE_URL)`);
+  if (!(await postgresAnswers(withDatabase(options.databaseUrl, 'postgres'))))
+    throw new Error(`Postgres is not answering at ${options.databaseUrl} (DATABASE_URL)`);
   if (!(await redisAnswers(redisUrl))) throw new Error(`Redis is not answering at ${redisUrl} (REDIS_URL)`);
 
   const name = `punctual_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;

@@ -1,4 +1,4 @@
-import { AdminBootstrapRefusedError, bootstrapAdmin, readConfigOrExit } from '@punctual/core';
+import { AdminBootstrapRefusedError, bootstrapAdmin, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
 import closeWithGrace from 'close-with-grace';
@@ -6,7 +6,12 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 
 // Listen and close gracefully; everything else is in app.ts.
-const config = await readConfigOrExit();
+const config = await readStartupConfig().catch((error: unknown) => {
+  // A problem an operator can fix is printed as its own line(s), without a stack trace.
+  if (!isStartupProblem(error)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 
 const logger = pino({ level: config.logLevel, name: 'punctual-api', redact: ['req.headers.authorization'] });
 for (const warning of config.warnings) logger.warn(warning);

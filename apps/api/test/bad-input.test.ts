@@ -2,7 +2,6 @@ import { isSensitiveHeader, REDACTED } from '@punctual/core';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTaskBody } from '@punctual/contract';
 import { authed, createTask, createTestApp, register, type Session, type TaskResponse, type TestApp, countTasks } from './test-app.js';
 
 // Everything a client can send to the create and update routes: the answer is a 4xx naming the field (and nothing
@@ -40,10 +39,15 @@ interface Sent {
 }
 
 interface Expectation {
-  /** An exact status; otherwise any 4xx naming `field`, or a 2xx with the value stored. */
-  status?: number;
+  /** The status today's contract gives; a 2xx is also checked by reading the stored task back. */
+  status: number;
   /** What a 4xx message must contain; omitted where there is no field (malformed JSON, 413, 415). */
   field?: string;
+}
+
+/** For the seeded random mutations only, whose outcome is not known row by row: a 4xx naming `field`, or stored. */
+interface OpenExpectation {
+  field: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -136,14 +140,14 @@ function expectStored(task: TaskResponse, body: Record<string, unknown>): void {
  * The one assertion of this file: never a 5xx; a 4xx is the contract's error naming the field and changes nothing;
  * a 2xx stored what was sent (checked by reading the task back).
  */
-async function expectHandled(sent: Sent, expectation: Expectation = {}): Promise<number> {
+async function expectHandled(sent: Sent, expectation: Expectation | OpenExpectation): Promise<number> {
   const [countBefore, updatedBefore] = await Promise.all([countTasks(env.db), updatedAtOfExisting()]);
 
   const response = await send(sent);
   const context = `${response.statusCode} ${response.body.slice(0, 500)}`;
 
   expect(response.statusCode, context).toBeLessThan(500);
-  if (expectation.status !== undefined) expect(response.statusCode, context).toBe(expectation.status);
+  if ('status' in expectation) expect(response.statusCode, context).toBe(expectation.status);
   if (response.statusCode >= 400) {
     const error = response.json<{ statusCode: number; error: string; message: string }>();
     expect(error, context).toMatchObject({ statusCode: response.statusCode, error: expect.any(String), message: expect.any(String) });
@@ -203,7 +207,7 @@ const malformedJson: Array<[string, Sent, Expectation]> = [
   ['an unquoted key', { route: 'create', raw: '{name:"x","url":"https://example.com/"}' }, { status: 400 }],
   ['a raw control character in a string', { route: 'create', raw: '{"name":"a\u0001b","url":"https://example.com/"}' }, { status: 400 }],
   ['two documents', { route: 'create', raw: `${VALID}${VALID}` }, { status: 400 }],
-  ['a byte-order mark before valid JSON', { route: 'create', raw: `\uFEFF${VALID}` }, {}],
+  ['a byte-order mark before valid JSON', { route: 'create', raw: `\uFEFF${VALID}` }, { status: 201 }],
   ['an empty body with content-type application/json', { route: 'create', raw: '' }, { status: 400 }],
   ['whitespace only', { route: 'create', raw: ' \n\t ' }, { status: 400 }],
   ['a JSON string', { route: 'create', raw: '"name"' }, { status: 400, field: 'body' }],
@@ -557,7 +561,7 @@ const urls: Array<[string, Sent, Expectation]> = (
   [
     ['http:foo (stored as http://foo/)', 'http:foo', undefined],
     ['upper-case scheme and host with dot segments', 'HTTPS://API.Example.COM:443/a/./b/../c?q=1#frag', undefined],
-    ['a non-ASCII host and path (stored punycoded and percent-encoded)', 'https://bücher.example/päth?q=ü', undefined],
+    ['a non-ASCII host and path (an IRI, not a URI)', 'https://bücher.example/päth?q=ü', 'body/url'],
     ['an IPv6 literal', 'http://[2606:4700:4700::1111]:8080/x', undefined],
     ['a loopback IPv6 literal (the address guard)', 'http://[::1]:8080/x', 'body/url'],
     ['a loopback IPv4 literal spelled in hex (the address guard)', 'http://0x7f.1:8080/x', 'body/url'],
@@ -576,13 +580,12 @@ const urls: Array<[string, Sent, Expectation]> = (
   ] as Array<[string, string, string | undefined]>
 ).flatMap(([label, url, field]) =>
   bothRoutes(['url'], url).map(
-    // Where a URL is refused, it is as body/url.
     ({ route, body }) =>
-      [`${route} a url: ${label}`, { route, body }, field === undefined ? { field: 'body/url' } : { status: 400, field }] as [
-        string,
-        Sent,
-        Expectation,
-      ],
+      [
+        `${route} a url: ${label}`,
+        { route, body },
+        field === undefined ? { status: route === 'create' ? 201 : 200 } : { status: 400, field },
+      ] as [string, Sent, Expectation],
   ),
 );
 
@@ -651,57 +654,55 @@ const dates: Array<[string, Sent, Expectation]> = (
     ['not a date', 'not a date', 400],
     ['year 10000', '10000-01-01T00:00:00Z', 400],
     ['an expanded year', '+010000-01-01T00:00:00Z', 400],
-    ['year 0', '0000-01-01T00:00:00Z', undefined],
+    ['year 0', '0000-01-01T00:00:00Z', 'stored'],
     ['month 13', '2026-13-01T00:00:00Z', 400],
     ['hour 24', '2026-01-01T24:00:00Z', 400],
-    ['a leap second', '2026-12-31T23:59:60Z', undefined],
+    ['a leap second', '2026-12-31T23:59:60Z', 400],
     ['an offset of +25:00', '2026-01-01T00:00:00+25:00', 400],
     ['no time zone', '2026-01-01T00:00:00', 400],
     ['a date only', '2026-01-01', 400],
     ['a unix timestamp as a string', '1767225600', 400],
     ['an empty string', '', 400],
-    ['nanoseconds', '2031-01-01T00:00:00.123456789Z', undefined],
-    ['a lower-case t and z', '2031-01-01t00:00:00z', undefined],
-    ['year 9999', '9999-12-31T23:59:59Z', undefined],
-    ['the epoch', '1970-01-01T00:00:00Z', undefined],
-    ['year 1', '0001-01-01T00:00:00Z', undefined],
-  ] as Array<[string, string, number | undefined]>
-).flatMap(([label, value, status]) =>
+    ['nanoseconds', '2031-01-01T00:00:00.123456789Z', 'stored'],
+    ['a lower-case t and z', '2031-01-01t00:00:00z', 'stored'],
+    ['year 9999', '9999-12-31T23:59:59Z', 'stored'],
+    ['the epoch', '1970-01-01T00:00:00Z', 'stored'],
+    ['year 1', '0001-01-01T00:00:00Z', 'stored'],
+  ] as Array<[string, string, 400 | 'stored']>
+).flatMap(([label, value, outcome]) =>
   bothRoutes(['scheduledAt'], value).map(
     ({ route, body }) =>
-      [`${route} scheduledAt ${label}`, { route, body }, { status, field: 'body/scheduledAt' }] as [string, Sent, Expectation],
+      [
+        `${route} scheduledAt ${label}`,
+        { route, body },
+        outcome === 'stored' ? { status: route === 'create' ? 201 : 200 } : { status: outcome, field: 'body/scheduledAt' },
+      ] as [string, Sent, Expectation],
   ),
 );
 
-/** Whether the create schema knows cron yet (another change adds recurring tasks). */
-const KNOWS_CRON = 'cron' in CreateTaskBody.properties;
-
-const recurring: Array<[string, Sent, Expectation]> = KNOWS_CRON
-  ? [
-      // Which of the two the message names is the recurring-task change's choice; that it is a 400 about the body is not.
-      [
-        'create cron and scheduledAt together',
-        { route: 'create', body: { ...fullBody(), cron: '*/5 * * * *' } },
-        { status: 400, field: 'body/' },
-      ],
-      [
-        'create a valid cron in a time zone (stored as sent)',
-        { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '*/5 * * * *', timezone: 'Europe/Berlin' } },
-        { status: 201 },
-      ],
-      [
-        'create a cron with a NUL',
-        { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '* * * * *\u0000' } },
-        { status: 400, field: 'body/cron' },
-      ],
-      [
-        'create a cron of 100 000 characters',
-        { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '*'.repeat(100_000) } },
-        { status: 400, field: 'body/cron' },
-      ],
-    ]
-  : // The create route does not take cron yet: these rows arrive with recurring tasks.
-    [];
+const recurring: Array<[string, Sent, Expectation]> = [
+  // Which of the two the message names is the recurring-task change's choice; that it is a 400 about the body is not.
+  [
+    'create cron and scheduledAt together',
+    { route: 'create', body: { ...fullBody(), cron: '*/5 * * * *' } },
+    { status: 400, field: 'body/' },
+  ],
+  [
+    'create a valid cron in a time zone (stored as sent)',
+    { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '*/5 * * * *', timezone: 'Europe/Berlin' } },
+    { status: 201 },
+  ],
+  [
+    'create a cron with a NUL',
+    { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '* * * * *\u0000' } },
+    { status: 400, field: 'body/cron' },
+  ],
+  [
+    'create a cron of 100 000 characters',
+    { route: 'create', body: { name: 'x', url: 'https://example.com/', cron: '*'.repeat(100_000) } },
+    { status: 400, field: 'body/cron' },
+  ],
+];
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The table-driven cases
@@ -721,7 +722,27 @@ const groups: Array<[string, Array<[string, Sent, Expectation]>]> = [
   ['cron with scheduledAt', recurring],
 ];
 
-describe.each(groups.filter(([, cases]) => cases.length > 0))('bad input: %s', (_group, cases) => {
+/** How many cases each table holds: a table that loses rows (a filter, a switch, a refactor) fails here, not silently. */
+const CASES_PER_GROUP: Record<string, number> = {
+  'malformed JSON': 27,
+  'content types': 10,
+  'wrong types in every field': 308, // 22 fields × 7 JSON types × 2 routes
+  'huge values': 33,
+  'NUL characters and lone surrogates in every string': 100,
+  'unicode and SQL-looking text': 130,
+  'header names, values and tokens': 42,
+  'odd URLs': 36,
+  'numbers out of range': 42,
+  'unknown fields': 20,
+  dates: 36,
+  'cron with scheduledAt': 4,
+};
+
+it('runs every case of every table', () => {
+  expect(Object.fromEntries(groups.map(([group, cases]) => [group, cases.length]))).toEqual(CASES_PER_GROUP);
+});
+
+describe.each(groups)('bad input: %s', (_group, cases) => {
   it.each(cases)('%s: a 4xx naming the field, or stored exactly as sent; never a 5xx', async (_label, sent, expectation) => {
     await expectHandled(sent, expectation);
   });

@@ -141,10 +141,13 @@ describe('POST /api/v1/tasks/:id/<action>', () => {
 
   it('cancel clears the next run and withdraws the queued job', async () => {
     const task = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    expect(await job(task.id, 1)).toBeDefined();
     const response = await act(task.id, 'cancel');
     expect(response.json<TaskResponse>()).toMatchObject({ status: 'cancelled', nextRunAt: null });
     expect(await job(task.id, 1)).toBeUndefined();
-    expect(await api.queue.queue.getJobCounts('delayed', 'wait')).toBeDefined();
+    // No job of any version is left waiting for it.
+    const waiting = await api.queue.queue.getJobs(['delayed', 'wait', 'prioritized']);
+    expect(waiting.filter((queued) => queued.data.taskId === task.id)).toEqual([]);
   });
 
   it('retry re-drives a failed one-off task as a fresh run with attempts reset', async () => {

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PUNCTUAL_VERSION } from '@punctual/config';
+import type { DependencyCheck } from '@punctual/core';
 
-export type HealthCheck = () => Promise<Record<string, { status: 'up' | 'down'; latencyMs: number; error?: string }>>;
+export type HealthCheck = () => Promise<Record<string, DependencyCheck>>;
 
 /** The worker's own small HTTP server: `/health/live` while the process runs, `/health` with its dependency checks. */
 export async function startWorkerHttpServer(options: {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import { readConfigOrExit } from '@punctual/core';
+import { checkDependency, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, TASKS_QUEUE } from '@punctual/queue';
@@ -14,8 +14,14 @@ import { createProcessor } from './processor.js';
 
 /** The longest attempt (timeoutMs ≤ 300 s) plus time to record it: SIGTERM waits this long for in-flight calls. */
 const SHUTDOWN_GRACE_MS = 310_000;
+const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 
-const config = await readConfigOrExit();
+const config = await readStartupConfig().catch((error: unknown) => {
+  // A problem an operator can fix is printed as its own line(s), without a stack trace.
+  if (!isStartupProblem(error)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 
 const workerId = `${hostname()}:${process.pid}`;
 const logger = pino({ level: config.logLevel, name: 'punctual-worker', base: { workerId } });
@@ -60,17 +66,12 @@ worker.on('error', (err) => logger.error({ err }, 'worker error'));
 const health = await startWorkerHttpServer({
   host: config.host,
   port: config.workerHttpPort,
+  // The queue's connection queues commands while Redis is away: without the deadline, /health would hang with it.
   check: async () => {
-    const time = async (check: () => Promise<unknown>) => {
-      const started = performance.now();
-      try {
-        await check();
-        return { status: 'up' as const, latencyMs: Math.round(performance.now() - started) };
-      } catch (error) {
-        return { status: 'down' as const, latencyMs: Math.round(performance.now() - started), error: String(error) };
-      }
-    };
-    const [postgres, redis] = await Promise.all([time(() => pingDatabase(db)), time(() => queueConnection.ping())]);
+    const [postgres, redis] = await Promise.all([
+      checkDependency(() => pingDatabase(db), HEALTH_CHECK_TIMEOUT_MS),
+      checkDependency(() => queueConnection.ping(), HEALTH_CHECK_TIMEOUT_MS),
+    ]);
     return { postgres, redis };
   },
 });

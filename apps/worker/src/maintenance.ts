@@ -14,9 +14,12 @@ export interface MaintenanceOptions {
 }
 
 export interface Maintenance {
-  /** Runs one pass now if this process holds the lock (tests and start-up use it); resolves when it is done. */
+  /**
+   * Runs a pass now, or joins the one in progress; it does the work only when this process holds or wins the lock.
+   * The loop calls it each interval (and once at start); tests call it to run a pass without waiting.
+   */
   runOnce(): Promise<void>;
-  /** Stops the loop, waits for a pass in progress, and lets go of the lock. */
+  /** Stops the loop, waits up to 5 s for a pass in progress, and lets go of the lock. */
   stop(): Promise<void>;
 }
 

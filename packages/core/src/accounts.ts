@@ -42,7 +42,7 @@ export interface Session {
 }
 
 /** Emails are compared case-insensitively: stored trimmed and lower-cased. */
-export function normalizeEmail(email: string): string {
+function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 

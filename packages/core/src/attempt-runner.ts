@@ -9,7 +9,7 @@ import {
   type TaskRow,
   type TaskStateAfterAttempt,
 } from '@punctual/db';
-import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
+import { failedWithoutResponse, type AttemptResult, type Executor, type HttpMethod, type OutboundRequest } from '@punctual/executor';
 import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
 import { nextStateAfterAttempt } from '@punctual/scheduling';
 import { enqueueNextAttempt, type Logger } from './task-context.js';
@@ -96,13 +96,13 @@ async function callTarget(context: AttemptContext, claimed: ClaimedAttempt): Pro
   try {
     request = outboundRequest(context.secretsKey, claimed.task, claimed.attempt);
   } catch {
-    return failedBeforeSending("cannot decrypt the task's token or headers (was SECRETS_KEY changed?)");
+    return failedWithoutResponse("cannot decrypt the task's token or headers (was SECRETS_KEY changed?)", 0);
   }
   return context.executor.execute(request);
 }
 
 /** The request an attempt sends: the task's own headers and secrets, plus Punctual's identification headers. */
-export function outboundRequest(secretsKey: Buffer, task: TaskRow, attempt: number): OutboundRequest {
+function outboundRequest(secretsKey: Buffer, task: TaskRow, attempt: number): OutboundRequest {
   const headers: Record<string, string> = { ...task.headers };
   if (task.secret_headers !== null) Object.assign(headers, JSON.parse(openSecret(secretsKey, task.secret_headers)));
   if (task.token !== null) headers.Authorization = `Bearer ${openSecret(secretsKey, task.token)}`;
@@ -115,18 +115,5 @@ export function outboundRequest(secretsKey: Buffer, task: TaskRow, attempt: numb
     headers,
     body: task.body ?? undefined,
     timeoutMs: task.timeout_ms,
-  };
-}
-
-function failedBeforeSending(error: string): AttemptResult {
-  return {
-    outcome: 'failed',
-    statusCode: null,
-    durationMs: 0,
-    error,
-    responseHeaders: {},
-    responseBody: null,
-    responseTruncated: false,
-    retryAfterMs: null,
   };
 }

@@ -81,6 +81,36 @@ export class RegistrationDisabledError extends PunctualError {
   }
 }
 
+/** No route matches the method and path. */
+export class RouteNotFoundError extends PunctualError {
+  constructor(method: string, path: string) {
+    super(404, 'PUNCTUAL_ROUTE_NOT_FOUND', `route ${method} ${path} not found`);
+  }
+}
+
+/** Postgres refused a value the schema let through (a data exception, class 22: out-of-range number, bad encoding). */
+export class UnstorableValueError extends PunctualError {
+  constructor() {
+    super(400, 'PUNCTUAL_UNSTORABLE_VALUE', 'a value in the request cannot be stored');
+  }
+}
+
+/** Postgres is not answering; the client may try again after `retryAfterSeconds`. */
+export class DatabaseUnavailableError extends PunctualError {
+  readonly retryAfterSeconds = 5;
+
+  constructor() {
+    super(503, 'PUNCTUAL_DATABASE_UNAVAILABLE', 'the database is not answering; try again shortly');
+  }
+}
+
+/** Anything unforeseen: the client learns only that it was not their fault (the details go to the log). */
+export class InternalError extends PunctualError {
+  constructor() {
+    super(500, 'PUNCTUAL_INTERNAL', 'something went wrong on our side');
+  }
+}
+
 /** No credential, or one that is malformed, forged, expired or revoked. */
 export class UnauthorizedError extends PunctualError {
   constructor(message: string) {

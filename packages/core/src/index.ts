@@ -4,7 +4,6 @@ export {
   bootstrapAdmin,
   changePassword,
   getUser,
-  normalizeEmail,
   registerUser,
   sessionActor,
   type Credentials,
@@ -20,7 +19,8 @@ export {
   type QueueRepairOptions,
   type ReconcilerContext,
 } from './reconciler.js';
-export { outboundRequest, runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
+export { runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
+export { checkDependency, type DependencyCheck } from './dependency-check.js';
 export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
 export { hashPassword, needsRehash, verifyPassword } from './passwords.js';
@@ -51,4 +51,4 @@ export {
 } from './tasks.js';
 export { deleteUser, listUsers, updateUser, type UserChange, type UserListRequest } from './users.js';
 export * from './views.js';
-export { readConfigOrExit } from './startup.js';
+export { isStartupProblem, readStartupConfig } from './startup.js';

@@ -9,6 +9,7 @@ import {
   type ScheduleCursor,
 } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
+import { failedWithoutResponse } from '@punctual/executor';
 import { stateAfterAttempt } from './attempt-runner.js';
 import { enqueueNextAttempts, type Logger } from './task-context.js';
 
@@ -45,13 +46,7 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
     const task = await finishAttempt(context.db, {
       claimed: attempt,
       record: {
-        outcome: 'failed',
-        statusCode: null,
-        durationMs: Math.max(0, now.getTime() - attempt.startedAt.getTime()),
-        error: WORKER_LOST,
-        responseHeaders: {},
-        responseBody: null,
-        responseTruncated: false,
+        ...failedWithoutResponse(WORKER_LOST, Math.max(0, now.getTime() - attempt.startedAt.getTime())),
         startedAt: attempt.startedAt,
       },
       decide: (current) => stateAfterAttempt(current, { outcome: 'failed', retryAfterMs: null }, now),

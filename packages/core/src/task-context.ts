@@ -1,5 +1,6 @@
 import type { Database, Kysely, Scope, TaskRow } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
+import { SCHEDULED_STATUSES } from '@punctual/scheduling';
 import type { TargetPolicy, TaskDefaults } from './task-input.js';
 
 /** Who is asking: users act on their own tasks, admins on everyone's. */
@@ -41,7 +42,7 @@ export function filteredScopeOf(actor: Actor, userId?: string): Scope | null {
  * here loses nothing (Postgres has the schedule and the reconciler repairs Redis from it), so it is logged, not thrown.
  */
 export async function enqueueNextAttempts(context: Pick<TaskContext, 'queue' | 'logger'>, tasks: readonly TaskRow[]): Promise<void> {
-  const waiting = tasks.filter((task) => task.status === 'pending' || task.status === 'retrying');
+  const waiting = tasks.filter((task) => SCHEDULED_STATUSES.includes(task.status));
   if (waiting.length === 0) return;
   try {
     await context.queue.enqueueAttempts(

@@ -1,8 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
 import { sql } from 'kysely';
-import type { ApiKeyRow, Database, UserRow } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { ApiKeyRow, UserRow } from './schema.js';
+import type { DbExecutor } from './scope.js';
 
 /** The columns an owner may see (never the hash). */
 export type ApiKeyListing = Omit<ApiKeyRow, 'hash' | 'user_id'>;
@@ -14,7 +12,7 @@ const LISTING = ['id', 'name', 'scope', 'prefix', 'created_at', 'expires_at', 'l
  * creates cannot overshoot by much (each counts the rows committed before it).
  */
 export async function insertApiKey(
-  db: Executor,
+  db: DbExecutor,
   key: { userId: string; name: string; scope: ApiKeyRow['scope']; prefix: string; hash: Buffer; expiresAt: Date | null },
   limit: number,
 ): Promise<ApiKeyListing | null> {
@@ -31,12 +29,12 @@ export async function insertApiKey(
 }
 
 /** A user's keys, oldest first. */
-export async function listApiKeys(db: Executor, userId: string): Promise<ApiKeyListing[]> {
+export async function listApiKeys(db: DbExecutor, userId: string): Promise<ApiKeyListing[]> {
   return db.selectFrom('api_keys').select(LISTING).where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
 }
 
 /** Deletes the key when it is `userId`'s; whether it was. */
-export async function deleteApiKey(db: Executor, userId: string, id: string): Promise<boolean> {
+export async function deleteApiKey(db: DbExecutor, userId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('api_keys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
@@ -53,7 +51,7 @@ export interface ApiKeyCredential {
 }
 
 /** One unique-index lookup joined to the owner's primary key: what every API-key request costs. */
-export async function findApiKeyCredential(db: Executor, hash: Buffer): Promise<ApiKeyCredential | null> {
+export async function findApiKeyCredential(db: DbExecutor, hash: Buffer): Promise<ApiKeyCredential | null> {
   const row = await db
     .selectFrom('api_keys')
     .innerJoin('users', 'users.id', 'api_keys.user_id')
@@ -72,7 +70,7 @@ export async function findApiKeyCredential(db: Executor, hash: Buffer): Promise<
 }
 
 /** Sets last_used_at to now unless it is already less than a minute old: at most one write a minute per key. */
-export async function touchApiKey(db: Executor, id: string): Promise<void> {
+export async function touchApiKey(db: DbExecutor, id: string): Promise<void> {
   await db
     .updateTable('api_keys')
     .set({ last_used_at: sql`now()` })

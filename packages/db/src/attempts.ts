@@ -1,4 +1,4 @@
-import type { AttemptOutcome, TaskStatus } from '@punctual/scheduling';
+import { type AttemptOutcome, SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import { type Kysely, type UpdateObject, sql } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
 
@@ -33,7 +33,7 @@ export async function claimAttempt(
         })
         .where('id', '=', claim.taskId)
         .where('version', '=', claim.version)
-        .where('status', 'in', ['pending', 'retrying'])
+        .where('status', 'in', SCHEDULED_STATUSES)
         .returningAll(),
     )
     .with('opened', (cte) =>
@@ -186,7 +186,7 @@ function logChangesAfterAttempt(record: AttemptRecord): UpdateObject<Database, '
   };
 }
 
-/** An attempt whose worker stopped renewing nothing for longer than its lease: its task is still `running`. */
+/** An attempt whose lease lapsed before its worker recorded a result: its task is still `running`. */
 export interface LostAttempt extends ClaimedAttempt {
   startedAt: Date;
 }

@@ -34,8 +34,8 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
 }
 
 /** Opens one connection and runs `SELECT 1`, turning a failure into PostgresUnavailableError. */
-export async function assertPostgresReachable(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+export async function assertPostgresReachable(databaseUrl: string, timeoutMs = 5_000): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -47,8 +47,16 @@ export async function assertPostgresReachable(databaseUrl: string): Promise<void
   }
 }
 
+/** Whether Postgres answers `SELECT 1` at that URL (the database in it must exist) within `timeoutMs`. */
+export async function postgresAnswers(databaseUrl: string, timeoutMs = 5_000): Promise<boolean> {
+  return assertPostgresReachable(databaseUrl, timeoutMs).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** `host:port` of a connection URL, without credentials. */
-export function describeServer(url: string): string {
+function describeServer(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}`;

@@ -1,7 +1,6 @@
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Database, IdempotencyKeyRow } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { DbExecutor } from './scope.js';
 
 export interface IdempotencyKeyClaim {
   userId: string;
@@ -39,7 +38,7 @@ export async function claimIdempotencyKey(trx: Transaction<Database>, claim: Ide
 }
 
 /** The user's key as stored, expired or not. */
-export async function findIdempotencyKey(db: Executor, userId: string, key: string): Promise<IdempotencyKeyRow | null> {
+export async function findIdempotencyKey(db: DbExecutor, userId: string, key: string): Promise<IdempotencyKeyRow | null> {
   const row = await db.selectFrom('idempotency_keys').selectAll().where('user_id', '=', userId).where('key', '=', key).executeTakeFirst();
   return row ?? null;
 }

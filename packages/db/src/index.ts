@@ -19,17 +19,17 @@ export {
 export {
   assertPostgresReachable,
   createDatabase,
-  describeServer,
   isDatabaseUnavailable,
   pingDatabase,
+  postgresAnswers,
   PostgresUnavailableError,
   type DatabaseOptions,
 } from './connection.js';
-export { ensureDatabaseExists, migrateToLatest } from './migrate.js';
+export { migrateToLatest } from './migrate.js';
 export { claimIdempotencyKey, findIdempotencyKey, purgeExpiredIdempotencyKeys, type IdempotencyKeyClaim } from './idempotency-keys.js';
 export { migrations } from './migrations/index.js';
 export type * from './schema.js';
-export type { Scope } from './scope.js';
+export { withScope, type DbExecutor, type Scope } from './scope.js';
 export { openSecret, sealSecret } from './secret-box.js';
 export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
 export { applyTaskAction, type ActedTask, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';

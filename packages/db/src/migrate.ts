@@ -4,7 +4,7 @@ import { createDatabase, PostgresUnavailableError } from './connection.js';
 import { migrations } from './migrations/index.js';
 
 /** Creates the database named in the URL when it does not exist (connecting to the server's `postgres` database). */
-export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
+async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) return;

@@ -112,7 +112,7 @@ export interface TaskLogsTable {
 export interface IdempotencyKeysTable {
   user_id: string;
   key: string;
-  /** sha256 (hex) of the canonical JSON of the create body: a repeat with another body is refused. */
+  /** HMAC-SHA256 (hex, keyed with SECRETS_KEY) of the canonical JSON of the create body: a repeat with another body is refused. */
   request_hash: string;
   task_id: string;
   /** Set again when an expired key is claimed anew. */

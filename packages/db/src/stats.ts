@@ -1,7 +1,7 @@
 import type { TaskStatus } from '@punctual/scheduling';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { type Scope, scopedUserId } from './scope.js';
+import { type Scope, withScope } from './scope.js';
 
 export interface StatsQuery {
   scope: Scope;
@@ -49,13 +49,8 @@ export async function readStats(db: Kysely<Database>, query: StatsQuery): Promis
  * A user's are index-only scans of (user_id, status, …) and of (user_id, started_at) INCLUDE (outcome, duration_ms).
  */
 export function statsQueries(db: Kysely<Database>, query: StatsQuery) {
-  let tasks = db.selectFrom('tasks');
-  let logs = db.selectFrom('task_logs').where('outcome', 'is not', null);
-  const userId = scopedUserId(query.scope);
-  if (userId !== undefined) {
-    tasks = tasks.where('user_id', '=', userId);
-    logs = logs.where('user_id', '=', userId);
-  }
+  const tasks = withScope(db.selectFrom('tasks'), query.scope);
+  const logs = withScope(db.selectFrom('task_logs').where('outcome', 'is not', null), query.scope);
   const { since } = query;
   return {
     tasksByStatus: tasks.select((eb) => ['status', eb.fn.countAll<string>().as('count')]).groupBy('status'),

@@ -1,9 +1,7 @@
 import { TASK_TRANSITIONS, endsSchedule, type BulkAction, type TaskAction, type TaskStatus } from '@punctual/scheduling';
-import { type Kysely, type RawBuilder, type Transaction, type UpdateObject, sql } from 'kysely';
+import { type RawBuilder, type UpdateObject, sql } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
-import { type Scope, scopedUserId } from './scope.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { type DbExecutor, type Scope, withScope } from './scope.js';
 
 export type TaskActionName = TaskAction | BulkAction;
 
@@ -28,28 +26,25 @@ export interface TaskActionResult {
  * other id was refused.
  */
 export async function applyTaskAction(
-  db: Executor,
+  db: DbExecutor,
   request: { scope: Scope; ids: readonly string[]; action: TaskActionName },
 ): Promise<TaskActionResult> {
   const ids = [...new Set(request.ids)];
   if (ids.length === 0) return { changed: [], refused: [] };
-  const userId = scopedUserId(request.scope);
   const { action } = request;
   const rule = TASK_TRANSITIONS[action];
 
   let changed: ActedTask[];
   if (action === 'delete') {
     // The task's logs go with it, by foreign key.
-    let query = db.deleteFrom('tasks').where('id', 'in', ids).where('status', 'in', rule.from);
-    if (userId !== undefined) query = query.where('user_id', '=', userId);
+    const query = withScope(db.deleteFrom('tasks').where('id', 'in', ids).where('status', 'in', rule.from), request.scope);
     changed = await query
       .returningAll()
       .returning(sql<number>`version`.as('previous_version'))
       .execute();
   } else {
     const { changes, previousVersion } = updateOf(action);
-    let query = db.updateTable('tasks').set(changes).where('id', 'in', ids).where('status', 'in', rule.from);
-    if (userId !== undefined) query = query.where('user_id', '=', userId);
+    let query = withScope(db.updateTable('tasks').set(changes).where('id', 'in', ids).where('status', 'in', rule.from), request.scope);
     if (rule.oneOffOnly) query = query.where('cron', 'is', null);
     changed = await query.returningAll().returning(previousVersion.as('previous_version')).execute();
   }
@@ -57,8 +52,7 @@ export async function applyTaskAction(
   const done = new Set(changed.map((task) => task.id));
   const rest = ids.filter((id) => !done.has(id));
   if (rest.length === 0) return { changed, refused: [] };
-  let lookup = db.selectFrom('tasks').select(['id', 'status', 'cron']).where('id', 'in', rest);
-  if (userId !== undefined) lookup = lookup.where('user_id', '=', userId);
+  const lookup = withScope(db.selectFrom('tasks').select(['id', 'status', 'cron']).where('id', 'in', rest), request.scope);
   const found = new Map((await lookup.execute()).map((row) => [row.id, row]));
   const refused = rest.map((id): TaskActionRefusal => {
     const row = found.get(id);

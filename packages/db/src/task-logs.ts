@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, TaskLogRow } from './schema.js';
-import { type Scope, scopedUserId } from './scope.js';
+import { type Scope, withScope } from './scope.js';
 
 export interface TaskLogListQuery {
   scope: Scope;
@@ -28,9 +28,7 @@ export async function listTaskLogs(db: Kysely<Database>, query: TaskLogListQuery
  * in the user and admin indexes, so a count never visits the table.
  */
 export function taskLogListQueries(db: Kysely<Database>, query: TaskLogListQuery) {
-  let base = db.selectFrom('task_logs').where('outcome', 'is not', null);
-  const userId = scopedUserId(query.scope);
-  if (userId !== undefined) base = base.where('user_id', '=', userId);
+  let base = withScope(db.selectFrom('task_logs').where('outcome', 'is not', null), query.scope);
   if (query.taskId !== undefined) base = base.where('task_id', '=', query.taskId);
   if (query.outcome !== undefined) base = base.where('outcome', '=', query.outcome);
   if (query.from !== undefined) base = base.where('started_at', '>=', query.from);

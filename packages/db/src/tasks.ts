@@ -1,7 +1,7 @@
-import { type Kysely, type Transaction, sql } from 'kysely';
-import type { TaskStatus } from '@punctual/scheduling';
+import { type Transaction, sql } from 'kysely';
+import { SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import type { Database, NewTaskRow, TaskRow, TaskRowUpdate } from './schema.js';
-import { type Scope, scopedUserId } from './scope.js';
+import { type DbExecutor, type Scope, withScope } from './scope.js';
 
 export type TaskSort = 'createdAt' | '-createdAt' | 'nextRunAt' | '-nextRunAt';
 
@@ -16,25 +16,19 @@ export interface TaskListQuery {
   limit: number;
 }
 
-type Executor = Kysely<Database> | Transaction<Database>;
-
-export async function insertTask(db: Executor, task: NewTaskRow): Promise<TaskRow> {
+export async function insertTask(db: DbExecutor, task: NewTaskRow): Promise<TaskRow> {
   return db.insertInto('tasks').values(task).returningAll().executeTakeFirstOrThrow();
 }
 
 /** The task with that id when the scope may see it. */
-export async function findTask(db: Executor, scope: Scope, id: string): Promise<TaskRow | null> {
-  let query = db.selectFrom('tasks').selectAll().where('id', '=', id);
-  const userId = scopedUserId(scope);
-  if (userId !== undefined) query = query.where('user_id', '=', userId);
+export async function findTask(db: DbExecutor, scope: Scope, id: string): Promise<TaskRow | null> {
+  const query = withScope(db.selectFrom('tasks').selectAll().where('id', '=', id), scope);
   return (await query.executeTakeFirst()) ?? null;
 }
 
 /** Locks the task row for the rest of the transaction, so a change and the version it bumps cannot interleave. */
 export async function findTaskForUpdate(trx: Transaction<Database>, scope: Scope, id: string): Promise<TaskRow | null> {
-  let query = trx.selectFrom('tasks').selectAll().where('id', '=', id).forUpdate();
-  const userId = scopedUserId(scope);
-  if (userId !== undefined) query = query.where('user_id', '=', userId);
+  const query = withScope(trx.selectFrom('tasks').selectAll().where('id', '=', id), scope).forUpdate();
   return (await query.executeTakeFirst()) ?? null;
 }
 
@@ -45,7 +39,7 @@ export async function findTaskForUpdate(trx: Transaction<Database>, scope: Scope
 const searchText = sql<string>`(name || ' ' || coalesce(description, '') || ' ' || url)`;
 
 /** One page of tasks and the total count. */
-export async function listTasks(db: Executor, query: TaskListQuery): Promise<{ rows: TaskRow[]; total: number }> {
+export async function listTasks(db: DbExecutor, query: TaskListQuery): Promise<{ rows: TaskRow[]; total: number }> {
   const queries = taskListQueries(db, query);
   const [rows, count] = await Promise.all([queries.rows.execute(), queries.total.executeTakeFirstOrThrow()]);
   return { rows, total: Number(count.total) };
@@ -55,10 +49,8 @@ export async function listTasks(db: Executor, query: TaskListQuery): Promise<{ r
  * The two statements behind `listTasks`, unexecuted, so the query-plan test explains exactly what the app runs.
  * A user's lists use the (user_id, …) indexes; an admin's the ones without user_id; `q` the trigram index.
  */
-export function taskListQueries(db: Executor, query: TaskListQuery) {
-  let base = db.selectFrom('tasks');
-  const userId = scopedUserId(query.scope);
-  if (userId !== undefined) base = base.where('user_id', '=', userId);
+export function taskListQueries(db: DbExecutor, query: TaskListQuery) {
+  let base = withScope(db.selectFrom('tasks'), query.scope);
   if (query.status !== undefined) base = base.where('status', '=', query.status);
   if (query.tag !== undefined) base = base.where('tags', '@>', sql<string[]>`ARRAY[${query.tag}]::text[]`);
   if (query.q !== undefined) {
@@ -88,7 +80,7 @@ export function taskListQueries(db: Executor, query: TaskListQuery) {
 }
 
 /** Applies a change to a task row and returns the new row. */
-export async function updateTaskRow(db: Executor, id: string, changes: TaskRowUpdate): Promise<TaskRow> {
+export async function updateTaskRow(db: DbExecutor, id: string, changes: TaskRowUpdate): Promise<TaskRow> {
   return db
     .updateTable('tasks')
     .set({ ...changes, updated_at: sql`now()` })
@@ -112,18 +104,18 @@ export interface ScheduleCursor {
  * `after`: keyset pagination over the partial index `tasks_due_idx`, so each page costs the same however many there are.
  */
 export async function listScheduledTasks(
-  db: Executor,
+  db: DbExecutor,
   options: { before: Date; after?: ScheduleCursor; limit: number },
 ): Promise<Pick<TaskRow, 'id' | 'run_id' | 'version' | 'next_run_at'>[]> {
   return scheduledTasksQuery(db, options).execute();
 }
 
 /** The statement `listScheduledTasks` runs (the query-plan test explains it). */
-export function scheduledTasksQuery(db: Executor, options: { before: Date; after?: ScheduleCursor; limit: number }) {
+export function scheduledTasksQuery(db: DbExecutor, options: { before: Date; after?: ScheduleCursor; limit: number }) {
   let query = db
     .selectFrom('tasks')
     .select(['id', 'run_id', 'version', 'next_run_at'])
-    .where('status', 'in', ['pending', 'retrying'])
+    .where('status', 'in', SCHEDULED_STATUSES)
     .where('next_run_at', '<', options.before);
   const after = options.after;
   if (after) query = query.where((eb) => eb(eb.refTuple('next_run_at', 'id'), '>', eb.tuple(after.nextRunAt, after.id)));

@@ -1,9 +1,9 @@
+import { SCHEDULED_STATUSES } from '@punctual/scheduling';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Database, UserRow } from './schema.js';
+import type { DbExecutor } from './scope.js';
 
 export type UserRole = UserRow['role'];
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Inserts a user; returns null when the email is taken (the unique index decides, so races end in one row). */
 export async function insertUser(
@@ -38,18 +38,18 @@ export async function upsertAdmin(db: Kysely<Database>, admin: { email: string; 
   return row ?? null;
 }
 
-export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | null> {
+export async function findUserByEmail(db: DbExecutor, email: string): Promise<UserRow | null> {
   return (await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()) ?? null;
 }
 
-export async function findUserById(db: Executor, id: string): Promise<UserRow | null> {
+export async function findUserById(db: DbExecutor, id: string): Promise<UserRow | null> {
   return (await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
 }
 
 /** What every JWT request checks about its account: one primary-key lookup. */
 export type UserAccess = Pick<UserRow, 'role' | 'disabled' | 'session_version'>;
 
-export async function findUserAccess(db: Executor, id: string): Promise<UserAccess | null> {
+export async function findUserAccess(db: DbExecutor, id: string): Promise<UserAccess | null> {
   return (await db.selectFrom('users').select(['role', 'disabled', 'session_version']).where('id', '=', id).executeTakeFirst()) ?? null;
 }
 
@@ -58,7 +58,7 @@ export async function findUserAccess(db: Executor, id: string): Promise<UserAcce
  * it (a rehash at login) the row is changed only while it still holds `previousHash`, so a concurrent password change wins.
  */
 export async function setPasswordHash(
-  db: Executor,
+  db: DbExecutor,
   id: string,
   change: { passwordHash: string; endSessions: boolean; previousHash?: string },
 ): Promise<boolean> {
@@ -83,7 +83,7 @@ export interface UserListQuery {
 }
 
 /** One page of users, oldest first, and the total count. */
-export async function listUsers(db: Executor, query: UserListQuery): Promise<{ rows: UserRow[]; total: number }> {
+export async function listUsers(db: DbExecutor, query: UserListQuery): Promise<{ rows: UserRow[]; total: number }> {
   let base = db.selectFrom('users');
   if (query.q !== undefined) base = base.where('email', 'ilike', `%${query.q.replace(/[\\%_]/g, (match) => `\\${match}`)}%`);
   const [rows, count] = await Promise.all([
@@ -114,7 +114,7 @@ export async function withUserChangesLock<T>(db: Kysely<Database>, work: (trx: T
 }
 
 /** Active (not disabled) admins other than `exceptId`. */
-export async function countOtherActiveAdmins(db: Executor, exceptId: string): Promise<number> {
+export async function countOtherActiveAdmins(db: DbExecutor, exceptId: string): Promise<number> {
   const { total } = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<string>().as('total'))
@@ -125,7 +125,7 @@ export async function countOtherActiveAdmins(db: Executor, exceptId: string): Pr
   return Number(total);
 }
 
-export async function updateUserAccess(db: Executor, id: string, changes: { role?: UserRole; disabled?: boolean }): Promise<UserRow> {
+export async function updateUserAccess(db: DbExecutor, id: string, changes: { role?: UserRole; disabled?: boolean }): Promise<UserRow> {
   return db
     .updateTable('users')
     .set({ ...changes, updated_at: sql`now()` })
@@ -138,12 +138,12 @@ export async function updateUserAccess(db: Executor, id: string, changes: { role
  * Deletes a user with their tasks (logs, idempotency keys and API keys go by foreign key). Returns the deleted tasks
  * that were waiting for an attempt, whose queued jobs the caller withdraws.
  */
-export async function deleteUserWithTasks(db: Executor, id: string): Promise<{ id: string; version: number }[]> {
+export async function deleteUserWithTasks(db: DbExecutor, id: string): Promise<{ id: string; version: number }[]> {
   const waiting = await db
     .with('deleted', (qb) => qb.deleteFrom('tasks').where('user_id', '=', id).returning(['id', 'version', 'status']))
     .selectFrom('deleted')
     .select(['id', 'version'])
-    .where('status', 'in', ['pending', 'retrying'])
+    .where('status', 'in', SCHEDULED_STATUSES)
     .execute();
   await db.deleteFrom('users').where('id', '=', id).execute();
   return waiting;

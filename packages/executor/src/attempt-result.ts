@@ -17,3 +17,17 @@ export interface AttemptResult {
   /** On 429 and 503 only: the Retry-After header as milliseconds from now (>= 0); otherwise `null`. */
   retryAfterMs: number | null;
 }
+
+/** The result of an attempt that got no response: refused before sending, a connection error, a timeout, a lost worker. */
+export function failedWithoutResponse(error: string, durationMs: number): AttemptResult {
+  return {
+    outcome: 'failed',
+    statusCode: null,
+    durationMs,
+    error,
+    responseHeaders: {},
+    responseBody: null,
+    responseTruncated: false,
+    retryAfterMs: null,
+  };
+}

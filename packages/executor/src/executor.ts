@@ -1,6 +1,6 @@
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { describeAttemptError, isUndiciDeadlineError, timeoutError } from './attempt-error.js';
-import type { AttemptResult } from './attempt-result.js';
+import { failedWithoutResponse, type AttemptResult } from './attempt-result.js';
 import { createOutboundAgent } from './outbound-agent.js';
 import type { OutboundRequest } from './outbound-request.js';
 import { buildRequestPayload } from './request-payload.js';
@@ -41,23 +41,14 @@ export function createExecutor(options: ExecutorOptions): Executor {
   async function execute(request: OutboundRequest): Promise<AttemptResult> {
     const startedAt = performance.now();
     const elapsedMs = (): number => Math.round(performance.now() - startedAt);
-    const failedWithoutResponse = (error: string): AttemptResult => ({
-      outcome: 'failed',
-      statusCode: null,
-      durationMs: elapsedMs(),
-      error,
-      responseHeaders: {},
-      responseBody: null,
-      responseTruncated: false,
-      retryAfterMs: null,
-    });
+    const failed = (error: string): AttemptResult => failedWithoutResponse(error, elapsedMs());
 
     const { timeoutMs } = request;
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
-      return failedWithoutResponse(`ERR_INVALID_ARG timeoutMs must be between 1 and ${MAX_TIMEOUT_MS}, got ${timeoutMs}`);
+      return failed(`ERR_INVALID_ARG timeoutMs must be between 1 and ${MAX_TIMEOUT_MS}, got ${timeoutMs}`);
     }
     const target = parseTargetUrl(request.url);
-    if (typeof target === 'string') return failedWithoutResponse(target);
+    if (typeof target === 'string') return failed(target);
 
     // Our own timer rather than AbortSignal.timeout(): it is cleared as soon as the attempt ends, and its
     // reason is a value we can recognise whichever layer (connect, headers, body) it interrupted.
@@ -83,7 +74,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
           bodyTimeout: timeoutMs,
         });
       } catch (error) {
-        return failedWithoutResponse(errorOf(error));
+        return failed(errorOf(error));
       }
 
       const { statusCode } = response;
@@ -106,7 +97,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       };
     } catch (error) {
       // Unreachable by design (captureResponseBody does not throw); kept so execute() keeps its promise.
-      return failedWithoutResponse(errorOf(error));
+      return failed(errorOf(error));
     } finally {
       clearTimeout(timer);
     }

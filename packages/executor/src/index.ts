@@ -1,5 +1,5 @@
 export { checkAddress, ipAddressOf, type BlockedAddress } from './address-check.js';
-export type { AttemptResult } from './attempt-result.js';
+export { failedWithoutResponse, type AttemptResult } from './attempt-result.js';
 export { BlockedAddressError } from './blocked-address-error.js';
 export { createDnsCache, type DnsCache, type DnsCacheOptions, type Resolver } from './dns-cache.js';
 export { createExecutor, type Executor, type ExecutorOptions } from './executor.js';

@@ -1,5 +1,5 @@
 /** Why a task's URL cannot be called, or null when it can. */
-export function targetUrlProblem(url: URL): string | null {
+function targetUrlProblem(url: URL): string | null {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `ERR_INVALID_URL unsupported protocol "${url.protocol}"`;
   return null;
 }

@@ -4,7 +4,9 @@ export {
   createRedisConnection,
   evictionPolicyWarning,
   RedisUnavailableError,
+  redisAnswers,
   waitForRedisReady,
+  withRedis,
   type Redis,
 } from './redis-connection.js';
 export { createTaskQueue, type TaskQueue } from './task-queue.js';

@@ -49,27 +49,55 @@ export async function waitForRedisReady(redis: Redis, timeoutMs: number): Promis
   });
 }
 
-/** PINGs Redis once with a short timeout, turning a failure into RedisUnavailableError. */
-export async function assertRedisReachable(redisUrl: string): Promise<void> {
+/**
+ * Runs `use` on a short-lived connection that gives up at once when nothing answers (no reconnects, no queued
+ * commands; `timeoutMs` bounds the connect and each command), then closes it. For probes and one-off admin commands.
+ */
+export async function withRedis<T>(redisUrl: string, use: (redis: Redis) => Promise<T>, timeoutMs = 3_000): Promise<T> {
   const redis = new Redis(redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
-    connectTimeout: 3_000,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
   });
   // connect() rejects with a bare "Connection is closed."; the 'error' event has the reason (ECONNREFUSED, ENOTFOUND, ...).
   let connectionError: unknown;
   redis.on('error', (error) => {
-    connectionError = error;
+    connectionError ??= error;
+  });
+  // connectTimeout ends at the TCP handshake, and a client cut off during its ready check takes seconds to close:
+  // a server that accepts and then stays silent is given up on here.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  const connected = redis.connect().catch((error: unknown) => {
+    throw connectionError ?? error;
   });
   try {
-    await redis.connect();
-    await redis.ping();
-  } catch (error) {
-    throw new RedisUnavailableError(redisUrl, connectionError ?? error);
+    await Promise.race([connected, deadline]).finally(() => clearTimeout(timer));
+    return await use(redis);
   } finally {
     redis.disconnect();
   }
+}
+
+/** PINGs Redis once, turning a failure into RedisUnavailableError. */
+export async function assertRedisReachable(redisUrl: string, timeoutMs = 3_000): Promise<void> {
+  try {
+    await withRedis(redisUrl, (redis) => redis.ping(), timeoutMs);
+  } catch (error) {
+    throw new RedisUnavailableError(redisUrl, error);
+  }
+}
+
+/** Whether Redis answers PING at that URL within `timeoutMs`. */
+export async function redisAnswers(redisUrl: string, timeoutMs = 3_000): Promise<boolean> {
+  return assertRedisReachable(redisUrl, timeoutMs).then(
+    () => true,
+    () => false,
+  );
 }
 
 function describeRedis(url: string): string {

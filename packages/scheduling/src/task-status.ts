@@ -3,7 +3,7 @@ export const TASK_STATUSES = ['pending', 'running', 'retrying', 'completed', 'fa
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** Statuses a task never leaves by itself. */
-export const TERMINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
+const TERMINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
 
 /** Statuses in which a job in the queue is expected: the task is waiting for `nextRunAt`. */
 export const SCHEDULED_STATUSES: readonly TaskStatus[] = ['pending', 'retrying'];

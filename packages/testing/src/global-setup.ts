@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { migrations, migrateToLatest } from '@punctual/db';
+import { migrations, migrateToLatest, postgresAnswers } from '@punctual/db';
+import { redisAnswers } from '@punctual/queue';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import './provided-context.js';
-import { postgresAnswers, redisAnswers, withDatabase } from './service-probe.js';
+import { withDatabase } from './service-probe.js';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -38,13 +39,14 @@ async function startServices(): Promise<TestServices> {
   let databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   let redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 
-  if (!(await postgresAnswers(databaseUrl))) {
+  // The server's own `postgres` database: the one in the URL may not exist yet.
+  if (!(await postgresAnswers(withDatabase(databaseUrl, 'postgres'), 2_000))) {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     const container = await new PostgreSqlContainer('postgres:16-alpine').start();
     stops.push(() => container.stop());
     databaseUrl = container.getConnectionUri();
   }
-  if (!(await redisAnswers(redisUrl))) {
+  if (!(await redisAnswers(redisUrl, 2_000))) {
     const { RedisContainer } = await import('@testcontainers/redis');
     const container = await new RedisContainer('redis:7-alpine').start();
     stops.push(() => container.stop());

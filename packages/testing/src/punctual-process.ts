@@ -52,7 +52,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRIES = {
   api: 'apps/api/src/server.ts',
   worker: 'apps/worker/src/main.ts',
-  migrate: 'packages/db/src/migrate-cli.ts',
+  migrate: 'scripts/migrate.ts',
 } as const;
 
 /** The API needs one (workers ignore it); tests that sign their own tokens can use it. */

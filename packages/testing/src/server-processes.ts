@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import { withRedis } from '@punctual/queue';
 import { withDatabase } from './service-probe.js';
 import { freePort } from './free-port.js';
 
@@ -153,24 +153,6 @@ async function redisProcessId(url: string): Promise<number | null> {
     return await withRedis(url, async (redis) => Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]));
   } catch {
     return null;
-  }
-}
-
-/** Runs `use` on a Redis connection that gives up at once when nothing listens (for probes and admin commands), then closes it. */
-export async function withRedis<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 2_000,
-    commandTimeout: 5_000,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return await use(redis);
-  } finally {
-    redis.disconnect();
   }
 }
 

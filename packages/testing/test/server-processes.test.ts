@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { withRedis } from '@punctual/queue';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   postgresServerAvailable,
   startPostgresServer,
   startRedisServer,
-  withRedis,
   type PostgresServer,
   type RedisServer,
 } from '../src/server-processes.js';

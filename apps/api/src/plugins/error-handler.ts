@@ -1,6 +1,14 @@
 import { isDatabaseUnavailable } from '@punctual/db';
-import { AccountGoneError, isAccountGone, PunctualError } from '@punctual/core';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import {
+  AccountGoneError,
+  DatabaseUnavailableError,
+  InternalError,
+  isAccountGone,
+  PunctualError,
+  RouteNotFoundError,
+  UnstorableValueError,
+} from '@punctual/core';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * The one place errors become responses: the contract's shape, the field named for a 4xx,
@@ -8,53 +16,43 @@ import type { FastifyError, FastifyInstance } from 'fastify';
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    // The domain raises AccountGoneError where it inserts a user's row; this also covers an insert that does not (yet).
-    const known = error instanceof PunctualError ? error : isAccountGone(error) ? new AccountGoneError() : null;
-    if (known) {
-      return reply
-        .status(known.statusCode)
-        .send({ statusCode: known.statusCode, error: statusText(known.statusCode), message: known.message, code: known.code });
-    }
     if (error.validation) {
       return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: error.message, code: 'FST_ERR_VALIDATION' });
     }
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
+    // Fastify's own 4xx (a malformed body, a wrong content type, a body too large) keep their FST_ code.
+    if (!(error instanceof PunctualError) && status >= 400 && status < 500) {
       return reply.status(status).send({ statusCode: status, error: statusText(status), message: error.message, code: error.code });
     }
-    // A data exception from Postgres (class 22: out-of-range number, bad encoding) is the client's value.
-    const pgCode = (error as { code?: unknown }).code;
-    if (typeof pgCode === 'string' && /^22[0-9A-Z]{3}$/.test(pgCode)) {
-      return reply.status(400).send({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: 'a value in the request cannot be stored',
-        code: 'PUNCTUAL_UNSTORABLE_VALUE',
-      });
-    }
-    if (isDatabaseUnavailable(error)) {
+    const known = toPunctualError(error);
+    if (known instanceof DatabaseUnavailableError) {
       request.log.warn({ err: error }, 'database unavailable');
-      return reply.status(503).header('retry-after', '5').send({
-        statusCode: 503,
-        error: 'Service Unavailable',
-        message: 'the database is not answering; try again shortly',
-        code: 'PUNCTUAL_DATABASE_UNAVAILABLE',
-      });
+      reply.header('retry-after', String(known.retryAfterSeconds));
+    } else if (known instanceof InternalError) {
+      request.log.error({ err: error }, 'unhandled error');
     }
-    request.log.error({ err: error }, 'unhandled error');
-    return reply
-      .status(500)
-      .send({ statusCode: 500, error: 'Internal Server Error', message: 'something went wrong on our side', code: 'PUNCTUAL_INTERNAL' });
+    return send(reply, known);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      statusCode: 404,
-      error: 'Not Found',
-      message: `route ${request.method} ${request.url.split('?')[0]} not found`,
-      code: 'PUNCTUAL_ROUTE_NOT_FOUND',
-    }),
-  );
+  app.setNotFoundHandler((request, reply) => send(reply, new RouteNotFoundError(request.method, request.url.split('?')[0] ?? '')));
+}
+
+/** The registry's error for anything thrown: itself when it is one, else what it means for the client. */
+function toPunctualError(error: unknown): PunctualError {
+  if (error instanceof PunctualError) return error;
+  // The domain raises AccountGoneError where it inserts a user's row; this also covers an insert that does not (yet).
+  if (isAccountGone(error)) return new AccountGoneError();
+  // A data exception from Postgres (class 22: out-of-range number, bad encoding) is the client's value.
+  const pgCode = (error as { code?: unknown }).code;
+  if (typeof pgCode === 'string' && /^22[0-9A-Z]{3}$/.test(pgCode)) return new UnstorableValueError();
+  if (isDatabaseUnavailable(error)) return new DatabaseUnavailableError();
+  return new InternalError();
+}
+
+function send(reply: FastifyReply, error: PunctualError): FastifyReply {
+  return reply
+    .status(error.statusCode)
+    .send({ statusCode: error.statusCode, error: statusText(error.statusCode), message: error.message, code: error.code });
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -8,7 +8,7 @@ const MAX_DEPTH = 64;
  * beyond a double's range, and nesting deep enough to exhaust a stack. Rejected up front with the field's path, so no
  * such input ever reaches the database as a 500. Iterative, so a deep document cannot overflow this check either.
  */
-export function findUnstorableValue(value: unknown, root: string): InvalidInputError | null {
+function findUnstorableValue(value: unknown, root: string): InvalidInputError | null {
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: root, depth: 0 }];
   while (stack.length > 0) {
     const { value: current, path, depth } = stack.pop()!;
@@ -35,7 +35,7 @@ export function findUnstorableValue(value: unknown, root: string): InvalidInputE
  * (onProtoPoisoning/onConstructorPoisoning 'error'), named by its path; null when the text is not JSON at all.
  * Only runs on a body already refused, so valid requests never pay for the second parse.
  */
-export function findPoisonedKey(text: string, root = 'body'): InvalidInputError | null {
+function findPoisonedKey(text: string, root = 'body'): InvalidInputError | null {
   let document: unknown;
   try {
     // JSON.parse defines "__proto__" as an own property: reading the document here pollutes nothing.

@@ -19,7 +19,7 @@ const compile: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
 
 /** Names the field in every message: `body/maxRetry is not allowed`, `body/url must match format "uri"`. */
-export function formatValidationError(errors: ErrorObject[], dataVar: string): Error {
+function formatValidationError(errors: ErrorObject[], dataVar: string): Error {
   const first = errors[0];
   if (!first) return new Error(`${dataVar} is invalid`);
   const path = `${dataVar}${first.instancePath}`;

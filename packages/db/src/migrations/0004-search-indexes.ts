@@ -9,7 +9,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // may create it without superuser rights.
   await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
   // `?q=`: one index over name, description and URL rather than three. listTasks matches this exact expression
-  // (TASK_SEARCH_TEXT in tasks.ts) to find candidates, then each field, so a match across two fields is not one.
+  // (`searchText` in tasks.ts) to find candidates, then each field, so a match across two fields is not one.
   await sql`
     CREATE INDEX tasks_search_trgm_idx ON tasks
     USING gin ((name || ' ' || coalesce(description, '') || ' ' || url) gin_trgm_ops)`.execute(db);

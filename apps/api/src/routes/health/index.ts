@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PUNCTUAL_VERSION } from '@punctual/config';
 import { StringEnum } from '@punctual/contract';
+import { checkDependency } from '@punctual/core';
 import { pingDatabase } from '@punctual/db';
 import { Type } from 'typebox';
 
@@ -19,29 +20,6 @@ const Health = Type.Object({
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-/** Runs one dependency check with a deadline, so a hung dependency makes `/health` say so instead of hanging. */
-async function timed(check: () => Promise<unknown>): Promise<{ status: 'up' | 'down'; latencyMs: number; error?: string }> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
-    return { status: 'up', latencyMs: Math.round(performance.now() - started) };
-  } catch (error) {
-    return {
-      status: 'down',
-      latencyMs: Math.round(performance.now() - started),
-      error: error instanceof Error ? error.message : String(error),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, redis } = app.punctual;
 
@@ -55,7 +33,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => {
-      const [postgres, redisCheck] = await Promise.all([timed(() => pingDatabase(db)), timed(() => redis.ping())]);
+      const [postgres, redisCheck] = await Promise.all([
+        checkDependency(() => pingDatabase(db), CHECK_TIMEOUT_MS),
+        checkDependency(() => redis.ping(), CHECK_TIMEOUT_MS),
+      ]);
       const healthy = postgres.status === 'up' && redisCheck.status === 'up';
       return reply.status(healthy ? 200 : 503).send({
         status: healthy ? 'ok' : 'degraded',

@@ -1,8 +1,8 @@
+// `pnpm migrate`: brings the database schema up to date; one line per outcome, no stack trace for the failures an
+// operator can fix. An entry point, so it lives here rather than in @punctual/db (a library never exits a process).
 import { ConfigError, readConfig } from '@punctual/config';
-import { PostgresUnavailableError } from './connection.js';
-import { migrateToLatest } from './migrate.js';
+import { migrateToLatest, PostgresUnavailableError } from '@punctual/db';
 
-// `pnpm migrate`: one line per outcome, no stack trace for the failures an operator can fix.
 try {
   const config = readConfig();
   const { results = [] } = await migrateToLatest(config.databaseUrl);

@@ -1,0 +1,56 @@
+import { createDatabase, pingDatabase } from '@punctual/db';
+import { createRedisConnection } from '@punctual/queue';
+import { startSilentServer, type SilentServer } from '@punctual/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkDependency } from '../src/index.js';
+
+let silent: SilentServer | undefined;
+afterEach(async () => {
+  await silent?.close();
+  silent = undefined;
+});
+
+describe('checkDependency', () => {
+  it('reports up with the latency when the check resolves', async () => {
+    const result = await checkDependency(() => new Promise((resolve) => setTimeout(resolve, 50)), 5_000);
+    expect(result.status).toBe('up');
+    expect(result.error).toBeUndefined();
+    expect(result.latencyMs).toBeGreaterThanOrEqual(40);
+  });
+
+  it("reports down with the check's own message when it rejects", async () => {
+    const result = await checkDependency(() => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')), 5_000);
+    expect(result).toMatchObject({ status: 'down', error: 'connect ECONNREFUSED 127.0.0.1:1' });
+  });
+
+  // The pool's own connection timeout is 5 s; the check's deadline must answer long before it.
+  it('reports down at its deadline when Postgres accepts the connection and never answers', async () => {
+    silent = await startSilentServer();
+    const db = createDatabase(`postgres://postgres@127.0.0.1:${silent.port}/punctual`, { maxConnections: 1 });
+    try {
+      const started = performance.now();
+      const result = await checkDependency(() => pingDatabase(db), 300);
+      expect(result).toMatchObject({ status: 'down', error: 'no answer within 300 ms' });
+      expect(result.latencyMs).toBeGreaterThanOrEqual(290);
+      expect(performance.now() - started).toBeLessThan(4_000);
+    } finally {
+      // Hanging up first spares the pool waiting out its own connection timeout.
+      await silent.close();
+      await db.destroy().catch(() => {});
+    }
+  });
+
+  // A worker's queue connection retries forever and queues commands while Redis is away: PING alone would never settle.
+  it('reports down at its deadline when Redis accepts the connection and never answers', async () => {
+    silent = await startSilentServer();
+    const redis = createRedisConnection(`redis://127.0.0.1:${silent.port}`, { blocking: true });
+    try {
+      const started = performance.now();
+      const result = await checkDependency(() => redis.ping(), 300);
+      expect(result).toMatchObject({ status: 'down', error: 'no answer within 300 ms' });
+      expect(performance.now() - started).toBeLessThan(4_000);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import { assertPostgresReachable, postgresAnswers, PostgresUnavailableError } from '@punctual/db';
+import { createTestEnvironment, freePort, startSilentServer, type TestEnvironment } from '@punctual/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let env: TestEnvironment;
+beforeAll(async () => {
+  env = await createTestEnvironment();
+});
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+describe('the Postgres reachability probes (start-up check and test fixtures)', () => {
+  it('answer true against a Postgres that answers', async () => {
+    expect(await postgresAnswers(env.databaseUrl)).toBe(true);
+    await expect(assertPostgresReachable(env.databaseUrl)).resolves.toBeUndefined();
+  });
+
+  it('name the reason and the variable, without credentials, when nothing listens', async () => {
+    const url = `postgres://postgres:hunter2@127.0.0.1:${await freePort()}/punctual`;
+    expect(await postgresAnswers(url)).toBe(false);
+    const error = await assertPostgresReachable(url).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PostgresUnavailableError);
+    expect((error as Error).message).toMatch(/^Postgres is not answering at 127\.0\.0\.1:\d+ \(DATABASE_URL\): .*ECONNREFUSED/);
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it('give up at their bound when the server accepts the connection and never answers', async () => {
+    const silent = await startSilentServer();
+    try {
+      const started = performance.now();
+      expect(await postgresAnswers(`postgres://postgres@127.0.0.1:${silent.port}/punctual`, 300)).toBe(false);
+      expect(performance.now() - started).toBeLessThan(4_000);
+    } finally {
+      await silent.close();
+    }
+  });
+});
