@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import {
   PunctualClient,
@@ -68,6 +69,51 @@ describe.concurrent('the pipeline from API to worker to target', () => {
     expect(JSON.parse(echoed.body)).toEqual({ hello: 'world', n: 1 });
     expect(stack.workers.map(workerIdOf)).toContain(log!.workerId);
     expect(stack.target.hitsFor(path)).toHaveLength(1);
+  });
+
+  it('signs every call with the secret GET /auth/signing-secret shows, and by both secrets after a rotation', async () => {
+    const client = await register();
+    const secretOf = async (method: 'GET' | 'POST', path: string): Promise<string> => {
+      const response = await client.request<{ secret: string }>(method, path);
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      return response.body.secret;
+    };
+    /** The independent oracle: the standardwebhooks package, given the secret and the call as received. */
+    const verifies = (
+      secret: string,
+      hit: { body: string; headers: Record<string, string | string[] | undefined> },
+      signature?: string,
+    ) => {
+      const headers = {
+        'webhook-id': String(hit.headers['webhook-id']),
+        'webhook-timestamp': String(hit.headers['webhook-timestamp']),
+        'webhook-signature': signature ?? String(hit.headers['webhook-signature']),
+      };
+      try {
+        new Webhook(secret).verify(hit.body, headers, { jsonParse: false });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const first = await secretOf('GET', '/api/v1/auth/signing-secret');
+    const before = pathFor('/ok');
+    await client.createTask({ url: `${stack.target.url}${before}`, method: 'POST', body: { order: 1 } });
+    const [signed] = await stack.target.waitForHits(1, { pathPrefix: before, timeoutMs: 15_000 });
+    expect(verifies(first, signed!)).toBe(true);
+    expect(String(signed!.headers['webhook-signature']).split(' ')).toHaveLength(1);
+
+    const second = await secretOf('POST', '/api/v1/auth/signing-secret/rotate');
+    const after = pathFor('/ok');
+    const task = await client.createTask({ url: `${stack.target.url}${after}`, method: 'PUT', body: 'text body' });
+    const [hit] = await stack.target.waitForHits(1, { pathPrefix: after, timeoutMs: 15_000 });
+    const [bySecond, byFirst] = String(hit!.headers['webhook-signature']).split(' ');
+    expect(verifies(second, hit!, bySecond)).toBe(true);
+    expect(verifies(first, hit!, byFirst)).toBe(true);
+    expect(verifies(first, hit!, bySecond)).toBe(false);
+    await client.waitForStatus(task.id, 'completed');
+    const [log] = await client.taskLogs(task.id);
+    expect(hit!.headers['webhook-id']).toBe(log!.runId);
   });
 
   it('does not call a task scheduled in the future before its time, and calls it then', async () => {

@@ -66,6 +66,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
       db: deps.db,
       queue: deps.queue,
       secretsKey: config.secretsKey,
+      secretsKeyPrevious: config.secretsKeyPrevious,
       defaults: config.defaults,
       allowPrivateTargets: config.allowPrivateTargets,
       logger: app.log,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { bootstrapAdmin } from '@punctual/core';
-import { openSecret } from '@punctual/db';
+import { bootstrapAdmin, openTaskSecrets } from '@punctual/core';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -164,7 +163,7 @@ describe('POST /api/v1/tasks', () => {
     const row = await taskRow(task.id);
     expect(row.token).not.toBeNull();
     expect(row.token).not.toContain('super-secret-token');
-    expect(openSecret(api.config.secretsKey, row.token!)).toBe('super-secret-token');
+    expect(openTaskSecrets({ current: api.config.secretsKey }, row).token).toBe('super-secret-token');
 
     const fetched = await request('GET', `/api/v1/tasks/${task.id}`, alice.token);
     expect(fetched.json()).toMatchObject({ hasToken: true });
@@ -181,7 +180,7 @@ describe('POST /api/v1/tasks', () => {
     const atRest = JSON.stringify(row.headers) + String(row.secret_headers);
     for (const secret of ['c2VjcmV0', 'key-123', 'session=abc']) expect(atRest).not.toContain(secret);
     // Sealed, not dropped: the worker can still send them.
-    expect(JSON.parse(openSecret(api.config.secretsKey, row.secret_headers!))).toEqual({
+    expect(openTaskSecrets({ current: api.config.secretsKey }, row).headers).toEqual({
       Authorization: 'Basic c2VjcmV0',
       'X-Api-Key': 'key-123',
       Cookie: 'session=abc',

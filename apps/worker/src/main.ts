@@ -51,7 +51,16 @@ const gate = createDatabaseGate({
   logger,
 });
 const processor = createProcessor(
-  { db, queue, executor, secretsKey: config.secretsKey, workerId, leaseMarginMs: config.leaseMarginMs, logger },
+  {
+    db,
+    queue,
+    executor,
+    secretsKey: config.secretsKey,
+    secretsKeyPrevious: config.secretsKeyPrevious,
+    workerId,
+    leaseMarginMs: config.leaseMarginMs,
+    logger,
+  },
   logger,
   { onDatabaseUnavailable: () => gate.close() },
 );

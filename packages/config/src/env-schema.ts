@@ -53,6 +53,12 @@ export const EnvSchema = Type.Object({
   }),
   LOG_RETENTION_DAYS: Integer({ default: 30, minimum: 1, maximum: 36_500, description: 'task_logs older than this are deleted' }),
   SECRETS_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: '32 bytes, base64' })),
+  SECRETS_KEY_PREVIOUS: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9+/]{43}=$',
+      description: 'the key before a rotation (32 bytes, base64): still opens what it sealed until `pnpm secrets:rotate` re-seals it',
+    }),
+  ),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
 });
 

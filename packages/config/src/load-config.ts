@@ -33,8 +33,10 @@ export interface Config {
   reconcileIntervalMs: number;
   leaseMarginMs: number;
   logRetentionDays: number;
-  /** 32-byte AES-256-GCM key for task tokens and sensitive headers at rest. */
+  /** 32-byte master key for secrets at rest (task tokens, sensitive headers, signing secrets): seals and opens. */
   secretsKey: Buffer;
+  /** The master key before a rotation: only opens, until `pnpm secrets:rotate` has re-sealed everything. */
+  secretsKeyPrevious: Buffer | null;
   logLevel: LogLevel;
   /** Things an operator should know about, to be logged once the logger exists. */
   warnings: string[];
@@ -81,6 +83,10 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   if (production && !env.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 characters)');
   if (production && !env.SECRETS_KEY)
     problems.push('SECRETS_KEY: required when NODE_ENV=production (32 random bytes, base64: `openssl rand -base64 32`)');
+  if (env.SECRETS_KEY_PREVIOUS && !env.SECRETS_KEY) problems.push('SECRETS_KEY_PREVIOUS: set only beside the SECRETS_KEY that replaces it');
+  if (env.SECRETS_KEY_PREVIOUS && env.SECRETS_KEY_PREVIOUS === env.SECRETS_KEY) {
+    problems.push('SECRETS_KEY_PREVIOUS: is the same key as SECRETS_KEY (give the key that SECRETS_KEY replaced)');
+  }
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push(`${env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'}: set ADMIN_EMAIL and ADMIN_PASSWORD together`);
   }
@@ -126,6 +132,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     leaseMarginMs: env.LEASE_MARGIN_MS,
     logRetentionDays: env.LOG_RETENTION_DAYS,
     secretsKey,
+    secretsKeyPrevious: env.SECRETS_KEY_PREVIOUS ? Buffer.from(env.SECRETS_KEY_PREVIOUS, 'base64') : null,
     logLevel: env.LOG_LEVEL,
     warnings,
   };

@@ -72,6 +72,12 @@ describe('loadConfig', () => {
     [{ ALLOW_PRIVATE_TARGETS: 'yes please' }, /^ALLOW_PRIVATE_TARGETS: /],
     [{ JWT_SECRET: 'short' }, /^JWT_SECRET: /],
     [{ SECRETS_KEY: 'not-base64' }, /^SECRETS_KEY: /],
+    [{ SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'), SECRETS_KEY_PREVIOUS: 'short' }, /^SECRETS_KEY_PREVIOUS: /],
+    [{ SECRETS_KEY_PREVIOUS: Buffer.alloc(32, 1).toString('base64') }, /^SECRETS_KEY_PREVIOUS: set only beside/],
+    [
+      { SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'), SECRETS_KEY_PREVIOUS: Buffer.alloc(32, 1).toString('base64') },
+      /^SECRETS_KEY_PREVIOUS: is the same key/,
+    ],
     [{ JWT_EXPIRES_IN: 'forever' }, /^JWT_EXPIRES_IN: /],
     [{ QUEUE_PREFIX: 'a:b' }, /^QUEUE_PREFIX: /],
     // Too long and a bad character: still one line.
@@ -95,6 +101,16 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') });
     expect(config.secretsKey).toEqual(Buffer.alloc(32, 7));
     expect(config.warnings).toEqual([]);
+  });
+
+  it('reads SECRETS_KEY_PREVIOUS beside SECRETS_KEY, and none by default', () => {
+    const config = loadConfig({
+      SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+      SECRETS_KEY_PREVIOUS: Buffer.alloc(32, 6).toString('base64'),
+    });
+    expect(config.secretsKey).toEqual(Buffer.alloc(32, 7));
+    expect(config.secretsKeyPrevious).toEqual(Buffer.alloc(32, 6));
+    expect(loadConfig({}).secretsKeyPrevious).toBeNull();
   });
 
   it('bootstraps an admin only when both ADMIN_EMAIL and ADMIN_PASSWORD are set', () => {

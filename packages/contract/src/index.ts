@@ -33,6 +33,7 @@ export {
   LoginBody,
   ManagedUser,
   Session,
+  SigningSecret,
   UpdateUserBody,
   USER_ROLES,
   User,

@@ -39,8 +39,9 @@ const Headers = StringMap(Type.String({ maxLength: 8192 }), {
     'String values, ≤ 50. Names are HTTP tokens of ≤ 256 characters; values may hold tab, space, visible ASCII and U+0080–U+00FF only ' +
     '(no CR, LF or other control characters, nothing above U+00FF). Hop-by-hop and Punctual-set headers (Host, Connection, Content-Length, Transfer-Encoding, ' +
     'Keep-Alive, TE, Trailer, Upgrade, Expect, Punctual-*, webhook-*) are refused. Values of sensitive headers ' +
-    '(Authorization, Cookie, names containing token, secret, password, api-key, session, signature, credential) are ' +
-    'encrypted at rest and returned as "[redacted]". Replaced as a whole on update.',
+    '(Authorization, Cookie, X-Api-Key, Ocp-Apim-Subscription-Key, X-Functions-Key and any name containing key, token, secret, ' +
+    'password, signature, session, credential or auth) are encrypted at rest, bound to the URL\'s origin, and returned as "[redacted]". ' +
+    'Replaced as a whole on update.',
 });
 
 /** The fields a client can set, shared by create (some required) and update (all optional, nullable where clearable). */
@@ -142,9 +143,19 @@ export const UpdateTaskBody = Type.Object(
     url: Type.Optional(taskFields.url),
     // No default here: an update without `method` keeps the task's.
     method: Type.Optional(HttpMethod),
-    headers: Type.Optional(taskFields.headers),
+    headers: Type.Optional(
+      Type.Union([taskFields.headers, Type.Null()], {
+        description:
+          'replaces all headers; null removes them. A url on another origin (scheme, host or port) requires headers again when sensitive ones are stored',
+      }),
+    ),
     body: Type.Optional(taskFields.body),
-    token: Type.Optional(Type.Union([taskFields.token, Type.Null()], { description: 'null removes the token' })),
+    token: Type.Optional(
+      Type.Union([taskFields.token, Type.Null()], {
+        description:
+          'null removes the token. A url on another origin (scheme, host or port) requires token again (or null) when one is stored',
+      }),
+    ),
     scheduledAt: Type.Optional(
       Type.String({
         format: 'date-time',

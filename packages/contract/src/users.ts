@@ -40,6 +40,20 @@ export const Session = Type.Object({
 });
 export type Session = Static<typeof Session>;
 
+/** `GET /auth/signing-secret` and its rotation: the Standard Webhooks secret that signs the user's outbound calls. */
+export const SigningSecret = Type.Object(
+  {
+    secret: Type.String({
+      pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$',
+      description:
+        'Standard Webhooks secret: `whsec_` and base64. Every call carries `webhook-signature: v1,<base64 HMAC-SHA256 of ' +
+        '"<webhook-id>.<webhook-timestamp>.<body>">` keyed with the base64-decoded part after `whsec_`',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SigningSecret = Static<typeof SigningSecret>;
+
 /** `User` with whether the account is disabled: what admins see. */
 export const ManagedUser = Type.Object(
   {

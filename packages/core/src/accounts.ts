@@ -7,6 +7,7 @@ import {
   upsertAdmin,
   type Database,
   type Kysely,
+  type SecretKeys,
 } from '@punctual/db';
 import type { RequestActor } from './access.js';
 import {
@@ -20,6 +21,7 @@ import {
   WrongPasswordError,
 } from './errors.js';
 import { hashForUnknownUser, hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { createSigningSecret } from './signing-secrets.js';
 import { toUserView, type UserView } from './views.js';
 
 export interface Credentials {
@@ -46,11 +48,14 @@ function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Creates an account with role `user`. The password is hashed first, so a taken email costs the same work as a new one. */
+/**
+ * Creates an account with role `user`, and its signing secret (sealed with `options.secrets`). The password is hashed
+ * first, so a taken email costs the same work as a new one.
+ */
 export async function registerUser(
   db: Kysely<Database>,
   credentials: Credentials,
-  options: { allowRegistration: boolean },
+  options: { allowRegistration: boolean; secrets: SecretKeys },
 ): Promise<Session> {
   if (!options.allowRegistration) throw new RegistrationDisabledError();
   const user = await insertUser(db, {
@@ -58,6 +63,7 @@ export async function registerUser(
     passwordHash: await hashPassword(credentials.password),
   });
   if (!user) throw new EmailTakenError();
+  await createSigningSecret({ db, keys: options.secrets }, user.id);
   return { user: toUserView(user), claims: { sub: user.id, role: user.role, sv: user.session_version } };
 }
 

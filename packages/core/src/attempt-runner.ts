@@ -2,23 +2,29 @@ import { randomUUID } from 'node:crypto';
 import {
   claimAttempt,
   finishAttempt,
-  openSecret,
-  type ClaimedAttempt,
+  SealedSecretError,
+  type ClaimedAttemptToSend,
   type Database,
   type Kysely,
+  type SecretKeys,
   type TaskRow,
   type TaskStateAfterAttempt,
 } from '@punctual/db';
 import { failedWithoutResponse, type AttemptResult, type Executor, type HttpMethod, type OutboundRequest } from '@punctual/executor';
 import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
 import { nextStateAfterAttempt } from '@punctual/scheduling';
+import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
 import { enqueueNextAttempt, type Logger } from './task-context.js';
+import { openTaskSecrets, secretKeysOf } from './task-secrets.js';
 
 export interface AttemptContext {
   db: Kysely<Database>;
   queue: TaskQueue;
   executor: Executor;
+  /** Opens task secrets and signing secrets (and seals a signing secret created on first use). */
   secretsKey: Buffer;
+  /** The key before a rotation: still opens what it sealed. */
+  secretsKeyPrevious?: Buffer | null;
   /** Recorded on each attempt's log: which worker process made it. */
   workerId: string;
   /** How long past an attempt's own deadline its lease lasts before the attempt counts as lost. */
@@ -91,21 +97,48 @@ export function stateAfterAttempt(
   };
 }
 
-async function callTarget(context: AttemptContext, claimed: ClaimedAttempt): Promise<AttemptResult> {
+async function callTarget(context: AttemptContext, claimed: ClaimedAttemptToSend): Promise<AttemptResult> {
+  const keys = secretKeysOf(context);
   let request: OutboundRequest;
   try {
-    request = outboundRequest(context.secretsKey, claimed.task, claimed.attempt);
-  } catch {
-    return failedWithoutResponse("cannot decrypt the task's token or headers (was SECRETS_KEY changed?)", 0);
+    const signingSecrets = await openSigningSecrets(context, keys, claimed);
+    request = outboundRequest(keys, claimed.task, claimed.attempt, signingSecrets);
+  } catch (error) {
+    if (!(error instanceof SealedSecretError)) throw error;
+    // Nothing is sent: neither a secret to an origin it was not given for, nor an unsigned call.
+    return failedWithoutResponse(sealedSecretFailure(error), 0);
   }
   return context.executor.execute(request);
 }
 
-/** The request an attempt sends: the task's own headers and secrets, plus Punctual's identification headers. */
-function outboundRequest(secretsKey: Buffer, task: TaskRow, attempt: number): OutboundRequest {
-  const headers: Record<string, string> = { ...task.headers };
-  if (task.secret_headers !== null) Object.assign(headers, JSON.parse(openSecret(secretsKey, task.secret_headers)));
-  if (task.token !== null) headers.Authorization = `Bearer ${openSecret(secretsKey, task.token)}`;
+/** The owner's signing secrets, current first (the previous one only within 24 h of a rotation); created on first use. */
+async function openSigningSecrets(context: AttemptContext, keys: SecretKeys, claimed: ClaimedAttemptToSend): Promise<string[]> {
+  const userId = claimed.task.user_id;
+  const current = claimed.signingSecrets.current ?? (await ensureSigningSecret({ db: context.db, keys }, userId));
+  const sealed = claimed.signingSecrets.previous === null ? [current] : [current, claimed.signingSecrets.previous];
+  return sealed.map((value) => openSigningSecret(keys, userId, value));
+}
+
+function sealedSecretFailure(error: SealedSecretError): string {
+  switch (error.problem) {
+    case 'unknown key':
+      return 'not sent: a secret of this task is sealed under a key neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS holds';
+    case 'mismatch':
+      return "not sent: the task's token or headers were not given for its URL's origin (or were tampered with); give them again";
+    default:
+      return 'not sent: a secret of this task is not a sealed value';
+  }
+}
+
+/**
+ * The request an attempt sends: the task's own headers and secrets, plus Punctual's identification headers, signed
+ * with `signingSecrets` (Standard Webhooks, `webhook-id` = the run id). Throws a SealedSecretError when a secret does
+ * not open for the task's current URL.
+ */
+export function outboundRequest(keys: SecretKeys, task: TaskRow, attempt: number, signingSecrets: readonly string[] = []): OutboundRequest {
+  const secrets = openTaskSecrets(keys, task);
+  const headers: Record<string, string> = { ...task.headers, ...secrets.headers };
+  if (secrets.token !== null) headers.Authorization = `Bearer ${secrets.token}`;
   headers['Punctual-Task-Id'] = task.id;
   headers['Punctual-Run-Id'] = task.run_id;
   headers['Punctual-Attempt'] = String(attempt);
@@ -115,5 +148,6 @@ function outboundRequest(secretsKey: Buffer, task: TaskRow, attempt: number): Ou
     headers,
     body: task.body ?? undefined,
     timeoutMs: task.timeout_ms,
+    ...(signingSecrets.length > 0 ? { signing: { id: task.run_id, secrets: signingSecrets } } : {}),
   };
 }

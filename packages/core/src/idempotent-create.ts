@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { claimIdempotencyKey, findIdempotencyKey, findTask, insertTask, type NewTaskRow, type TaskRow } from '@punctual/db';
 import { AccountGoneError, IdempotencyKeyReusedError, isAccountGone } from './errors.js';
 import { enqueueNextAttempt, type Actor, type TaskContext } from './task-context.js';
@@ -43,12 +43,17 @@ async function claimAndInsert(
   actor: Actor,
   key: string,
   requestHash: string,
-  row: NewTaskRow,
+  row: NewTaskRow & { id: string },
 ): Promise<{ task: TaskRow; replayed: boolean }> {
   return context.db.transaction().execute(async (trx) => {
-    const taskId = randomUUID();
-    const claimed = await claimIdempotencyKey(trx, { userId: actor.userId, key, requestHash, taskId, ttlMs: IDEMPOTENCY_KEY_TTL_MS });
-    if (claimed) return { task: await insertTask(trx, { ...row, id: taskId }), replayed: false };
+    const claimed = await claimIdempotencyKey(trx, {
+      userId: actor.userId,
+      key,
+      requestHash,
+      taskId: row.id,
+      ttlMs: IDEMPOTENCY_KEY_TTL_MS,
+    });
+    if (claimed) return { task: await insertTask(trx, row), replayed: false };
     // A claim that loses still locks the key row until commit, so neither it nor its task can vanish before we read them.
     const held = await findIdempotencyKey(trx, actor.userId, key);
     if (held === null) throw new Error('idempotency key lost while locked');

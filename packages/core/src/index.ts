@@ -24,9 +24,20 @@ export { checkDependency, type DependencyCheck } from './dependency-check.js';
 export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
 export { hashPassword, needsRehash, verifyPassword } from './passwords.js';
+export {
+  createSigningSecret,
+  ensureSigningSecret,
+  getSigningSecret,
+  newSigningSecret,
+  openSigningSecret,
+  rotateSigningSecret,
+  type SigningSecretContext,
+} from './signing-secrets.js';
+export { resealSecrets, type ResealCounts, type ResealOptions } from './secret-rotation.js';
 export { getStats, type AttemptCountsView, type StatsRequest, type StatsView } from './stats.js';
 export { actOnTask, actOnTasks, type BulkActionResult } from './task-actions.js';
 export { scopeOf, type Actor, type Logger, type TaskContext } from './task-context.js';
+export { openTaskSecrets, originOf, secretKeysOf } from './task-secrets.js';
 export {
   REDACTED,
   checkTargetUrl,

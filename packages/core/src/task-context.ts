@@ -17,8 +17,10 @@ export interface Logger {
 export interface TaskContext extends TargetPolicy {
   db: Kysely<Database>;
   queue: TaskQueue;
-  /** Seals tokens and sensitive header values at rest. */
+  /** Seals tokens and sensitive header values at rest (and signing secrets). */
   secretsKey: Buffer;
+  /** The key before a rotation: opens what it sealed (a signing secret read through the API). */
+  secretsKeyPrevious?: Buffer | null;
   defaults: TaskDefaults;
   logger: Logger;
 }

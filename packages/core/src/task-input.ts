@@ -23,8 +23,8 @@ export interface CreateTaskInput {
   notify?: Partial<NotifyColumn>;
 }
 
-/** A partial update: any create field; `null` clears an optional one. */
-export type UpdateTaskInput = Partial<CreateTaskInput>;
+/** A partial update: any create field; `null` clears an optional one (`headers: null` removes every header). */
+export type UpdateTaskInput = Omit<Partial<CreateTaskInput>, 'headers'> & { headers?: Record<string, string> | null };
 
 /** Defaults from configuration (MAX_RETRIES, RETRY_DELAY_MS, …). */
 export interface TaskDefaults {
@@ -54,8 +54,12 @@ const FORBIDDEN_HEADERS = new Set([
   'webhook-signature',
 ]);
 
-/** Header names whose values are credentials: sealed at rest and shown as "[redacted]". */
-const SENSITIVE_HEADER = /authorization|cookie|token|secret|password|passwd|api[-_]?key|session|signature|credential|^x-auth/i;
+/**
+ * Header names whose values are credentials: sealed at rest and shown as "[redacted]". Broad on purpose (any name
+ * containing `key` or `auth` — X-Api-Key, Ocp-Apim-Subscription-Key, X-Functions-Key, Proxy-Authorization, X-Auth-Token):
+ * redacting a harmless value costs nothing, showing a credential cannot be undone.
+ */
+const SENSITIVE_HEADER = /key|token|secret|passw(?:or)?d|signature|session|credential|auth|cookie/i;
 
 export const REDACTED = '[redacted]';
 
@@ -70,6 +74,7 @@ const MAX_URL_LENGTH = 2048;
 /** Servers refuse far shorter header sections than a 1 MiB body could carry; values are bounded by the schema. */
 const MAX_HEADER_NAME_LENGTH = 256;
 
+/** Whether a header's value is a credential, by its name (case-insensitive). */
 export function isSensitiveHeader(name: string): boolean {
   return SENSITIVE_HEADER.test(name);
 }

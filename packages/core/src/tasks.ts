@@ -5,7 +5,6 @@ import {
   insertTask,
   listTaskLogs,
   listTasks as listTaskRows,
-  sealSecret,
   updateTaskRow,
   type NewTaskRow,
   type TaskRow,
@@ -22,6 +21,7 @@ import {
   checkTargetUrl,
   checkToken,
   defaultBackoff,
+  isSensitiveHeader,
   normalizeTags,
   parseScheduledAt,
   resolveBackoff,
@@ -31,6 +31,7 @@ import {
   type UpdateTaskInput,
 } from './task-input.js';
 import { scheduleOnCreate, scheduleOnUpdate } from './task-schedule.js';
+import { originOf, sealTaskHeaders, sealTaskToken, secretKeysOf } from './task-secrets.js';
 import { toTaskLogView, toTaskStatusView, toTaskView, type Page, type TaskLogView, type TaskStatusView, type TaskView } from './views.js';
 
 /**
@@ -45,24 +46,30 @@ export async function createTask(context: TaskContext, actor: Actor, input: Crea
   return toTaskView(task);
 }
 
-/** Checks a create request beyond its schema (400 naming the field) and turns it into the row to insert. */
-export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTaskInput): NewTaskRow {
+/**
+ * Checks a create request beyond its schema (400 naming the field) and turns it into the row to insert. The id is
+ * chosen here, because the secrets are sealed for it (and for the URL's origin).
+ */
+export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTaskInput): NewTaskRow & { id: string } {
   const method = input.method ?? 'GET';
   const url = checkTargetUrl(input.url, context);
   checkBodyAllowed(method, input.body);
   const token = checkToken(input.token ?? null);
   const { visible, sensitive } = splitHeaders(input.headers ?? {}, { hasToken: token !== null });
   const schedule = scheduleOnCreate(input, new Date());
+  const keys = secretKeysOf(context);
+  const id = randomUUID();
   return {
+    id,
     user_id: actor.userId,
     name: input.name,
     description: input.description ?? null,
     url,
     method,
     headers: JSON.stringify(visible),
-    secret_headers: sealHeaders(context, sensitive),
+    secret_headers: sealTaskHeaders(keys, { id, url }, sensitive),
     body: input.body === undefined || input.body === null ? null : JSON.stringify(input.body),
-    token: token === null ? null : sealSecret(context.secretsKey, token),
+    token: token === null ? null : sealTaskToken(keys, { id, url }, token),
     ...schedule,
     run_id: randomUUID(),
     max_retries: input.maxRetries ?? context.defaults.maxRetries,
@@ -133,17 +140,21 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   const method = input.method ?? (task.method as NonNullable<CreateTaskInput['method']>);
   if (input.name !== undefined) changes.name = input.name;
   if (input.description !== undefined) changes.description = input.description;
-  if (input.url !== undefined) changes.url = checkTargetUrl(input.url, context);
+  const url = input.url === undefined ? task.url : checkTargetUrl(input.url, context);
+  if (input.url !== undefined) changes.url = url;
+  checkSecretsFollowOrigin(task, url, input);
   if (input.method !== undefined) changes.method = input.method;
   checkBodyAllowed(method, input.body === undefined ? task.body : input.body);
   if (input.body !== undefined) changes.body = input.body === null ? null : JSON.stringify(input.body);
-  if (input.token !== undefined) changes.token = input.token === null ? null : sealSecret(context.secretsKey, checkToken(input.token));
+  const keys = secretKeysOf(context);
+  if (input.token !== undefined)
+    changes.token = input.token === null ? null : sealTaskToken(keys, { id: task.id, url }, checkToken(input.token));
   const hasToken = input.token === undefined ? task.token !== null : input.token !== null;
   if (input.headers !== undefined) {
     // Headers are replaced as a whole.
-    const { visible, sensitive } = splitHeaders(input.headers, { hasToken });
+    const { visible, sensitive } = splitHeaders(input.headers ?? {}, { hasToken });
     changes.headers = JSON.stringify(visible);
-    changes.secret_headers = sealHeaders(context, sensitive);
+    changes.secret_headers = sealTaskHeaders(keys, { id: task.id, url }, sensitive);
   } else if (input.token && Object.keys(task.headers).some((name) => name.toLowerCase() === 'authorization')) {
     throw new InvalidInputError('body/token', 'conflicts with the Authorization header: remove the header in the same update');
   }
@@ -209,6 +220,22 @@ async function requireTask(context: TaskContext, actor: Actor, id: string): Prom
   return task;
 }
 
-function sealHeaders(context: TaskContext, sensitive: Record<string, string>): string | null {
-  return Object.keys(sensitive).length === 0 ? null : sealSecret(context.secretsKey, JSON.stringify(sensitive));
+/**
+ * A stored secret never follows the URL to another origin (scheme, host or port): an update that moves it must give the
+ * token and the headers again, or null to drop them. Within the same origin (another path or query) they stay.
+ */
+function checkSecretsFollowOrigin(task: TaskRow, url: string, input: UpdateTaskInput): void {
+  const from = originOf(task.url);
+  if (originOf(url) === from) return;
+  if (task.token !== null && input.token === undefined) {
+    throw new InvalidInputError('body/token', `must be given again (or null to drop it) when url moves to another origin than ${from}`);
+  }
+  // Rows written before a header name counted as sensitive may hold its value in the clear: it must not follow either.
+  const hasSensitiveHeaders = task.secret_headers !== null || Object.keys(task.headers).some(isSensitiveHeader);
+  if (hasSensitiveHeaders && input.headers === undefined) {
+    throw new InvalidInputError(
+      'body/headers',
+      `must be given again (or null to drop them) when url moves to another origin than ${from}: sensitive header values are stored`,
+    );
+  }
 }

@@ -1,6 +1,7 @@
 import type { ApiKey, ManagedUser, Page, Task, TaskLog, TaskStatusResponse, User } from '@punctual/contract';
 import type { ApiKeyListing, TaskLogRow, TaskRow, UserRow } from '@punctual/db';
 import type { HttpMethod } from '@punctual/executor';
+import { REDACTED, isSensitiveHeader } from './task-input.js';
 
 // The shapes are defined once, as the TypeBox schemas in @punctual/contract; these are their static types.
 /** A user as the API shows it. */
@@ -52,7 +53,7 @@ export function toTaskView(row: TaskRow): TaskView {
     url: row.url,
     // The column's CHECK constraint allows only these methods.
     method: row.method as HttpMethod,
-    headers: row.headers,
+    headers: redactHeaders(row.headers),
     body: row.body,
     hasToken: row.token !== null,
     scheduledAt: iso(row.scheduled_at),
@@ -74,6 +75,14 @@ export function toTaskView(row: TaskRow): TaskView {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
+}
+
+/**
+ * Sensitive values are stored redacted already; a row written before a name counted as sensitive (the list grew) is
+ * redacted on the way out too.
+ */
+function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSensitiveHeader(name) ? REDACTED : value]));
 }
 
 /** The few fields `GET /tasks/:id/status` returns. */

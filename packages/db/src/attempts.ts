@@ -10,16 +10,27 @@ export interface ClaimedAttempt {
   attempt: number;
 }
 
+/** The task owner's signing secrets, sealed: none yet (`current` null), and the previous one while it still signs. */
+export interface SealedSigningSecrets {
+  current: string | null;
+  previous: string | null;
+}
+
+/** A claimed attempt with what it takes to sign its call. */
+export interface ClaimedAttemptToSend extends ClaimedAttempt {
+  signingSecrets: SealedSigningSecrets;
+}
+
 /**
  * Claims the next attempt of a task for a worker: only when the job's version is still current and the task is
  * waiting (`pending`/`retrying`). Marks it `running` under a lease and opens the attempt's log row — one statement,
- * so one round trip and atomic. Returns null for a stale job (rescheduled, paused, cancelled, deleted, or already
+ * so one round trip and atomic; it also reads the owner's signing secrets. Returns null for a stale job (rescheduled, paused, cancelled, deleted, or already
  * claimed): make no call.
  */
 export async function claimAttempt(
   db: Kysely<Database>,
   claim: { taskId: string; version: number; workerId: string; leaseMarginMs: number },
-): Promise<ClaimedAttempt | null> {
+): Promise<ClaimedAttemptToSend | null> {
   const row = await db
     .with('claimed', (cte) =>
       cte
@@ -54,13 +65,22 @@ export async function claimAttempt(
         )
         .returning('id'),
     )
-    .selectFrom(['claimed', 'opened'])
+    .selectFrom('claimed')
+    .innerJoin('opened', (join) => join.onTrue())
+    // The owner's signing secrets come with the claim, so signing costs no round trip and a rotation applies at once.
+    .leftJoin('signing_secrets', 'signing_secrets.user_id', 'claimed.user_id')
     .selectAll('claimed')
-    .select('opened.id as log_id')
+    .select([
+      'opened.id as log_id',
+      'signing_secrets.secret as signing_secret',
+      sql<string | null>`CASE WHEN signing_secrets.previous_expires_at > now() THEN signing_secrets.previous_secret END`.as(
+        'previous_signing_secret',
+      ),
+    ])
     .executeTakeFirst();
   if (!row) return null;
-  const { log_id: logId, ...task } = row;
-  return { task, logId, attempt: task.attempts };
+  const { log_id: logId, signing_secret: current, previous_signing_secret: previous, ...task } = row;
+  return { task, logId, attempt: task.attempts, signingSecrets: { current, previous } };
 }
 
 export interface AttemptRecord {

@@ -13,6 +13,8 @@ export {
   finishAttempt,
   type AttemptRecord,
   type ClaimedAttempt,
+  type ClaimedAttemptToSend,
+  type SealedSigningSecrets,
   type LostAttempt,
   type TaskStateAfterAttempt,
 } from './attempts.js';
@@ -30,7 +32,19 @@ export { claimIdempotencyKey, findIdempotencyKey, purgeExpiredIdempotencyKeys, t
 export { migrations } from './migrations/index.js';
 export type * from './schema.js';
 export { withScope, type DbExecutor, type Scope } from './scope.js';
-export { openSecret, sealSecret } from './secret-box.js';
+export {
+  keyIdOf,
+  needsResealing,
+  openSecret,
+  sealSecret,
+  SealedSecretError,
+  type SealedSecretProblem,
+  type SecretBinding,
+  type SecretKeys,
+  type SecretPurpose,
+} from './secret-box.js';
+export { findSealedSecrets, replaceSealedSecret, type SealedSecretColumn, type SealedSecretRow } from './sealed-secrets.js';
+export { findSigningSecret, insertSigningSecret, PREVIOUS_SIGNING_SECRET_TTL_MS, rotateSigningSecretRow } from './signing-secrets.js';
 export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
 export { applyTaskAction, type ActedTask, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
 export { deleteLogsStartedBefore, listTaskLogs, type TaskLogListQuery } from './task-logs.js';

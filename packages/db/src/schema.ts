@@ -53,11 +53,11 @@ export interface TasksTable {
   method: string;
   /** Header names with their values; sensitive values are stored as "[redacted]" here and sealed in `secret_headers`. */
   headers: Json<Record<string, string>>;
-  /** AES-256-GCM sealed JSON of the sensitive headers' real values, or null. */
+  /** Sealed JSON of the sensitive headers' real values (bound to the task id and the URL's origin), or null. */
   secret_headers: string | null;
   /** The request body as JSON (a JSON string is sent as is), or null for none. */
   body: Json<JsonValue> | null;
-  /** AES-256-GCM sealed bearer token, or null. */
+  /** Sealed bearer token (bound to the task id and the URL's origin), or null. */
   token: string | null;
   scheduled_at: Timestamp | null;
   cron: string | null;
@@ -119,8 +119,22 @@ export interface IdempotencyKeysTable {
   created_at: DefaultedTimestamp;
 }
 
+/** A user's Standard Webhooks signing secret (`whsec_…`), sealed; the one before a rotation signs too until it expires. */
+export interface SigningSecretsTable {
+  user_id: string;
+  /** Sealed (purpose "signing secret", the user id as authenticated data). */
+  secret: string;
+  /** The secret before the last rotation, sealed the same way, or null. */
+  previous_secret: string | null;
+  /** 24 h after the rotation: calls stop carrying the previous secret's signature then. */
+  previous_expires_at: Timestamp | null;
+  created_at: CreatedAt;
+  rotated_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
+  signing_secrets: SigningSecretsTable;
   tasks: TasksTable;
   task_logs: TaskLogsTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -134,4 +148,5 @@ export type NewTaskRow = Insertable<TasksTable>;
 export type TaskRowUpdate = Updateable<TasksTable>;
 export type TaskLogRow = Selectable<TaskLogsTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
+export type SigningSecretRow = Selectable<SigningSecretsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;

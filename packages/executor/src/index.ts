@@ -7,3 +7,4 @@ export { createGuardedConnector, createGuardedLookup, type GuardedConnectorOptio
 export { createOutboundAgent, type OutboundAgentOptions } from './outbound-agent.js';
 export { HTTP_METHODS, type HttpMethod, type OutboundRequest } from './outbound-request.js';
 export { parseRetryAfter } from './retry-after.js';
+export { webhookHeaders, webhookSignature, type WebhookSigning } from './webhook-signature.js';

@@ -1,3 +1,5 @@
+import type { WebhookSigning } from './webhook-signature.js';
+
 /** Every method a task may use (the tasks table's CHECK constraint allows the same). */
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -13,4 +15,6 @@ export interface OutboundRequest {
   body?: unknown;
   /** One deadline for the whole attempt: DNS, connect, headers and reading the body. */
   timeoutMs: number;
+  /** Signs the call (Standard Webhooks headers) when present. */
+  signing?: WebhookSigning;
 }

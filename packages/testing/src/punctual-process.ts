@@ -53,6 +53,7 @@ const ENTRIES = {
   api: 'apps/api/src/server.ts',
   worker: 'apps/worker/src/main.ts',
   migrate: 'scripts/migrate.ts',
+  secretsRotate: 'scripts/secrets-rotate.ts',
 } as const;
 
 /** The API needs one (workers ignore it); tests that sign their own tokens can use it. */
@@ -105,11 +106,25 @@ export async function startWorker(
 
 /** Runs `pnpm migrate`'s entry point to completion (killed after `timeoutMs`, default 60000). */
 export async function runMigrate(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
-  const migrate = spawnPunctual('migrate', ENTRIES.migrate, env);
-  const timer = setTimeout(() => void migrate.kill(), timeoutMs);
+  return runToCompletion('migrate', ENTRIES.migrate, env, timeoutMs);
+}
+
+/** Runs `pnpm secrets:rotate`'s entry point to completion (killed after `timeoutMs`, default 60000). */
+export async function runSecretsRotate(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  return runToCompletion('secrets-rotate', ENTRIES.secretsRotate, env, timeoutMs);
+}
+
+async function runToCompletion(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawnPunctual(name, entry, env);
+  const timer = setTimeout(() => void child.kill(), timeoutMs);
   try {
-    const { code } = await migrate.exited;
-    return { code, output: migrate.output() };
+    const { code } = await child.exited;
+    return { code, output: child.output() };
   } finally {
     clearTimeout(timer);
   }

@@ -3,6 +3,7 @@ import * as initialSchema from './0001-initial-schema.js';
 import * as taskControl from './0002-task-control.js';
 import * as idempotencyKeys from './0003-idempotency-keys.js';
 import * as searchIndexes from './0004-search-indexes.js';
+import * as signingSecrets from './0005-signing-secrets.js';
 import * as credentials from './0006-credentials.js';
 
 /** Every migration, in order. Names sort as they run; never rename or edit one that has shipped. */
@@ -11,5 +12,6 @@ export const migrations: Record<string, Migration> = {
   '0002-task-control': taskControl,
   '0003-idempotency-keys': idempotencyKeys,
   '0004-search-indexes': searchIndexes,
+  '0005-signing-secrets': signingSecrets,
   '0006-credentials': credentials,
 };

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { authenticateUser, getUser, registerUser } from '@punctual/core';
-import { CredentialsBody, LoginBody, RefTo, Session, User } from '@punctual/contract';
+import { authenticateUser, getSigningSecret, getUser, registerUser, rotateSigningSecret, secretKeysOf } from '@punctual/core';
+import { CredentialsBody, LoginBody, RefTo, Session, SigningSecret, User } from '@punctual/contract';
 import { errorResponses } from '../../schemas/common.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean }> = async (app, options) => {
   const db = app.punctual.db;
+  const secrets = { db, keys: secretKeysOf(app.punctual.tasks) };
 
   app.post(
     '/auth/register',
@@ -17,7 +18,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       },
     },
     async (request, reply) => {
-      const { user, claims } = await registerUser(db, request.body, { allowRegistration: options.allowRegistration });
+      const { user, claims } = await registerUser(db, request.body, {
+        allowRegistration: options.allowRegistration,
+        secrets: secrets.keys,
+      });
       return reply.status(201).send({ user, token: await reply.jwtSign(claims) });
     },
   );
@@ -51,5 +55,37 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
       },
     },
     async (request) => getUser(db, request.actor.userId),
+  );
+
+  app.get(
+    '/auth/signing-secret',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['auth'],
+        operationId: 'getSigningSecret',
+        summary: "The secret that signs the caller's outbound calls (Standard Webhooks)",
+        security: [{ bearerAuth: [] }],
+        response: { 200: SigningSecret, ...errorResponses(401) },
+      },
+    },
+    async (request) => getSigningSecret(secrets, request.actor.userId),
+  );
+
+  app.post(
+    '/auth/signing-secret/rotate',
+    {
+      onRequest: app.authenticate,
+      config: { sessionOnly: true },
+      schema: {
+        tags: ['auth'],
+        operationId: 'rotateSigningSecret',
+        summary: 'Replace the signing secret; for 24 h calls carry signatures by both the new and the previous secret',
+        description: 'An API key here is a 403: rotating a credential takes a person’s session.',
+        security: [{ bearerAuth: [] }],
+        response: { 200: SigningSecret, ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => rotateSigningSecret(secrets, request.actor.userId),
   );
 };
