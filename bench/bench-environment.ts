@@ -47,6 +47,9 @@ export async function createBenchEnvironment(options: { databaseUrl: string; red
     ADMIN_PASSWORD: adminPassword,
     // The target is a server on 127.0.0.1.
     ALLOW_PRIVATE_TARGETS: 'true',
+    // The load comes from one user at one address, far above any per-user rate a deployment would allow.
+    RATE_LIMIT_MAX: '10000000',
+    AUTH_RATE_LIMIT_MAX: '10000000',
   };
 
   await withPostgresClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));

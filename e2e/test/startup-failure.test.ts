@@ -101,3 +101,33 @@ describe('starting with an ADMIN_EMAIL that belongs to a user', () => {
     expect(row).toEqual({ role: 'user', password_hash: 'scrypt$1$1$1$x$y' });
   });
 });
+
+// Not among the concurrent cases above: one more process starting at once only slows them all on a small machine.
+describe('starting with weak production secrets', () => {
+  let weakEnvironment: TestEnvironment;
+
+  beforeAll(async () => {
+    weakEnvironment = await createTestEnvironment();
+  });
+
+  afterAll(async () => {
+    await weakEnvironment?.cleanup();
+  });
+
+  it('the API refuses weak production secrets naming each variable, and never prints their values', async () => {
+    const weak = { JWT_SECRET: 'REPLACE_ME_with_at_least_32_random_characters', SECRETS_KEY: Buffer.alloc(32).toString('base64') };
+    const error: unknown = await startApi({ ...weakEnvironment.processEnv, NODE_ENV: 'production', ...weak }).then(
+      (started) => started.kill().then(() => new Error('it started')),
+      (failure: unknown) => failure,
+    );
+
+    expect(error).toBeInstanceOf(ProcessNotReadyError);
+    const { exit, output, timeoutMs } = error as ProcessNotReadyError;
+    expect(timeoutMs, output).toBeNull();
+    expect(exit.code, output).toBe(1);
+    expect(output).toMatch(/^ {2}- JWT_SECRET: is a placeholder/m);
+    expect(output).toMatch(/^ {2}- SECRETS_KEY: decodes to fewer than 16 distinct bytes/m);
+    for (const value of Object.values(weak)) expect(output).not.toContain(value);
+    expect(output).not.toMatch(/^\s+at /m);
+  });
+});

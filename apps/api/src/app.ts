@@ -10,6 +10,8 @@ import { registerAuth } from './plugins/auth.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerInputSanity } from './plugins/input-sanity.js';
+import { registerRateLimit } from './plugins/rate-limit.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerValidation } from './plugins/validation.js';
 import { apiKeyRoutes } from './routes/auth/api-keys.js';
 import { authRoutes } from './routes/auth/index.js';
@@ -21,11 +23,24 @@ import { taskActionRoutes } from './routes/tasks/actions.js';
 import { taskRoutes } from './routes/tasks/index.js';
 import { userRoutes } from './routes/users/index.js';
 
+/** How long a rate-limit count may take before the request is served uncounted: a slow Redis must not hold requests up. */
+export const RATE_LIMIT_COMMAND_TIMEOUT_MS = 1_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTION_TIMEOUT_MS = 60_000;
+
+/** Fastify takes a hop count at run time but not in its types: the function proxy-addr would make of it. */
+function fastifyTrustProxy(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return (_address, hop) => hop < trust;
+}
+
 export interface AppDependencies {
   config: Config;
   db: Kysely<Database>;
   /** Client for request-path Redis calls (health); fails fast rather than queueing while Redis is away. */
   redis: Redis;
+  /** Client for the rate limits' counters, with a short command timeout (see server.ts). */
+  rateLimitRedis: Redis;
   queue: TaskQueue;
 }
 
@@ -35,13 +50,18 @@ declare module 'fastify' {
   }
 }
 
-/** The API: plugins first (validation, errors, docs, auth), then routes. Connections are passed in, never created here. */
+/** The API: plugins first (validation, errors, security headers, docs, auth, rate limits), then routes. Connections are passed in, never created here. */
 export async function buildApp(deps: AppDependencies, options: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names: otherwise a client picks its own IP.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+    // A client gets 30 s to send its whole request (headers and body) and a socket idle for 60 s is closed, so slow
+    // or silent clients cannot hold connections open for ever.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
     // A JSON body's keys like "__proto__" are refused rather than risk prototype pollution.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -68,6 +88,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
       secretsKey: config.secretsKey,
       secretsKeyPrevious: config.secretsKeyPrevious,
       defaults: config.defaults,
+      limits: { maxTasksPerUser: config.limits.maxTasksPerUser, minCronIntervalSeconds: config.limits.minCronIntervalSeconds },
       allowPrivateTargets: config.allowPrivateTargets,
       logger: app.log,
     },
@@ -75,6 +96,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   registerValidation(app);
   registerErrorHandler(app);
   registerInputSanity(app);
+  await registerSecurityHeaders(app, { corsOrigins: config.corsOrigins });
   for (const schema of [ErrorResponse, User, ManagedUser, ApiKey, Task, TaskLog]) app.addSchema(schema);
   await registerDocs(app);
   await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, db: deps.db });
@@ -82,6 +104,13 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   await app.register(healthRoutes);
   await app.register(
     async (api) => {
+      // Only the API routes are limited: health, docs and metrics stay answerable under any load.
+      await registerRateLimit(api, {
+        redis: deps.rateLimitRedis,
+        keyPrefix: config.queuePrefix,
+        perUser: config.limits.rateLimitMax,
+        perClientIp: config.limits.authRateLimitMax,
+      });
       await api.register(authRoutes, { allowRegistration: config.allowRegistration });
       await api.register(apiKeyRoutes);
       await api.register(passwordRoutes);

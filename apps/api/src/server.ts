@@ -3,7 +3,7 @@ import { createDatabase } from '@punctual/db';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { buildApp } from './app.js';
+import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from './app.js';
 
 // Listen and close gracefully; everything else is in app.ts.
 const config = await readStartupConfig().catch((error: unknown) => {
@@ -33,8 +33,9 @@ if (config.admin) {
 
 const redis = createRedisConnection(config.redisUrl);
 const queueConnection = createRedisConnection(config.redisUrl);
+const rateLimitRedis = createRedisConnection(config.redisUrl, { commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS });
 const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
-const app = await buildApp({ config, db, redis, queue }, { logger });
+const app = await buildApp({ config, db, redis, rateLimitRedis, queue }, { logger });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
@@ -44,6 +45,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   await queue.close();
   logger.debug('queue closed');
   queueConnection.disconnect();
+  rateLimitRedis.disconnect();
   redis.disconnect();
   await db.destroy();
   logger.info('stopped');
@@ -55,6 +57,7 @@ const REDIS_READY_TIMEOUT_MS = 10_000;
 const redisReady = await Promise.all([
   waitForRedisReady(redis, REDIS_READY_TIMEOUT_MS),
   waitForRedisReady(queueConnection, REDIS_READY_TIMEOUT_MS),
+  waitForRedisReady(rateLimitRedis, REDIS_READY_TIMEOUT_MS),
 ]);
 if (redisReady.includes(false))
   logger.warn(`Redis connection not ready after ${REDIS_READY_TIMEOUT_MS} ms; listening anyway (/health reports it)`);

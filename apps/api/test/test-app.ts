@@ -1,14 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { loadConfig, type Config } from '@punctual/config';
 import type { Session, Task } from '@punctual/contract';
 import type { Database, Kysely } from '@punctual/db';
-import { createRedisConnection, createTaskQueue, type TaskQueue } from '@punctual/queue';
+import { createRedisConnection, createTaskQueue, waitForRedisReady, type TaskQueue } from '@punctual/queue';
 import type { TestEnvironment } from '@punctual/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { buildApp } from '../src/app.js';
+import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from '../src/app.js';
 
 export type { Page, Session } from '@punctual/contract';
 
@@ -20,6 +19,8 @@ export interface TestApp {
   config: Config;
   /** The request-path Redis client the app was built with. */
   redis: Redis;
+  /** The rate limits' Redis client (pointed where `redisUrl` says, like the request-path client). */
+  rateLimitRedis: Redis;
   queue: TaskQueue;
   /** Closes the app, then the queue and both Redis connections (the environment is the caller's to clean up). */
   close(): Promise<void>;
@@ -36,21 +37,27 @@ export interface TestAppOptions {
 export async function createTestApp(env: TestEnvironment, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ ...env.processEnv, JWT_SECRET, LOG_LEVEL: 'silent', ...options.env });
   const redis = createRedisConnection(options.redisUrl ?? env.redisUrl);
+  const rateLimitRedis = createRedisConnection(options.redisUrl ?? env.redisUrl, { commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS });
   const queueConnection = createRedisConnection(env.redisUrl);
   const queue = createTaskQueue({ connection: queueConnection, prefix: env.queuePrefix });
-  const app = await buildApp({ config, db: env.db, redis, queue });
+  const app = await buildApp({ config, db: env.db, redis, rateLimitRedis, queue });
   await app.ready();
-  // The request-path client fails fast instead of queueing commands, so until it has connected /health says degraded.
-  if (options.redisUrl === undefined && redis.status !== 'ready') await once(redis, 'ready');
+  // The request-path clients fail fast instead of queueing commands, so until they have connected /health says
+  // degraded and requests go uncounted by the rate limits.
+  if (options.redisUrl === undefined) {
+    await Promise.all([redis, rateLimitRedis].map((client) => waitForRedisReady(client, 10_000)));
+  }
   return {
     app,
     config,
     redis,
+    rateLimitRedis,
     queue,
     async close() {
       await app.close();
       await queue.close();
       queueConnection.disconnect();
+      rateLimitRedis.disconnect();
       redis.disconnect();
     },
   };

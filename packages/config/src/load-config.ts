@@ -1,8 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { Value } from 'typebox/value';
+import { parseCorsOrigins } from './cors-origins.js';
 import { EnvSchema, type Env } from './env-schema.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
+import { DEVELOPMENT_SECRETS_KEY, jwtSecretWeakness, secretsKeyWeakness } from './weak-secrets.js';
 
 export type LogLevel = Env['LOG_LEVEL'];
 
@@ -15,6 +18,20 @@ export interface Config {
   host: string;
   port: number;
   bodyLimitBytes: number;
+  /** Which proxies' X-Forwarded-For the API believes (Fastify's `trustProxy`). */
+  trustProxy: TrustProxy;
+  /** Origins allowed to call the API from a browser; empty: no CORS headers at all. */
+  corsOrigins: string[];
+  limits: {
+    /** API requests per minute per user. */
+    rateLimitMax: number;
+    /** Register and login requests per minute per client IP. */
+    authRateLimitMax: number;
+    /** Live (non-terminal) tasks per user. */
+    maxTasksPerUser: number;
+    /** The shortest gap between two runs of a cron schedule. */
+    minCronIntervalSeconds: number;
+  };
   workerConcurrency: number;
   workerHttpPort: number;
   jwtSecret: string;
@@ -42,7 +59,7 @@ export interface Config {
   warnings: string[];
 }
 
-/** Thrown with one line per invalid variable; the process prints them and exits. */
+/** Thrown with one line per invalid variable, naming it and never showing its value; the process prints them and exits. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -50,12 +67,10 @@ export class ConfigError extends Error {
   }
 }
 
-// Not a secret: it only keeps development data readable across restarts and between the API and the worker.
-const DEVELOPMENT_SECRETS_KEY = createHash('sha256').update('punctual-development-secrets-key').digest();
-
 /**
  * Parses the environment into a Config. Pure: give it the variables; `readConfig()` adds `.env`.
- * Throws ConfigError naming every invalid variable.
+ * Throws ConfigError naming every invalid variable. A message never repeats the value it refuses: the value may be a
+ * secret, and start-up errors end up in logs.
  */
 export function loadConfig(source: Record<string, string | undefined>): Config {
   const raw: Record<string, string> = {};
@@ -71,18 +86,32 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     const message = error.keyword === 'enum' ? `must be one of ${error.params.allowedValues.join(', ')}` : error.message;
     if (!firstErrors.has(name)) firstErrors.set(name, message);
   }
-  const problems = [...firstErrors].map(([name, message]) => {
-    const given = raw[name];
-    return `${name}: ${message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
-  });
+  // Never the value: it may be a secret, and start-up errors end up in logs.
+  const problems = [...firstErrors].map(([name, message]) => `${name}: ${message}`);
   if (problems.length > 0) throw new ConfigError(problems);
   const env = converted as Env;
 
   const warnings: string[] = [];
+  if (raw.NODE_ENV === undefined) {
+    warnings.push(
+      'NODE_ENV is not set: running in DEVELOPMENT mode (weak secrets accepted, a random JWT secret, a public secrets key). ' +
+        'Set NODE_ENV=production on every deployed process.',
+    );
+  }
   const production = env.NODE_ENV === 'production';
   if (production && !env.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 characters)');
   if (production && !env.SECRETS_KEY)
     problems.push('SECRETS_KEY: required when NODE_ENV=production (32 random bytes, base64: `openssl rand -base64 32`)');
+  if (production && env.JWT_SECRET) {
+    const weakness = jwtSecretWeakness(env.JWT_SECRET);
+    if (weakness) problems.push(`JWT_SECRET: ${weakness}; use a random value (openssl rand -base64 48)`);
+  }
+  if (production && env.SECRETS_KEY) {
+    const weakness = secretsKeyWeakness(env.SECRETS_KEY, Buffer.from(env.SECRETS_KEY, 'base64'));
+    if (weakness) problems.push(`SECRETS_KEY: ${weakness}; use 32 random bytes (openssl rand -base64 32)`);
+  }
+  const trustProxy = parsed('TRUST_PROXY', () => parseTrustProxy(env.TRUST_PROXY), problems);
+  const corsOrigins = parsed('CORS_ORIGINS', () => parseCorsOrigins(env.CORS_ORIGINS), problems);
   if (env.SECRETS_KEY_PREVIOUS && !env.SECRETS_KEY) problems.push('SECRETS_KEY_PREVIOUS: set only beside the SECRETS_KEY that replaces it');
   if (env.SECRETS_KEY_PREVIOUS && env.SECRETS_KEY_PREVIOUS === env.SECRETS_KEY) {
     problems.push('SECRETS_KEY_PREVIOUS: is the same key as SECRETS_KEY (give the key that SECRETS_KEY replaced)');
@@ -114,6 +143,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     host: env.HOST,
     port: env.PORT,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    trustProxy: trustProxy!,
+    corsOrigins: corsOrigins!,
+    limits: {
+      rateLimitMax: env.RATE_LIMIT_MAX,
+      authRateLimitMax: env.AUTH_RATE_LIMIT_MAX,
+      maxTasksPerUser: env.MAX_TASKS_PER_USER,
+      minCronIntervalSeconds: env.MIN_CRON_INTERVAL_SECONDS,
+    },
     workerConcurrency: env.WORKER_CONCURRENCY,
     workerHttpPort: env.WORKER_HTTP_PORT,
     jwtSecret,
@@ -136,6 +173,16 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     logLevel: env.LOG_LEVEL,
     warnings,
   };
+}
+
+/** The value `parse` returns, or undefined after adding its error's message as the variable's problem. */
+function parsed<T>(name: string, parse: () => T, problems: string[]): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }
 
 /** Reads `.env` from the working directory when present (the real environment wins), then parses. */

@@ -47,6 +47,24 @@ export class IdempotencyKeyReusedError extends PunctualError {
   }
 }
 
+/** The user already has MAX_TASKS_PER_USER live tasks; the contract fixes this code. */
+export class QuotaExceededError extends PunctualError {
+  constructor(readonly maxTasks: number) {
+    super(
+      403,
+      'QUOTA_EXCEEDED',
+      `the task quota is reached: at most ${maxTasks} live (not completed, failed or cancelled) tasks per user; cancel or delete one first`,
+    );
+  }
+}
+
+/** Too many requests in the rate-limit window (per user, or per client IP on register and login). */
+export class RateLimitedError extends PunctualError {
+  constructor(max: number, retryAfter: string) {
+    super(429, 'PUNCTUAL_RATE_LIMITED', `too many requests: at most ${max} per minute; retry in ${retryAfter}`);
+  }
+}
+
 export class EmailTakenError extends PunctualError {
   constructor() {
     super(409, 'PUNCTUAL_EMAIL_TAKEN', 'body/email is already registered');

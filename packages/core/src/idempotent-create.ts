@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { claimIdempotencyKey, findIdempotencyKey, findTask, insertTask, type NewTaskRow, type TaskRow } from '@punctual/db';
 import { AccountGoneError, IdempotencyKeyReusedError, isAccountGone } from './errors.js';
+import { reserveTaskSlot } from './task-quota.js';
 import { enqueueNextAttempt, type Actor, type TaskContext } from './task-context.js';
 import type { CreateTaskInput } from './task-input.js';
 import { createTask, newTaskRow } from './tasks.js';
@@ -53,7 +54,11 @@ async function claimAndInsert(
       taskId: row.id,
       ttlMs: IDEMPOTENCY_KEY_TTL_MS,
     });
-    if (claimed) return { task: await insertTask(trx, row), replayed: false };
+    if (claimed) {
+      // Over the quota, the claim rolls back with the refusal: the same key may be used again once there is room.
+      await reserveTaskSlot(trx, actor.userId, context.limits.maxTasksPerUser);
+      return { task: await insertTask(trx, row), replayed: false };
+    }
     // A claim that loses still locks the key row until commit, so neither it nor its task can vanish before we read them.
     const held = await findIdempotencyKey(trx, actor.userId, key);
     if (held === null) throw new Error('idempotency key lost while locked');

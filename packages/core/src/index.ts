@@ -36,7 +36,7 @@ export {
 export { resealSecrets, type ResealCounts, type ResealOptions } from './secret-rotation.js';
 export { getStats, type AttemptCountsView, type StatsRequest, type StatsView } from './stats.js';
 export { actOnTask, actOnTasks, type BulkActionResult } from './task-actions.js';
-export { scopeOf, type Actor, type Logger, type TaskContext } from './task-context.js';
+export { scopeOf, type Actor, type Logger, type TaskContext, type TaskLimits } from './task-context.js';
 export { openTaskSecrets, originOf, secretKeysOf } from './task-secrets.js';
 export {
   REDACTED,

@@ -1,7 +1,7 @@
 import type { BulkActionResponse } from '@punctual/contract';
-import { applyTaskAction, type ActedTask, type TaskActionRefusal } from '@punctual/db';
-import { TASK_TRANSITIONS, refusalMessage, type BulkAction, type TaskAction } from '@punctual/scheduling';
-import { InvalidTransitionError, NotFoundError, type PunctualError } from './errors.js';
+import { applyTaskAction, countLiveTasks, findTask, type ActedTask, type TaskActionRefusal } from '@punctual/db';
+import { TASK_TRANSITIONS, isTerminal, refusalMessage, type BulkAction, type TaskAction } from '@punctual/scheduling';
+import { InvalidTransitionError, NotFoundError, QuotaExceededError, type PunctualError } from './errors.js';
 import { discardAttempts, enqueueNextAttempts, scopeOf, type Actor, type TaskContext } from './task-context.js';
 import { toTaskView, type TaskView } from './views.js';
 
@@ -13,6 +13,7 @@ export type BulkActionResult = BulkActionResponse['results'][number];
  * then moves its queued work: the job of the old version is removed, and the new one queued when the task waits for a run.
  */
 export async function actOnTask(context: TaskContext, actor: Actor, id: string, action: TaskAction): Promise<TaskView> {
+  if (action === 'retry' || action === 'run') await checkRoomToRevive(context, actor, id);
   return toTaskView(await applyToOneTask(context, actor, id, action));
 }
 
@@ -61,6 +62,17 @@ async function applyAndRequeue(
     if (!removed) await enqueueNextAttempts(context, moved);
   }
   return result;
+}
+
+/**
+ * `retry` and `run` bring a finished task back to life, so they count against its owner's quota like a create. Checked
+ * before the action rather than in its statement: one racing a create may pass the quota by one.
+ */
+async function checkRoomToRevive(context: TaskContext, actor: Actor, id: string): Promise<void> {
+  const task = await findTask(context.db, scopeOf(actor), id);
+  if (task === null || !isTerminal(task.status)) return;
+  const max = context.limits.maxTasksPerUser;
+  if ((await countLiveTasks(context.db, task.user_id, max)) >= max) throw new QuotaExceededError(max);
 }
 
 function refusalError(action: TaskAction | BulkAction, refusal: TaskActionRefusal): PunctualError {

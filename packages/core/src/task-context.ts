@@ -22,7 +22,16 @@ export interface TaskContext extends TargetPolicy {
   /** The key before a rotation: opens what it sealed (a signing secret read through the API). */
   secretsKeyPrevious?: Buffer | null;
   defaults: TaskDefaults;
+  limits: TaskLimits;
   logger: Logger;
+}
+
+/** What one user may hold and ask for. */
+export interface TaskLimits {
+  /** Live (non-terminal) tasks per user. */
+  maxTasksPerUser: number;
+  /** The shortest gap allowed between two runs of a cron schedule. */
+  minCronIntervalSeconds: number;
 }
 
 /** The rows an actor may see; an admin may narrow to one user. */

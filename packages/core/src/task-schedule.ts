@@ -1,5 +1,5 @@
 import type { TaskRow } from '@punctual/db';
-import { InvalidScheduleError, checkCronSchedule, nextOccurrence, type CronSchedule } from '@punctual/scheduling';
+import { InvalidScheduleError, checkCronInterval, checkCronSchedule, nextOccurrence, type CronSchedule } from '@punctual/scheduling';
 import { InvalidInputError } from './errors.js';
 import { parseScheduledAt } from './task-input.js';
 
@@ -20,15 +20,21 @@ export interface ScheduleColumns {
 
 const DEFAULT_TIMEZONE = 'UTC';
 
+/** The schedule rules that depend on configuration. */
+export interface ScheduleLimits {
+  /** A cron whose runs can come closer than this is refused. */
+  minCronIntervalSeconds: number;
+}
+
 /** The schedule of a new task: `cron` (next occurrence after now) or `scheduledAt` (default now), never both. */
-export function scheduleOnCreate(input: ScheduleInput, now: Date): ScheduleColumns {
+export function scheduleOnCreate(input: ScheduleInput, now: Date, limits: ScheduleLimits): ScheduleColumns {
   const timezone = input.timezone ?? DEFAULT_TIMEZONE;
   if (input.cron !== undefined && input.cron !== null) {
     if (input.scheduledAt !== undefined) throw bothGiven();
-    const schedule = checkedSchedule({ cron: input.cron.trim(), timezone });
+    const schedule = checkedSchedule({ cron: input.cron.trim(), timezone }, limits);
     return { scheduled_at: null, ...schedule, next_run_at: nextOccurrence(schedule, now) };
   }
-  if (input.timezone !== undefined) checkedSchedule({ cron: '0 0 * * *', timezone });
+  if (input.timezone !== undefined) checkedSchedule({ cron: '0 0 * * *', timezone }, limits);
   const runAt = input.scheduledAt === undefined ? now : parseScheduledAt(input.scheduledAt);
   return { scheduled_at: runAt, cron: null, timezone, next_run_at: runAt };
 }
@@ -38,7 +44,12 @@ export function scheduleOnCreate(input: ScheduleInput, now: Date): ScheduleColum
  * occurrence after now), `cron: null` with a `scheduledAt` makes it one-off, a new `timezone` moves a cron schedule.
  * A recurring task cannot take a `scheduledAt` without dropping its `cron` in the same update.
  */
-export function scheduleOnUpdate(task: Pick<TaskRow, 'cron' | 'timezone'>, input: ScheduleInput, now: Date): ScheduleColumns | null {
+export function scheduleOnUpdate(
+  task: Pick<TaskRow, 'cron' | 'timezone'>,
+  input: ScheduleInput,
+  now: Date,
+  limits: ScheduleLimits,
+): ScheduleColumns | null {
   if (input.scheduledAt === undefined && input.cron === undefined && input.timezone === undefined) return null;
   const timezone = input.timezone ?? task.timezone;
   const cron = input.cron === undefined ? task.cron : input.cron;
@@ -48,10 +59,10 @@ export function scheduleOnUpdate(task: Pick<TaskRow, 'cron' | 'timezone'>, input
         ? new InvalidInputError('body/scheduledAt', 'cannot be set on a recurring task: send cron: null with it to make the task one-off')
         : bothGiven();
     }
-    const schedule = checkedSchedule({ cron: cron.trim(), timezone });
+    const schedule = checkedSchedule({ cron: cron.trim(), timezone }, limits);
     return { scheduled_at: null, ...schedule, next_run_at: nextOccurrence(schedule, now) };
   }
-  if (input.timezone !== undefined) checkedSchedule({ cron: '0 0 * * *', timezone });
+  if (input.timezone !== undefined) checkedSchedule({ cron: '0 0 * * *', timezone }, limits);
   if (input.scheduledAt === undefined) {
     if (task.cron !== null)
       throw new InvalidInputError('body/scheduledAt', 'is required when cron is removed (when should the one-off run happen?)');
@@ -61,9 +72,10 @@ export function scheduleOnUpdate(task: Pick<TaskRow, 'cron' | 'timezone'>, input
   return { scheduled_at: runAt, cron: null, timezone, next_run_at: runAt };
 }
 
-function checkedSchedule(schedule: CronSchedule): CronSchedule {
+function checkedSchedule(schedule: CronSchedule, limits: ScheduleLimits): CronSchedule {
   try {
     checkCronSchedule(schedule);
+    checkCronInterval(schedule, limits.minCronIntervalSeconds);
   } catch (error) {
     if (error instanceof InvalidScheduleError) throw new InvalidInputError(`body/${error.field}`, error.message);
     throw error;

@@ -30,6 +30,7 @@ import {
   type CreateTaskInput,
   type UpdateTaskInput,
 } from './task-input.js';
+import { reserveTaskSlot } from './task-quota.js';
 import { scheduleOnCreate, scheduleOnUpdate } from './task-schedule.js';
 import { originOf, sealTaskHeaders, sealTaskToken, secretKeysOf } from './task-secrets.js';
 import { toTaskLogView, toTaskStatusView, toTaskView, type Page, type TaskLogView, type TaskStatusView, type TaskView } from './views.js';
@@ -39,9 +40,16 @@ import { toTaskLogView, toTaskStatusView, toTaskView, type Page, type TaskLogVie
  * the next occurrence of `cron` in `timezone`.
  */
 export async function createTask(context: TaskContext, actor: Actor, input: CreateTaskInput): Promise<TaskView> {
-  const task = await insertTask(context.db, newTaskRow(context, actor, input)).catch((error: unknown) => {
-    throw isAccountGone(error) ? new AccountGoneError() : error;
-  });
+  const row = newTaskRow(context, actor, input);
+  const task = await context.db
+    .transaction()
+    .execute(async (trx) => {
+      await reserveTaskSlot(trx, actor.userId, context.limits.maxTasksPerUser);
+      return insertTask(trx, row);
+    })
+    .catch((error: unknown) => {
+      throw isAccountGone(error) ? new AccountGoneError() : error;
+    });
   await enqueueNextAttempt(context, task);
   return toTaskView(task);
 }
@@ -56,7 +64,7 @@ export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTask
   checkBodyAllowed(method, input.body);
   const token = checkToken(input.token ?? null);
   const { visible, sensitive } = splitHeaders(input.headers ?? {}, { hasToken: token !== null });
-  const schedule = scheduleOnCreate(input, new Date());
+  const schedule = scheduleOnCreate(input, new Date(), context.limits);
   const keys = secretKeysOf(context);
   const id = randomUUID();
   return {
@@ -164,7 +172,7 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   if (input.tags !== undefined) changes.tags = normalizeTags(input.tags);
   if (input.notify !== undefined) changes.notify = JSON.stringify(resolveNotify(input.notify, task.notify));
   if (input.timezone !== undefined) changes.timezone = input.timezone;
-  const schedule = scheduleOnUpdate(task, input, new Date());
+  const schedule = scheduleOnUpdate(task, input, new Date(), context.limits);
   if (schedule !== null) {
     Object.assign(changes, schedule);
     changes.version = task.version + 1;

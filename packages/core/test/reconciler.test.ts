@@ -34,6 +34,7 @@ beforeAll(async () => {
     queue,
     secretsKey: randomBytes(32),
     defaults: { timeoutMs: 2_000, maxRetries: 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
+    limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
     allowPrivateTargets: false,
     logger: silent,
   };

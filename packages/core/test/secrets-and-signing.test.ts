@@ -43,6 +43,7 @@ beforeAll(async () => {
     secretsKey,
     allowPrivateTargets: true,
     defaults: { timeoutMs: 2_000, maxRetries: 0, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
+    limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
     logger: silent,
   };
   attempts = { db: env.db, queue, executor, secretsKey, workerId: 'test-worker:1', leaseMarginMs: 30_000, logger: silent };

@@ -34,6 +34,7 @@ describe('pnpm secrets:rotate', () => {
       secretsKey: oldKey,
       allowPrivateTargets: false,
       defaults: { timeoutMs: 1_000, maxRetries: 0, retryDelayMs: 1_000, retryMaxDelayMs: 1_000 },
+      limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
       logger: { warn: () => {} },
     };
     const task = await createTask(
@@ -69,6 +70,7 @@ describe('pnpm secrets:rotate', () => {
         secretsKey: lostKey,
         allowPrivateTargets: false,
         defaults: { timeoutMs: 1_000, maxRetries: 0, retryDelayMs: 1_000, retryMaxDelayMs: 1_000 },
+        limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
         logger: { warn: () => {} },
       },
       { userId: user!.id, role: 'user' },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lostAttemptsQuery } from '../src/attempts.js';
 import { statsQueries } from '../src/stats.js';
 import { taskLogListQueries } from '../src/task-logs.js';
+import { liveTaskCountQuery } from '../src/task-quota.js';
 import { scheduledTasksQuery, taskListQueries } from '../src/tasks.js';
 
 /**
@@ -179,6 +180,11 @@ const shapes: Record<string, Shape> = {
   'tasks: an admin, one user': {
     queries: () => taskListQueries(env.db, { scope: adminForUser(), sort: '-createdAt', ...firstPage }),
     uses: ['tasks_user_created_idx'],
+  },
+  'tasks: a user, live tasks (the quota)': {
+    queries: () => ({ count: liveTaskCountQuery(env.db, alice, 100_000) }),
+    uses: ['tasks_user_status_created_idx'],
+    indexOnly: true,
   },
   'logs: a user': {
     queries: () => taskLogListQueries(env.db, { scope: user(), ...firstPage }),

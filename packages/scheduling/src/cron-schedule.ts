@@ -82,6 +82,71 @@ export function checkCronSchedule(schedule: CronSchedule): void {
 }
 
 /**
+ * Throws InvalidScheduleError on `cron` when two consecutive occurrences of `schedule` can be less than `minSeconds`
+ * apart (every second is 1 s, every five minutes 300 s). Exact on the wall clock, from the fields: within a minute, across a
+ * minute, an hour and a day boundary; the schedule must already be valid (`checkCronSchedule`). Daylight-saving
+ * shifts are not counted: they move single occurrences, not the schedule's rate.
+ */
+export function checkCronInterval(schedule: CronSchedule, minSeconds: number): void {
+  if (minSeconds <= 1) return;
+  const shortest = shortestGapSeconds(schedule, minSeconds);
+  if (shortest < minSeconds) {
+    throw new InvalidScheduleError(
+      'cron',
+      `fires ${shortest} s after a previous run at its closest; the shortest interval allowed is ${minSeconds} s (MIN_CRON_INTERVAL_SECONDS)`,
+    );
+  }
+}
+
+/** The shortest gap between consecutive occurrences in seconds, or `Infinity` when it is at least `enough`. */
+function shortestGapSeconds(schedule: CronSchedule, enough: number): number {
+  const { expression } = parseSchedule(schedule);
+  const seconds = numbers(expression.fields.second.values);
+  const minutes = numbers(expression.fields.minute.values);
+  const hours = numbers(expression.fields.hour.values);
+  const span = (list: number[]) => list[list.length - 1]! - list[0]!;
+  // Seconds from the first to the last occurrence within a minute, an hour and a day.
+  const minuteSpan = span(seconds);
+  const hourSpan = span(minutes) * 60 + minuteSpan;
+  const daySpan = span(hours) * 3600 + hourSpan;
+  const gaps = [
+    smallestStep(seconds),
+    smallestStep(minutes) * 60 - minuteSpan,
+    smallestStep(hours) * 3600 - hourSpan,
+    // From the last run of a day to the first of the next day, when two matching days can follow each other.
+    DAY_MS / 1000 - daySpan < enough && hasConsecutiveDays(schedule.cron) ? DAY_MS / 1000 - daySpan : Infinity,
+  ];
+  return Math.min(...gaps);
+}
+
+function numbers(values: readonly (number | string)[]): number[] {
+  return values.filter((value): value is number => typeof value === 'number').sort((a, b) => a - b);
+}
+
+/** The smallest difference between neighbours of a sorted list; `Infinity` for fewer than two values. */
+function smallestStep(sorted: number[]): number {
+  let smallest = Infinity;
+  for (let i = 1; i < sorted.length; i++) smallest = Math.min(smallest, sorted[i]! - sorted[i - 1]!);
+  return smallest;
+}
+
+/** How many matching days are looked at for two in a row: years of a monthly pattern, enough for any cron's days. */
+const DAY_PROBES = 400;
+
+/** Whether the day fields (day of month, month, day of week) of `cron` match two calendar days in a row. */
+function hasConsecutiveDays(cron: string): boolean {
+  const days = cron.trim().split(/\s+/).slice(-3).join(' ');
+  const expression = CronExpressionParser.parse(`0 0 0 ${days}`, { tz: 'UTC', currentDate: PROBE_FROM });
+  let previous = expression.next().getTime();
+  for (let i = 1; i < DAY_PROBES; i++) {
+    const next = expression.next().getTime();
+    if (next - previous === DAY_MS) return true;
+    previous = next;
+  }
+  return false;
+}
+
+/**
  * The first occurrence of `schedule` strictly after `after`, with the expression read as wall-clock time in the
  * schedule's zone. Throws InvalidScheduleError as `checkCronSchedule` does.
  *

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidScheduleError, checkCronSchedule, nextOccurrence, type CronSchedule } from '../src/index.js';
+import { InvalidScheduleError, checkCronInterval, checkCronSchedule, nextOccurrence, type CronSchedule } from '../src/index.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -116,6 +116,53 @@ describe('checkCronSchedule', () => {
 
   it('names the cron field first when both are invalid', () => {
     expect(rejection({ cron: '@daily', timezone: 'Mars/Olympus' }).field).toBe('cron');
+  });
+});
+
+describe('checkCronInterval', () => {
+  // The shortest gap between two runs, in seconds, on the wall clock.
+  it.each([
+    ['* * * * * *', 1],
+    ['*/5 * * * *', 300],
+    ['0,30 * * * * *', 30],
+    ['10,50 * * * * *', 20],
+    ['0 0,12 * * *', 43_200],
+    ['0 0,23 * * *', 3_600],
+    ['0,59 0,23 * * *', 60],
+    ['0 12 * * *', 86_400],
+    ['0 9 * * 1-5', 86_400],
+    ['0 0 1,L * *', 86_400],
+    ['0 0 1 * 1', 86_400],
+    ['0 0 * * 1', 604_800],
+  ])('measures %s as at least %i s apart, and no more', (cron, gap) => {
+    const schedule = { cron, timezone: 'UTC' };
+    expect(() => checkCronInterval(schedule, gap)).not.toThrow();
+    if (gap < 86_400) {
+      expect(() => checkCronInterval(schedule, gap + 1)).toThrow(
+        new InvalidScheduleError(
+          'cron',
+          `fires ${gap} s after a previous run at its closest; the shortest interval allowed is ${gap + 1} s (MIN_CRON_INTERVAL_SECONDS)`,
+        ),
+      );
+    }
+    // The same answer as walking the occurrences one by one.
+    let previous = nextOccurrence(schedule, new Date(Date.UTC(2027, 0, 1)));
+    let shortest = Infinity;
+    for (let i = 0; i < 400; i++) {
+      const next = nextOccurrence(schedule, previous);
+      shortest = Math.min(shortest, (next.getTime() - previous.getTime()) / 1000);
+      previous = next;
+    }
+    expect(shortest).toBe(gap);
+  });
+
+  it('never refuses a schedule whose days never follow each other for a gap within a day', () => {
+    expect(() => checkCronInterval({ cron: '0 0 29 2 *', timezone: 'UTC' }, 86_400)).not.toThrow();
+    expect(() => checkCronInterval({ cron: '0 0 1,15 * *', timezone: 'UTC' }, 86_400)).not.toThrow();
+  });
+
+  it('allows every valid schedule at the default of 1 s', () => {
+    expect(() => checkCronInterval({ cron: '* * * * * *', timezone: 'Europe/Berlin' }, 1)).not.toThrow();
   });
 });
 

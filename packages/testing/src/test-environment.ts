@@ -41,6 +41,9 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: queuePrefix,
+      // Tests register and create at machine speed from one address; the limits' own tests set small ones.
+      RATE_LIMIT_MAX: '1000000',
+      AUTH_RATE_LIMIT_MAX: '1000000',
     },
     async cleanup() {
       await db.destroy();

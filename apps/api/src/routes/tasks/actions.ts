@@ -23,7 +23,7 @@ export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
             'Any request body is ignored.',
           security,
           params: IdParams,
-          response: { 200: RefTo(Task), ...errorResponses(400, 401, 404, 409) },
+          response: { 200: RefTo(Task), ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request) => actOnTask(context, request.actor, request.params.id, action),

@@ -48,7 +48,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: {
           200: RefTo(Task, { description: 'a replay: the task this Idempotency-Key created' }),
           201: RefTo(Task),
-          ...errorResponses(400, 401, 409, 413, 415, 429),
+          ...errorResponses(400, 401, 403, 409, 413, 415, 429),
         },
       },
     },

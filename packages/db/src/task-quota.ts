@@ -1,0 +1,37 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { TASK_STATUSES, isTerminal } from '@punctual/scheduling';
+import type { Database } from './schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Statuses that count against a user's task quota: every one a task can still leave. */
+const LIVE_STATUSES = TASK_STATUSES.filter((status) => !isTerminal(status));
+
+/**
+ * The statement `countLiveTasks` runs (the query-plan test explains it): an index-only scan of (user_id, status, …),
+ * stopped at `atMost` rows, so a user far beyond the quota costs no more than one at it.
+ */
+export function liveTaskCountQuery(db: Executor, userId: string, atMost: number) {
+  const live = db
+    .selectFrom('tasks')
+    .select(sql<number>`1`.as('one'))
+    .where('user_id', '=', userId)
+    .where('status', 'in', LIVE_STATUSES)
+    .limit(atMost)
+    .as('live');
+  return db.selectFrom(live).select((eb) => eb.fn.countAll<string>().as('total'));
+}
+
+/** How many of the user's tasks are live (not completed, failed or cancelled), counting no further than `atMost`. */
+export async function countLiveTasks(db: Executor, userId: string, atMost: number): Promise<number> {
+  const { total } = await liveTaskCountQuery(db, userId, atMost).executeTakeFirstOrThrow();
+  return Number(total);
+}
+
+/**
+ * Holds the user's task-quota lock until the transaction ends, so creates near the quota are counted one at a time.
+ * An advisory lock on a hash of the user id: no row is locked, so nothing else about the user waits for it.
+ */
+export async function lockTaskQuota(trx: Transaction<Database>, userId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`punctual:task-quota:${userId}`}, 0))`.execute(trx);
+}
