@@ -1,8 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { TASK_STATUSES, isTerminal } from '@punctual/scheduling';
 import type { Database } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { DbExecutor } from './scope.js';
 
 /** Statuses that count against a user's task quota: every one a task can still leave. */
 const LIVE_STATUSES = TASK_STATUSES.filter((status) => !isTerminal(status));
@@ -11,7 +10,7 @@ const LIVE_STATUSES = TASK_STATUSES.filter((status) => !isTerminal(status));
  * The statement `countLiveTasks` runs (the query-plan test explains it): an index-only scan of (user_id, status, …),
  * stopped at `atMost` rows, so a user far beyond the quota costs no more than one at it.
  */
-export function liveTaskCountQuery(db: Executor, userId: string, atMost: number) {
+export function liveTaskCountQuery(db: DbExecutor, userId: string, atMost: number) {
   const live = db
     .selectFrom('tasks')
     .select(sql<number>`1`.as('one'))
@@ -23,7 +22,7 @@ export function liveTaskCountQuery(db: Executor, userId: string, atMost: number)
 }
 
 /** How many of the user's tasks are live (not completed, failed or cancelled), counting no further than `atMost`. */
-export async function countLiveTasks(db: Executor, userId: string, atMost: number): Promise<number> {
+export async function countLiveTasks(db: DbExecutor, userId: string, atMost: number): Promise<number> {
   const { total } = await liveTaskCountQuery(db, userId, atMost).executeTakeFirstOrThrow();
   return Number(total);
 }
