@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { TASK_STATUSES, isTerminal } from '@punctual/scheduling';
 import type { Database } from './schema.js';
-import type { DbExecutor } from './scope.js';
+import { withScope, type DbExecutor, type Scope } from './scope.js';
 
 /** Statuses that count against a user's task quota: every one a task can still leave. */
 const LIVE_STATUSES = TASK_STATUSES.filter((status) => !isTerminal(status));
@@ -33,4 +33,14 @@ export async function countLiveTasks(db: DbExecutor, userId: string, atMost: num
  */
 export async function lockTaskQuota(trx: Transaction<Database>, userId: string): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`punctual:task-quota:${userId}`}, 0))`.execute(trx);
+}
+
+/**
+ * The tasks among `ids` that the scope may see and that are finished (completed, failed or cancelled), with their
+ * owners: an action that brings them back to life counts against each owner's quota. One primary-key lookup per id.
+ */
+export async function findFinishedTasks(db: DbExecutor, scope: Scope, ids: readonly string[]): Promise<{ id: string; user_id: string }[]> {
+  if (ids.length === 0) return [];
+  const query = db.selectFrom('tasks').select(['id', 'user_id']).where('id', 'in', ids).where('status', 'not in', LIVE_STATUSES);
+  return withScope(query, scope).execute();
 }
