@@ -195,6 +195,38 @@ describe('task quota (MAX_TASKS_PER_USER)', () => {
     expect((await act(finished.id, 'retry')).json()).toMatchObject({ status: 'pending' });
   });
 
+  it('runs finished tasks in bulk only up to the quota: the rest fail alone with 403 QUOTA_EXCEEDED', async () => {
+    const grace = await register(api.app);
+    const tasks = [
+      await createTask(api.app, grace.token, { scheduledAt: inAnHour() }),
+      await createTask(api.app, grace.token, { scheduledAt: inAnHour() }),
+    ];
+    await env.db.updateTable('tasks').set({ status: 'completed', next_run_at: null }).where('user_id', '=', grace.user.id).execute();
+    tasks.push(await createTask(api.app, grace.token, { scheduledAt: inAnHour() }));
+    await env.db.updateTable('tasks').set({ status: 'completed', next_run_at: null }).where('user_id', '=', grace.user.id).execute();
+    const ids = tasks.map((task) => task.id);
+
+    const bulk = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks/bulk',
+      headers: authed(grace.token),
+      payload: { ids, action: 'run' },
+    });
+
+    expect(bulk.statusCode, bulk.body).toBe(200);
+    const results = bulk.json<{ results: { id: string; ok: boolean; statusCode?: number }[] }>().results;
+    expect(results.map((result) => result.id)).toEqual(ids);
+    expect(results.filter((result) => result.ok)).toHaveLength(2);
+    expect(results.filter((result) => !result.ok)).toEqual([expect.objectContaining({ ok: false, statusCode: 403 })]);
+    const live = await env.db
+      .selectFrom('tasks')
+      .select('id')
+      .where('user_id', '=', grace.user.id)
+      .where('status', '=', 'pending')
+      .execute();
+    expect(live).toHaveLength(2);
+  });
+
   it('lets concurrent creates at the quota through only up to it', async () => {
     const dave = await register(api.app);
     const responses = await Promise.all(

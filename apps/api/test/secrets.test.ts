@@ -200,6 +200,23 @@ describe('signing secret routes', () => {
     expect((await signingSecret(key)).json()).toEqual({ secret });
   });
 
+  it('refuses a read API key the signing secret (403), since the secret would let it forge signed calls', async () => {
+    const user = await register(api.app);
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/api-keys',
+      headers: authed(user.token),
+      payload: { name: 'dashboard', scope: 'read' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+
+    const refused = await signingSecret(created.json<{ key: string }>().key);
+
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'PUNCTUAL_INSUFFICIENT_SCOPE' });
+    expect(refused.body).not.toContain('whsec_');
+  });
+
   it('answers 401 without a token', async () => {
     expect((await t.api.app.inject({ method: 'GET', url: '/api/v1/auth/signing-secret' })).statusCode).toBe(401);
     expect((await t.api.app.inject({ method: 'POST', url: '/api/v1/auth/signing-secret/rotate' })).statusCode).toBe(401);

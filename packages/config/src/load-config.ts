@@ -5,7 +5,7 @@ import { Value } from 'typebox/value';
 import { parseCorsOrigins } from './cors-origins.js';
 import { EnvSchema, type Env } from './env-schema.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
-import { DEVELOPMENT_SECRETS_KEY, jwtSecretWeakness, secretsKeyWeakness } from './weak-secrets.js';
+import { adminPasswordWeakness, DEVELOPMENT_SECRETS_KEY, jwtSecretWeakness, secretsKeyWeakness } from './weak-secrets.js';
 
 export type LogLevel = Env['LOG_LEVEL'];
 
@@ -109,6 +109,10 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   if (production && env.SECRETS_KEY) {
     const weakness = secretsKeyWeakness(env.SECRETS_KEY, Buffer.from(env.SECRETS_KEY, 'base64'));
     if (weakness) problems.push(`SECRETS_KEY: ${weakness}; use 32 random bytes (openssl rand -base64 32)`);
+  }
+  if (production && env.ADMIN_PASSWORD) {
+    const weakness = adminPasswordWeakness(env.ADMIN_PASSWORD);
+    if (weakness) problems.push(`ADMIN_PASSWORD: ${weakness}; use a long random password`);
   }
   const trustProxy = parsed('TRUST_PROXY', () => parseTrustProxy(env.TRUST_PROXY), problems);
   const corsOrigins = parsed('CORS_ORIGINS', () => parseCorsOrigins(env.CORS_ORIGINS), problems);

@@ -55,6 +55,18 @@ export function secretsKeyWeakness(encoded: string, key: Buffer): string | null 
   return null;
 }
 
+const MIN_ADMIN_PASSWORD_CHARACTERS = 12;
+
+/**
+ * Why the bootstrap admin's password is too weak for production, or null when it is not. The bootstrap writes it as an
+ * admin's password at every start, so a template's placeholder would be a published admin password.
+ */
+export function adminPasswordWeakness(password: string): string | null {
+  if (isPlaceholder(password)) return 'is a placeholder from a template or example';
+  if ([...password].length < MIN_ADMIN_PASSWORD_CHARACTERS) return `is shorter than ${MIN_ADMIN_PASSWORD_CHARACTERS} characters`;
+  return null;
+}
+
 function isPlaceholder(value: string): boolean {
   const lower = value.toLowerCase();
   return PLACEHOLDER_VALUES.has(lower) || PLACEHOLDER_WORDS.some((word) => lower.includes(word));

@@ -182,6 +182,33 @@ describe('loadConfig', () => {
     expect(problems[0]).not.toContain(key);
   });
 
+  it.each([
+    ['the Kubernetes template placeholder', 'REPLACE_ME', /placeholder/],
+    ['a changeme variant', 'changeme-admin-2026', /placeholder/],
+    ['shorter than 12 characters', 'Tr0ub4dor&3', /shorter than 12/],
+  ])('refuses an ADMIN_PASSWORD that is %s in production, without printing it', (_what, password, reason) => {
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      JWT_SECRET: STRONG_JWT_SECRET,
+      SECRETS_KEY: STRONG_SECRETS_KEY.toString('base64'),
+      ADMIN_EMAIL: 'admin@example.com',
+      ADMIN_PASSWORD: password,
+    });
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^ADMIN_PASSWORD: .*${reason.source}`))]);
+    expect(problems[0]).not.toContain(password);
+  });
+
+  it('accepts a long random ADMIN_PASSWORD in production', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: STRONG_JWT_SECRET,
+      SECRETS_KEY: STRONG_SECRETS_KEY.toString('base64'),
+      ADMIN_EMAIL: 'admin@example.com',
+      ADMIN_PASSWORD: 'k7#Qv9!mZp2$Lx4w',
+    });
+    expect(config.admin).toEqual({ email: 'admin@example.com', password: 'k7#Qv9!mZp2$Lx4w' });
+  });
+
   it('accepts weak secrets outside production (tests and development use fixed ones)', () => {
     expect(problemsOf({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32), SECRETS_KEY: Buffer.alloc(32).toString('base64') })).toEqual([]);
   });

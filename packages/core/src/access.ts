@@ -19,6 +19,8 @@ export interface RouteAccess {
   sessionOnly?: boolean;
   /** Refuses users who are not admins (403). */
   adminOnly?: boolean;
+  /** Refuses `read` API keys even on GET (403): routes that reveal a secret someone could act with. */
+  fullScope?: boolean;
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
@@ -26,7 +28,7 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 /** Throws the 403 for a request its credential or role does not allow: the one place these rules are written. */
 export function checkAccess(actor: RequestActor, method: string, access: RouteAccess): void {
   if (access.sessionOnly && actor.credential !== 'jwt') throw new SessionRequiredError();
-  if (actor.scope === 'read' && !READ_METHODS.has(method)) throw new InsufficientScopeError();
+  if (actor.scope === 'read' && (access.fullScope || !READ_METHODS.has(method))) throw new InsufficientScopeError();
   if (access.adminOnly) requireAdmin(actor);
 }
 

@@ -1,6 +1,6 @@
 import type { BulkActionResponse } from '@punctual/contract';
-import { applyTaskAction, countLiveTasks, findTask, type ActedTask, type TaskActionRefusal } from '@punctual/db';
-import { TASK_TRANSITIONS, isTerminal, refusalMessage, type BulkAction, type TaskAction } from '@punctual/scheduling';
+import { applyTaskAction, countLiveTasks, findFinishedTasks, type ActedTask, type TaskActionRefusal } from '@punctual/db';
+import { TASK_TRANSITIONS, refusalMessage, type BulkAction, type TaskAction } from '@punctual/scheduling';
 import { InvalidTransitionError, NotFoundError, QuotaExceededError, type PunctualError } from './errors.js';
 import { discardAttempts, enqueueNextAttempts, scopeOf, type Actor, type TaskContext } from './task-context.js';
 import { toTaskView, type TaskView } from './views.js';
@@ -13,7 +13,8 @@ export type BulkActionResult = BulkActionResponse['results'][number];
  * then moves its queued work: the job of the old version is removed, and the new one queued when the task waits for a run.
  */
 export async function actOnTask(context: TaskContext, actor: Actor, id: string, action: TaskAction): Promise<TaskView> {
-  if (action === 'retry' || action === 'run') await checkRoomToRevive(context, actor, id);
+  const overQuota = await idsOverQuota(context, actor, [id], action);
+  if (overQuota.size > 0) throw new QuotaExceededError(context.limits.maxTasksPerUser);
   return toTaskView(await applyToOneTask(context, actor, id, action));
 }
 
@@ -24,8 +25,15 @@ export async function actOnTasks(
   ids: readonly string[],
   action: BulkAction,
 ): Promise<BulkActionResult[]> {
-  const { refused } = await applyAndRequeue(context, actor, ids, action);
-  const failures = new Map(refused.map((refusal) => [refusal.id, refusalError(action, refusal)]));
+  const overQuota = await idsOverQuota(context, actor, ids, action);
+  const { refused } = await applyAndRequeue(
+    context,
+    actor,
+    ids.filter((id) => !overQuota.has(id)),
+    action,
+  );
+  const failures = new Map<string, PunctualError>(refused.map((refusal) => [refusal.id, refusalError(action, refusal)]));
+  for (const id of overQuota) failures.set(id, new QuotaExceededError(context.limits.maxTasksPerUser));
   return ids.map((id) => {
     const error = failures.get(id);
     return error ? { id, ok: false, statusCode: error.statusCode, message: error.message } : { id, ok: true };
@@ -65,14 +73,28 @@ async function applyAndRequeue(
 }
 
 /**
- * `retry` and `run` bring a finished task back to life, so they count against its owner's quota like a create. Checked
- * before the action rather than in its statement: one racing a create may pass the quota by one.
+ * `retry` and `run` bring a finished task back to life, so they count against its owner's quota like a create: the
+ * finished ids among `ids` that would take an owner past the quota (403 each). Checked before the action rather than
+ * in its statement: one racing a create may pass the quota by one.
  */
-async function checkRoomToRevive(context: TaskContext, actor: Actor, id: string): Promise<void> {
-  const task = await findTask(context.db, scopeOf(actor), id);
-  if (task === null || !isTerminal(task.status)) return;
+async function idsOverQuota(
+  context: TaskContext,
+  actor: Actor,
+  ids: readonly string[],
+  action: TaskAction | BulkAction,
+): Promise<Set<string>> {
+  if (action !== 'retry' && action !== 'run') return new Set();
+  const finished = await findFinishedTasks(context.db, scopeOf(actor), [...new Set(ids)]);
+  const byOwner = new Map<string, string[]>();
+  for (const task of finished) byOwner.set(task.user_id, [...(byOwner.get(task.user_id) ?? []), task.id]);
   const max = context.limits.maxTasksPerUser;
-  if ((await countLiveTasks(context.db, task.user_id, max)) >= max) throw new QuotaExceededError(max);
+  const refused = new Set<string>();
+  // One count per owner: a user's request has one; an admin's bulk at most one per owner of its ≤ 100 ids.
+  for (const [userId, taskIds] of byOwner) {
+    const room = Math.max(0, max - (await countLiveTasks(context.db, userId, max)));
+    for (const id of taskIds.slice(room)) refused.add(id);
+  }
+  return refused;
 }
 
 function refusalError(action: TaskAction | BulkAction, refusal: TaskActionRefusal): PunctualError {

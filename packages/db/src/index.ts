@@ -47,7 +47,7 @@ export { findSealedSecrets, replaceSealedSecret, type SealedSecretColumn, type S
 export { findSigningSecret, insertSigningSecret, PREVIOUS_SIGNING_SECRET_TTL_MS, rotateSigningSecretRow } from './signing-secrets.js';
 export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
 export { applyTaskAction, type ActedTask, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
-export { countLiveTasks, lockTaskQuota } from './task-quota.js';
+export { countLiveTasks, findFinishedTasks, lockTaskQuota } from './task-quota.js';
 export { deleteLogsStartedBefore, listTaskLogs, type TaskLogListQuery } from './task-logs.js';
 export {
   findTask,

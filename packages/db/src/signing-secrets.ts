@@ -1,12 +1,11 @@
-import { type Kysely, type Transaction, sql } from 'kysely';
-import type { Database, SigningSecretRow } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import type { SigningSecretRow } from './schema.js';
+import type { DbExecutor } from './scope.js';
 
 /** How long the secret before a rotation keeps signing beside the new one. */
 export const PREVIOUS_SIGNING_SECRET_TTL_MS = 24 * 3_600_000;
 
-export async function findSigningSecret(db: Executor, userId: string): Promise<SigningSecretRow | null> {
+export async function findSigningSecret(db: DbExecutor, userId: string): Promise<SigningSecretRow | null> {
   return (await db.selectFrom('signing_secrets').selectAll().where('user_id', '=', userId).executeTakeFirst()) ?? null;
 }
 
@@ -14,7 +13,7 @@ export async function findSigningSecret(db: Executor, userId: string): Promise<S
  * Stores a user's first signing secret, unless one exists (two requests racing end in one); returns the row that holds.
  * Null when the user does not exist.
  */
-export async function insertSigningSecret(db: Executor, userId: string, sealed: string): Promise<SigningSecretRow | null> {
+export async function insertSigningSecret(db: DbExecutor, userId: string, sealed: string): Promise<SigningSecretRow | null> {
   const inserted = await db
     .insertInto('signing_secrets')
     .values({ user_id: userId, secret: sealed })
@@ -28,7 +27,7 @@ export async function insertSigningSecret(db: Executor, userId: string, sealed: 
  * Makes `sealed` the user's signing secret in one statement; the one it replaces signs too for the next 24 h (a user
  * without a secret simply gets this one).
  */
-export async function rotateSigningSecretRow(db: Executor, userId: string, sealed: string): Promise<SigningSecretRow> {
+export async function rotateSigningSecretRow(db: DbExecutor, userId: string, sealed: string): Promise<SigningSecretRow> {
   return db
     .insertInto('signing_secrets')
     .values({ user_id: userId, secret: sealed, rotated_at: sql`now()` })

@@ -2,7 +2,8 @@ import type { BlockedAddress } from './address-check.js';
 
 /**
  * Refusal to connect to an address the guard blocks (loopback, private, link-local …). Raised before the socket
- * connects, so nothing is sent; the attempt's error reads `ERR_BLOCKED_ADDRESS blocked address 127.0.0.1 (loopback)`.
+ * connects, so nothing is sent; the attempt's error reads `ERR_BLOCKED_ADDRESS blocked address 127.0.0.1 (loopback)`, or for a
+ * host name `ERR_BLOCKED_ADDRESS blocked address (private), resolved from internal.example` (no address).
  */
 export class BlockedAddressError extends Error {
   readonly code = 'ERR_BLOCKED_ADDRESS';
@@ -12,8 +13,13 @@ export class BlockedAddressError extends Error {
     /** The host name whose answer was blocked; null when the URL named the address itself. */
     readonly hostname: string | null = null,
   ) {
-    const resolved = hostname === null ? '' : `, resolved from ${hostname}`;
-    super(`blocked address ${blocked.address} (${blocked.range})${resolved}`);
+    // For a host name, the address it resolved to stays out of the message (the attempt log shows it to the task's
+    // owner): otherwise anyone could map internal DNS names to internal addresses through their tasks' logs.
+    super(
+      hostname === null
+        ? `blocked address ${blocked.address} (${blocked.range})`
+        : `blocked address (${blocked.range}), resolved from ${hostname}`,
+    );
     this.name = 'BlockedAddressError';
   }
 }

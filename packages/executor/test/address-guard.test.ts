@@ -255,12 +255,17 @@ describe('calls to loopback', () => {
   it('names the host name whose answer was blocked', async () => {
     const result = await guarded.execute({ url: `http://localhost:${v4.port}/`, method: 'GET', headers: {}, timeoutMs: 5_000 });
 
-    expect(result.error).toMatch(/^ERR_BLOCKED_ADDRESS blocked address (127\.0\.0\.1|::1) \(loopback\), resolved from localhost$/);
+    expect(result.error).toMatch(/^ERR_BLOCKED_ADDRESS blocked address \(loopback\), resolved from localhost$/);
   });
 
   it('checks the answer behind every new connection, not only the first (a name re-resolved after its TTL)', async () => {
     let answers: LookupAddress[] = [];
-    const agent = createOutboundAgent({ resolve: () => Promise.resolve(answers), dnsCacheTtlMs: 1 });
+    let resolutions = 0;
+    const resolve = () => {
+      resolutions += 1;
+      return Promise.resolve(answers);
+    };
+    const agent = createOutboundAgent({ resolve, dnsCacheTtlMs: 1 });
     const executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test', dispatcher: agent });
     try {
       answers = [v4Address('127.0.0.1')];
@@ -270,8 +275,10 @@ describe('calls to loopback', () => {
       answers = [v4Address('127.0.0.2')];
       const second = await executor.execute({ url: `http://rebind.test:${v4.port}/`, method: 'GET', headers: {}, timeoutMs: 5_000 });
 
-      expect(first.error).toMatch(/^ERR_BLOCKED_ADDRESS blocked address 127\.0\.0\.1 /);
-      expect(second.error).toMatch(/^ERR_BLOCKED_ADDRESS blocked address 127\.0\.0\.2 /);
+      // The message leaves out resolved addresses, so the count of resolutions shows the second answer was checked.
+      expect(resolutions).toBe(2);
+      expect(first.error).toBe('ERR_BLOCKED_ADDRESS blocked address (loopback), resolved from rebind.test');
+      expect(second.error).toBe('ERR_BLOCKED_ADDRESS blocked address (loopback), resolved from rebind.test');
       expect(v4.connections - before).toBe(0);
     } finally {
       await agent.close();
@@ -295,13 +302,13 @@ describe('the guarded lookup', () => {
     const { error } = await lookup({ family: 4 });
 
     expect(error).toBeInstanceOf(BlockedAddressError);
-    expect(error?.message).toBe('blocked address fe80::1 (link-local), resolved from host.test');
+    expect(error?.message).toBe('blocked address (link-local), resolved from host.test');
   });
 
   it('refuses an answer that mixes public and private addresses (as DNS rebinding would)', async () => {
     const { error } = await lookupWith(['93.184.215.14', '10.0.0.5', '93.184.215.15'].map(v4Address))({ all: true });
 
-    expect(error?.message).toBe('blocked address 10.0.0.5 (private), resolved from host.test');
+    expect(error?.message).toBe('blocked address (private), resolved from host.test');
   });
 
   it('answers with every address when Node asks for all (happy eyeballs), one when it does not', async () => {

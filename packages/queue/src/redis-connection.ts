@@ -116,7 +116,7 @@ function describeRedis(url: string): string {
  */
 export async function evictionPolicyWarning(redis: Redis): Promise<string | null> {
   try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const reply = await redis.config('GET', 'maxmemory-policy');
     const policy = reply[1];
     if (policy === undefined || policy === 'noeviction') return null;
     return `Redis maxmemory-policy is "${policy}": it may evict queued jobs under memory pressure (the reconciler puts them back, late). Set maxmemory-policy noeviction.`;

@@ -288,7 +288,7 @@ async function runPostgresBinary(binDir: string, dataDir: string, name: string, 
     await runFile(file, fullArgs, { cwd: dataDir, timeout: (PG_CTL_TIMEOUT_SECONDS + 30) * 1_000 });
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${name} ${args.join(' ')} failed: ${message}\n${stdout}${stderr}`);
+    throw new Error(`${name} ${args.join(' ')} failed: ${message}\n${stdout}${stderr}`, { cause: error });
   }
 }
 

@@ -28,6 +28,8 @@ declare module 'fastify' {
     sessionOnly?: boolean;
     /** Users who are not admins are refused (403). */
     adminOnly?: boolean;
+    /** `read` API keys are refused even on GET (403): routes that reveal a secret. */
+    fullScope?: boolean;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as initialSchema from './0001-initial-schema.js';
 import * as taskControl from './0002-task-control.js';
 import * as idempotencyKeys from './0003-idempotency-keys.js';

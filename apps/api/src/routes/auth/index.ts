@@ -61,12 +61,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
     '/auth/signing-secret',
     {
       onRequest: app.authenticate,
+      // Whoever holds the signing secret can forge calls to every receiver of this user: a read key may not see it.
+      config: { fullScope: true },
       schema: {
         tags: ['auth'],
         operationId: 'getSigningSecret',
         summary: "The secret that signs the caller's outbound calls (Standard Webhooks)",
+        description:
+          'A JWT or a `full` API key; a `read` key is refused (403 `PUNCTUAL_INSUFFICIENT_SCOPE`): with the secret one could forge signed calls.',
         security: [{ bearerAuth: [] }],
-        response: { 200: SigningSecret, ...errorResponses(401) },
+        response: { 200: SigningSecret, ...errorResponses(401, 403) },
       },
     },
     async (request) => getSigningSecret(secrets, request.actor.userId),
