@@ -201,8 +201,8 @@ describe('signing secret routes', () => {
   });
 
   it('refuses a read API key the signing secret (403), since the secret would let it forge signed calls', async () => {
-    const user = await register(api.app);
-    const created = await api.app.inject({
+    const user = await register(t.api.app);
+    const created = await t.api.app.inject({
       method: 'POST',
       url: '/api/v1/auth/api-keys',
       headers: authed(user.token),
