@@ -1,5 +1,6 @@
 import { openTaskSecrets } from '@punctual/core';
 import { describe, expect, it } from 'vitest';
+import { createApiKey } from './credentials-fixtures.js';
 import { authed, createTask, register, type TaskResponse, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['alice'] });
@@ -185,14 +186,7 @@ describe('signing secret routes', () => {
   it('refuses an API key on rotate (403) and changes nothing; a key may read the secret', async () => {
     const user = await register(t.api.app);
     const { secret } = (await signingSecret(user.token)).json<{ secret: string }>();
-    const created = await t.api.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/api-keys',
-      headers: authed(user.token),
-      payload: { name: 'script', scope: 'full' },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const { key } = created.json<{ key: string }>();
+    const { key } = await createApiKey(t.api.app, user.token, { name: 'script', scope: 'full' });
 
     const rotated = await signingSecret(key, 'rotate');
 
@@ -202,15 +196,9 @@ describe('signing secret routes', () => {
 
   it('refuses a read API key the signing secret (403), since the secret would let it forge signed calls', async () => {
     const user = await register(t.api.app);
-    const created = await t.api.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/api-keys',
-      headers: authed(user.token),
-      payload: { name: 'dashboard', scope: 'read' },
-    });
-    expect(created.statusCode, created.body).toBe(201);
+    const { key } = await createApiKey(t.api.app, user.token, { name: 'dashboard', scope: 'read' });
 
-    const refused = await signingSecret(created.json<{ key: string }>().key);
+    const refused = await signingSecret(key);
 
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ code: 'PUNCTUAL_INSUFFICIENT_SCOPE' });
