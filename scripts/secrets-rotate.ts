@@ -1,10 +1,12 @@
 // `pnpm secrets:rotate`: run once every process has the new SECRETS_KEY and the old one as SECRETS_KEY_PREVIOUS.
 // One line per column, no stack trace for the failures an operator can fix; exit 1 while any value is left unsealed.
 // An entry point, so it lives here rather than in @punctual/core (a library never exits a process).
-import { ConfigError, readConfig } from '@punctual/config';
+import { readConfig } from '@punctual/config';
 import { resealSecrets, secretKeysOf } from '@punctual/core';
-import { assertPostgresReachable, createDatabase, PostgresUnavailableError } from '@punctual/db';
-try {
+import { assertPostgresReachable, createDatabase } from '@punctual/db';
+import { runOperatorCommand } from './operator-command.js';
+
+await runOperatorCommand('re-sealing', async () => {
   const config = readConfig();
   await assertPostgresReachable(config.databaseUrl);
   const db = createDatabase(config.databaseUrl, { maxConnections: 2, applicationName: 'punctual-secrets-rotate' });
@@ -24,11 +26,4 @@ try {
   } finally {
     await db.destroy();
   }
-} catch (error) {
-  if (error instanceof ConfigError || error instanceof PostgresUnavailableError) {
-    console.error(error.message);
-  } else {
-    console.error('re-sealing failed:', error);
-  }
-  process.exitCode = 1;
-}
+});

@@ -10,6 +10,7 @@ import {
   type PunctualProcess,
   type TargetServer,
   type TestEnvironment,
+  useTestEnvironment,
 } from '@punctual/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PunctualClient, punctualEnv, recentOutput, sleep, stopAll, waitFor, workerIdOf } from './punctual-client.js';
@@ -137,21 +138,13 @@ describe('stopping the API', () => {
 });
 
 describe('stopping `pnpm start` (API and worker in one command)', () => {
-  let environment: TestEnvironment;
-
-  beforeAll(async () => {
-    environment = await createTestEnvironment();
-  });
-
-  afterAll(async () => {
-    await environment?.cleanup();
-  });
+  const environment = useTestEnvironment();
 
   it('stops both gracefully on a Ctrl-C to the whole process group, and exits 0', async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const env: Record<string, string | undefined> = {
       ...process.env,
-      ...punctualEnv(environment),
+      ...punctualEnv(environment()),
       PORT: String(await freePort()),
       WORKER_HTTP_PORT: '0',
       LOG_LEVEL: 'info',

@@ -12,6 +12,7 @@ import {
   type Page,
   type Task,
   type TaskLog,
+  oneOffTaskIn,
 } from './punctual-client.js';
 
 // One API and two workers, real processes, driven over HTTP. The scenarios are independent (each has its own user
@@ -117,10 +118,7 @@ describe.concurrent('the pipeline from API to worker to target', () => {
   });
 
   it('does not call a task scheduled in the future before its time, and calls it then', async () => {
-    const client = await register();
-    const path = pathFor('/ok');
-    const scheduledAt = secondsFromNow(2);
-    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: scheduledAt.toISOString() });
+    const { client, path, due: scheduledAt, task } = await oneOffTaskIn(stack, 2);
 
     await sleepUntil(new Date(scheduledAt.getTime() - 1_000));
     expect(stack.target.hitsFor(path)).toHaveLength(0);
@@ -222,14 +220,10 @@ describe.concurrent('the pipeline from API to worker to target', () => {
   });
 
   it('runs a task moved earlier at its new time, and not again at its old one', async () => {
-    const client = await register();
-    const path = pathFor('/ok');
-    const oldTime = secondsFromNow(3);
-    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: oldTime.toISOString() });
+    const { client, path, due: oldTime, task } = await oneOffTaskIn(stack, 3);
     const newTime = secondsFromNow(1);
-    const moved = await client.request<Task>('PATCH', `/api/v1/tasks/${task.id}`, { scheduledAt: newTime.toISOString() });
-    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
-    expect(moved.body.nextRunAt).toBe(newTime.toISOString());
+    const moved = await client.reschedule(task.id, newTime);
+    expect(moved.nextRunAt).toBe(newTime.toISOString());
 
     const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
     expect(hit!.receivedAt.getTime()).toBeGreaterThanOrEqual(newTime.getTime() - 50);
@@ -243,13 +237,9 @@ describe.concurrent('the pipeline from API to worker to target', () => {
   });
 
   it('does not run a task moved later at its old time, and runs it at its new one', async () => {
-    const client = await register();
-    const path = pathFor('/ok');
-    const oldTime = secondsFromNow(1);
-    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: oldTime.toISOString() });
+    const { client, path, due: oldTime, task } = await oneOffTaskIn(stack, 1);
     const newTime = secondsFromNow(4);
-    const moved = await client.request<Task>('PATCH', `/api/v1/tasks/${task.id}`, { scheduledAt: newTime.toISOString() });
-    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await client.reschedule(task.id, newTime);
 
     await sleepUntil(new Date(oldTime.getTime() + 1_000));
     expect(stack.target.hitsFor(path)).toHaveLength(0);
@@ -263,10 +253,7 @@ describe.concurrent('the pipeline from API to worker to target', () => {
   });
 
   it('never calls a task deleted before its time', async () => {
-    const client = await register();
-    const path = pathFor('/ok');
-    const scheduledAt = secondsFromNow(1.5);
-    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: scheduledAt.toISOString() });
+    const { client, path, due: scheduledAt, task } = await oneOffTaskIn(stack, 1.5);
 
     const deleted = await client.request('DELETE', `/api/v1/tasks/${task.id}`);
     expect(deleted.status).toBe(204);

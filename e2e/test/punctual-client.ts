@@ -60,6 +60,13 @@ export class PunctualClient {
     return response.body;
   }
 
+  /** `PATCH /api/v1/tasks/:id` moving a one-off task to `time`, expecting 200. */
+  async reschedule(id: string, time: Date): Promise<Task> {
+    const response = await this.request<Task>('PATCH', `/api/v1/tasks/${id}`, { scheduledAt: time.toISOString() });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    return response.body;
+  }
+
   /** `GET /api/v1/tasks/:id`, expecting 200. */
   async getTask(id: string): Promise<Task> {
     const response = await this.request<Task>('GET', `/api/v1/tasks/${id}`);
@@ -198,4 +205,16 @@ export function useRunningStack(options: { workers?: number } = {}): RunningStac
     }
   });
   return stack;
+}
+
+/**
+ * A scenario's start: a new user with a one-off task due `seconds` from now, calling a path of its own on the stack's
+ * target (`<route>/<uuid>`), so the scenario counts only its own hits.
+ */
+export async function oneOffTaskIn(stack: RunningStack, seconds: number, route = '/ok') {
+  const client = await PunctualClient.register(stack.api.url);
+  const path = `${route}/${randomUUID()}`;
+  const due = secondsFromNow(seconds);
+  const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: due.toISOString() });
+  return { client, path, due, task };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PunctualClient, useRunningStack, secondsFromNow, sleep, sleepUntil, waitFor, type Task } from './punctual-client.js';
+import { PunctualClient, useRunningStack, secondsFromNow, sleep, sleepUntil, waitFor, type Task, oneOffTaskIn } from './punctual-client.js';
 
 // The guarantee that matters most to users of the task actions: once cancel, pause, delete or a reschedule has
 // returned, the old schedule never fires. Real API and worker processes, a target that counts hits.
@@ -16,10 +16,7 @@ describe.concurrent('task control end to end', () => {
   };
 
   it.for(['cancel', 'pause', 'delete'] as const)('never fires a task after %s has returned', async (action) => {
-    const client = await register();
-    const path = pathFor('/ok');
-    const due = secondsFromNow(3);
-    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: due.toISOString() });
+    const { client, path, due, task } = await oneOffTaskIn(stack, 3);
 
     if (action === 'delete') expect((await client.request('DELETE', `/api/v1/tasks/${task.id}`)).status).toBe(204);
     else await act(client, task.id, action);
@@ -29,13 +26,9 @@ describe.concurrent('task control end to end', () => {
   });
 
   it('never fires the old time of a rescheduled task, and fires the new one once', async () => {
-    const client = await register();
-    const path = pathFor('/ok');
-    const oldTime = secondsFromNow(3);
-    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: oldTime.toISOString() });
+    const { client, path, due: oldTime, task } = await oneOffTaskIn(stack, 3);
     const newTime = secondsFromNow(7);
-    const response = await client.request<Task>('PATCH', `/api/v1/tasks/${task.id}`, { scheduledAt: newTime.toISOString() });
-    expect(response.status).toBe(200);
+    await client.reschedule(task.id, newTime);
 
     await sleepUntil(new Date(oldTime.getTime() + 2_000));
     expect(stack.target.hitsFor(path)).toHaveLength(0);
@@ -47,10 +40,7 @@ describe.concurrent('task control end to end', () => {
   });
 
   it('resuming a paused task whose time has passed runs it at once, once', async () => {
-    const client = await register();
-    const path = pathFor('/ok');
-    const due = secondsFromNow(1);
-    const task = await client.createTask({ url: `${stack.target.url}${path}`, scheduledAt: due.toISOString() });
+    const { client, path, due, task } = await oneOffTaskIn(stack, 1);
     await act(client, task.id, 'pause');
     await sleepUntil(new Date(due.getTime() + 1_500));
     expect(stack.target.hitsFor(path)).toHaveLength(0);

@@ -1,28 +1,14 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { TASK_ACTIONS } from '@punctual/scheduling';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, makeAdmin, nowSeconds, whoAmI } from './credentials-fixtures.js';
-import { authed, createTask, createTestApp, JWT_SECRET, register, signJwt, type Session, type TestApp } from './test-app.js';
+import { authed, createTask, JWT_SECRET, register, signJwt, useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
-let victim: Session;
-let attacker: Session;
+const t = useTestApp({ users: ['victim', 'attacker'] });
+const { victim, attacker } = t.users;
 
-beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env);
-  [victim, attacker] = await Promise.all([register(api.app), register(api.app)]);
-});
-
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
-});
-
-const inject = (options: InjectOptions) => api.app.inject(options);
+const inject = (options: InjectOptions) => t.api.app.inject(options);
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A JWT with any header, signed with HMAC-SHA of the header's alg (or unsigned for alg none). */
@@ -74,7 +60,7 @@ describe('forged and altered JWTs answer 401 and act as nobody', () => {
   });
 
   it("takes the role from the account, not the token: a validly signed role admin for a user's id acts as that user", async () => {
-    await createTask(api.app, attacker.token);
+    await createTask(t.api.app, attacker.token);
     const token = signJwt({ sub: victim.user.id, role: 'admin', iat: nowSeconds(), exp: nowSeconds() + 3600 });
 
     const users = await inject({ method: 'GET', url: '/api/v1/users', headers: authed(token) });
@@ -87,24 +73,24 @@ describe('forged and altered JWTs answer 401 and act as nobody', () => {
 
 describe('an admin who loses the role or the account', () => {
   it("a demoted admin's token is refused the admin routes and sees only its own tasks from the next request", async () => {
-    const admin = await register(api.app);
-    await makeAdmin(env.db, admin.user.id);
-    const othersTask = await createTask(api.app, victim.token);
+    const admin = await register(t.api.app);
+    await makeAdmin(t.env.db, admin.user.id);
+    const othersTask = await createTask(t.api.app, victim.token);
     expect((await inject({ method: 'GET', url: `/api/v1/tasks/${othersTask.id}`, headers: authed(admin.token) })).statusCode).toBe(200);
 
-    await env.db.updateTable('users').set({ role: 'user' }).where('id', '=', admin.user.id).execute();
+    await t.env.db.updateTable('users').set({ role: 'user' }).where('id', '=', admin.user.id).execute();
 
     expect((await inject({ method: 'GET', url: '/api/v1/users', headers: authed(admin.token) })).statusCode).toBe(403);
     expect((await inject({ method: 'GET', url: `/api/v1/tasks/${othersTask.id}`, headers: authed(admin.token) })).statusCode).toBe(404);
     expect((await inject({ method: 'DELETE', url: `/api/v1/users/${victim.user.id}`, headers: authed(admin.token) })).statusCode).toBe(403);
-    expect((await whoAmI(api.app, victim.token)).statusCode).toBe(200);
+    expect((await whoAmI(t.api.app, victim.token)).statusCode).toBe(200);
   });
 
   it("a deleted admin's token and key answer 401 everywhere from the next request", async () => {
-    const admin = await register(api.app);
-    await makeAdmin(env.db, admin.user.id);
-    const { key } = await createApiKey(api.app, admin.token);
-    await env.db.deleteFrom('users').where('id', '=', admin.user.id).execute();
+    const admin = await register(t.api.app);
+    await makeAdmin(t.env.db, admin.user.id);
+    const { key } = await createApiKey(t.api.app, admin.token);
+    await t.env.db.deleteFrom('users').where('id', '=', admin.user.id).execute();
 
     for (const credential of [admin.token, key]) {
       for (const [method, url] of [
@@ -116,14 +102,14 @@ describe('an admin who loses the role or the account', () => {
         expect(response.statusCode, `${method} ${url}`).toBe(401);
       }
     }
-    expect((await whoAmI(api.app, victim.token)).statusCode).toBe(200);
+    expect((await whoAmI(t.api.app, victim.token)).statusCode).toBe(200);
   });
 
   it("a disabled user's JWT and API key answer 401 on reads and writes alike", async () => {
-    const user = await register(api.app);
-    const { key } = await createApiKey(api.app, user.token);
-    const task = await createTask(api.app, user.token);
-    await env.db.updateTable('users').set({ disabled: true }).where('id', '=', user.user.id).execute();
+    const user = await register(t.api.app);
+    const { key } = await createApiKey(t.api.app, user.token);
+    const task = await createTask(t.api.app, user.token);
+    await t.env.db.updateTable('users').set({ disabled: true }).where('id', '=', user.user.id).execute();
 
     for (const credential of [user.token, key]) {
       for (const [method, url] of [
@@ -135,7 +121,7 @@ describe('an admin who loses the role or the account', () => {
         expect(response.json(), `${method} ${url}`).toMatchObject({ statusCode: 401, code: 'PUNCTUAL_ACCOUNT_DISABLED' });
       }
     }
-    expect(await env.db.selectFrom('tasks').select('status').where('id', '=', task.id).executeTakeFirst()).toEqual({ status: 'pending' });
+    expect(await t.env.db.selectFrom('tasks').select('status').where('id', '=', task.id).executeTakeFirst()).toEqual({ status: 'pending' });
   });
 });
 
@@ -145,9 +131,9 @@ describe("another user's ids answer exactly like missing ones", () => {
   let attackerKey: string;
 
   beforeAll(async () => {
-    taskId = (await createTask(api.app, victim.token, { scheduledAt: new Date(Date.now() + 3_600_000).toISOString() })).id;
-    keyId = (await createApiKey(api.app, victim.token)).id;
-    attackerKey = (await createApiKey(api.app, attacker.token)).key;
+    taskId = (await createTask(t.api.app, victim.token, { scheduledAt: new Date(Date.now() + 3_600_000).toISOString() })).id;
+    keyId = (await createApiKey(t.api.app, victim.token)).id;
+    attackerKey = (await createApiKey(t.api.app, attacker.token)).key;
   });
 
   const taskRoutes = [
@@ -171,7 +157,7 @@ describe("another user's ids answer exactly like missing ones", () => {
         expect(foreign.statusCode, foreign.body).toBe(404);
         expect(foreign.json()).toEqual(missing.json());
       }
-      const row = await env.db.selectFrom('tasks').select(['name', 'status']).where('id', '=', taskId).executeTakeFirst();
+      const row = await t.env.db.selectFrom('tasks').select(['name', 'status']).where('id', '=', taskId).executeTakeFirst();
       expect(row).toMatchObject({ name: 'Ping billing', status: 'pending' });
     },
   );
@@ -188,7 +174,7 @@ describe("another user's ids answer exactly like missing ones", () => {
     const [foreign, missing] = response.json<{ results: { id: string }[] }>().results;
     expect({ ...foreign, id: undefined }).toEqual({ ...missing, id: undefined });
     expect(foreign).toMatchObject({ id: taskId, ok: false });
-    expect(await env.db.selectFrom('tasks').select('id').where('id', '=', taskId).executeTakeFirst()).toBeDefined();
+    expect(await t.env.db.selectFrom('tasks').select('id').where('id', '=', taskId).executeTakeFirst()).toBeDefined();
   });
 
   it('DELETE /api/v1/auth/api-keys/:id: 404 like a missing id, and the key survives', async () => {
@@ -197,7 +183,7 @@ describe("another user's ids answer exactly like missing ones", () => {
 
     expect(foreign.statusCode).toBe(404);
     expect(foreign.json()).toEqual(missing.json());
-    expect(await env.db.selectFrom('api_keys').select('id').where('id', '=', keyId).executeTakeFirst()).toBeDefined();
+    expect(await t.env.db.selectFrom('api_keys').select('id').where('id', '=', keyId).executeTakeFirst()).toBeDefined();
   });
 
   it('GET /api/v1/logs?taskId= of a foreign task lists nothing', async () => {
@@ -229,6 +215,6 @@ describe('the admin routes refuse users before looking at their input', () => {
     });
 
     expect(response.statusCode).toBe(403);
-    expect((await whoAmI(api.app, attacker.token)).json()).toMatchObject({ role: 'user' });
+    expect((await whoAmI(t.api.app, attacker.token)).json()).toMatchObject({ role: 'user' });
   });
 });

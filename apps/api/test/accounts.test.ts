@@ -5,25 +5,16 @@ import { createTestEnvironment, withPostgresClient, type TestEnvironment } from 
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, makeAdmin, whoAmI } from './credentials-fixtures.js';
-import { authed, createTask, createTestApp, login, PASSWORD, register, type Session, type TestApp } from './test-app.js';
+import { authed, createTask, createTestApp, login, PASSWORD, register, type Session, type TestApp, useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
-let admin: Session;
+const t = useTestApp({ users: ['admin'] });
+const { admin } = t.users;
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env);
-  admin = await register(api.app);
-  await makeAdmin(env.db, admin.user.id);
+  await makeAdmin(t.env.db, admin.user.id);
 });
 
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
-});
-
-const inject = (options: InjectOptions) => api.app.inject(options);
+const inject = (options: InjectOptions) => t.api.app.inject(options);
 
 function changePassword(token: string, currentPassword: string, newPassword: string) {
   return inject({ method: 'POST', url: '/api/v1/auth/password', headers: authed(token), payload: { currentPassword, newPassword } });
@@ -34,21 +25,21 @@ function patchUser(token: string, id: string, payload: Record<string, unknown>) 
 }
 
 async function storedHash(userId: string): Promise<string> {
-  const row = await env.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
+  const row = await t.env.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
   return row.password_hash;
 }
 
 describe('POST /api/v1/auth/password', () => {
   it('ends every JWT issued before (the caller’s too), and only the new password logs in (204)', async () => {
-    const first = await register(api.app);
-    const second = await login(api.app, first.user.email);
+    const first = await register(t.api.app);
+    const second = await login(t.api.app, first.user.email);
     const newPassword = 'a brand new passphrase';
 
     const response = await changePassword(first.token, PASSWORD, newPassword);
 
     expect(response.statusCode, response.body).toBe(204);
     for (const token of [first.token, second.token]) {
-      const me = await whoAmI(api.app, token);
+      const me = await whoAmI(t.api.app, token);
       expect(me.statusCode).toBe(401);
       expect(me.json()).toMatchObject({ code: 'PUNCTUAL_SESSION_ENDED' });
     }
@@ -58,21 +49,21 @@ describe('POST /api/v1/auth/password', () => {
       payload: { email: first.user.email, password: PASSWORD },
     });
     expect(oldPassword.statusCode).toBe(401);
-    const fresh = await login(api.app, first.user.email, newPassword);
-    expect((await whoAmI(api.app, fresh.token)).statusCode).toBe(200);
+    const fresh = await login(t.api.app, first.user.email, newPassword);
+    expect((await whoAmI(t.api.app, fresh.token)).statusCode).toBe(200);
   });
 
   it('leaves API keys working', async () => {
-    const session = await register(api.app);
-    const { key } = await createApiKey(api.app, session.token);
+    const session = await register(t.api.app);
+    const { key } = await createApiKey(t.api.app, session.token);
 
     await changePassword(session.token, PASSWORD, 'another passphrase');
 
-    expect((await whoAmI(api.app, key)).statusCode).toBe(200);
+    expect((await whoAmI(t.api.app, key)).statusCode).toBe(200);
   });
 
   it('refuses a wrong current password with 403, and changes nothing', async () => {
-    const session = await register(api.app);
+    const session = await register(t.api.app);
     const before = await storedHash(session.user.id);
 
     const response = await changePassword(session.token, 'not my password', 'another passphrase');
@@ -80,7 +71,7 @@ describe('POST /api/v1/auth/password', () => {
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ code: 'PUNCTUAL_WRONG_PASSWORD', message: expect.stringContaining('body/currentPassword') });
     expect(await storedHash(session.user.id)).toBe(before);
-    expect((await whoAmI(api.app, session.token)).statusCode).toBe(200);
+    expect((await whoAmI(t.api.app, session.token)).statusCode).toBe(200);
   });
 
   it.each([
@@ -98,8 +89,8 @@ describe('POST /api/v1/auth/password', () => {
 describe('GET /api/v1/users', () => {
   it('lists accounts with disabled for an admin, filtered by part of the email in any case, paginated', async () => {
     const tag = randomUUID().slice(0, 8);
-    const alice = await register(api.app, `alice-${tag}@example.com`);
-    await register(api.app, `bob-${tag}@example.com`);
+    const alice = await register(t.api.app, `alice-${tag}@example.com`);
+    await register(t.api.app, `bob-${tag}@example.com`);
     await patchUser(admin.token, alice.user.id, { disabled: true });
 
     const response = await inject({ method: 'GET', url: `/api/v1/users?q=${tag.toUpperCase()}&limit=1`, headers: authed(admin.token) });
@@ -116,7 +107,7 @@ describe('GET /api/v1/users', () => {
   });
 
   it('answers 403 to a user who is not an admin', async () => {
-    const user = await register(api.app);
+    const user = await register(t.api.app);
 
     const response = await inject({ method: 'GET', url: '/api/v1/users', headers: authed(user.token) });
 
@@ -134,15 +125,15 @@ describe('GET /api/v1/users', () => {
 
 describe('PATCH /api/v1/users/:id', () => {
   it('disables an account: its JWT and API key answer 401 from the next request, it cannot log in; enabling restores them', async () => {
-    const user = await register(api.app);
-    const { key } = await createApiKey(api.app, user.token);
+    const user = await register(t.api.app);
+    const { key } = await createApiKey(t.api.app, user.token);
 
     const disabled = await patchUser(admin.token, user.user.id, { disabled: true });
 
     expect(disabled.statusCode, disabled.body).toBe(200);
     expect(disabled.json()).toEqual({ ...user.user, disabled: true });
     for (const credential of [user.token, key]) {
-      const me = await whoAmI(api.app, credential);
+      const me = await whoAmI(t.api.app, credential);
       expect(me.statusCode).toBe(401);
       expect(me.json()).toMatchObject({ code: 'PUNCTUAL_ACCOUNT_DISABLED' });
     }
@@ -155,19 +146,19 @@ describe('PATCH /api/v1/users/:id', () => {
     expect(loginResponse.json()).toMatchObject({ code: 'PUNCTUAL_ACCOUNT_DISABLED' });
 
     expect((await patchUser(admin.token, user.user.id, { disabled: false })).statusCode).toBe(200);
-    expect((await whoAmI(api.app, user.token)).statusCode).toBe(200);
-    expect((await whoAmI(api.app, key)).statusCode).toBe(200);
+    expect((await whoAmI(t.api.app, user.token)).statusCode).toBe(200);
+    expect((await whoAmI(t.api.app, key)).statusCode).toBe(200);
   });
 
   it('promotes a user: their existing token (issued with role user) acts as an admin from the next request', async () => {
-    const user = await register(api.app);
+    const user = await register(t.api.app);
     expect((await inject({ method: 'GET', url: '/api/v1/users', headers: authed(user.token) })).statusCode).toBe(403);
 
     const promoted = await patchUser(admin.token, user.user.id, { role: 'admin' });
 
     expect(promoted.json()).toMatchObject({ role: 'admin', disabled: false });
     expect((await inject({ method: 'GET', url: '/api/v1/users', headers: authed(user.token) })).statusCode).toBe(200);
-    expect((await whoAmI(api.app, user.token)).json()).toMatchObject({ role: 'admin' });
+    expect((await whoAmI(t.api.app, user.token)).json()).toMatchObject({ role: 'admin' });
   });
 
   it.each([
@@ -192,39 +183,39 @@ describe('PATCH /api/v1/users/:id', () => {
 
 describe('DELETE /api/v1/users/:id', () => {
   it("removes the user's tasks, logs and keys, withdraws their queued attempts, and ends their credentials (204)", async () => {
-    const user = await register(api.app);
-    const { key } = await createApiKey(api.app, user.token);
+    const user = await register(t.api.app);
+    const { key } = await createApiKey(t.api.app, user.token);
     const later = new Date(Date.now() + 3_600_000).toISOString();
-    const task = await createTask(api.app, user.token, { scheduledAt: later });
-    const row = await env.db.selectFrom('tasks').select(['id', 'version']).where('id', '=', task.id).executeTakeFirstOrThrow();
-    await env.db
+    const task = await createTask(t.api.app, user.token, { scheduledAt: later });
+    const row = await t.env.db.selectFrom('tasks').select(['id', 'version']).where('id', '=', task.id).executeTakeFirstOrThrow();
+    await t.env.db
       .insertInto('task_logs')
       .values({ task_id: task.id, user_id: user.user.id, run_id: randomUUID(), attempt: 1, scheduled_for: new Date(), worker_id: 'test' })
       .execute();
     const jobId = taskAttemptJobId({ taskId: row.id, version: row.version });
-    expect(await api.queue.queue.getJob(jobId)).toBeDefined();
+    expect(await t.api.queue.queue.getJob(jobId)).toBeDefined();
 
     const response = await inject({ method: 'DELETE', url: `/api/v1/users/${user.user.id}`, headers: authed(admin.token) });
 
     expect(response.statusCode, response.body).toBe(204);
     for (const table of ['tasks', 'task_logs', 'api_keys'] as const) {
-      const rows = await env.db.selectFrom(table).select('user_id').where('user_id', '=', user.user.id).execute();
+      const rows = await t.env.db.selectFrom(table).select('user_id').where('user_id', '=', user.user.id).execute();
       expect(rows, table).toEqual([]);
     }
-    expect(await api.queue.queue.getJob(jobId)).toBeUndefined();
-    expect((await whoAmI(api.app, user.token)).json()).toMatchObject({ statusCode: 401, code: 'PUNCTUAL_ACCOUNT_GONE' });
-    expect((await whoAmI(api.app, key)).statusCode).toBe(401);
+    expect(await t.api.queue.queue.getJob(jobId)).toBeUndefined();
+    expect((await whoAmI(t.api.app, user.token)).json()).toMatchObject({ statusCode: 401, code: 'PUNCTUAL_ACCOUNT_GONE' });
+    expect((await whoAmI(t.api.app, key)).statusCode).toBe(401);
     expect((await inject({ method: 'DELETE', url: `/api/v1/users/${user.user.id}`, headers: authed(admin.token) })).statusCode).toBe(404);
   });
 
   it('answers 403 to a user who is not an admin, and deletes nothing', async () => {
-    const user = await register(api.app);
-    const victim = await register(api.app);
+    const user = await register(t.api.app);
+    const victim = await register(t.api.app);
 
     const response = await inject({ method: 'DELETE', url: `/api/v1/users/${victim.user.id}`, headers: authed(user.token) });
 
     expect(response.statusCode).toBe(403);
-    expect((await whoAmI(api.app, victim.token)).statusCode).toBe(200);
+    expect((await whoAmI(t.api.app, victim.token)).statusCode).toBe(200);
   });
 });
 
@@ -332,10 +323,10 @@ async function waitForLockWaits(environment: TestEnvironment, count: number): Pr
 
 describe('admin bootstrap (ADMIN_EMAIL, ADMIN_PASSWORD)', () => {
   it('refuses to promote an existing account that is not an admin, and changes nothing', async () => {
-    const user = await register(api.app);
-    const before = await env.db.selectFrom('users').selectAll().where('id', '=', user.user.id).executeTakeFirstOrThrow();
+    const user = await register(t.api.app);
+    const before = await t.env.db.selectFrom('users').selectAll().where('id', '=', user.user.id).executeTakeFirstOrThrow();
 
-    const refusal = await bootstrapAdmin(env.db, { email: user.user.email.toUpperCase(), password: 'a takeover password' }).then(
+    const refusal = await bootstrapAdmin(t.env.db, { email: user.user.email.toUpperCase(), password: 'a takeover password' }).then(
       () => null,
       (error: unknown) => error,
     );
@@ -343,33 +334,33 @@ describe('admin bootstrap (ADMIN_EMAIL, ADMIN_PASSWORD)', () => {
     expect(refusal).toBeInstanceOf(AdminBootstrapRefusedError);
     expect((refusal as Error).message).toMatch(/belongs to an existing account that is not an admin/);
     expect((refusal as Error).message).not.toContain('a takeover password');
-    expect(await env.db.selectFrom('users').selectAll().where('id', '=', user.user.id).executeTakeFirstOrThrow()).toEqual(before);
+    expect(await t.env.db.selectFrom('users').selectAll().where('id', '=', user.user.id).executeTakeFirstOrThrow()).toEqual(before);
   });
 
   it('sets the configured password of an existing admin', async () => {
     const email = `root-${randomUUID()}@example.com`;
-    await bootstrapAdmin(env.db, { email, password: 'first admin password' });
+    await bootstrapAdmin(t.env.db, { email, password: 'first admin password' });
 
-    const again = await bootstrapAdmin(env.db, { email, password: 'second admin password' });
+    const again = await bootstrapAdmin(t.env.db, { email, password: 'second admin password' });
 
     expect(again).toMatchObject({ email, role: 'admin' });
-    expect((await login(api.app, email, 'second admin password')).user.role).toBe('admin');
+    expect((await login(t.api.app, email, 'second admin password')).user.role).toBe('admin');
   });
 });
 
 describe('password hashing', () => {
   it("stores a new password as argon2id with OWASP's parameters (m=19 MiB, t=2, p=1)", async () => {
-    const user = await register(api.app);
+    const user = await register(t.api.app);
 
     expect(await storedHash(user.user.id)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
   });
 
   it('upgrades a weaker hash (scrypt N=2^14, as before) at the next successful login, and the password keeps working', async () => {
-    const user = await register(api.app);
+    const user = await register(t.api.app);
     const salt = randomBytes(16);
     const key = scryptSync(PASSWORD.normalize('NFKC'), salt, 64, { N: 16_384, r: 8, p: 1 });
     const legacy = ['scrypt', 16_384, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
-    await env.db.updateTable('users').set({ password_hash: legacy }).where('id', '=', user.user.id).execute();
+    await t.env.db.updateTable('users').set({ password_hash: legacy }).where('id', '=', user.user.id).execute();
 
     const wrong = await inject({
       method: 'POST',
@@ -379,15 +370,15 @@ describe('password hashing', () => {
     expect(wrong.statusCode).toBe(401);
     expect(await storedHash(user.user.id)).toBe(legacy);
 
-    await login(api.app, user.user.email);
+    await login(t.api.app, user.user.email);
     expect(await storedHash(user.user.id)).toMatch(/^\$argon2id\$/);
-    await login(api.app, user.user.email);
+    await login(t.api.app, user.user.email);
   });
 
   // Work is measured as this process's CPU time (the hash runs on libuv's pool, in this process), not wall time,
   // which a loaded machine stretches at random. Skipping the hash would make one case ~100× cheaper, not 3×.
   it('does the same hashing work for an unknown email as for a wrong password at login', async () => {
-    const user = await register(api.app);
+    const user = await register(t.api.app);
     const time = async (email: string) => {
       const started = process.cpuUsage();
       const response = await inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'wrong password' } });
@@ -406,7 +397,7 @@ describe('password hashing', () => {
   });
 
   it('does the same hashing work for a taken email as for a new one at register', async () => {
-    const taken = (await register(api.app)).user.email;
+    const taken = (await register(t.api.app)).user.email;
     const time = async (email: string, status: number) => {
       const started = process.cpuUsage();
       const response = await inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: PASSWORD } });

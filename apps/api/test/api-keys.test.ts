@@ -1,33 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { API_KEY_LIMIT } from '@punctual/core';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, makeAdmin, whoAmI, type ApiKeyResponse } from './credentials-fixtures.js';
-import { authed, countTasks, createTask, createTestApp, register, taskBody, type Session, type TestApp } from './test-app.js';
+import { authed, countTasks, createTask, register, taskBody, useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
+const t = useTestApp({ users: ['owner', 'other'] });
 /** Shared accounts: each registration hashes a password (argon2id), so the file reuses a few. */
-let owner: Session;
-let other: Session;
+const { owner, other } = t.users;
 
-beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env);
-  [owner, other] = await Promise.all([register(api.app), register(api.app)]);
-});
-
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
-});
-
-const inject = (options: InjectOptions) => api.app.inject(options);
+const inject = (options: InjectOptions) => t.api.app.inject(options);
 
 describe('POST /api/v1/auth/api-keys', () => {
   it('returns the key once (pk_ and 43 characters), with its prefix, scope and no use yet (201)', async () => {
-    const created = await createApiKey(api.app, owner.token, { name: 'ci', scope: 'read' });
+    const created = await createApiKey(t.api.app, owner.token, { name: 'ci', scope: 'read' });
 
     expect(created).toEqual({
       id: expect.any(String),
@@ -42,9 +28,9 @@ describe('POST /api/v1/auth/api-keys', () => {
   });
 
   it('stores only the SHA-256 of the key, never the key', async () => {
-    const { id, key } = await createApiKey(api.app, owner.token);
+    const { id, key } = await createApiKey(t.api.app, owner.token);
 
-    const row = await env.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await t.env.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.hash.equals(createHash('sha256').update(key).digest())).toBe(true);
     expect(JSON.stringify(row)).not.toContain(key.slice(3));
   });
@@ -52,7 +38,7 @@ describe('POST /api/v1/auth/api-keys', () => {
   it('keeps an expiry in the future', async () => {
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
 
-    const created = await createApiKey(api.app, owner.token, { expiresAt });
+    const created = await createApiKey(t.api.app, owner.token, { expiresAt });
 
     expect(created.expiresAt).toBe(expiresAt);
   });
@@ -74,8 +60,8 @@ describe('POST /api/v1/auth/api-keys', () => {
   });
 
   it(`refuses a key beyond ${API_KEY_LIMIT} per user with 409`, async () => {
-    const { token, user } = await register(api.app);
-    await env.db
+    const { token, user } = await register(t.api.app);
+    await t.env.db
       .insertInto('api_keys')
       .values(
         Array.from({ length: API_KEY_LIMIT }, (_, index) => ({
@@ -103,10 +89,10 @@ describe('POST /api/v1/auth/api-keys', () => {
 
 describe('GET /api/v1/auth/api-keys', () => {
   it("lists only the caller's keys, oldest first, never the key itself", async () => {
-    const { token } = await register(api.app);
-    const first = await createApiKey(api.app, token, { name: 'first' });
-    const second = await createApiKey(api.app, token, { name: 'second', scope: 'read' });
-    await createApiKey(api.app, other.token, { name: 'someone else' });
+    const { token } = await register(t.api.app);
+    const first = await createApiKey(t.api.app, token, { name: 'first' });
+    const second = await createApiKey(t.api.app, token, { name: 'second', scope: 'read' });
+    await createApiKey(t.api.app, other.token, { name: 'someone else' });
 
     const response = await inject({ method: 'GET', url: '/api/v1/auth/api-keys', headers: authed(token) });
 
@@ -121,9 +107,9 @@ describe('GET /api/v1/auth/api-keys', () => {
 
 describe('using an API key', () => {
   it('acts as its owner: /auth/me is the owner, and a full key creates tasks owned by them', async () => {
-    const { key } = await createApiKey(api.app, owner.token);
+    const { key } = await createApiKey(t.api.app, owner.token);
 
-    const me = await whoAmI(api.app, key);
+    const me = await whoAmI(t.api.app, key);
     const created = await inject({ method: 'POST', url: '/api/v1/tasks', headers: authed(key), payload: taskBody() });
 
     expect(me.statusCode).toBe(200);
@@ -133,19 +119,19 @@ describe('using an API key', () => {
   });
 
   it('records lastUsedAt at the first use, and moves it at most once a minute', async () => {
-    const { id, key } = await createApiKey(api.app, owner.token);
+    const { id, key } = await createApiKey(t.api.app, owner.token);
 
-    await whoAmI(api.app, key);
+    await whoAmI(t.api.app, key);
     const first = await lastUsedAt(id);
-    await whoAmI(api.app, key);
+    await whoAmI(t.api.app, key);
     const second = await lastUsedAt(id);
-    await env.db
+    await t.env.db
       .updateTable('api_keys')
       .set({ last_used_at: new Date(Date.now() - 120_000) })
       .where('id', '=', id)
       .execute();
     const aged = await lastUsedAt(id);
-    await whoAmI(api.app, key);
+    await whoAmI(t.api.app, key);
     const third = await lastUsedAt(id);
 
     expect(first).not.toBeNull();
@@ -156,13 +142,13 @@ describe('using an API key', () => {
   });
 
   it('acts with the owner’s role as of this request: an admin’s key sees everyone’s tasks, and stops when they are demoted', async () => {
-    const admin = await register(api.app);
-    await makeAdmin(env.db, admin.user.id);
-    const { key } = await createApiKey(api.app, admin.token, { scope: 'read' });
-    await createTask(api.app, other.token);
+    const admin = await register(t.api.app);
+    await makeAdmin(t.env.db, admin.user.id);
+    const { key } = await createApiKey(t.api.app, admin.token, { scope: 'read' });
+    await createTask(t.api.app, other.token);
 
     const asAdmin = await inject({ method: 'GET', url: `/api/v1/tasks?userId=${other.user.id}`, headers: authed(key) });
-    await env.db.updateTable('users').set({ role: 'user' }).where('id', '=', admin.user.id).execute();
+    await t.env.db.updateTable('users').set({ role: 'user' }).where('id', '=', admin.user.id).execute();
     const asUser = await inject({ method: 'GET', url: `/api/v1/tasks?userId=${other.user.id}`, headers: authed(key) });
 
     expect(asAdmin.json<{ total: number }>().total).toBeGreaterThan(0);
@@ -176,8 +162,8 @@ describe('a read key', () => {
   let taskId: string;
 
   beforeAll(async () => {
-    readKey = (await createApiKey(api.app, owner.token, { scope: 'read' })).key;
-    taskId = (await createTask(api.app, owner.token)).id;
+    readKey = (await createApiKey(t.api.app, owner.token, { scope: 'read' })).key;
+    taskId = (await createTask(t.api.app, owner.token)).id;
   });
 
   it.each(['/api/v1/tasks', '/api/v1/logs', '/api/v1/stats', '/api/v1/auth/me'])('may GET %s (200)', async (url) => {
@@ -193,7 +179,7 @@ describe('a read key', () => {
   });
 
   it('is refused a create with 403 insufficient scope, and nothing is created', async () => {
-    const before = await countTasks(env.db);
+    const before = await countTasks(t.env.db);
 
     const response = await inject({ method: 'POST', url: '/api/v1/tasks', headers: authed(readKey), payload: taskBody() });
 
@@ -204,7 +190,7 @@ describe('a read key', () => {
       code: 'PUNCTUAL_INSUFFICIENT_SCOPE',
       message: expect.stringContaining('insufficient scope'),
     });
-    expect(await countTasks(env.db)).toBe(before);
+    expect(await countTasks(t.env.db)).toBe(before);
   });
 
   it.each([
@@ -214,13 +200,13 @@ describe('a read key', () => {
     ['POST', '/pause', undefined],
     ['POST', '/run', undefined],
   ] as const)('is refused %s /api/v1/tasks/:id%s with 403, and the task is unchanged', async (method, suffix, payload) => {
-    const before = await env.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow();
+    const before = await t.env.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow();
 
     const response = await inject({ method, url: `/api/v1/tasks/${taskId}${suffix}`, headers: authed(readKey), payload });
 
     expect(response.statusCode, response.body).toBe(403);
     expect(response.json()).toMatchObject({ code: 'PUNCTUAL_INSUFFICIENT_SCOPE' });
-    expect(await env.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow()).toEqual(before);
+    expect(await t.env.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow()).toEqual(before);
   });
 
   it('is refused a bulk action with 403', async () => {
@@ -243,7 +229,7 @@ describe('API keys on the credential routes', () => {
     ['DELETE', `/api/v1/auth/api-keys/${randomUUID()}`, undefined],
     ['POST', '/api/v1/auth/password', { currentPassword: 'x', newPassword: 'y'.repeat(12) }],
   ] as const)('a full key is refused %s %s with 403 (a session only)', async (method, url, payload) => {
-    const { key } = await createApiKey(api.app, owner.token);
+    const { key } = await createApiKey(t.api.app, owner.token);
     const keysBefore = await countKeys(owner.user.id);
 
     const response = await inject({ method, url, headers: authed(key), payload });
@@ -254,22 +240,22 @@ describe('API keys on the credential routes', () => {
   });
 
   it('a key cannot delete itself through the key routes', async () => {
-    const { id, key } = await createApiKey(api.app, owner.token);
+    const { id, key } = await createApiKey(t.api.app, owner.token);
 
     const response = await inject({ method: 'DELETE', url: `/api/v1/auth/api-keys/${id}`, headers: authed(key) });
 
     expect(response.statusCode).toBe(403);
-    expect((await whoAmI(api.app, key)).statusCode).toBe(200);
+    expect((await whoAmI(t.api.app, key)).statusCode).toBe(200);
   });
 });
 
 describe('DELETE /api/v1/auth/api-keys/:id', () => {
   it('deletes the key (204): it answers 401 from the next request on, and a second delete is 404', async () => {
-    const { id, key } = await createApiKey(api.app, owner.token);
-    expect((await whoAmI(api.app, key)).statusCode).toBe(200);
+    const { id, key } = await createApiKey(t.api.app, owner.token);
+    expect((await whoAmI(t.api.app, key)).statusCode).toBe(200);
 
     const deleted = await inject({ method: 'DELETE', url: `/api/v1/auth/api-keys/${id}`, headers: authed(owner.token) });
-    const after = await whoAmI(api.app, key);
+    const after = await whoAmI(t.api.app, key);
     const again = await inject({ method: 'DELETE', url: `/api/v1/auth/api-keys/${id}`, headers: authed(owner.token) });
 
     expect(deleted.statusCode).toBe(204);
@@ -280,14 +266,14 @@ describe('DELETE /api/v1/auth/api-keys/:id', () => {
   });
 
   it("answers 404 for another user's key exactly as for a missing one, and the key keeps working", async () => {
-    const { id, key } = await createApiKey(api.app, other.token);
+    const { id, key } = await createApiKey(t.api.app, other.token);
 
     const foreign = await inject({ method: 'DELETE', url: `/api/v1/auth/api-keys/${id}`, headers: authed(owner.token) });
     const missing = await inject({ method: 'DELETE', url: `/api/v1/auth/api-keys/${randomUUID()}`, headers: authed(owner.token) });
 
     expect(foreign.statusCode).toBe(404);
     expect(foreign.json()).toEqual(missing.json());
-    expect((await whoAmI(api.app, key)).statusCode).toBe(200);
+    expect((await whoAmI(t.api.app, key)).statusCode).toBe(200);
   });
 
   it('answers 400 naming params/id for an id that is not a UUID', async () => {
@@ -300,15 +286,15 @@ describe('DELETE /api/v1/auth/api-keys/:id', () => {
 
 describe('a key that no longer works', () => {
   it('answers 401 once expired, saying so', async () => {
-    const { id, key } = await createApiKey(api.app, owner.token, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
-    expect((await whoAmI(api.app, key)).statusCode).toBe(200);
-    await env.db
+    const { id, key } = await createApiKey(t.api.app, owner.token, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    expect((await whoAmI(t.api.app, key)).statusCode).toBe(200);
+    await t.env.db
       .updateTable('api_keys')
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', id)
       .execute();
 
-    const response = await whoAmI(api.app, key);
+    const response = await whoAmI(t.api.app, key);
 
     expect(response.statusCode).toBe(401);
     expect(response.json<{ message: string }>().message).toMatch(/expired/);
@@ -319,32 +305,32 @@ describe('a key that no longer works', () => {
     ['a truncated key', 'pk_abc'],
     ['a key with a character outside base64url', `pk_${'A'.repeat(42)}=`],
   ])('answers 401 for %s', async (_label, key) => {
-    const response = await whoAmI(api.app, key);
+    const response = await whoAmI(t.api.app, key);
 
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
   });
 
   it('answers 401 when one character of a real key is changed', async () => {
-    const { key } = await createApiKey(api.app, owner.token);
+    const { key } = await createApiKey(t.api.app, owner.token);
     const last = key.at(-1) === 'A' ? 'B' : 'A';
 
-    expect((await whoAmI(api.app, key.slice(0, -1) + last)).statusCode).toBe(401);
+    expect((await whoAmI(t.api.app, key.slice(0, -1) + last)).statusCode).toBe(401);
   });
 });
 
 async function countKeys(userId: string): Promise<number> {
-  const rows = await env.db.selectFrom('api_keys').select('id').where('user_id', '=', userId).execute();
+  const rows = await t.env.db.selectFrom('api_keys').select('id').where('user_id', '=', userId).execute();
   return rows.length;
 }
 
 async function countTasksOf(userId: string): Promise<number> {
-  const rows = await env.db.selectFrom('tasks').select('id').where('user_id', '=', userId).execute();
+  const rows = await t.env.db.selectFrom('tasks').select('id').where('user_id', '=', userId).execute();
   return rows.length;
 }
 
 async function lastUsedAt(id: string): Promise<Date | null> {
-  const row = await env.db.selectFrom('api_keys').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow();
+  const row = await t.env.db.selectFrom('api_keys').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow();
   return row.last_used_at;
 }
 

@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { bootstrapAdmin } from '@punctual/core';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTestApp, login, PASSWORD, register, signJwt, type Session, type TestApp, countTasks } from './test-app.js';
+import {
+  authed,
+  createTestApp,
+  login,
+  PASSWORD,
+  register,
+  signJwt,
+  type Session,
+  type TestApp,
+  countTasks,
+  useTestApp,
+} from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
+const t = useTestApp();
 /** Same database, registration switched off and an admin configured: what an operator's locked-down deployment runs. */
 let lockedDown: TestApp;
 
@@ -13,17 +22,13 @@ const ADMIN_EMAIL = 'Root@Example.com';
 const ADMIN_PASSWORD = 'admin-password-123';
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env);
-  lockedDown = await createTestApp(env, {
+  lockedDown = await createTestApp(t.env, {
     env: { ALLOW_REGISTRATION: 'false', ADMIN_EMAIL, ADMIN_PASSWORD },
   });
 });
 
 afterAll(async () => {
-  await api?.close();
   await lockedDown?.close();
-  await env?.cleanup();
 });
 
 const uniqueEmail = () => `user-${randomUUID()}@example.com`;
@@ -33,13 +38,13 @@ function post(app: TestApp, url: string, payload: unknown) {
 }
 
 function me(headers: Record<string, string> = {}) {
-  return api.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers });
+  return t.api.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers });
 }
 
 describe('POST /api/v1/auth/register', () => {
   it('creates a user with role user and a lower-cased email, and returns a working token (201)', async () => {
     const email = `Mixed.Case-${randomUUID()}@Example.COM`;
-    const response = await post(api, '/api/v1/auth/register', { email, password: PASSWORD });
+    const response = await post(t.api, '/api/v1/auth/register', { email, password: PASSWORD });
 
     expect(response.statusCode).toBe(201);
     const { user, token } = response.json<Session>();
@@ -49,15 +54,15 @@ describe('POST /api/v1/auth/register', () => {
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(claims).toMatchObject({ sub: user.id, role: 'user' });
 
-    const stored = await env.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    const stored = await t.env.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
     expect(stored.password_hash).not.toContain(PASSWORD);
   });
 
   it('refuses an email that is already registered with 409', async () => {
     const email = uniqueEmail();
-    await register(api.app, email);
+    await register(t.api.app, email);
 
-    const response = await post(api, '/api/v1/auth/register', { email, password: PASSWORD });
+    const response = await post(t.api, '/api/v1/auth/register', { email, password: PASSWORD });
 
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ statusCode: 409, error: 'Conflict', message: expect.stringContaining('body/email') });
@@ -65,15 +70,15 @@ describe('POST /api/v1/auth/register', () => {
 
   it('refuses an email that is already registered in another case with 409', async () => {
     const email = uniqueEmail();
-    await register(api.app, email);
+    await register(t.api.app, email);
 
-    const response = await post(api, '/api/v1/auth/register', { email: email.toUpperCase(), password: PASSWORD });
+    const response = await post(t.api, '/api/v1/auth/register', { email: email.toUpperCase(), password: PASSWORD });
 
     expect(response.statusCode).toBe(409);
   });
 
   it('refuses a password shorter than 8 characters with 400 naming body/password', async () => {
-    const response = await post(api, '/api/v1/auth/register', { email: uniqueEmail(), password: 'short12' });
+    const response = await post(t.api, '/api/v1/auth/register', { email: uniqueEmail(), password: 'short12' });
 
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining('body/password') });
@@ -84,14 +89,14 @@ describe('POST /api/v1/auth/register', () => {
     ['nothing before @', '@example.com'],
     ['spaces', 'a b@example.com'],
   ])('refuses an invalid email (%s) with 400 naming body/email', async (_label, email) => {
-    const response = await post(api, '/api/v1/auth/register', { email, password: PASSWORD });
+    const response = await post(t.api, '/api/v1/auth/register', { email, password: PASSWORD });
 
     expect(response.statusCode).toBe(400);
     expect(response.json<{ message: string }>().message).toContain('body/email');
   });
 
   it('refuses an unknown body field with 400 naming it', async () => {
-    const response = await post(api, '/api/v1/auth/register', { email: uniqueEmail(), password: PASSWORD, role: 'admin' });
+    const response = await post(t.api, '/api/v1/auth/register', { email: uniqueEmail(), password: PASSWORD, role: 'admin' });
 
     expect(response.statusCode).toBe(400);
     expect(response.json<{ message: string }>().message).toContain('body/role');
@@ -103,16 +108,16 @@ describe('POST /api/v1/auth/register', () => {
 
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ statusCode: 403, error: 'Forbidden', message: expect.any(String) });
-    const row = await env.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+    const row = await t.env.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
     expect(row).toBeUndefined();
   });
 });
 
 describe('POST /api/v1/auth/login', () => {
   it('returns the user and a token for the right password (200)', async () => {
-    const { user } = await register(api.app);
+    const { user } = await register(t.api.app);
 
-    const response = await post(api, '/api/v1/auth/login', { email: user.email, password: PASSWORD });
+    const response = await post(t.api, '/api/v1/auth/login', { email: user.email, password: PASSWORD });
 
     expect(response.statusCode).toBe(200);
     const session = response.json<Session>();
@@ -121,18 +126,18 @@ describe('POST /api/v1/auth/login', () => {
   });
 
   it('accepts the email in another case', async () => {
-    const { user } = await register(api.app);
+    const { user } = await register(t.api.app);
 
-    const session = await login(api.app, user.email.toUpperCase());
+    const session = await login(t.api.app, user.email.toUpperCase());
 
     expect(session.user.id).toBe(user.id);
   });
 
   it('answers 401 with the same message for a wrong password and an unknown email', async () => {
-    const { user } = await register(api.app);
+    const { user } = await register(t.api.app);
 
-    const wrongPassword = await post(api, '/api/v1/auth/login', { email: user.email, password: 'wrong-password' });
-    const unknownEmail = await post(api, '/api/v1/auth/login', { email: uniqueEmail(), password: PASSWORD });
+    const wrongPassword = await post(t.api, '/api/v1/auth/login', { email: user.email, password: 'wrong-password' });
+    const unknownEmail = await post(t.api, '/api/v1/auth/login', { email: uniqueEmail(), password: PASSWORD });
 
     expect(wrongPassword.statusCode).toBe(401);
     expect(unknownEmail.statusCode).toBe(401);
@@ -143,7 +148,7 @@ describe('POST /api/v1/auth/login', () => {
   it('logs the bootstrapped admin in with role admin', async () => {
     // What server.ts does at start when ADMIN_EMAIL and ADMIN_PASSWORD are set.
     expect(lockedDown.config.admin).toEqual({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
-    await bootstrapAdmin(env.db, lockedDown.config.admin!);
+    await bootstrapAdmin(t.env.db, lockedDown.config.admin!);
 
     const session = await login(lockedDown.app, ADMIN_EMAIL, ADMIN_PASSWORD);
 
@@ -153,18 +158,18 @@ describe('POST /api/v1/auth/login', () => {
   });
 
   it('bootstraps the admin idempotently: a second start keeps one account', async () => {
-    const first = await bootstrapAdmin(env.db, lockedDown.config.admin!);
-    const second = await bootstrapAdmin(env.db, lockedDown.config.admin!);
+    const first = await bootstrapAdmin(t.env.db, lockedDown.config.admin!);
+    const second = await bootstrapAdmin(t.env.db, lockedDown.config.admin!);
 
     expect(second.id).toBe(first.id);
-    const rows = await env.db.selectFrom('users').select('id').where('email', '=', ADMIN_EMAIL.toLowerCase()).execute();
+    const rows = await t.env.db.selectFrom('users').select('id').where('email', '=', ADMIN_EMAIL.toLowerCase()).execute();
     expect(rows).toHaveLength(1);
   });
 });
 
 describe('GET /api/v1/auth/me', () => {
   it('returns the caller for a valid token (200)', async () => {
-    const { user, token } = await register(api.app);
+    const { user, token } = await register(t.api.app);
 
     const response = await me(authed(token));
 
@@ -190,14 +195,14 @@ describe('GET /api/v1/auth/me', () => {
   });
 
   it('answers 401 for a token signed with another secret', async () => {
-    const { user } = await register(api.app);
+    const { user } = await register(t.api.app);
     const token = signJwt({ sub: user.id, role: 'user', iat: nowSeconds(), exp: nowSeconds() + 3600 }, 'y'.repeat(32));
 
     expect((await me(authed(token))).statusCode).toBe(401);
   });
 
   it('answers 401 for an unsigned (alg none) token', async () => {
-    const { user } = await register(api.app);
+    const { user } = await register(t.api.app);
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const token = `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: user.id, role: 'admin', exp: nowSeconds() + 3600 })}.`;
 
@@ -205,7 +210,7 @@ describe('GET /api/v1/auth/me', () => {
   });
 
   it('answers 401 for an expired token, saying it expired', async () => {
-    const { user } = await register(api.app);
+    const { user } = await register(t.api.app);
     const token = signJwt({ sub: user.id, role: 'user', iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 });
 
     const response = await me(authed(token));
@@ -215,14 +220,14 @@ describe('GET /api/v1/auth/me', () => {
   });
 
   it('accepts a token signed independently with the same secret (the fixture signs what the app would)', async () => {
-    const { user } = await register(api.app);
+    const { user } = await register(t.api.app);
     const token = signJwt({ sub: user.id, role: 'user', iat: nowSeconds(), exp: nowSeconds() + 3600 });
 
     expect((await me(authed(token))).statusCode).toBe(200);
   });
 
   it('answers 401 for a token whose role is neither user nor admin', async () => {
-    const { user } = await register(api.app);
+    const { user } = await register(t.api.app);
     const token = signJwt({ sub: user.id, role: 'superuser', iat: nowSeconds(), exp: nowSeconds() + 3600 });
 
     expect((await me(authed(token))).statusCode).toBe(401);
@@ -233,18 +238,18 @@ describe('a valid token whose account was deleted', () => {
   let token: string;
 
   beforeAll(async () => {
-    const session = await register(api.app);
+    const session = await register(t.api.app);
     token = session.token;
-    await env.db.deleteFrom('users').where('id', '=', session.user.id).execute();
+    await t.env.db.deleteFrom('users').where('id', '=', session.user.id).execute();
   });
 
   it.each([
     ['without', {}],
     ['with', { 'idempotency-key': `gone-${randomUUID()}` }],
   ])('answers 401 to creating a task (%s an Idempotency-Key), not a 500, and creates nothing', async (_label, headers) => {
-    const before = await countTasks(env.db);
+    const before = await countTasks(t.env.db);
 
-    const response = await api.app.inject({
+    const response = await t.api.app.inject({
       method: 'POST',
       url: '/api/v1/tasks',
       headers: { ...authed(token), ...headers },
@@ -258,7 +263,7 @@ describe('a valid token whose account was deleted', () => {
       code: 'PUNCTUAL_ACCOUNT_GONE',
       message: expect.stringMatching(/no longer exists/),
     });
-    expect(await countTasks(env.db)).toBe(before);
+    expect(await countTasks(t.env.db)).toBe(before);
   });
 
   it('answers 401 to /auth/me', async () => {
@@ -278,7 +283,7 @@ describe('a valid token whose account was deleted', () => {
     ['PATCH', `/api/v1/tasks/${randomUUID()}`],
     ['DELETE', `/api/v1/tasks/${randomUUID()}`],
   ] as const)('answers 401 PUNCTUAL_ACCOUNT_GONE to %s %s, never a 500', async (method, url) => {
-    const response = await api.app.inject({
+    const response = await t.api.app.inject({
       method,
       url,
       headers: authed(token),
@@ -295,7 +300,7 @@ describe('a token whose sub is not a user id', () => {
     const token = signJwt({ sub: 'not-a-uuid', role: 'user', iat: nowSeconds(), exp: nowSeconds() + 3600 });
 
     for (const url of ['/api/v1/auth/me', '/api/v1/tasks']) {
-      const response = await api.app.inject({ method: 'GET', url, headers: authed(token) });
+      const response = await t.api.app.inject({ method: 'GET', url, headers: authed(token) });
       expect(response.statusCode, `${url}: ${response.body}`).toBe(401);
     }
   });

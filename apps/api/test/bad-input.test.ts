@@ -1,29 +1,19 @@
 import { isSensitiveHeader, REDACTED } from '@punctual/core';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, createTestApp, register, type Session, type TaskResponse, type TestApp, countTasks } from './test-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authed, createTask, type TaskResponse, countTasks, useTestApp } from './test-app.js';
 
 // Everything a client can send to the create and update routes: the answer is a 4xx naming the field (and nothing
 // changes), or a 2xx after which the stored task holds exactly what was sent. Never a 5xx. validation.test.ts pins the
 // individual rules; this file throws the odd, the huge and the random at them.
 
-let env: TestEnvironment;
-let api: TestApp;
-let alice: Session;
+const t = useTestApp({ users: ['alice'] });
+const { alice } = t.users;
 /** The target of every update case. */
 let existing: TaskResponse;
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env);
-  alice = await register(api.app);
-  existing = await createTask(api.app, alice.token, { name: 'target of updates', method: 'POST', body: { a: 1 } });
-});
-
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
+  existing = await createTask(t.api.app, alice.token, { name: 'target of updates', method: 'POST', body: { a: 1 } });
 });
 
 type Route = 'create' | 'update';
@@ -88,11 +78,11 @@ async function send(sent: Sent): Promise<LightMyRequestResponse> {
     options.headers = { ...options.headers, 'content-type': sent.contentType ?? 'application/json' };
   }
   if (sent.noContentType) delete (options.headers as Record<string, string>)['content-type'];
-  return api.app.inject(options);
+  return t.api.app.inject(options);
 }
 
 async function updatedAtOfExisting(): Promise<string> {
-  const row = await env.db.selectFrom('tasks').select('updated_at').where('id', '=', existing.id).executeTakeFirstOrThrow();
+  const row = await t.env.db.selectFrom('tasks').select('updated_at').where('id', '=', existing.id).executeTakeFirstOrThrow();
   return row.updated_at.toISOString();
 }
 
@@ -142,7 +132,7 @@ function expectStored(task: TaskResponse, body: Record<string, unknown>): void {
  * a 2xx stored what was sent (checked by reading the task back).
  */
 async function expectHandled(sent: Sent, expectation: Expectation | OpenExpectation): Promise<number> {
-  const [countBefore, updatedBefore] = await Promise.all([countTasks(env.db), updatedAtOfExisting()]);
+  const [countBefore, updatedBefore] = await Promise.all([countTasks(t.env.db), updatedAtOfExisting()]);
 
   const response = await send(sent);
   const context = `${response.statusCode} ${response.body.slice(0, 500)}`;
@@ -154,13 +144,13 @@ async function expectHandled(sent: Sent, expectation: Expectation | OpenExpectat
     expect(error, context).toMatchObject({ statusCode: response.statusCode, error: expect.any(String), message: expect.any(String) });
     if (expectation.field !== undefined) expect(error.message, context).toContain(expectation.field);
     expect(response.body).not.toMatch(/\bat .+:\d+:\d+|node_modules|INSERT INTO|UPDATE "?tasks|SELECT /);
-    expect(await countTasks(env.db), `a refused request created a task: ${context}`).toBe(countBefore);
+    expect(await countTasks(t.env.db), `a refused request created a task: ${context}`).toBe(countBefore);
     expect(await updatedAtOfExisting(), `a refused request changed the task: ${context}`).toBe(updatedBefore);
     return response.statusCode;
   }
   expect([200, 201], context).toContain(response.statusCode);
   const { id } = response.json<TaskResponse>();
-  const read = await api.app.inject({ method: 'GET', url: `/api/v1/tasks/${id}`, headers: authed(alice.token) });
+  const read = await t.api.app.inject({ method: 'GET', url: `/api/v1/tasks/${id}`, headers: authed(alice.token) });
   expect(read.statusCode, read.body).toBe(200);
   expectStored(read.json<TaskResponse>(), intended(sent) as Record<string, unknown>);
   return response.statusCode;
@@ -950,7 +940,7 @@ describe('random mutations of a valid body (seeded)', () => {
         // A url on another origin needs the stored secrets again (secrets.test.ts pins that rule): each update starts
         // from a task without any, so the outcome depends on this mutation alone, not on what earlier ones stored.
         if (route === 'update') {
-          await env.db
+          await t.env.db
             .updateTable('tasks')
             .set({ token: null, headers: '{}', secret_headers: null })
             .where('id', '=', existing.id)

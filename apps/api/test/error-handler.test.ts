@@ -1,25 +1,22 @@
 import { createDatabase, pingDatabase } from '@punctual/db';
-import { createTestEnvironment, freePort, type TestEnvironment } from '@punctual/testing';
+import { freePort } from '@punctual/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerErrorHandler } from '../src/plugins/error-handler.js';
-import { createTestApp, type TestApp } from './test-app.js';
+import { useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
+const t = useTestApp();
 /** The error handler alone, on routes that raise real errors: a Postgres data exception, a refused connection, a bug. */
 let bare: FastifyInstance;
 let unreachable: ReturnType<typeof createDatabase>;
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env);
   // Nothing listens on that loopback port, so every query fails with ECONNREFUSED.
   unreachable = createDatabase(`postgres://postgres@127.0.0.1:${await freePort()}/none`, { maxConnections: 1 });
   bare = Fastify({ logger: false });
   registerErrorHandler(bare);
   // 22P02: the text is no uuid.
-  bare.get('/data-exception', async () => env.db.selectFrom('tasks').select('id').where('id', '=', 'not-a-uuid').execute());
+  bare.get('/data-exception', async () => t.env.db.selectFrom('tasks').select('id').where('id', '=', 'not-a-uuid').execute());
   bare.get('/database-away', async () => pingDatabase(unreachable));
   bare.get('/bug', async () => {
     throw new Error('SELECT secret FROM internals');
@@ -30,8 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bare?.close();
   await unreachable?.destroy();
-  await api?.close();
-  await env?.cleanup();
 });
 
 type Case = [label: string, app: () => FastifyInstance, method: 'GET' | 'DELETE', url: string, body: Record<string, unknown>];
@@ -39,14 +34,14 @@ type Case = [label: string, app: () => FastifyInstance, method: 'GET' | 'DELETE'
 const CASES: Case[] = [
   [
     '404 PUNCTUAL_ROUTE_NOT_FOUND for an unknown route, naming method and path without the query',
-    () => api.app,
+    () => t.api.app,
     'DELETE',
     '/api/v1/nothing-here?x=1',
     { statusCode: 404, error: 'Not Found', message: 'route DELETE /api/v1/nothing-here not found', code: 'PUNCTUAL_ROUTE_NOT_FOUND' },
   ],
   [
     '401 PUNCTUAL_UNAUTHORIZED without a bearer token',
-    () => api.app,
+    () => t.api.app,
     'GET',
     '/api/v1/tasks',
     { statusCode: 401, error: 'Unauthorized', message: 'Authorization: Bearer <token> is required', code: 'PUNCTUAL_UNAUTHORIZED' },

@@ -1,22 +1,17 @@
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './test-app.js';
+import { createTestApp, type TestApp, useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
+const t = useTestApp();
 /** The same app, but its request-path Redis client points where nothing listens. */
 let redisDown: TestApp;
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  [api, redisDown] = await Promise.all([createTestApp(env), createTestApp(env, { redisUrl: 'redis://127.0.0.1:1' })]);
+  redisDown = await createTestApp(t.env, { redisUrl: 'redis://127.0.0.1:1' });
 });
 
 afterAll(async () => {
-  await api?.close();
   await redisDown?.close();
-  await env?.cleanup();
 });
 
 interface Health {
@@ -28,7 +23,7 @@ interface Health {
 
 describe('GET /health', () => {
   it('answers 200 ok with Postgres and Redis up, the version and the uptime', async () => {
-    const response = await api.app.inject({ method: 'GET', url: '/health' });
+    const response = await t.api.app.inject({ method: 'GET', url: '/health' });
 
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual({
@@ -87,7 +82,7 @@ describe('GET /docs/json', () => {
   let document: OpenApiDocument;
 
   beforeAll(async () => {
-    const response = await api.app.inject({ method: 'GET', url: '/docs/json' });
+    const response = await t.api.app.inject({ method: 'GET', url: '/docs/json' });
     expect(response.statusCode).toBe(200);
     document = response.json<OpenApiDocument>();
   });
@@ -156,10 +151,10 @@ describe('GET /docs/json', () => {
 describe('GET /docs', () => {
   it('serves the interactive docs as HTML (following redirects)', async () => {
     let url = '/docs';
-    let response = await api.app.inject({ method: 'GET', url });
+    let response = await t.api.app.inject({ method: 'GET', url });
     for (let hops = 0; response.statusCode >= 300 && response.statusCode < 400 && hops < 5; hops++) {
       url = new URL(String(response.headers.location), `http://localhost${url}`).pathname;
-      response = await api.app.inject({ method: 'GET', url });
+      response = await t.api.app.inject({ method: 'GET', url });
     }
 
     expect(response.statusCode).toBe(200);
@@ -170,7 +165,7 @@ describe('GET /docs', () => {
 
 describe('unknown routes', () => {
   it.each(['/nope', '/api/v1/nope', '/api/v2/tasks'])('answers 404 in the error shape for %s', async (url) => {
-    const response = await api.app.inject({ method: 'GET', url });
+    const response = await t.api.app.inject({ method: 'GET', url });
 
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ statusCode: 404, error: 'Not Found', message: expect.any(String), code: expect.any(String) });

@@ -1,30 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTestApp, register, taskBody, type Session, type TaskResponse, type TestApp } from './test-app.js';
+import { describe, expect, it } from 'vitest';
+import { authed, taskBody, type TaskResponse, useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
-let alice: Session;
-let bob: Session;
-
-beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env);
-  [alice, bob] = await Promise.all([register(api.app), register(api.app)]);
-});
-
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
-});
+const t = useTestApp({ users: ['alice', 'bob'] });
+const { alice, bob } = t.users;
 
 const HOUR = 3_600_000;
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 function create(token: string, payload: Record<string, unknown>, idempotencyKey?: string) {
   const headers = { ...authed(token), ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) };
-  return api.app.inject({ method: 'POST', url: '/api/v1/tasks', headers, payload });
+  return t.api.app.inject({ method: 'POST', url: '/api/v1/tasks', headers, payload });
 }
 
 /** A body whose name is unique to the test, so its rows can be counted. */
@@ -33,13 +19,13 @@ function uniqueBody(overrides: Record<string, unknown> = {}) {
 }
 
 async function taskCount(userId: string, name: string): Promise<number> {
-  const rows = await env.db.selectFrom('tasks').select('id').where('user_id', '=', userId).where('name', '=', name).execute();
+  const rows = await t.env.db.selectFrom('tasks').select('id').where('user_id', '=', userId).where('name', '=', name).execute();
   return rows.length;
 }
 
 /** Every job in this file's queue; tests run one at a time, so a difference is what the test queued. */
 async function queuedJobs(): Promise<number> {
-  const counts = await api.queue.queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active');
+  const counts = await t.api.queue.queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active');
   return Object.values(counts).reduce((sum, count) => sum + count, 0);
 }
 
@@ -93,7 +79,7 @@ describe('POST /api/v1/tasks with Idempotency-Key', () => {
     });
     expect(other.headers['idempotent-replayed']).toBeUndefined();
     expect(await queuedJobs()).toBe(jobsBefore);
-    const rows = await env.db
+    const rows = await t.env.db
       .selectFrom('tasks')
       .select(['id', 'url'])
       .where('user_id', '=', alice.user.id)
@@ -149,7 +135,7 @@ describe('POST /api/v1/tasks with Idempotency-Key', () => {
 
   it('accepts a key of 255 printable characters and leaves other headers alone', async () => {
     const key = `${'~!'.repeat(127)}Z`;
-    const response = await api.app.inject({
+    const response = await t.api.app.inject({
       method: 'POST',
       url: '/api/v1/tasks',
       headers: { ...authed(alice.token), 'idempotency-key': key, 'x-unrelated': 'anything at all' },
@@ -163,7 +149,7 @@ describe('POST /api/v1/tasks with Idempotency-Key', () => {
   it('creates a new task when the key is older than 24 h, and binds the key to it', async () => {
     const body = uniqueBody();
     const first = await create(alice.token, body, 'key-expired');
-    await env.db
+    await t.env.db
       .updateTable('idempotency_keys')
       .set({ created_at: new Date(Date.now() - 25 * HOUR) })
       .where('user_id', '=', alice.user.id)
@@ -186,14 +172,14 @@ describe('POST /api/v1/tasks with Idempotency-Key', () => {
     const body = uniqueBody();
     const first = await create(alice.token, body, 'key-deleted');
     const id = first.json<TaskResponse>().id;
-    const deleted = await api.app.inject({ method: 'DELETE', url: `/api/v1/tasks/${id}`, headers: authed(alice.token) });
+    const deleted = await t.api.app.inject({ method: 'DELETE', url: `/api/v1/tasks/${id}`, headers: authed(alice.token) });
 
     const again = await create(alice.token, body, 'key-deleted');
 
     expect(deleted.statusCode).toBe(204);
     expect(again.statusCode, again.body).toBe(201);
     expect(again.json<TaskResponse>().id).not.toBe(id);
-    const keys = await env.db
+    const keys = await t.env.db
       .selectFrom('idempotency_keys')
       .select('task_id')
       .where('user_id', '=', alice.user.id)

@@ -1,25 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskLog } from '@punctual/contract';
-import { bootstrapAdmin } from '@punctual/core';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  authed,
-  createTask,
-  createTestApp,
-  login,
-  register,
-  type Page,
-  type Session,
-  type TaskResponse,
-  type TestApp,
-} from './test-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authed, createTask, type Page, type TaskResponse, useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
-let alice: Session;
-let bob: Session;
-let admin: Session;
+const t = useTestApp({ users: ['alice', 'bob'], admin: { email: 'admin@example.com', password: 'admin-password-123' } });
+const { alice, bob } = t.users;
+const admin = t.admin;
 let billing: TaskResponse;
 let reports: TaskResponse;
 let bobsTask: TaskResponse;
@@ -40,7 +26,7 @@ async function insertLog(
   outcome: 'succeeded' | 'failed' | null,
 ): Promise<void> {
   const finished = outcome !== null;
-  const row = await env.db
+  const row = await t.env.db
     .insertInto('task_logs')
     .values({
       task_id: task.id,
@@ -66,17 +52,9 @@ async function insertLog(
 }
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env, { env: { ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password-123' } });
-  await bootstrapAdmin(env.db, api.config.admin!);
-  [alice, bob, admin] = await Promise.all([
-    register(api.app),
-    register(api.app),
-    login(api.app, 'admin@example.com', 'admin-password-123'),
-  ]);
-  billing = await createTask(api.app, alice.token, { name: 'billing' });
-  reports = await createTask(api.app, alice.token, { name: 'reports' });
-  bobsTask = await createTask(api.app, bob.token, { name: 'bobs' });
+  billing = await createTask(t.api.app, alice.token, { name: 'billing' });
+  reports = await createTask(t.api.app, alice.token, { name: 'reports' });
+  bobsTask = await createTask(t.api.app, bob.token, { name: 'bobs' });
 
   const [billingRun1, billingRun2, reportsRun, bobsRun] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
   await insertLog('billing-1', billing, billingRun1, 1, 1, 'failed');
@@ -89,13 +67,8 @@ beforeAll(async () => {
   await insertLog('bobs-2', bobsTask, bobsRun, 2, 6, 'succeeded');
 });
 
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
-});
-
 async function list(url: string, token = alice.token): Promise<Page<TaskLog>> {
-  const response = await api.app.inject({ method: 'GET', url, headers: authed(token) });
+  const response = await t.api.app.inject({ method: 'GET', url, headers: authed(token) });
   expect(response.statusCode, response.body).toBe(200);
   return response.json<Page<TaskLog>>();
 }
@@ -159,14 +132,14 @@ describe('GET /api/v1/tasks/:id/logs', () => {
   });
 
   it("answers 404 for another user's task, without its logs", async () => {
-    const response = await api.app.inject({ method: 'GET', url: `/api/v1/tasks/${bobsTask.id}/logs`, headers: authed(alice.token) });
+    const response = await t.api.app.inject({ method: 'GET', url: `/api/v1/tasks/${bobsTask.id}/logs`, headers: authed(alice.token) });
 
     expect(response.statusCode).toBe(404);
     expect(response.body).not.toContain(logIds['bobs-1']);
   });
 
   it('answers 404 for an unknown task', async () => {
-    const response = await api.app.inject({ method: 'GET', url: `/api/v1/tasks/${randomUUID()}/logs`, headers: authed(alice.token) });
+    const response = await t.api.app.inject({ method: 'GET', url: `/api/v1/tasks/${randomUUID()}/logs`, headers: authed(alice.token) });
 
     expect(response.statusCode).toBe(404);
   });
@@ -223,17 +196,17 @@ describe('GET /api/v1/logs', () => {
   });
 
   it('answers 401 without a token', async () => {
-    const response = await api.app.inject({ method: 'GET', url: '/api/v1/logs' });
+    const response = await t.api.app.inject({ method: 'GET', url: '/api/v1/logs' });
 
     expect(response.statusCode).toBe(401);
   });
 
   it('drops the logs of a deleted task', async () => {
-    const doomed = await createTask(api.app, bob.token, { name: 'doomed' });
+    const doomed = await createTask(t.api.app, bob.token, { name: 'doomed' });
     await insertLog('doomed-1', doomed, randomUUID(), 1, 7, 'failed');
     expect(namesOf(await list('/api/v1/logs', bob.token))).toContain('doomed-1');
 
-    await api.app.inject({ method: 'DELETE', url: `/api/v1/tasks/${doomed.id}`, headers: authed(bob.token) });
+    await t.api.app.inject({ method: 'DELETE', url: `/api/v1/tasks/${doomed.id}`, headers: authed(bob.token) });
 
     expect(namesOf(await list('/api/v1/logs', bob.token))).toEqual(['bobs-2', 'bobs-1']);
   });

@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { bootstrapAdmin } from '@punctual/core';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, createTestApp, login, register, type Session, type TaskResponse, type TestApp } from './test-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authed, createTask, register, type TaskResponse, useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
-let alice: Session;
-let bob: Session;
-let admin: Session;
+const t = useTestApp({ users: ['alice', 'bob'], admin: { email: 'admin@example.com', password: 'admin-password-123' } });
+const { alice, bob } = t.users;
+const admin = t.admin;
 
 const HOUR_MS = 3_600_000;
 
@@ -20,7 +16,7 @@ async function insertLog(
   durationMs: number | null,
 ): Promise<void> {
   const startedAt = new Date(Date.now() - hoursAgo * HOUR_MS);
-  await env.db
+  await t.env.db
     .insertInto('task_logs')
     .values({
       task_id: task.id,
@@ -39,27 +35,18 @@ async function insertLog(
 }
 
 async function setStatus(task: TaskResponse, status: 'paused' | 'completed' | 'failed'): Promise<void> {
-  await env.db.updateTable('tasks').set({ status }).where('id', '=', task.id).execute();
+  await t.env.db.updateTable('tasks').set({ status }).where('id', '=', task.id).execute();
 }
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env, { env: { ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password-123' } });
-  await bootstrapAdmin(env.db, api.config.admin!);
-  [alice, bob, admin] = await Promise.all([
-    register(api.app),
-    register(api.app),
-    login(api.app, 'admin@example.com', 'admin-password-123'),
-  ]);
-
   // Alice: five tasks (two pending, one each paused, completed, failed) and five finished attempts, three of them
   // in the last 24 hours, plus one in flight that must not count.
   const [aliceWaiting, alicePaused, aliceCompleted, aliceFailed] = await Promise.all([
-    createTask(api.app, alice.token, { name: 'waiting' }),
-    createTask(api.app, alice.token, { name: 'paused' }),
-    createTask(api.app, alice.token, { name: 'completed' }),
-    createTask(api.app, alice.token, { name: 'failed' }),
-    createTask(api.app, alice.token, { name: 'also waiting' }),
+    createTask(t.api.app, alice.token, { name: 'waiting' }),
+    createTask(t.api.app, alice.token, { name: 'paused' }),
+    createTask(t.api.app, alice.token, { name: 'completed' }),
+    createTask(t.api.app, alice.token, { name: 'failed' }),
+    createTask(t.api.app, alice.token, { name: 'also waiting' }),
   ]);
   await setStatus(alicePaused, 'paused');
   await setStatus(aliceCompleted, 'completed');
@@ -72,17 +59,12 @@ beforeAll(async () => {
   await insertLog(aliceWaiting, 0.1, null, null);
 
   // Bob: one pending task, one recent success.
-  const bobsTask = await createTask(api.app, bob.token, { name: 'bobs' });
+  const bobsTask = await createTask(t.api.app, bob.token, { name: 'bobs' });
   await insertLog(bobsTask, 5, 'succeeded', 30);
 });
 
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
-});
-
 async function stats(token: string, query = ''): Promise<unknown> {
-  const response = await api.app.inject({ method: 'GET', url: `/api/v1/stats${query}`, headers: authed(token) });
+  const response = await t.api.app.inject({ method: 'GET', url: `/api/v1/stats${query}`, headers: authed(token) });
   expect(response.statusCode, response.body).toBe(200);
   return response.json();
 }
@@ -110,7 +92,7 @@ describe('GET /api/v1/stats', () => {
   });
 
   it('answers zeros, a success rate of 0 and no average for a user with nothing yet', async () => {
-    const newcomer = await register(api.app);
+    const newcomer = await register(t.api.app);
 
     expect(await stats(newcomer.token)).toEqual(noStats);
   });
@@ -141,13 +123,13 @@ describe('GET /api/v1/stats', () => {
   });
 
   it('answers 401 without a token', async () => {
-    const response = await api.app.inject({ method: 'GET', url: '/api/v1/stats' });
+    const response = await t.api.app.inject({ method: 'GET', url: '/api/v1/stats' });
 
     expect(response.statusCode).toBe(401);
   });
 
   it('answers 400 naming userId when it is not a UUID', async () => {
-    const response = await api.app.inject({ method: 'GET', url: '/api/v1/stats?userId=alice', headers: authed(admin.token) });
+    const response = await t.api.app.inject({ method: 'GET', url: '/api/v1/stats?userId=alice', headers: authed(admin.token) });
 
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining('userId') });

@@ -1,31 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { TASK_ACTIONS, TASK_STATUSES, TASK_TRANSITIONS, type TaskAction, type TaskStatus } from '@punctual/scheduling';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, createTestApp, register, type Session, type TaskResponse, type TestApp } from './test-app.js';
+import { describe, expect, it } from 'vitest';
+import { authed, createTask, type TaskResponse, useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
-let alice: Session;
-let bob: Session;
+const t = useTestApp({ users: ['alice', 'bob'] });
+const { alice, bob } = t.users;
 
 const HOUR = 3_600_000;
-
-beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env);
-  [alice, bob] = await Promise.all([register(api.app), register(api.app)]);
-});
-
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
-});
 
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 function post(url: string, token: string, payload?: object) {
-  return api.app.inject({ method: 'POST', url, headers: authed(token), ...(payload ? { payload } : {}) });
+  return t.api.app.inject({ method: 'POST', url, headers: authed(token), ...(payload ? { payload } : {}) });
+}
+
+function patchTask(id: string, payload: object, token = alice.token) {
+  return t.api.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${id}`, headers: authed(token), payload });
 }
 
 function act(id: string, action: string, token = alice.token) {
@@ -33,18 +23,18 @@ function act(id: string, action: string, token = alice.token) {
 }
 
 async function taskRow(id: string) {
-  return env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 /** The queued job of a task's version, or undefined. */
 function job(taskId: string, version: number) {
-  return api.queue.queue.getJob(`${taskId}.${version}`);
+  return t.api.queue.queue.getJob(`${taskId}.${version}`);
 }
 
 /** A task of alice's put straight into `status` (attempts 1 when it is mid-run), as the worker would leave it. */
 async function taskIn(status: TaskStatus, overrides: Record<string, unknown> = {}): Promise<TaskResponse> {
-  const task = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR), ...overrides });
-  await env.db
+  const task = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR), ...overrides });
+  await t.env.db
     .updateTable('tasks')
     .set({
       status,
@@ -100,7 +90,7 @@ describe('task actions follow the contract’s transition table', () => {
 
 describe('POST /api/v1/tasks/:id/<action>', () => {
   it('run makes a pending one-off run now, as a fresh run', async () => {
-    const task = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const task = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     const before = await taskRow(task.id);
     const response = await act(task.id, 'run');
 
@@ -127,9 +117,9 @@ describe('POST /api/v1/tasks/:id/<action>', () => {
   });
 
   it('resume of an overdue task queues it to run at once', async () => {
-    const task = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const task = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     await act(task.id, 'pause');
-    await env.db
+    await t.env.db
       .updateTable('tasks')
       .set({ next_run_at: new Date(Date.now() - HOUR) })
       .where('id', '=', task.id)
@@ -140,13 +130,13 @@ describe('POST /api/v1/tasks/:id/<action>', () => {
   });
 
   it('cancel clears the next run and withdraws the queued job', async () => {
-    const task = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const task = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     expect(await job(task.id, 1)).toBeDefined();
     const response = await act(task.id, 'cancel');
     expect(response.json<TaskResponse>()).toMatchObject({ status: 'cancelled', nextRunAt: null });
     expect(await job(task.id, 1)).toBeUndefined();
     // No job of any version is left waiting for it.
-    const waiting = await api.queue.queue.getJobs(['delayed', 'wait', 'prioritized']);
+    const waiting = await t.api.queue.queue.getJobs(['delayed', 'wait', 'prioritized']);
     expect(waiting.filter((queued) => queued.data.taskId === task.id)).toEqual([]);
   });
 
@@ -172,7 +162,7 @@ describe('POST /api/v1/tasks/:id/<action>', () => {
   });
 
   it("answers 404 for another user's task and for a missing one, and changes nothing", async () => {
-    const task = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const task = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     const before = await taskRow(task.id);
     expect((await act(task.id, 'cancel', bob.token)).statusCode).toBe(404);
     expect((await act(randomUUID(), 'cancel')).statusCode).toBe(404);
@@ -183,12 +173,12 @@ describe('POST /api/v1/tasks/:id/<action>', () => {
     const response = await act('not-a-uuid', 'pause');
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toMatch(/params\/id/);
-    const task = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const task = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     expect((await act(task.id, 'explode')).statusCode).toBe(404);
   });
 
   it('ignores a JSON body sent with an action', async () => {
-    const task = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const task = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     const response = await post(`/api/v1/tasks/${task.id}/pause`, alice.token, {});
     expect(response.statusCode, response.body).toBe(200);
   });
@@ -196,9 +186,9 @@ describe('POST /api/v1/tasks/:id/<action>', () => {
 
 describe('POST /api/v1/tasks/bulk', () => {
   it('applies the action to each id alone: a foreign, missing or disallowed id fails without stopping the others', async () => {
-    const pending = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const pending = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     const completed = await taskIn('completed');
-    const foreign = await createTask(api.app, bob.token, { scheduledAt: inFuture(HOUR) });
+    const foreign = await createTask(t.api.app, bob.token, { scheduledAt: inFuture(HOUR) });
     const missing = randomUUID();
 
     const response = await post('/api/v1/tasks/bulk', alice.token, {
@@ -220,11 +210,11 @@ describe('POST /api/v1/tasks/bulk', () => {
   });
 
   it.for(['pause', 'resume', 'cancel', 'delete', 'run'] as const)('%s many tasks at once', async (action) => {
-    const tasks = await Promise.all(Array.from({ length: 5 }, () => createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) })));
+    const tasks = await Promise.all(Array.from({ length: 5 }, () => createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) })));
     if (action === 'resume') await post('/api/v1/tasks/bulk', alice.token, { action: 'pause', ids: tasks.map((task) => task.id) });
     const response = await post('/api/v1/tasks/bulk', alice.token, { action, ids: tasks.map((task) => task.id) });
     expect(response.json().results.every((result: { ok: boolean }) => result.ok)).toBe(true);
-    const rows = await env.db
+    const rows = await t.env.db
       .selectFrom('tasks')
       .select(['status', 'version', 'id'])
       .where(
@@ -258,7 +248,7 @@ describe('POST /api/v1/tasks/bulk', () => {
 
 describe('recurring tasks through the API', () => {
   it('creates a cron task whose nextRunAt is the next occurrence in its zone', async () => {
-    const task = await createTask(api.app, alice.token, { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' });
+    const task = await createTask(t.api.app, alice.token, { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' });
     expect(task).toMatchObject({ cron: '0 9 * * 1-5', timezone: 'Europe/Berlin', scheduledAt: null, status: 'pending' });
     const next = new Date(task.nextRunAt!);
     expect(next.getTime()).toBeGreaterThan(Date.now());
@@ -279,14 +269,14 @@ describe('recurring tasks through the API', () => {
     [{ cron: 'every day' }, 'body/cron'],
     [{ cron: '0 9 * * *', timezone: 'Mars/Olympus' }, 'body/timezone'],
   ] as const)('refuses %j with a 400 naming %s, storing nothing', async ([fields, field]) => {
-    const before = await env.db
+    const before = await t.env.db
       .selectFrom('tasks')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .executeTakeFirstOrThrow();
     const response = await post('/api/v1/tasks', alice.token, { name: 'bad', url: 'https://example.com', ...fields });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain(field);
-    const after = await env.db
+    const after = await t.env.db
       .selectFrom('tasks')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .executeTakeFirstOrThrow();
@@ -294,13 +284,8 @@ describe('recurring tasks through the API', () => {
   });
 
   it('changing the cron reschedules: the old job goes, a new one waits for the new next occurrence', async () => {
-    const task = await createTask(api.app, alice.token, { cron: '0 0 1 1 *' });
-    const response = await api.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/tasks/${task.id}`,
-      headers: authed(alice.token),
-      payload: { cron: '*/10 * * * *' },
-    });
+    const task = await createTask(t.api.app, alice.token, { cron: '0 0 1 1 *' });
+    const response = await patchTask(task.id, { cron: '*/10 * * * *' });
     expect(response.statusCode, response.body).toBe(200);
     const updated = response.json<TaskResponse>();
     expect(new Date(updated.nextRunAt!).getTime() - Date.now()).toBeLessThanOrEqual(10 * 60_000);
@@ -309,9 +294,8 @@ describe('recurring tasks through the API', () => {
   });
 
   it('turns a cron task into a one-off only with a scheduledAt, and never takes a scheduledAt alone', async () => {
-    const task = await createTask(api.app, alice.token, { cron: '0 0 1 1 *' });
-    const patch = (payload: object) =>
-      api.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${task.id}`, headers: authed(alice.token), payload });
+    const task = await createTask(t.api.app, alice.token, { cron: '0 0 1 1 *' });
+    const patch = (payload: object) => patchTask(task.id, payload);
     const alone = await patch({ scheduledAt: inFuture(HOUR) });
     expect(alone.statusCode).toBe(400);
     expect(alone.json().message).toContain('body/scheduledAt');
@@ -324,13 +308,8 @@ describe('recurring tasks through the API', () => {
   });
 
   it('a new timezone moves the cron schedule', async () => {
-    const task = await createTask(api.app, alice.token, { cron: '0 12 * * *' });
-    const response = await api.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/tasks/${task.id}`,
-      headers: authed(alice.token),
-      payload: { timezone: 'Asia/Kolkata' },
-    });
+    const task = await createTask(t.api.app, alice.token, { cron: '0 12 * * *' });
+    const response = await patchTask(task.id, { timezone: 'Asia/Kolkata' });
     const updated = response.json<TaskResponse>();
     expect(updated.timezone).toBe('Asia/Kolkata');
     expect(new Date(updated.nextRunAt!).getUTCMinutes()).toBe(30);

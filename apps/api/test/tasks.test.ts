@@ -1,55 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { bootstrapAdmin, openTaskSecrets } from '@punctual/core';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  authed,
-  createTask,
-  createTestApp,
-  login,
-  register,
-  taskBody,
-  type Page,
-  type Session,
-  type TaskResponse,
-  type TestApp,
-  countTasks,
-} from './test-app.js';
-
-let env: TestEnvironment;
-let api: TestApp;
-let alice: Session;
-let bob: Session;
-let admin: Session;
+import { openTaskSecrets } from '@punctual/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authed, createTask, register, taskBody, type Page, type Session, type TaskResponse, countTasks, useTestApp } from './test-app.js';
 
 const ADMIN_EMAIL = 'admin@example.com';
 const ADMIN_PASSWORD = 'admin-password-123';
+
+const t = useTestApp({ users: ['alice', 'bob'], admin: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+const { alice, bob } = t.users;
+const admin = t.admin;
 const HOUR = 3_600_000;
-
-beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env, { env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
-  await bootstrapAdmin(env.db, api.config.admin!);
-  [alice, bob, admin] = await Promise.all([register(api.app), register(api.app), login(api.app, ADMIN_EMAIL, ADMIN_PASSWORD)]);
-});
-
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
-});
 
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 function request(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, token: string, payload?: unknown) {
-  return api.app.inject({ method, url, headers: authed(token), ...(payload === undefined ? {} : { payload: payload as object }) });
+  return t.api.app.inject({ method, url, headers: authed(token), ...(payload === undefined ? {} : { payload: payload as object }) });
 }
 
 async function taskRow(id: string) {
-  return env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 function job(taskId: string, version: number) {
-  return api.queue.queue.getJob(`${taskId}.${version}`);
+  return t.api.queue.queue.getJob(`${taskId}.${version}`);
 }
 
 describe('POST /api/v1/tasks', () => {
@@ -97,7 +70,7 @@ describe('POST /api/v1/tasks', () => {
   });
 
   it('fills a partial backoff and notify from the defaults', async () => {
-    const task = await createTask(api.app, alice.token, { backoff: { type: 'fixed' }, notify: { onRetry: true } });
+    const task = await createTask(t.api.app, alice.token, { backoff: { type: 'fixed' }, notify: { onRetry: true } });
 
     expect(task.backoff).toEqual({ type: 'fixed', delayMs: 10_000, maxDelayMs: 3_600_000, jitter: false });
     expect(task.notify).toEqual({ onFailure: true, onRetry: true });
@@ -105,7 +78,7 @@ describe('POST /api/v1/tasks', () => {
 
   it('keeps every field it was given', async () => {
     const scheduledAt = inFuture(HOUR);
-    const task = await createTask(api.app, alice.token, {
+    const task = await createTask(t.api.app, alice.token, {
       name: 'Full',
       description: 'all the fields',
       url: 'http://hooks.example.com/a?b=c',
@@ -143,27 +116,27 @@ describe('POST /api/v1/tasks', () => {
     ['https://example.com', 'https://example.com/'],
     ['http://[2606:4700:4700:0:0::1111]:8080/x', 'http://[2606:4700:4700::1111]:8080/x'],
   ])('stores and returns %s normalized as %s: what is shown is what is called', async (url, normalized) => {
-    const task = await createTask(api.app, alice.token, { url });
+    const task = await createTask(t.api.app, alice.token, { url });
 
     expect(task.url).toBe(normalized);
     expect((await taskRow(task.id)).url).toBe(normalized);
   });
 
   it('keeps a string body as a string', async () => {
-    const task = await createTask(api.app, alice.token, { method: 'POST', body: 'raw text' });
+    const task = await createTask(t.api.app, alice.token, { method: 'POST', body: 'raw text' });
 
     expect(task.body).toBe('raw text');
   });
 
   it('never returns the token, and stores it encrypted', async () => {
-    const task = await createTask(api.app, alice.token, { token: 'super-secret-token' });
+    const task = await createTask(t.api.app, alice.token, { token: 'super-secret-token' });
 
     expect(task.hasToken).toBe(true);
     expect(JSON.stringify(task)).not.toContain('super-secret-token');
     const row = await taskRow(task.id);
     expect(row.token).not.toBeNull();
     expect(row.token).not.toContain('super-secret-token');
-    expect(openTaskSecrets({ current: api.config.secretsKey }, row).token).toBe('super-secret-token');
+    expect(openTaskSecrets({ current: t.api.config.secretsKey }, row).token).toBe('super-secret-token');
 
     const fetched = await request('GET', `/api/v1/tasks/${task.id}`, alice.token);
     expect(fetched.json()).toMatchObject({ hasToken: true });
@@ -172,7 +145,7 @@ describe('POST /api/v1/tasks', () => {
 
   it('redacts sensitive header values in responses and keeps them encrypted at rest', async () => {
     const headers = { Authorization: 'Basic c2VjcmV0', 'X-Api-Key': 'key-123', Cookie: 'session=abc', 'X-Plain': 'visible' };
-    const task = await createTask(api.app, alice.token, { headers });
+    const task = await createTask(t.api.app, alice.token, { headers });
 
     expect(task.headers).toEqual({ Authorization: '[redacted]', 'X-Api-Key': '[redacted]', Cookie: '[redacted]', 'X-Plain': 'visible' });
     const row = await taskRow(task.id);
@@ -180,7 +153,7 @@ describe('POST /api/v1/tasks', () => {
     const atRest = JSON.stringify(row.headers) + String(row.secret_headers);
     for (const secret of ['c2VjcmV0', 'key-123', 'session=abc']) expect(atRest).not.toContain(secret);
     // Sealed, not dropped: the worker can still send them.
-    expect(openTaskSecrets({ current: api.config.secretsKey }, row).headers).toEqual({
+    expect(openTaskSecrets({ current: t.api.config.secretsKey }, row).headers).toEqual({
       Authorization: 'Basic c2VjcmV0',
       'X-Api-Key': 'key-123',
       Cookie: 'session=abc',
@@ -189,7 +162,7 @@ describe('POST /api/v1/tasks', () => {
 
   it('queues a delayed job carrying only ids, due at scheduledAt', async () => {
     const scheduledAt = inFuture(2 * HOUR);
-    const task = await createTask(api.app, alice.token, { scheduledAt, token: 'tok', body: { secret: 'payload' }, method: 'POST' });
+    const task = await createTask(t.api.app, alice.token, { scheduledAt, token: 'tok', body: { secret: 'payload' }, method: 'POST' });
     const row = await taskRow(task.id);
     expect(row.version).toBe(1);
 
@@ -203,7 +176,7 @@ describe('POST /api/v1/tasks', () => {
 
   it('queues a past scheduledAt as a job due now', async () => {
     const scheduledAt = new Date(Date.now() - HOUR).toISOString();
-    const task = await createTask(api.app, alice.token, { scheduledAt });
+    const task = await createTask(t.api.app, alice.token, { scheduledAt });
 
     expect(task.scheduledAt).toBe(scheduledAt);
     const queued = await job(task.id, 1);
@@ -213,17 +186,17 @@ describe('POST /api/v1/tasks', () => {
   });
 
   it('answers 401 without a token and creates nothing', async () => {
-    const before = await countTasks(env.db);
-    const response = await api.app.inject({ method: 'POST', url: '/api/v1/tasks', payload: taskBody() });
+    const before = await countTasks(t.env.db);
+    const response = await t.api.app.inject({ method: 'POST', url: '/api/v1/tasks', payload: taskBody() });
 
     expect(response.statusCode).toBe(401);
-    expect(await countTasks(env.db)).toBe(before);
+    expect(await countTasks(t.env.db)).toBe(before);
   });
 });
 
 describe('GET /api/v1/tasks/:id and /status', () => {
   it('returns the owner their task (200)', async () => {
-    const created = await createTask(api.app, alice.token);
+    const created = await createTask(t.api.app, alice.token);
 
     const response = await request('GET', `/api/v1/tasks/${created.id}`, alice.token);
 
@@ -232,7 +205,7 @@ describe('GET /api/v1/tasks/:id and /status', () => {
   });
 
   it('returns the status summary (200)', async () => {
-    const created = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const created = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
 
     const response = await request('GET', `/api/v1/tasks/${created.id}/status`, alice.token);
 
@@ -241,7 +214,7 @@ describe('GET /api/v1/tasks/:id and /status', () => {
   });
 
   it.each(['', '/status', '/logs'])("answers 404 for another user's task (GET /tasks/:id%s), without its data", async (suffix) => {
-    const created = await createTask(api.app, alice.token, { name: 'alice-private-name' });
+    const created = await createTask(t.api.app, alice.token, { name: 'alice-private-name' });
 
     const response = await request('GET', `/api/v1/tasks/${created.id}${suffix}`, bob.token);
 
@@ -264,7 +237,7 @@ describe('GET /api/v1/tasks/:id and /status', () => {
   });
 
   it("lets an admin read any user's task", async () => {
-    const created = await createTask(api.app, alice.token);
+    const created = await createTask(t.api.app, alice.token);
 
     const response = await request('GET', `/api/v1/tasks/${created.id}`, admin.token);
 
@@ -280,7 +253,7 @@ describe('GET /api/v1/tasks', () => {
   const names = ['Ping billing', '100% done', '1000 done', 'a_b', 'axb', 'Reports'];
 
   beforeAll(async () => {
-    lister = await register(api.app);
+    lister = await register(t.api.app);
     const specs: Array<Record<string, unknown>> = [
       { name: 'Ping billing', tags: ['billing', 'prod'], scheduledAt: inFuture(3 * HOUR) },
       { name: '100% done', tags: ['prod'], scheduledAt: inFuture(1 * HOUR) },
@@ -290,10 +263,10 @@ describe('GET /api/v1/tasks', () => {
       { name: 'Reports', scheduledAt: inFuture(6 * HOUR) },
     ];
     // One after another, so creation order is well defined.
-    for (const spec of specs) tasks[spec.name as string] = await createTask(api.app, lister.token, spec);
-    await env.db.updateTable('tasks').set({ status: 'paused' }).where('id', '=', tasks.Reports!.id).execute();
+    for (const spec of specs) tasks[spec.name as string] = await createTask(t.api.app, lister.token, spec);
+    await t.env.db.updateTable('tasks').set({ status: 'paused' }).where('id', '=', tasks.Reports!.id).execute();
     // Someone else's task that matches every filter below, to prove the lister never sees it.
-    await createTask(api.app, bob.token, { name: 'Ping billing 100% a_b', tags: ['billing', 'prod'] });
+    await createTask(t.api.app, bob.token, { name: 'Ping billing 100% a_b', tags: ['billing', 'prod'] });
   });
 
   async function list(query: string, token = lister.token): Promise<Page<TaskResponse>> {
@@ -363,12 +336,12 @@ describe('GET /api/v1/tasks', () => {
   });
 
   it('sorts a task with no next run as the latest: last by nextRunAt, first by -nextRunAt', async () => {
-    await env.db.updateTable('tasks').set({ next_run_at: null }).where('id', '=', tasks.Reports!.id).execute();
+    await t.env.db.updateTable('tasks').set({ next_run_at: null }).where('id', '=', tasks.Reports!.id).execute();
     try {
       expect(namesOf(await list('?sort=nextRunAt'))).toEqual(['100% done', 'a_b', 'Ping billing', 'axb', '1000 done', 'Reports']);
       expect(namesOf(await list('?sort=-nextRunAt'))).toEqual(['Reports', '1000 done', 'axb', 'Ping billing', 'a_b', '100% done']);
     } finally {
-      await env.db.updateTable('tasks').set({ next_run_at: tasks.Reports!.nextRunAt }).where('id', '=', tasks.Reports!.id).execute();
+      await t.env.db.updateTable('tasks').set({ next_run_at: tasks.Reports!.nextRunAt }).where('id', '=', tasks.Reports!.id).execute();
     }
   });
 
@@ -386,7 +359,7 @@ describe('GET /api/v1/tasks', () => {
   });
 
   it("shows an admin everyone's tasks", async () => {
-    const { total } = await env.db
+    const { total } = await t.env.db
       .selectFrom('tasks')
       .select((eb) => eb.fn.countAll<string>().as('total'))
       .executeTakeFirstOrThrow();
@@ -407,7 +380,7 @@ describe('GET /api/v1/tasks', () => {
 
 describe('PATCH and PUT /api/v1/tasks/:id', () => {
   it.each(['PATCH', 'PUT'] as const)('%s changes the given fields and keeps the rest (200)', async (method) => {
-    const created = await createTask(api.app, alice.token, { tags: ['a'], maxRetries: 5 });
+    const created = await createTask(t.api.app, alice.token, { tags: ['a'], maxRetries: 5 });
 
     const response = await request(method, `/api/v1/tasks/${created.id}`, alice.token, {
       name: 'Renamed',
@@ -438,7 +411,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it('stores a new url normalized', async () => {
-    const created = await createTask(api.app, alice.token);
+    const created = await createTask(t.api.app, alice.token);
 
     const response = await request('PATCH', `/api/v1/tasks/${created.id}`, alice.token, { url: 'HTTP:Example.com:80' });
 
@@ -448,7 +421,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it('clears the description with null and removes the token with null', async () => {
-    const created = await createTask(api.app, alice.token, { description: 'text', token: 'tok' });
+    const created = await createTask(t.api.app, alice.token, { description: 'text', token: 'tok' });
 
     const response = await request('PATCH', `/api/v1/tasks/${created.id}`, alice.token, { description: null, token: null });
 
@@ -457,7 +430,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it('reschedules on a new scheduledAt: a new job at the next version, the old one gone', async () => {
-    const created = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const created = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     expect(await job(created.id, 1)).toBeDefined();
     const scheduledAt = inFuture(3 * HOUR);
 
@@ -474,7 +447,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it('keeps the version and the queued job when the schedule does not change', async () => {
-    const created = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const created = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
 
     await request('PATCH', `/api/v1/tasks/${created.id}`, alice.token, { name: 'same time' });
 
@@ -483,7 +456,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it('redacts sensitive headers given in an update, replacing the old headers as a whole', async () => {
-    const created = await createTask(api.app, alice.token, { headers: { 'X-Old': 'old' } });
+    const created = await createTask(t.api.app, alice.token, { headers: { 'X-Old': 'old' } });
 
     const response = await request('PATCH', `/api/v1/tasks/${created.id}`, alice.token, { headers: { 'X-Auth-Token': 'new-secret' } });
 
@@ -493,8 +466,8 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it.each(['completed', 'running', 'failed', 'cancelled'] as const)('answers 409 naming the status for a %s task', async (status) => {
-    const created = await createTask(api.app, alice.token);
-    await env.db.updateTable('tasks').set({ status }).where('id', '=', created.id).execute();
+    const created = await createTask(t.api.app, alice.token);
+    await t.env.db.updateTable('tasks').set({ status }).where('id', '=', created.id).execute();
 
     const response = await request('PATCH', `/api/v1/tasks/${created.id}`, alice.token, { name: 'too late' });
 
@@ -504,8 +477,8 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it.each(['retrying', 'paused'] as const)('allows an update of a %s task', async (status) => {
-    const created = await createTask(api.app, alice.token);
-    await env.db.updateTable('tasks').set({ status }).where('id', '=', created.id).execute();
+    const created = await createTask(t.api.app, alice.token);
+    await t.env.db.updateTable('tasks').set({ status }).where('id', '=', created.id).execute();
 
     const response = await request('PUT', `/api/v1/tasks/${created.id}`, alice.token, { name: 'changed' });
 
@@ -514,7 +487,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it.each(['PATCH', 'PUT'] as const)('%s answers 400 for an empty body {}', async (method) => {
-    const created = await createTask(api.app, alice.token);
+    const created = await createTask(t.api.app, alice.token);
 
     const response = await request(method, `/api/v1/tasks/${created.id}`, alice.token, {});
 
@@ -523,7 +496,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it("answers 404 for another user's task and leaves it unchanged", async () => {
-    const created = await createTask(api.app, alice.token);
+    const created = await createTask(t.api.app, alice.token);
 
     const response = await request('PATCH', `/api/v1/tasks/${created.id}`, bob.token, { name: 'hijacked' });
 
@@ -532,7 +505,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it("lets an admin update any user's task", async () => {
-    const created = await createTask(api.app, alice.token);
+    const created = await createTask(t.api.app, alice.token);
 
     const response = await request('PATCH', `/api/v1/tasks/${created.id}`, admin.token, { name: 'by admin' });
 
@@ -541,7 +514,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it('refuses a token while the stored headers carry Authorization (400 naming body/token)', async () => {
-    const created = await createTask(api.app, alice.token, { headers: { Authorization: 'Bearer old' } });
+    const created = await createTask(t.api.app, alice.token, { headers: { Authorization: 'Bearer old' } });
 
     const response = await request('PATCH', `/api/v1/tasks/${created.id}`, alice.token, { token: 'new' });
 
@@ -550,7 +523,7 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
   });
 
   it('refuses switching to HEAD while the task has a body (400 naming body/body)', async () => {
-    const created = await createTask(api.app, alice.token, { method: 'POST', body: { a: 1 } });
+    const created = await createTask(t.api.app, alice.token, { method: 'POST', body: { a: 1 } });
 
     const response = await request('PATCH', `/api/v1/tasks/${created.id}`, alice.token, { method: 'HEAD' });
 
@@ -561,9 +534,9 @@ describe('PATCH and PUT /api/v1/tasks/:id', () => {
 
 describe('DELETE /api/v1/tasks/:id', () => {
   it('removes the task, its logs and its queued job (204, then 404)', async () => {
-    const created = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const created = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
     const row = await taskRow(created.id);
-    await env.db
+    await t.env.db
       .insertInto('task_logs')
       .values({
         task_id: created.id,
@@ -585,13 +558,13 @@ describe('DELETE /api/v1/tasks/:id', () => {
     expect(response.body).toBe('');
     expect((await request('GET', `/api/v1/tasks/${created.id}`, alice.token)).statusCode).toBe(404);
     expect((await request('DELETE', `/api/v1/tasks/${created.id}`, alice.token)).statusCode).toBe(404);
-    const logs = await env.db.selectFrom('task_logs').select('id').where('task_id', '=', created.id).execute();
+    const logs = await t.env.db.selectFrom('task_logs').select('id').where('task_id', '=', created.id).execute();
     expect(logs).toEqual([]);
     expect(await job(created.id, 1)).toBeUndefined();
   });
 
   it("answers 404 for another user's task and keeps it and its job", async () => {
-    const created = await createTask(api.app, alice.token, { scheduledAt: inFuture(HOUR) });
+    const created = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR) });
 
     const response = await request('DELETE', `/api/v1/tasks/${created.id}`, bob.token);
 
@@ -601,7 +574,7 @@ describe('DELETE /api/v1/tasks/:id', () => {
   });
 
   it("lets an admin delete any user's task", async () => {
-    const created = await createTask(api.app, alice.token);
+    const created = await createTask(t.api.app, alice.token);
 
     expect((await request('DELETE', `/api/v1/tasks/${created.id}`, admin.token)).statusCode).toBe(204);
     expect((await request('GET', `/api/v1/tasks/${created.id}`, alice.token)).statusCode).toBe(404);

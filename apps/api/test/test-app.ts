@@ -1,12 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '@punctual/config';
 import type { Session, Task } from '@punctual/contract';
+import { bootstrapAdmin } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
 import { createRedisConnection, createTaskQueue, waitForRedisReady, type TaskQueue } from '@punctual/queue';
-import type { TestEnvironment } from '@punctual/testing';
+import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from '../src/app.js';
 
 export type { Page, Session } from '@punctual/contract';
@@ -61,6 +62,50 @@ export async function createTestApp(env: TestEnvironment, options: TestAppOption
       redis.disconnect();
     },
   };
+}
+
+export interface UseTestAppOptions<User extends string> extends TestAppOptions {
+  /** Fresh accounts to register once the app is up, by name (each hashes a password, so a file shares a few). */
+  users?: readonly User[];
+  /** An admin the app bootstraps from ADMIN_EMAIL and ADMIN_PASSWORD, then logs in as `fixture.admin`. */
+  admin?: { email: string; password: string };
+}
+
+/** What `useTestApp` fills in before the file's tests (and its own `beforeAll` hooks, which run after) start. */
+export interface TestAppFixture<User extends string> {
+  env: TestEnvironment;
+  api: TestApp;
+  /** The accounts `options.users` named; the objects exist at once and are filled in place, so a file may destructure them. */
+  users: Record<User, Session>;
+  /** The session of `options.admin` (filled in place like `users`; empty without `options.admin`). */
+  admin: Session;
+}
+
+/**
+ * The preamble of an API test file: registers the `beforeAll` that builds this file's environment, app and accounts,
+ * and the `afterAll` that closes them; returns the handle those hooks fill in.
+ */
+export function useTestApp<const User extends string = never>(options: UseTestAppOptions<User> = {}): TestAppFixture<User> {
+  const { users = [], admin, ...appOptions } = options;
+  const adminEnv: Record<string, string> = admin ? { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } : {};
+  const fixture = {
+    users: Object.fromEntries(users.map((name) => [name, {}])),
+    admin: {},
+  } as TestAppFixture<User>;
+  beforeAll(async () => {
+    fixture.env = await createTestEnvironment();
+    fixture.api = await createTestApp(fixture.env, { ...appOptions, env: { ...adminEnv, ...appOptions.env } });
+    if (admin) {
+      await bootstrapAdmin(fixture.env.db, fixture.api.config.admin!);
+      Object.assign(fixture.admin, await login(fixture.api.app, admin.email, admin.password));
+    }
+    await Promise.all(users.map(async (name) => Object.assign(fixture.users[name], await register(fixture.api.app))));
+  });
+  afterAll(async () => {
+    await fixture.api?.close();
+    await fixture.env?.cleanup();
+  });
+  return fixture;
 }
 
 /** Registers a fresh account (a unique email unless one is given) and returns its token and user. */

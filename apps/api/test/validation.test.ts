@@ -1,34 +1,14 @@
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  authed,
-  createTask,
-  createTestApp,
-  register,
-  taskBody,
-  type Session,
-  type TaskResponse,
-  type TestApp,
-  countTasks,
-} from './test-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authed, createTask, createTestApp, register, taskBody, type TaskResponse, countTasks, useTestApp } from './test-app.js';
 
-let env: TestEnvironment;
-let api: TestApp;
-let alice: Session;
+const t = useTestApp({ users: ['alice'] });
+const { alice } = t.users;
 /** A task for the update cases, which must leave it as it is. */
 let existing: TaskResponse;
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  api = await createTestApp(env);
-  alice = await register(api.app);
-  existing = await createTask(api.app, alice.token, { name: 'untouched' });
-});
-
-afterAll(async () => {
-  await api?.close();
-  await env?.cleanup();
+  existing = await createTask(t.api.app, alice.token, { name: 'untouched' });
 });
 
 interface Case {
@@ -309,7 +289,7 @@ async function send(test: Case) {
   } else if (test.body !== undefined) {
     options.payload = test.body as object;
   }
-  return api.app.inject(options);
+  return t.api.app.inject(options);
 }
 
 describe.each([
@@ -320,7 +300,7 @@ describe.each([
   it.each(Object.entries(cases))(
     'refuses %s with its 4xx (naming the field where there is one), creating and changing nothing',
     async (_label, test) => {
-      const before = await countTasks(env.db);
+      const before = await countTasks(t.env.db);
 
       const response = await send(test);
 
@@ -331,8 +311,8 @@ describe.each([
       expect(error).toMatchObject({ statusCode: test.status, error: expect.any(String), message: expect.any(String) });
       if (test.field !== undefined) expect(error.message).toContain(test.field);
       expect(response.body).not.toMatch(/\bat .+:\d+:\d+|node_modules|INSERT INTO|SELECT /);
-      expect(await countTasks(env.db)).toBe(before);
-      const row = await env.db.selectFrom('tasks').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow();
+      expect(await countTasks(t.env.db)).toBe(before);
+      const row = await t.env.db.selectFrom('tasks').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow();
       expect(row.name).toBe('untouched');
       expect(row.updated_at.toISOString()).toBe(existing.updatedAt);
     },
@@ -356,7 +336,7 @@ describe('accepts the boundaries', () => {
     ['a token with Latin-1 characters', { token: 'tökén' }],
     ['content-type with a charset', {}],
   ])('accepts %s (201)', async (_label, overrides) => {
-    const response = await api.app.inject({
+    const response = await t.api.app.inject({
       method: 'POST',
       url: '/api/v1/tasks',
       headers: { ...authed(alice.token), 'content-type': 'application/json; charset=utf-8' },
@@ -369,7 +349,7 @@ describe('accepts the boundaries', () => {
 
 describe('the address guard at create', () => {
   it('names the blocked address and its range in the 400', async () => {
-    const response = await api.app.inject({
+    const response = await t.api.app.inject({
       method: 'POST',
       url: '/api/v1/tasks',
       headers: authed(alice.token),
@@ -384,13 +364,13 @@ describe('the address guard at create', () => {
   });
 
   it('accepts a host name, which the worker checks on the addresses it resolves to (201)', async () => {
-    const task = await createTask(api.app, alice.token, { url: 'http://localhost:8080/hook' });
+    const task = await createTask(t.api.app, alice.token, { url: 'http://localhost:8080/hook' });
 
     expect(task.url).toBe('http://localhost:8080/hook');
   });
 
   it('accepts a blocked address when ALLOW_PRIVATE_TARGETS=true (201)', async () => {
-    const open = await createTestApp(env, { env: { ALLOW_PRIVATE_TARGETS: 'true' } });
+    const open = await createTestApp(t.env, { env: { ALLOW_PRIVATE_TARGETS: 'true' } });
     try {
       const session = await register(open.app);
 

@@ -1,60 +1,35 @@
-import { createTask, WORKER_LOST, type Actor, type TaskContext } from '@punctual/core';
-import { claimAttempt, insertUser } from '@punctual/db';
-import { createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
-import { createTestEnvironment, startSilentServer, type SilentServer, type TestEnvironment } from '@punctual/testing';
-import { randomBytes } from 'node:crypto';
+import { createTask, WORKER_LOST } from '@punctual/core';
+import { claimAttempt } from '@punctual/db';
+import { createRedisConnection, type Redis } from '@punctual/queue';
+import { startSilentServer, type SilentServer, useTaskEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMaintenance, type Maintenance } from '../src/maintenance.js';
 import { capturingLogger } from './log-capture.js';
 
-let env: TestEnvironment;
-let redis: Redis;
-let queue: TaskQueue;
-let tasks: TaskContext;
-let actor: Actor;
+const t = useTaskEnvironment({ email: 'maintenance@example.com', blocking: true });
 let running: Maintenance[] = [];
 
 // Long enough that only the pass at start and the ones a test asks for run.
 const INTERVAL_MS = 600_000;
 const PASS = 'maintenance pass';
 
-beforeAll(async () => {
-  env = await createTestEnvironment();
-  redis = createRedisConnection(env.redisUrl, { blocking: true });
-  queue = createTaskQueue({ connection: redis, prefix: env.queuePrefix });
-  const user = await insertUser(env.db, { email: 'maintenance@example.com', passwordHash: 'x' });
-  actor = { userId: user!.id, role: 'user' };
-  tasks = {
-    db: env.db,
-    queue,
-    secretsKey: randomBytes(32),
-    defaults: { timeoutMs: 2_000, maxRetries: 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
-    limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
-    logger: { warn: () => {} },
-    allowPrivateTargets: false,
-  };
-});
-
 afterAll(async () => {
   await Promise.all(running.map((maintenance) => maintenance.stop()));
-  await queue.close();
-  redis.disconnect();
-  await env.cleanup();
 });
 
 beforeEach(async () => {
   await Promise.all(running.map((maintenance) => maintenance.stop()));
   running = [];
-  await env.db.deleteFrom('tasks').execute();
-  await queue.queue.obliterate({ force: true });
+  await t.env.db.deleteFrom('tasks').execute();
+  await t.queue.queue.obliterate({ force: true });
 });
 
-function start(lockRedis: Redis = redis) {
+function start(lockRedis: Redis = t.redis) {
   const { logger, lines, messages } = capturingLogger();
   const maintenance = startMaintenance({
-    context: { db: env.db, queue, logger },
+    context: { db: t.env.db, queue: t.queue, logger },
     redis: lockRedis,
-    queuePrefix: env.queuePrefix,
+    queuePrefix: t.env.queuePrefix,
     intervalMs: INTERVAL_MS,
     logRetentionDays: 30,
     logger,
@@ -63,7 +38,7 @@ function start(lockRedis: Redis = redis) {
   return { maintenance, lines, passes: () => messages().filter((message) => message === PASS).length };
 }
 
-const lockKey = () => `${env.queuePrefix}:maintenance:lock`;
+const lockKey = () => `${t.env.queuePrefix}:maintenance:lock`;
 
 describe('the maintenance loop', () => {
   it('runs its passes in one of two workers at a time, and in the other once the holder lets go', async () => {
@@ -75,37 +50,37 @@ describe('the maintenance loop', () => {
 
     const counts = [first.passes(), second.passes()];
     expect(counts.filter((count) => count > 0)).toHaveLength(1);
-    expect(await redis.exists(lockKey())).toBe(1);
+    expect(await t.redis.exists(lockKey())).toBe(1);
 
     const [holder, other] = counts[0]! > 0 ? [first, second] : [second, first];
     await holder.maintenance.stop();
-    expect(await redis.exists(lockKey())).toBe(0);
+    expect(await t.redis.exists(lockKey())).toBe(0);
     await other.maintenance.runOnce();
     expect(other.passes()).toBe(1);
   });
 
   it('closes lost attempts and puts back jobs missing from Redis in a pass', async () => {
-    const waiting = await createTask(tasks, actor, {
+    const waiting = await createTask(t.tasks, t.actor, {
       name: 'waiting',
       url: 'https://example.com',
       scheduledAt: new Date(Date.now() + 60_000).toISOString(),
     });
-    const lost = await createTask(tasks, actor, { name: 'lost', url: 'https://example.com' });
-    expect(await claimAttempt(env.db, { taskId: lost.id, version: 1, workerId: 'dead-worker:1', leaseMarginMs: 30_000 })).not.toBeNull();
-    await env.db
+    const lost = await createTask(t.tasks, t.actor, { name: 'lost', url: 'https://example.com' });
+    expect(await claimAttempt(t.env.db, { taskId: lost.id, version: 1, workerId: 'dead-worker:1', leaseMarginMs: 30_000 })).not.toBeNull();
+    await t.env.db
       .updateTable('tasks')
       .set({ lease_expires_at: new Date(Date.now() - 1_000) })
       .where('id', '=', lost.id)
       .execute();
-    await queue.queue.obliterate({ force: true });
+    await t.queue.queue.obliterate({ force: true });
 
     const { maintenance, lines } = start();
     await maintenance.runOnce();
 
-    expect(await queue.queue.getJob(`${waiting.id}.1`)).toBeDefined();
-    const row = await env.db.selectFrom('tasks').selectAll().where('id', '=', lost.id).executeTakeFirstOrThrow();
+    expect(await t.queue.queue.getJob(`${waiting.id}.1`)).toBeDefined();
+    const row = await t.env.db.selectFrom('tasks').selectAll().where('id', '=', lost.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'retrying', last_error: WORKER_LOST, lease_expires_at: null, version: 2 });
-    expect(await queue.queue.getJob(`${lost.id}.2`)).toBeDefined();
+    expect(await t.queue.queue.getJob(`${lost.id}.2`)).toBeDefined();
     const pass = lines.find((line) => line.msg === PASS);
     expect(pass).toMatchObject({ recovered: 1 });
     expect(pass!.reenqueued).toBeGreaterThanOrEqual(1);

@@ -98,6 +98,16 @@ const taskFields = {
   notify: Type.Partial(Notify, { additionalProperties: false }),
 };
 
+/** The settings create and update both take as they are, each optional. */
+const optionalSettings = {
+  timezone: Type.Optional(taskFields.timezone),
+  maxRetries: Type.Optional(taskFields.maxRetries),
+  backoff: Type.Optional(taskFields.backoff),
+  timeoutMs: Type.Optional(taskFields.timeoutMs),
+  tags: Type.Optional(taskFields.tags),
+  notify: Type.Optional(taskFields.notify),
+};
+
 export const CreateTaskBody = Type.Object(
   {
     name: taskFields.name,
@@ -109,12 +119,7 @@ export const CreateTaskBody = Type.Object(
     token: Type.Optional(taskFields.token),
     scheduledAt: Type.Optional(taskFields.scheduledAt),
     cron: Type.Optional(taskFields.cron),
-    timezone: Type.Optional(taskFields.timezone),
-    maxRetries: Type.Optional(taskFields.maxRetries),
-    backoff: Type.Optional(taskFields.backoff),
-    timeoutMs: Type.Optional(taskFields.timeoutMs),
-    tags: Type.Optional(taskFields.tags),
-    notify: Type.Optional(taskFields.notify),
+    ...optionalSettings,
   },
   { additionalProperties: false },
 );
@@ -168,12 +173,7 @@ export const UpdateTaskBody = Type.Object(
           'makes the task recurring from its next occurrence (the old time never fires); null makes it one-off (scheduledAt required)',
       }),
     ),
-    timezone: Type.Optional(taskFields.timezone),
-    maxRetries: Type.Optional(taskFields.maxRetries),
-    backoff: Type.Optional(taskFields.backoff),
-    timeoutMs: Type.Optional(taskFields.timeoutMs),
-    tags: Type.Optional(taskFields.tags),
-    notify: Type.Optional(taskFields.notify),
+    ...optionalSettings,
   },
   { additionalProperties: false, minProperties: 1 },
 );

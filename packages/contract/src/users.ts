@@ -15,10 +15,15 @@ export const User = Type.Object(
 );
 export type User = Static<typeof User>;
 
+/** A password being set: at least 8 characters; the upper bound keeps hashing it cheap. */
+const NewPassword = Type.String({ minLength: 8, maxLength: 1024 });
+/** A password being checked: any non-empty one (a wrong one is refused by the check, not the schema). */
+const GivenPassword = Type.String({ minLength: 1, maxLength: 1024 });
+
 export const CredentialsBody = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254 }),
-    password: Type.String({ minLength: 8, maxLength: 1024 }),
+    password: NewPassword,
   },
   { additionalProperties: false },
 );
@@ -27,7 +32,7 @@ export type CredentialsBody = Static<typeof CredentialsBody>;
 export const LoginBody = Type.Object(
   {
     email: Type.String({ minLength: 1, maxLength: 254 }),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    password: GivenPassword,
   },
   { additionalProperties: false },
 );
@@ -87,8 +92,8 @@ export type UpdateUserBody = Static<typeof UpdateUserBody>;
 
 export const ChangePasswordBody = Type.Object(
   {
-    currentPassword: Type.String({ minLength: 1, maxLength: 1024 }),
-    newPassword: Type.String({ minLength: 8, maxLength: 1024 }),
+    currentPassword: GivenPassword,
+    newPassword: NewPassword,
   },
   { additionalProperties: false },
 );

@@ -1,63 +1,35 @@
 import { randomBytes } from 'node:crypto';
-import { actOnTask, createTask, runAttempt, type Actor, type AttemptContext, type TaskContext } from '@punctual/core';
-import { insertUser } from '@punctual/db';
-import { createExecutor, type Executor } from '@punctual/executor';
-import { createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
-import { createTestEnvironment, startTargetServer, type TargetServer, type TestEnvironment } from '@punctual/testing';
+import { actOnTask, createTask, runAttempt } from '@punctual/core';
+import { startTargetServer, type TargetServer, useTaskEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useAttemptContext } from './attempt-context.js';
 
-let env: TestEnvironment;
-let redis: Redis;
-let queue: TaskQueue;
-let executor: Executor;
-let target: TargetServer;
-let actor: Actor;
-let tasks: TaskContext;
-let attempts: AttemptContext;
 const secretsKey = randomBytes(32);
-const silent = { warn: () => {} };
+// The target listens on 127.0.0.1, which the address guard refuses unless private targets are allowed.
+const t = useTaskEnvironment({ email: 'runner@example.com', allowPrivateTargets: true, secretsKey });
+const attempts = useAttemptContext(t);
+let target: TargetServer;
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  redis = createRedisConnection(env.redisUrl);
-  queue = createTaskQueue({ connection: redis, prefix: env.queuePrefix });
-  // The target listens on 127.0.0.1, which the address guard refuses unless private targets are allowed.
-  executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test', allowPrivateTargets: true });
   target = await startTargetServer();
-  const user = await insertUser(env.db, { email: 'runner@example.com', passwordHash: 'x' });
-  actor = { userId: user!.id, role: 'user' };
-  tasks = {
-    db: env.db,
-    queue,
-    secretsKey,
-    defaults: { timeoutMs: 2_000, maxRetries: 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
-    limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
-    allowPrivateTargets: true,
-    logger: silent,
-  };
-  attempts = { db: env.db, queue, executor, secretsKey, workerId: 'test-worker:1', leaseMarginMs: 30_000, logger: silent };
 });
 
 afterAll(async () => {
   await target.close();
-  await executor.close();
-  await queue.close();
-  redis.disconnect();
-  await env.cleanup();
 });
 
 async function taskRow(id: string) {
-  return env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 async function logsOf(id: string) {
-  return env.db.selectFrom('task_logs').selectAll().where('task_id', '=', id).orderBy('attempt').execute();
+  return t.env.db.selectFrom('task_logs').selectAll().where('task_id', '=', id).orderBy('attempt').execute();
 }
 
 /** The job the queue holds for the task's current version. */
 async function queuedJob(id: string) {
   const { version } = await taskRow(id);
-  return queue.queue.getJob(`${id}.${version}`);
+  return t.queue.queue.getJob(`${id}.${version}`);
 }
 
 async function jobFor(id: string) {
@@ -67,7 +39,7 @@ async function jobFor(id: string) {
 
 describe('runAttempt', () => {
   it('calls the target with the task, its secrets and the Punctual headers, and completes the task', async () => {
-    const task = await createTask(tasks, actor, {
+    const task = await createTask(t.tasks, t.actor, {
       name: 'hook',
       url: `${target.url}/echo?case=success`,
       method: 'POST',
@@ -117,7 +89,7 @@ describe('runAttempt', () => {
   });
 
   it('moves a failed attempt to retrying with backoff and queues the next attempt for the new version', async () => {
-    const task = await createTask(tasks, actor, {
+    const task = await createTask(t.tasks, t.actor, {
       name: 'flaky',
       url: `${target.url}/status/503`,
       backoff: { type: 'fixed', delayMs: 5_000 },
@@ -140,7 +112,7 @@ describe('runAttempt', () => {
   });
 
   it('moves a task to failed after 1 + maxRetries attempts, all in one run', async () => {
-    const task = await createTask(tasks, actor, { name: 'down', url: `${target.url}/status/500`, maxRetries: 2 });
+    const task = await createTask(t.tasks, t.actor, { name: 'down', url: `${target.url}/status/500`, maxRetries: 2 });
     for (let i = 0; i < 3; i += 1) await runAttempt(attempts, await jobFor(task.id));
 
     const row = await taskRow(task.id);
@@ -157,20 +129,16 @@ describe('runAttempt', () => {
   });
 
   it('raises the retry delay to what a 429 Retry-After asks', async () => {
-    const task = await createTask(tasks, actor, { name: 'limited', url: `${target.url}/retry-after/429/30`, backoff: { delayMs: 10 } });
+    const task = await createTask(t.tasks, t.actor, { name: 'limited', url: `${target.url}/retry-after/429/30`, backoff: { delayMs: 10 } });
     await runAttempt(attempts, await jobFor(task.id));
     const row = await taskRow(task.id);
     expect(row.next_run_at!.getTime() - Date.now()).toBeGreaterThan(25_000);
   });
 
   it('drops a job for an old version without calling', async () => {
-    const task = await createTask(tasks, actor, { name: 'moved', url: `${target.url}/ok?case=stale` });
+    const task = await createTask(t.tasks, t.actor, { name: 'moved', url: `${target.url}/ok?case=stale` });
     const job = await jobFor(task.id);
-    await env.db
-      .updateTable('tasks')
-      .set({ version: job.version + 1 })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { version: job.version + 1 });
 
     expect(await runAttempt(attempts, job)).toEqual({ kind: 'dropped', reason: 'stale' });
     expect(target.hits.filter((h) => h.query.includes('case=stale'))).toHaveLength(0);
@@ -178,16 +146,16 @@ describe('runAttempt', () => {
   });
 
   it('drops a job whose task was deleted without calling', async () => {
-    const task = await createTask(tasks, actor, { name: 'gone', url: `${target.url}/ok?case=deleted` });
+    const task = await createTask(t.tasks, t.actor, { name: 'gone', url: `${target.url}/ok?case=deleted` });
     const job = await jobFor(task.id);
-    await env.db.deleteFrom('tasks').where('id', '=', task.id).execute();
+    await t.env.db.deleteFrom('tasks').where('id', '=', task.id).execute();
 
     expect(await runAttempt(attempts, job)).toEqual({ kind: 'dropped', reason: 'stale' });
     expect(target.hits.filter((h) => h.query.includes('case=deleted'))).toHaveLength(0);
   });
 
   it('makes one call when the same job is delivered twice at once', async () => {
-    const task = await createTask(tasks, actor, { name: 'twice', url: `${target.url}/delay/200?case=twice` });
+    const task = await createTask(t.tasks, t.actor, { name: 'twice', url: `${target.url}/delay/200?case=twice` });
     const job = await jobFor(task.id);
 
     const results = await Promise.all([runAttempt(attempts, job), runAttempt(attempts, job)]);
@@ -198,11 +166,11 @@ describe('runAttempt', () => {
   });
 
   it('keeps the log of an attempt whose task was cancelled meanwhile, and drops its result', async () => {
-    const task = await createTask(tasks, actor, { name: 'cancelled', url: `${target.url}/delay/300?case=cancel`, maxRetries: 0 });
+    const task = await createTask(t.tasks, t.actor, { name: 'cancelled', url: `${target.url}/delay/300?case=cancel`, maxRetries: 0 });
     const running = runAttempt(attempts, await jobFor(task.id));
     await target.waitForHits(1, { pathPrefix: '/delay/300' });
     // What a cancel does: a terminal status and a new version, so nothing queued for the old one can fire.
-    await env.db
+    await t.env.db
       .updateTable('tasks')
       .set((eb) => ({ status: 'cancelled', version: eb('version', '+', 1) }))
       .where('id', '=', task.id)
@@ -216,7 +184,7 @@ describe('runAttempt', () => {
   });
 
   it('fails the attempt without calling when the secrets cannot be opened', async () => {
-    const task = await createTask(tasks, actor, { name: 'rotated', url: `${target.url}/ok?case=key`, token: 't', maxRetries: 0 });
+    const task = await createTask(t.tasks, t.actor, { name: 'rotated', url: `${target.url}/ok?case=key`, token: 't', maxRetries: 0 });
     const summary = await runAttempt({ ...attempts, secretsKey: randomBytes(32) }, await jobFor(task.id));
 
     expect(summary).toMatchObject({ outcome: 'failed', status: 'failed' });
@@ -229,12 +197,8 @@ describe('runAttempt', () => {
 describe('runAttempt on a recurring task', () => {
   /** A cron task whose current run is due now (as when its occurrence came). */
   async function dueCronTask(name: string, url: string, extra: Record<string, unknown> = {}) {
-    const task = await createTask(tasks, actor, { name, url, cron: '0 0 1 1 *', timezone: 'Europe/Berlin', ...extra });
-    await env.db
-      .updateTable('tasks')
-      .set({ next_run_at: new Date(Date.now() - 1_000) })
-      .where('id', '=', task.id)
-      .execute();
+    const task = await createTask(t.tasks, t.actor, { name, url, cron: '0 0 1 1 *', timezone: 'Europe/Berlin', ...extra });
+    await t.updateTask(task.id, { next_run_at: new Date(Date.now() - 1_000) });
     return task;
   }
 
@@ -272,13 +236,9 @@ describe('runAttempt on a recurring task', () => {
   });
 
   it('runs occurrences missed while nothing ran once, then keeps its schedule', async () => {
-    const task = await createTask(tasks, actor, { name: 'every-minute', url: `${target.url}/ok?case=missed`, cron: '* * * * *' });
+    const task = await createTask(t.tasks, t.actor, { name: 'every-minute', url: `${target.url}/ok?case=missed`, cron: '* * * * *' });
     // Three hours of occurrences went by while no worker ran.
-    await env.db
-      .updateTable('tasks')
-      .set({ next_run_at: new Date(Date.now() - 3 * 3_600_000) })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { next_run_at: new Date(Date.now() - 3 * 3_600_000) });
 
     await runAttempt(attempts, await jobFor(task.id));
 
@@ -290,10 +250,10 @@ describe('runAttempt on a recurring task', () => {
   });
 
   it('a manual run of a paused recurring task runs once, then the task is paused again at its schedule', async () => {
-    const task = await createTask(tasks, actor, { name: 'held', url: `${target.url}/ok?case=held`, cron: '0 0 1 1 *' });
+    const task = await createTask(t.tasks, t.actor, { name: 'held', url: `${target.url}/ok?case=held`, cron: '0 0 1 1 *' });
     const scheduled = (await taskRow(task.id)).next_run_at;
-    await actOnTask(tasks, actor, task.id, 'pause');
-    await actOnTask(tasks, actor, task.id, 'run');
+    await actOnTask(t.tasks, t.actor, task.id, 'pause');
+    await actOnTask(t.tasks, t.actor, task.id, 'run');
 
     await runAttempt(attempts, await jobFor(task.id));
 
@@ -304,19 +264,19 @@ describe('runAttempt on a recurring task', () => {
   });
 
   it('a manual run keeps the cron schedule: the next run is still the next occurrence', async () => {
-    const task = await createTask(tasks, actor, { name: 'extra', url: `${target.url}/ok?case=extra`, cron: '0 0 1 1 *' });
+    const task = await createTask(t.tasks, t.actor, { name: 'extra', url: `${target.url}/ok?case=extra`, cron: '0 0 1 1 *' });
     const scheduled = (await taskRow(task.id)).next_run_at;
-    await actOnTask(tasks, actor, task.id, 'run');
+    await actOnTask(t.tasks, t.actor, task.id, 'run');
     await runAttempt(attempts, await jobFor(task.id));
     expect((await taskRow(task.id)).next_run_at).toEqual(scheduled);
   });
 
   it('counts a reset-retries made while an attempt is in flight', async () => {
-    const task = await createTask(tasks, actor, { name: 'reset', url: `${target.url}/delay/300?case=reset`, maxRetries: 1 });
-    await env.db.updateTable('tasks').set({ status: 'retrying', attempts: 1 }).where('id', '=', task.id).execute();
+    const task = await createTask(t.tasks, t.actor, { name: 'reset', url: `${target.url}/delay/300?case=reset`, maxRetries: 1 });
+    await t.updateTask(task.id, { status: 'retrying', attempts: 1 });
     const running = runAttempt(attempts, await jobFor(task.id));
     await target.waitForHits(1, { pathPrefix: '/delay/300' });
-    await actOnTask(tasks, actor, task.id, 'reset-retries');
+    await actOnTask(t.tasks, t.actor, task.id, 'reset-retries');
     await running;
     // Attempt 2 of 2 succeeded here; what matters is that the reset did not void the attempt's result.
     expect((await taskRow(task.id)).status).toBe('completed');

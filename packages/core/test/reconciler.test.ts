@@ -1,115 +1,83 @@
-import { randomBytes } from 'node:crypto';
-import {
-  applyRetention,
-  createTask,
-  recoverLostAttempts,
-  repairQueue,
-  WORKER_LOST,
-  type Actor,
-  type ReconcilerContext,
-  type TaskContext,
-} from '@punctual/core';
-import { claimAttempt, insertUser } from '@punctual/db';
-import { createLeaderLock, createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { applyRetention, createTask, recoverLostAttempts, repairQueue, WORKER_LOST, type ReconcilerContext } from '@punctual/core';
+import { claimAttempt } from '@punctual/db';
+import { createLeaderLock } from '@punctual/queue';
+import { useTaskEnvironment } from '@punctual/testing';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-let env: TestEnvironment;
-let redis: Redis;
-let queue: TaskQueue;
-let actor: Actor;
-let tasks: TaskContext;
+const t = useTaskEnvironment({ email: 'reconciler@example.com' });
 let reconciler: ReconcilerContext;
 const silent = { warn: () => {} };
 const HOUR = 3_600_000;
 
-beforeAll(async () => {
-  env = await createTestEnvironment();
-  redis = createRedisConnection(env.redisUrl);
-  queue = createTaskQueue({ connection: redis, prefix: env.queuePrefix });
-  const user = await insertUser(env.db, { email: 'reconciler@example.com', passwordHash: 'x' });
-  actor = { userId: user!.id, role: 'user' };
-  tasks = {
-    db: env.db,
-    queue,
-    secretsKey: randomBytes(32),
-    defaults: { timeoutMs: 2_000, maxRetries: 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
-    limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
-    allowPrivateTargets: false,
-    logger: silent,
-  };
-  reconciler = { db: env.db, queue, logger: silent };
-});
-
-afterAll(async () => {
-  await queue.close();
-  redis.disconnect();
-  await env.cleanup();
+beforeAll(() => {
+  reconciler = { db: t.env.db, queue: t.queue, logger: silent };
 });
 
 beforeEach(async () => {
-  await env.db.deleteFrom('tasks').execute();
-  await queue.queue.obliterate({ force: true });
+  await t.env.db.deleteFrom('tasks').execute();
+  await t.queue.queue.obliterate({ force: true });
 });
 
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 const repairAll = { lookaheadMs: 2 * HOUR, batchSize: 1_000, maxBatches: 10 };
 
 async function taskRow(id: string) {
-  return env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 async function jobIds(): Promise<string[]> {
-  const jobs = await queue.queue.getJobs(['delayed', 'wait', 'failed', 'completed', 'active']);
+  const jobs = await t.queue.queue.getJobs(['delayed', 'wait', 'failed', 'completed', 'active']);
   return jobs.map((job) => job.id!).sort();
 }
 
 describe('repairQueue', () => {
   it('puts back the jobs of waiting tasks lost from Redis (FLUSHALL), for their nextRunAt, and no others', async () => {
     const waiting = await Promise.all(
-      [1, 2, 3].map((n) => createTask(tasks, actor, { name: `t${n}`, url: 'https://example.com', scheduledAt: inFuture(n * 60_000) })),
+      [1, 2, 3].map((n) => createTask(t.tasks, t.actor, { name: `t${n}`, url: 'https://example.com', scheduledAt: inFuture(n * 60_000) })),
     );
-    const paused = await createTask(tasks, actor, { name: 'paused', url: 'https://example.com', scheduledAt: inFuture(60_000) });
-    await env.db.updateTable('tasks').set({ status: 'paused' }).where('id', '=', paused.id).execute();
-    await queue.queue.obliterate({ force: true });
+    const paused = await createTask(t.tasks, t.actor, { name: 'paused', url: 'https://example.com', scheduledAt: inFuture(60_000) });
+    await t.updateTask(paused.id, { status: 'paused' });
+    await t.queue.queue.obliterate({ force: true });
 
     const result = await repairQueue(reconciler, repairAll);
 
     expect(result).toEqual({ checked: 3, enqueued: 3 });
     expect(await jobIds()).toEqual(waiting.map((task) => `${task.id}.1`).sort());
-    const job = await queue.queue.getJob(`${waiting[2]!.id}.1`);
+    const job = await t.queue.queue.getJob(`${waiting[2]!.id}.1`);
     expect(job!.delay).toBeGreaterThan(170_000);
   });
 
   it('leaves an existing job alone: a second pass adds nothing', async () => {
-    await createTask(tasks, actor, { name: 'kept', url: 'https://example.com', scheduledAt: inFuture(60_000) });
+    await createTask(t.tasks, t.actor, { name: 'kept', url: 'https://example.com', scheduledAt: inFuture(60_000) });
     const before = await jobIds();
     expect(await repairQueue(reconciler, repairAll)).toMatchObject({ checked: 1, enqueued: 0 });
     expect(await jobIds()).toEqual(before);
   });
 
   it('replaces a job BullMQ gave up on, so the task runs after all', async () => {
-    const task = await createTask(tasks, actor, { name: 'given-up', url: 'https://example.com' });
+    const task = await createTask(t.tasks, t.actor, { name: 'given-up', url: 'https://example.com' });
     // What a job that failed all its BullMQ attempts looks like: its hash is still there, finished.
-    await redis.hset(queue.queue.toKey(`${task.id}.1`), 'finishedOn', String(Date.now()));
+    await t.redis.hset(t.queue.queue.toKey(`${task.id}.1`), 'finishedOn', String(Date.now()));
 
     expect(await repairQueue(reconciler, repairAll)).toMatchObject({ enqueued: 1 });
-    expect(await redis.hget(queue.queue.toKey(`${task.id}.1`), 'finishedOn')).toBeNull();
-    expect(await queue.queue.getJobState(`${task.id}.1`)).toMatch(/wait|delayed|prioritized/);
+    expect(await t.redis.hget(t.queue.queue.toKey(`${task.id}.1`), 'finishedOn')).toBeNull();
+    expect(await t.queue.queue.getJobState(`${task.id}.1`)).toMatch(/wait|delayed|prioritized/);
   });
 
   it('checks only tasks due within the look-ahead; later ones wait for a later pass', async () => {
-    await createTask(tasks, actor, { name: 'soon', url: 'https://example.com', scheduledAt: inFuture(60_000) });
-    await createTask(tasks, actor, { name: 'later', url: 'https://example.com', scheduledAt: inFuture(48 * HOUR) });
-    await queue.queue.obliterate({ force: true });
+    await createTask(t.tasks, t.actor, { name: 'soon', url: 'https://example.com', scheduledAt: inFuture(60_000) });
+    await createTask(t.tasks, t.actor, { name: 'later', url: 'https://example.com', scheduledAt: inFuture(48 * HOUR) });
+    await t.queue.queue.obliterate({ force: true });
     expect(await repairQueue(reconciler, { ...repairAll, lookaheadMs: 5 * 60_000 })).toMatchObject({ checked: 1, enqueued: 1 });
   });
 
   it('walks a long backlog in keyset batches and carries on from its cursor', async () => {
     const created = [];
     for (let n = 0; n < 7; n += 1)
-      created.push(await createTask(tasks, actor, { name: `b${n}`, url: 'https://example.com', scheduledAt: inFuture((n + 1) * 1_000) }));
-    await queue.queue.obliterate({ force: true });
+      created.push(
+        await createTask(t.tasks, t.actor, { name: `b${n}`, url: 'https://example.com', scheduledAt: inFuture((n + 1) * 1_000) }),
+      );
+    await t.queue.queue.obliterate({ force: true });
 
     const first = await repairQueue(reconciler, { lookaheadMs: HOUR, batchSize: 2, maxBatches: 2 });
     expect(first).toMatchObject({ checked: 4, enqueued: 4 });
@@ -122,14 +90,10 @@ describe('repairQueue', () => {
 
 describe('recoverLostAttempts', () => {
   async function lostAttempt(overrides: Record<string, unknown> = {}) {
-    const task = await createTask(tasks, actor, { name: 'lost', url: 'https://example.com', ...overrides });
-    const claimed = await claimAttempt(env.db, { taskId: task.id, version: 1, workerId: 'dead-worker:1', leaseMarginMs: 30_000 });
+    const task = await createTask(t.tasks, t.actor, { name: 'lost', url: 'https://example.com', ...overrides });
+    const claimed = await claimAttempt(t.env.db, { taskId: task.id, version: 1, workerId: 'dead-worker:1', leaseMarginMs: 30_000 });
     expect(claimed).not.toBeNull();
-    await env.db
-      .updateTable('tasks')
-      .set({ lease_expires_at: new Date(Date.now() - 1_000) })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { lease_expires_at: new Date(Date.now() - 1_000) });
     return task;
   }
 
@@ -141,11 +105,11 @@ describe('recoverLostAttempts', () => {
     const row = await taskRow(task.id);
     expect(row).toMatchObject({ status: 'retrying', attempts: 1, version: 2, lease_expires_at: null, last_error: WORKER_LOST });
     expect(row.next_run_at!.getTime() - Date.now()).toBeGreaterThan(3_000);
-    const [log] = await env.db.selectFrom('task_logs').selectAll().where('task_id', '=', task.id).execute();
+    const [log] = await t.env.db.selectFrom('task_logs').selectAll().where('task_id', '=', task.id).execute();
     expect(log).toMatchObject({ outcome: 'failed', error: WORKER_LOST, worker_id: 'dead-worker:1', status_code: null });
     expect(log!.finished_at).not.toBeNull();
     expect(log!.next_retry_at).toEqual(row.next_run_at);
-    expect(await queue.queue.getJob(`${task.id}.2`)).toBeDefined();
+    expect(await t.queue.queue.getJob(`${task.id}.2`)).toBeDefined();
   });
 
   it('fails a one-off run whose lost attempt was its last', async () => {
@@ -155,14 +119,10 @@ describe('recoverLostAttempts', () => {
   });
 
   it('sends a recurring task on to its next occurrence when the lost attempt was its last', async () => {
-    const task = await createTask(tasks, actor, { name: 'lost-cron', url: 'https://example.com', cron: '*/5 * * * *', maxRetries: 0 });
-    await env.db.updateTable('tasks').set({ next_run_at: new Date() }).where('id', '=', task.id).execute();
-    await claimAttempt(env.db, { taskId: task.id, version: 1, workerId: 'dead-worker:2', leaseMarginMs: 30_000 });
-    await env.db
-      .updateTable('tasks')
-      .set({ lease_expires_at: new Date(Date.now() - 1_000) })
-      .where('id', '=', task.id)
-      .execute();
+    const task = await createTask(t.tasks, t.actor, { name: 'lost-cron', url: 'https://example.com', cron: '*/5 * * * *', maxRetries: 0 });
+    await t.updateTask(task.id, { next_run_at: new Date() });
+    await claimAttempt(t.env.db, { taskId: task.id, version: 1, workerId: 'dead-worker:2', leaseMarginMs: 30_000 });
+    await t.updateTask(task.id, { lease_expires_at: new Date(Date.now() - 1_000) });
 
     await recoverLostAttempts(reconciler, { limit: 10 });
 
@@ -172,8 +132,8 @@ describe('recoverLostAttempts', () => {
   });
 
   it('leaves an attempt whose lease still holds alone', async () => {
-    const task = await createTask(tasks, actor, { name: 'alive', url: 'https://example.com' });
-    await claimAttempt(env.db, { taskId: task.id, version: 1, workerId: 'live-worker:1', leaseMarginMs: 30_000 });
+    const task = await createTask(t.tasks, t.actor, { name: 'alive', url: 'https://example.com' });
+    await claimAttempt(t.env.db, { taskId: task.id, version: 1, workerId: 'live-worker:1', leaseMarginMs: 30_000 });
     expect(await recoverLostAttempts(reconciler, { limit: 10 })).toBe(0);
     expect((await taskRow(task.id)).status).toBe('running');
   });
@@ -181,11 +141,11 @@ describe('recoverLostAttempts', () => {
 
 describe('applyRetention', () => {
   it('deletes logs older than the retention period in batches and keeps the rest', async () => {
-    const task = await createTask(tasks, actor, { name: 'old', url: 'https://example.com' });
+    const task = await createTask(t.tasks, t.actor, { name: 'old', url: 'https://example.com' });
     const row = await taskRow(task.id);
     const log = (daysAgo: number, attempt: number) => ({
       task_id: task.id,
-      user_id: actor.userId,
+      user_id: t.actor.userId,
       run_id: row.run_id,
       attempt,
       outcome: 'failed' as const,
@@ -193,7 +153,7 @@ describe('applyRetention', () => {
       started_at: new Date(Date.now() - daysAgo * 86_400_000),
       worker_id: 'w',
     });
-    await env.db
+    await t.env.db
       .insertInto('task_logs')
       .values([log(40, 1), log(35, 2), log(31, 3), log(29, 4), log(1, 5)])
       .execute();
@@ -206,16 +166,16 @@ describe('applyRetention', () => {
     });
 
     expect(result.logs).toBe(3);
-    const left = await env.db.selectFrom('task_logs').select('attempt').where('task_id', '=', task.id).orderBy('attempt').execute();
+    const left = await t.env.db.selectFrom('task_logs').select('attempt').where('task_id', '=', task.id).orderBy('attempt').execute();
     expect(left.map((l) => l.attempt)).toEqual([4, 5]);
   });
 });
 
 describe('leader lock', () => {
   it('lets one holder at a time have it, renews it for its holder, and frees it on release or expiry', async () => {
-    const key = `${env.queuePrefix}:test-lock`;
-    const a = createLeaderLock(redis, { key, ttlMs: 500 });
-    const b = createLeaderLock(redis, { key, ttlMs: 500 });
+    const key = `${t.env.queuePrefix}:test-lock`;
+    const a = createLeaderLock(t.redis, { key, ttlMs: 500 });
+    const b = createLeaderLock(t.redis, { key, ttlMs: 500 });
 
     expect(await a.acquire()).toBe(true);
     expect(await b.acquire()).toBe(false);

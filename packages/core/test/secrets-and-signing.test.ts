@@ -8,64 +8,37 @@ import {
   runAttempt,
   type Actor,
   type AttemptContext,
-  type TaskContext,
 } from '@punctual/core';
 import { insertUser, keyIdOf } from '@punctual/db';
-import { createExecutor, type Executor } from '@punctual/executor';
-import { createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
-import { createTestEnvironment, startTargetServer, type TargetHit, type TargetServer, type TestEnvironment } from '@punctual/testing';
+import { startTargetServer, type TargetHit, type TargetServer, useTaskEnvironment } from '@punctual/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useAttemptContext } from './attempt-context.js';
 
-let env: TestEnvironment;
-let redis: Redis;
-let queue: TaskQueue;
-let executor: Executor;
+const secretsKey = randomBytes(32);
+const t = useTaskEnvironment({ email: 'signing-0@example.com', allowPrivateTargets: true, maxRetries: 0, secretsKey });
+const attempts = useAttemptContext(t);
 /** Two targets on loopback, on different ports: two origins. */
 let target: TargetServer;
 let otherTarget: TargetServer;
-let actor: Actor;
-let tasks: TaskContext;
-let attempts: AttemptContext;
-const secretsKey = randomBytes(32);
-const silent = { warn: () => {} };
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  redis = createRedisConnection(env.redisUrl);
-  queue = createTaskQueue({ connection: redis, prefix: env.queuePrefix });
-  executor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test', allowPrivateTargets: true });
   [target, otherTarget] = await Promise.all([startTargetServer(), startTargetServer()]);
-  actor = await newActor();
-  tasks = {
-    db: env.db,
-    queue,
-    secretsKey,
-    allowPrivateTargets: true,
-    defaults: { timeoutMs: 2_000, maxRetries: 0, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
-    limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
-    logger: silent,
-  };
-  attempts = { db: env.db, queue, executor, secretsKey, workerId: 'test-worker:1', leaseMarginMs: 30_000, logger: silent };
 });
 
 afterAll(async () => {
   await Promise.all([target.close(), otherTarget.close()]);
-  await executor.close();
-  await queue.close();
-  redis.disconnect();
-  await env.cleanup();
 });
 
 let users = 0;
 async function newActor(): Promise<Actor> {
   users += 1;
-  const user = await insertUser(env.db, { email: `signing-${users}@example.com`, passwordHash: 'x' });
+  const user = await insertUser(t.env.db, { email: `signing-${users}@example.com`, passwordHash: 'x' });
   return { userId: user!.id, role: 'user' };
 }
 
 async function taskRow(id: string) {
-  return env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 async function runOnce(id: string, context: AttemptContext = attempts) {
@@ -102,8 +75,8 @@ describe('signed calls (verified with the standardwebhooks package)', () => {
     ['a text body', 'text', { method: 'PUT' as const, body: 'plain text, sent as is' }],
     ['no body', 'none', { method: 'GET' as const }],
   ])('signs a call with %s by the owner’s secret, webhook-id = run id', async (_name, testCase, request) => {
-    const { secret } = await getSigningSecret({ db: env.db, keys: { current: secretsKey } }, actor.userId);
-    const task = await createTask(tasks, actor, { name: testCase, url: `${target.url}/ok?case=sign-${testCase}`, ...request });
+    const { secret } = await getSigningSecret({ db: t.env.db, keys: { current: secretsKey } }, t.actor.userId);
+    const task = await createTask(t.tasks, t.actor, { name: testCase, url: `${target.url}/ok?case=sign-${testCase}`, ...request });
     const before = Math.floor(Date.now() / 1000);
 
     await runOnce(task.id);
@@ -122,12 +95,12 @@ describe('signed calls (verified with the standardwebhooks package)', () => {
 
   it('signs by the new and the previous secret for 24 h after a rotation, each verifying on its own', async () => {
     const owner = await newActor();
-    const secrets = { db: env.db, keys: { current: secretsKey } };
+    const secrets = { db: t.env.db, keys: { current: secretsKey } };
     const { secret: before } = await getSigningSecret(secrets, owner.userId);
     const { secret: after } = await rotateSigningSecret(secrets, owner.userId);
     expect(after).not.toBe(before);
     expect(await getSigningSecret(secrets, owner.userId)).toEqual({ secret: after });
-    const task = await createTask(tasks, owner, { name: 'rotated', url: `${target.url}/ok?case=rotated`, method: 'POST', body: [1] });
+    const task = await createTask(t.tasks, owner, { name: 'rotated', url: `${target.url}/ok?case=rotated`, method: 'POST', body: [1] });
 
     await runOnce(task.id);
 
@@ -139,7 +112,7 @@ describe('signed calls (verified with the standardwebhooks package)', () => {
     expect(verifies(after, hit.body, alone(signatures[0]!))).toBe(true);
     expect(verifies(before, hit.body, alone(signatures[1]!))).toBe(true);
     expect(verifies(before, hit.body, alone(signatures[0]!))).toBe(false);
-    const expiresIn = await env.db
+    const expiresIn = await t.env.db
       .selectFrom('signing_secrets')
       .select('previous_expires_at')
       .where('user_id', '=', owner.userId)
@@ -151,15 +124,15 @@ describe('signed calls (verified with the standardwebhooks package)', () => {
 
   it('signs by the new secret alone once the previous one has expired', async () => {
     const owner = await newActor();
-    const secrets = { db: env.db, keys: { current: secretsKey } };
+    const secrets = { db: t.env.db, keys: { current: secretsKey } };
     await getSigningSecret(secrets, owner.userId);
     const { secret } = await rotateSigningSecret(secrets, owner.userId);
-    await env.db
+    await t.env.db
       .updateTable('signing_secrets')
       .set({ previous_expires_at: new Date(Date.now() - 1_000) })
       .where('user_id', '=', owner.userId)
       .execute();
-    const task = await createTask(tasks, owner, { name: 'expired', url: `${target.url}/ok?case=expired-previous` });
+    const task = await createTask(t.tasks, owner, { name: 'expired', url: `${target.url}/ok?case=expired-previous` });
 
     await runOnce(task.id);
 
@@ -170,25 +143,21 @@ describe('signed calls (verified with the standardwebhooks package)', () => {
 
   it('creates the signing secret of an account older than signing on its first call, the one the API then shows', async () => {
     const owner = await newActor();
-    const task = await createTask(tasks, owner, { name: 'lazy', url: `${target.url}/ok?case=lazy` });
-    expect(await env.db.selectFrom('signing_secrets').where('user_id', '=', owner.userId).select('user_id').execute()).toEqual([]);
+    const task = await createTask(t.tasks, owner, { name: 'lazy', url: `${target.url}/ok?case=lazy` });
+    expect(await t.env.db.selectFrom('signing_secrets').where('user_id', '=', owner.userId).select('user_id').execute()).toEqual([]);
 
     await runOnce(task.id);
 
-    const { secret } = await getSigningSecret({ db: env.db, keys: { current: secretsKey } }, owner.userId);
+    const { secret } = await getSigningSecret({ db: t.env.db, keys: { current: secretsKey } }, owner.userId);
     expect(verifies(secret, '', webhookHeadersOf(hitOf(target, 'lazy')!))).toBe(true);
   });
 });
 
 describe('secrets bound to their origin at send time', () => {
   it('sends nothing when the URL was moved to another origin behind the API, and says why', async () => {
-    const task = await createTask(tasks, actor, { name: 'moved', url: `${target.url}/ok?case=moved`, token: 'for-the-first-origin' });
+    const task = await createTask(t.tasks, t.actor, { name: 'moved', url: `${target.url}/ok?case=moved`, token: 'for-the-first-origin' });
     // What the API refuses (see the API's tests): a row changed directly, as by a bug or a hand-edit.
-    await env.db
-      .updateTable('tasks')
-      .set({ url: `${otherTarget.url}/ok?case=moved` })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { url: `${otherTarget.url}/ok?case=moved` });
 
     const summary = await runOnce(task.id);
 
@@ -199,17 +168,13 @@ describe('secrets bound to their origin at send time', () => {
   });
 
   it('keeps sending the secrets when only the path or query changes', async () => {
-    const task = await createTask(tasks, actor, {
+    const task = await createTask(t.tasks, t.actor, {
       name: 'same origin',
       url: `${target.url}/status/500?case=before`,
       token: 'same-origin-token',
       headers: { 'X-Functions-Key': 'fn-key' },
     });
-    await env.db
-      .updateTable('tasks')
-      .set({ url: `${target.url}/echo?case=same-origin` })
-      .where('id', '=', task.id)
-      .execute();
+    await t.updateTask(task.id, { url: `${target.url}/echo?case=same-origin` });
 
     await runOnce(task.id);
 
@@ -218,7 +183,7 @@ describe('secrets bound to their origin at send time', () => {
 
   it('opens secrets sealed with SECRETS_KEY_PREVIOUS after the key changed', async () => {
     const oldKey = randomBytes(32);
-    const task = await createTask({ ...tasks, secretsKey: oldKey }, actor, {
+    const task = await createTask({ ...t.tasks, secretsKey: oldKey }, t.actor, {
       name: 'old key',
       url: `${target.url}/echo?case=old-key`,
       token: 'sealed-before-rotation',
@@ -243,7 +208,7 @@ describe('resealSecrets (pnpm secrets:rotate)', () => {
     const oldKey = randomBytes(32);
     const newKey = randomBytes(32);
     const owner = await newActor();
-    const oldContext = { ...tasks, secretsKey: oldKey };
+    const oldContext = { ...t.tasks, secretsKey: oldKey };
     const underOldKey = await createTask(oldContext, owner, {
       name: 'old',
       url: `${target.url}/ok`,
@@ -251,17 +216,17 @@ describe('resealSecrets (pnpm secrets:rotate)', () => {
       headers: { 'X-Api-Key': 'api-old' },
     });
     const v1 = await createTask(oldContext, owner, { name: 'v1', url: `${otherTarget.url}/ok`, token: 'placeholder' });
-    await env.db
-      .updateTable('tasks')
-      .set({ token: sealV1(oldKey, 'tok-v1'), secret_headers: sealV1(oldKey, JSON.stringify({ Cookie: 'c=1' })) })
-      .where('id', '=', v1.id)
-      .execute();
-    const lost = await createTask({ ...tasks, secretsKey: randomBytes(32) }, owner, { name: 'lost', url: `${target.url}/ok`, token: 'x' });
+    await t.updateTask(v1.id, { token: sealV1(oldKey, 'tok-v1'), secret_headers: sealV1(oldKey, JSON.stringify({ Cookie: 'c=1' })) });
+    const lost = await createTask({ ...t.tasks, secretsKey: randomBytes(32) }, owner, {
+      name: 'lost',
+      url: `${target.url}/ok`,
+      token: 'x',
+    });
     const lostToken = (await taskRow(lost.id)).token;
-    const { secret: signing } = await getSigningSecret({ db: env.db, keys: { current: oldKey } }, owner.userId);
+    const { secret: signing } = await getSigningSecret({ db: t.env.db, keys: { current: oldKey } }, owner.userId);
     const keys = { current: newKey, previous: oldKey };
 
-    const counts = await resealSecrets(env.db, keys, { batchSize: 2 });
+    const counts = await resealSecrets(t.env.db, keys, { batchSize: 2 });
 
     // Other tests' rows were sealed under yet another key: counted as not opening, and left as they are.
     expect(counts['task token'].resealed).toBe(2);
@@ -277,9 +242,9 @@ describe('resealSecrets (pnpm secrets:rotate)', () => {
     }
     expect(openTaskSecrets(newOnly, await taskRow(underOldKey.id))).toEqual({ token: 'tok-old', headers: { 'X-Api-Key': 'api-old' } });
     expect(openTaskSecrets(newOnly, await taskRow(v1.id))).toEqual({ token: 'tok-v1', headers: { Cookie: 'c=1' } });
-    expect(await getSigningSecret({ db: env.db, keys: newOnly }, owner.userId)).toEqual({ secret: signing });
+    expect(await getSigningSecret({ db: t.env.db, keys: newOnly }, owner.userId)).toEqual({ secret: signing });
 
-    const again = await resealSecrets(env.db, keys);
+    const again = await resealSecrets(t.env.db, keys);
     expect(Object.values(again).map((count) => count.resealed)).toEqual([0, 0, 0, 0]);
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   InvalidTransitionError,
   NotFoundError,
@@ -8,52 +8,24 @@ import {
   deleteTask,
   updateTask,
   type Actor,
-  type TaskContext,
 } from '@punctual/core';
 import { applyTaskAction, insertUser } from '@punctual/db';
-import { createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
 import type { TaskStatus } from '@punctual/scheduling';
-import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTaskEnvironment } from '@punctual/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 // Every operation on a task from every status, through the real statements against Postgres and the real queue. The
 // expected values below are the contract's action table written out by hand: the oracle the transition table in
 // @punctual/scheduling is checked against, not read from it.
 
-let env: TestEnvironment;
-let redis: Redis;
-let queue: TaskQueue;
-let actor: Actor;
+const t = useTaskEnvironment({ email: 'owner@example.com' });
 let stranger: Actor;
-let tasks: TaskContext;
 
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
-  redis = createRedisConnection(env.redisUrl);
-  queue = createTaskQueue({ connection: redis, prefix: env.queuePrefix });
-  const [owner, other] = await Promise.all([
-    insertUser(env.db, { email: 'owner@example.com', passwordHash: 'x' }),
-    insertUser(env.db, { email: 'other@example.com', passwordHash: 'x' }),
-  ]);
-  actor = { userId: owner!.id, role: 'user' };
+  const other = await insertUser(t.env.db, { email: 'other@example.com', passwordHash: 'x' });
   stranger = { userId: other!.id, role: 'user' };
-  tasks = {
-    db: env.db,
-    queue,
-    secretsKey: randomBytes(32),
-    defaults: { timeoutMs: 2_000, maxRetries: 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
-    limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
-    allowPrivateTargets: false,
-    logger: { warn: () => {} },
-  };
-});
-
-afterAll(async () => {
-  await queue.close();
-  redis.disconnect();
-  await env.cleanup();
 });
 
 type Kind = 'one-off' | 'recurring';
@@ -110,19 +82,19 @@ const EFFECTS: Record<Exclude<Operation, 'delete'>, Effects> = {
 };
 
 async function taskRow(id: string) {
-  return env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 async function hasJob(taskId: string, version: number): Promise<boolean> {
-  return Boolean(await queue.queue.getJob(`${taskId}.${version}`));
+  return Boolean(await t.queue.queue.getJob(`${taskId}.${version}`));
 }
 
 /** A task of the actor's put straight into `status`, as the worker would leave it; its creation queued a job for version 1. */
-async function taskIn(status: TaskStatus, kind: Kind, owner: Actor = actor) {
+async function taskIn(status: TaskStatus, kind: Kind, owner: Actor = t.actor) {
   const schedule = kind === 'recurring' ? { cron: '0 9 * * 1-5' } : { scheduledAt: new Date(Date.now() + HOUR).toISOString() };
-  const task = await createTask(tasks, owner, { name: 'matrix', url: 'https://example.com/hook', ...schedule });
+  const task = await createTask(t.tasks, owner, { name: 'matrix', url: 'https://example.com/hook', ...schedule });
   const finished = status === 'completed' || status === 'failed' || status === 'cancelled';
-  await env.db
+  await t.env.db
     .updateTable('tasks')
     .set({
       status,
@@ -135,10 +107,10 @@ async function taskIn(status: TaskStatus, kind: Kind, owner: Actor = actor) {
   return (await taskRow(task.id))!;
 }
 
-function apply(operation: Operation, id: string, who: Actor = actor): Promise<unknown> {
-  if (operation === 'update') return updateTask(tasks, who, id, { name: 'renamed' });
-  if (operation === 'delete') return deleteTask(tasks, who, id);
-  return actOnTask(tasks, who, id, operation);
+function apply(operation: Operation, id: string, who: Actor = t.actor): Promise<unknown> {
+  if (operation === 'update') return updateTask(t.tasks, who, id, { name: 'renamed' });
+  if (operation === 'delete') return deleteTask(t.tasks, who, id);
+  return actOnTask(t.tasks, who, id, operation);
 }
 
 const cases = OPERATIONS.flatMap((operation) =>
@@ -174,7 +146,7 @@ describe('every operation from every status, against Postgres and the queue', ()
     'delete removes a $kind task that is $from, and withdraws its queued job',
     async ({ kind, from }) => {
       const before = await taskIn(from, kind);
-      await deleteTask(tasks, actor, before.id);
+      await deleteTask(t.tasks, t.actor, before.id);
       expect(await taskRow(before.id)).toBeUndefined();
       expect(await hasJob(before.id, before.version)).toBe(false);
     },
@@ -221,22 +193,22 @@ describe('every operation from every status, against Postgres and the queue', ()
 describe('DELETE and bulk delete take the same path', () => {
   it("refuses a missing task and another user's task with 404, deleting nothing", async () => {
     const theirs = await taskIn('pending', 'one-off', stranger);
-    await expect(deleteTask(tasks, actor, randomUUID())).rejects.toBeInstanceOf(NotFoundError);
-    await expect(deleteTask(tasks, actor, theirs.id)).rejects.toMatchObject({ statusCode: 404, message: 'task not found' });
+    await expect(deleteTask(t.tasks, t.actor, randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(deleteTask(t.tasks, t.actor, theirs.id)).rejects.toMatchObject({ statusCode: 404, message: 'task not found' });
     expect(await taskRow(theirs.id)).toEqual(theirs);
     expect(await hasJob(theirs.id, theirs.version)).toBe(true);
   });
 
   it('answers 404 to the second of two deletes of one task', async () => {
     const task = await taskIn('pending', 'one-off');
-    await deleteTask(tasks, actor, task.id);
-    await expect(deleteTask(tasks, actor, task.id)).rejects.toBeInstanceOf(NotFoundError);
+    await deleteTask(t.tasks, t.actor, task.id);
+    await expect(deleteTask(t.tasks, t.actor, task.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('bulk delete removes the visible tasks and withdraws their jobs, failing the others alone', async () => {
     const mine = await Promise.all([taskIn('pending', 'one-off'), taskIn('paused', 'recurring')]);
     const theirs = await taskIn('pending', 'one-off', stranger);
-    const results = await actOnTasks(tasks, actor, [mine[0].id, theirs.id, mine[1].id], 'delete');
+    const results = await actOnTasks(t.tasks, t.actor, [mine[0].id, theirs.id, mine[1].id], 'delete');
     expect(results).toEqual([
       { id: mine[0].id, ok: true },
       { id: theirs.id, ok: false, statusCode: 404, message: 'task not found' },
@@ -253,13 +225,13 @@ describe('DELETE and bulk delete take the same path', () => {
 describe('applyTaskAction', () => {
   it('returns the version each row had before the action, read in the same statement', async () => {
     const moved = await taskIn('pending', 'one-off');
-    await env.db.updateTable('tasks').set({ version: 7 }).where('id', '=', moved.id).execute();
+    await t.env.db.updateTable('tasks').set({ version: 7 }).where('id', '=', moved.id).execute();
     const kept = await taskIn('retrying', 'one-off');
-    const scope = { kind: 'user', userId: actor.userId } as const;
+    const scope = { kind: 'user', userId: t.actor.userId } as const;
 
-    const paused = await applyTaskAction(env.db, { scope, ids: [moved.id], action: 'pause' });
-    const reset = await applyTaskAction(env.db, { scope, ids: [kept.id], action: 'reset-retries' });
-    const deleted = await applyTaskAction(env.db, { scope, ids: [moved.id], action: 'delete' });
+    const paused = await applyTaskAction(t.env.db, { scope, ids: [moved.id], action: 'pause' });
+    const reset = await applyTaskAction(t.env.db, { scope, ids: [kept.id], action: 'reset-retries' });
+    const deleted = await applyTaskAction(t.env.db, { scope, ids: [moved.id], action: 'delete' });
 
     expect(paused.changed.map((row) => [row.version, row.previous_version])).toEqual([[8, 7]]);
     expect(reset.changed.map((row) => [row.version, row.previous_version])).toEqual([[kept.version, kept.version]]);

@@ -1,19 +1,13 @@
 import { assertPostgresReachable, postgresAnswers, PostgresUnavailableError } from '@punctual/db';
-import { createTestEnvironment, freePort, startSilentServer, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startSilentServer, useTestEnvironment } from '@punctual/testing';
+import { describe, expect, it } from 'vitest';
 
-let env: TestEnvironment;
-beforeAll(async () => {
-  env = await createTestEnvironment();
-});
-afterAll(async () => {
-  await env?.cleanup();
-});
+const env = useTestEnvironment();
 
 describe('the Postgres reachability probes (start-up check and test fixtures)', () => {
   it('answer true against a Postgres that answers', async () => {
-    expect(await postgresAnswers(env.databaseUrl)).toBe(true);
-    await expect(assertPostgresReachable(env.databaseUrl)).resolves.toBeUndefined();
+    expect(await postgresAnswers(env().databaseUrl)).toBe(true);
+    await expect(assertPostgresReachable(env().databaseUrl)).resolves.toBeUndefined();
   });
 
   it('name the reason and the variable, without credentials, when nothing listens', async () => {

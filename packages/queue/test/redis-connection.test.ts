@@ -8,20 +8,14 @@ import {
   waitForRedisReady,
   withRedis,
 } from '@punctual/queue';
-import { createTestEnvironment, freePort, startRedisServer, startSilentServer, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startRedisServer, startSilentServer, useTestEnvironment } from '@punctual/testing';
+import { describe, expect, it } from 'vitest';
 
-let env: TestEnvironment;
-beforeAll(async () => {
-  env = await createTestEnvironment();
-});
-afterAll(async () => {
-  await env?.cleanup();
-});
+const env = useTestEnvironment();
 
 describe('a fail-fast (request-path) Redis connection', () => {
   it('refuses commands until it has connected: why a process waits for it before serving', async () => {
-    const redis = createRedisConnection(env.redisUrl);
+    const redis = createRedisConnection(env().redisUrl);
     try {
       await expect(redis.ping()).rejects.toThrow(/enableOfflineQueue/);
       expect(await waitForRedisReady(redis, 5_000)).toBe(true);
@@ -32,7 +26,7 @@ describe('a fail-fast (request-path) Redis connection', () => {
   });
 
   it('is reported ready without waiting for a ready event when it already is', async () => {
-    const redis = createRedisConnection(env.redisUrl);
+    const redis = createRedisConnection(env().redisUrl);
     try {
       await waitForRedisReady(redis, 5_000);
       const listeners = redis.listenerCount('ready');
@@ -64,9 +58,9 @@ describe('a fail-fast (request-path) Redis connection', () => {
 
 describe('the reachability probes (start-up checks and test fixtures)', () => {
   it('answer true and run commands against a Redis that answers', async () => {
-    expect(await redisAnswers(env.redisUrl)).toBe(true);
-    await expect(assertRedisReachable(env.redisUrl)).resolves.toBeUndefined();
-    expect(await withRedis(env.redisUrl, (redis) => redis.ping())).toBe('PONG');
+    expect(await redisAnswers(env().redisUrl)).toBe(true);
+    await expect(assertRedisReachable(env().redisUrl)).resolves.toBeUndefined();
+    expect(await withRedis(env().redisUrl, (redis) => redis.ping())).toBe('PONG');
   });
 
   it('name the reason and the variable when nothing listens', async () => {

@@ -6,3 +6,5 @@ export * from './server-processes.js';
 export { deleteRedisKeys, withPostgresClient } from './server-admin.js';
 export { freePort } from './free-port.js';
 export { startSilentServer, type SilentServer } from './silent-server.js';
+export { useTaskEnvironment, type TaskEnvironment, type TaskEnvironmentOptions } from './task-environment.js';
+export { useFixture, useTestEnvironment } from './use-fixture.js';

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { freePort } from './free-port.js';
 
 /** A real Punctual process (API, worker, migrations) started by a test. */
@@ -281,4 +282,17 @@ function installExitHook(): void {
   process.once('exit', () => {
     for (const child of live) child.kill('SIGKILL');
   });
+}
+
+/**
+ * Starts a process that must not get ready (`start` is startApi or startWorker with its environment), and returns why
+ * it did not; one that did start is killed and fails the test.
+ */
+export async function startFailure(start: () => Promise<PunctualProcess>): Promise<ProcessNotReadyError> {
+  const error: unknown = await start().then(
+    (started) => started.kill().then(() => new Error('it started')),
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(ProcessNotReadyError);
+  return error as ProcessNotReadyError;
 }
