@@ -1,4 +1,4 @@
-import { type AttemptOutcome, SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
+import { type AttemptResponse, SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import { type Kysely, type UpdateObject, sql } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
 
@@ -83,14 +83,8 @@ export async function claimAttempt(
   return { task, logId, attempt: task.attempts, signingSecrets: { current, previous } };
 }
 
-export interface AttemptRecord {
-  outcome: AttemptOutcome;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string | null;
-  responseTruncated: boolean;
+/** An attempt's response as its log row records it, and when the attempt started. */
+export interface AttemptRecord extends AttemptResponse {
   startedAt: Date;
 }
 

@@ -1,19 +1,7 @@
+import type { AttemptResponse } from '@punctual/scheduling';
+
 /** What one attempt produced, ready to be stored in Postgres (no NUL characters anywhere). */
-export interface AttemptResult {
-  /** `succeeded` iff a 2xx status arrived and the body was read within the deadline. */
-  outcome: 'succeeded' | 'failed';
-  /** `null` when no response arrived. */
-  statusCode: number | null;
-  /** Whole milliseconds from the start of `execute` to its result. */
-  durationMs: number;
-  /** `null` on success; `HTTP 503`, `timeout after 10000 ms`, `connect ECONNREFUSED 127.0.0.1:4567`, ... otherwise. */
-  error: string | null;
-  /** Lower-case names; repeated headers joined with ", "; `{}` when no response arrived. */
-  responseHeaders: Record<string, string>;
-  /** The first `responseBodyLimitBytes` bytes decoded as UTF-8; `null` when no response arrived. */
-  responseBody: string | null;
-  /** True when the body was longer than the limit. */
-  responseTruncated: boolean;
+export interface AttemptResult extends AttemptResponse {
   /** On 429 and 503 only: the Retry-After header as milliseconds from now (>= 0); otherwise `null`. */
   retryAfterMs: number | null;
 }

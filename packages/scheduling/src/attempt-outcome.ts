@@ -2,6 +2,24 @@ import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { nextOccurrence, type CronSchedule } from './cron-schedule.js';
 import type { AttemptOutcome, TaskStatus } from './task-status.js';
 
+/** What one attempt's HTTP call produced: returned by the executor, stored in the attempt's log row. */
+export interface AttemptResponse {
+  /** `succeeded` iff a 2xx status arrived and the body was read within the deadline. */
+  outcome: AttemptOutcome;
+  /** `null` when no response arrived. */
+  statusCode: number | null;
+  /** Whole milliseconds from the start of the call to its result. */
+  durationMs: number;
+  /** `null` on success; `HTTP 503`, `timeout after 10000 ms`, `connect ECONNREFUSED 127.0.0.1:4567`, ... otherwise. */
+  error: string | null;
+  /** Lower-case names; repeated headers joined with ", "; `{}` when no response arrived. */
+  responseHeaders: Record<string, string>;
+  /** The first `responseBodyLimitBytes` bytes decoded as UTF-8; `null` when no response arrived. */
+  responseBody: string | null;
+  /** True when the body was longer than the limit. */
+  responseTruncated: boolean;
+}
+
 export interface FinishedAttempt {
   outcome: AttemptOutcome;
   /** Attempts made in this run, including the one that just finished (1-based). */

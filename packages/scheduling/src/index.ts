@@ -1,4 +1,4 @@
-export { nextStateAfterAttempt, type FinishedAttempt, type NextState } from './attempt-outcome.js';
+export { nextStateAfterAttempt, type AttemptResponse, type FinishedAttempt, type NextState } from './attempt-outcome.js';
 export { BACKOFF_TYPES, retryDelayMs, type BackoffPolicy, type BackoffType } from './backoff.js';
 export { InvalidScheduleError, checkCronInterval, checkCronSchedule, nextOccurrence, type CronSchedule } from './cron-schedule.js';
 export { ATTEMPT_OUTCOMES, SCHEDULED_STATUSES, TASK_STATUSES, isTerminal, type AttemptOutcome, type TaskStatus } from './task-status.js';
