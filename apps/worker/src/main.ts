@@ -3,6 +3,7 @@ import { PUNCTUAL_VERSION } from '@punctual/config';
 import { checkDependency, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
+import { createWorkerMetrics } from '@punctual/metrics';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, TASKS_QUEUE } from '@punctual/queue';
 import { Worker } from 'bullmq';
 import closeWithGrace from 'close-with-grace';
@@ -42,6 +43,9 @@ const executor = createExecutor({
   allowPrivateTargets: config.allowPrivateTargets,
 });
 
+// Queue depth is read from the queue at each scrape (either backend), bounded so a Redis outage cannot hang /metrics.
+const metrics = createWorkerMetrics({ jobCounts: (...states) => queue.queue.getJobCounts(...states) });
+
 const gate = createDatabaseGate({
   // Attempts in flight finish (or fail to record, and are retried); no new job is taken meanwhile.
   pause: () => worker.pause(true),
@@ -60,6 +64,7 @@ const processor = createProcessor(
     workerId,
     leaseMarginMs: config.leaseMarginMs,
     logger,
+    metrics: metrics.attempts,
   },
   logger,
   { onDatabaseUnavailable: () => gate.close() },
@@ -83,6 +88,7 @@ const health = await startWorkerHttpServer({
     ]);
     return { postgres, redis };
   },
+  metrics: metrics.registry,
 });
 // One worker at a time (by a lock in Redis) repairs Redis from Postgres, recovers lost attempts and applies retention.
 const maintenance = startMaintenance({
@@ -92,6 +98,7 @@ const maintenance = startMaintenance({
   intervalMs: config.reconcileIntervalMs,
   logRetentionDays: config.logRetentionDays,
   logger,
+  metrics: metrics.maintenance,
 });
 
 const eviction = await evictionPolicyWarning(queueConnection);

@@ -13,6 +13,7 @@ import {
 import { failedWithoutResponse, type AttemptResult, type Executor, type HttpMethod, type OutboundRequest } from '@punctual/executor';
 import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
 import { nextStateAfterAttempt } from '@punctual/scheduling';
+import type { AttemptMetrics } from './attempt-metrics.js';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
 import { enqueueNextAttempt, type Logger } from './task-context.js';
 import { openTaskSecrets, secretKeysOf } from './task-secrets.js';
@@ -30,6 +31,8 @@ export interface AttemptContext {
   /** How long past an attempt's own deadline its lease lasts before the attempt counts as lost. */
   leaseMarginMs: number;
   logger: Logger;
+  /** Told of drops, starts and outcomes (the worker's /metrics); none when absent. */
+  metrics?: AttemptMetrics;
 }
 
 export type AttemptSummary =
@@ -47,16 +50,28 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
     workerId: context.workerId,
     leaseMarginMs: context.leaseMarginMs,
   });
-  if (!claimed) return { kind: 'dropped', reason: 'stale' };
+  const { metrics } = context;
+  if (!claimed) {
+    metrics?.staleJobDropped();
+    return { kind: 'dropped', reason: 'stale' };
+  }
 
   const startedAt = new Date();
-  const result = await callTarget(context, claimed);
   const task = claimed.task;
-  const updated = await finishAttempt(context.db, {
-    claimed,
-    record: { ...result, startedAt },
-    decide: (current) => stateAfterAttempt(current, result, new Date()),
-  });
+  metrics?.attemptStarted(startedAt.getTime() - (task.next_run_at ?? startedAt).getTime());
+  let result: AttemptResult;
+  let updated;
+  try {
+    result = await callTarget(context, claimed);
+    updated = await finishAttempt(context.db, {
+      claimed,
+      record: { ...result, startedAt },
+      decide: (current) => stateAfterAttempt(current, result, new Date()),
+    });
+    metrics?.attemptRecorded(result.outcome, result.durationMs);
+  } finally {
+    metrics?.attemptEnded();
+  }
   if (updated) await enqueueNextAttempt(context, updated);
   return {
     kind: 'attempted',
