@@ -121,16 +121,22 @@ describe("a worker's /metrics", () => {
   });
 
   it('shows an attempt in flight while its call is waiting for the target', async () => {
-    const slow = await createTask(t.tasks, t.actor, { name: 'slow', url: `${target.url}/delay/1500/${randomUUID()}` });
-    await target.waitForHits(1, { pathPrefix: '/delay/1500', timeoutMs: 15_000 });
+    const before = await scrape();
+    // The target answers after 3 s: room for the scrape below on a loaded machine.
+    const slow = await createTask(t.tasks, t.actor, { name: 'slow', url: `${target.url}/delay/3000/${randomUUID()}`, timeoutMs: 10_000 });
+    await target.waitForHits(1, { pathPrefix: '/delay/3000', timeoutMs: 15_000 });
 
     expect((await scrape()).value('punctual_attempts_in_flight')).toBe(1);
     await waitForStatus(slow.id, 'completed');
-    const scraped = await scrape();
-    expect(scraped.value('punctual_attempts_in_flight')).toBe(0);
-    expect(scraped.value(ATTEMPTS, { outcome: 'succeeded' })).toBe(2);
-    expect(scraped.value(`${DURATION}_bucket`, { outcome: 'succeeded', le: '1' })).toBe(1);
-    expect(scraped.value(`${DURATION}_bucket`, { outcome: 'succeeded', le: '+Inf' })).toBe(2);
+    const after = await scrape();
+    const succeeded = (scraped: PrometheusScrape, name: string, labels: Record<string, string> = {}) =>
+      scraped.value(name, { outcome: 'succeeded', ...labels }) - before.value(name, { outcome: 'succeeded', ...labels });
+    expect(after.value('punctual_attempts_in_flight')).toBe(0);
+    expect(succeeded(after, ATTEMPTS)).toBe(1);
+    expect(succeeded(after, `${DURATION}_count`)).toBe(1);
+    expect(succeeded(after, `${DURATION}_sum`)).toBeGreaterThanOrEqual(3);
+    expect(succeeded(after, `${DURATION}_bucket`, { le: '2.5' })).toBe(0);
+    expect(succeeded(after, `${DURATION}_bucket`, { le: '+Inf' })).toBe(1);
   });
 
   it('counts a job whose task moved on as a stale job dropped, not as an attempt', async () => {
