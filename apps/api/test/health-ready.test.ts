@@ -64,7 +64,10 @@ describe('with its Redis stopped', () => {
     const { response, elapsedMs } = await timed(app, '/health/ready');
 
     expect(response.statusCode, response.body).toBe(200);
-    expect(response.json<Readiness>()).toMatchObject({ status: 'degraded', checks: { postgres: { status: 'up' }, redis: { status: 'down' } } });
+    expect(response.json<Readiness>()).toMatchObject({
+      status: 'degraded',
+      checks: { postgres: { status: 'up' }, redis: { status: 'down' } },
+    });
     expect(elapsedMs).toBeLessThan(BOUND_MS);
   });
 
@@ -72,7 +75,10 @@ describe('with its Redis stopped', () => {
     const { response, elapsedMs } = await timed(app, '/health');
 
     expect(response.statusCode).toBe(503);
-    expect(response.json<Readiness>()).toMatchObject({ status: 'degraded', checks: { redis: { status: 'down', error: expect.any(String) } } });
+    expect(response.json<Readiness>()).toMatchObject({
+      status: 'degraded',
+      checks: { redis: { status: 'down', error: expect.any(String) } },
+    });
     expect(elapsedMs).toBeLessThan(BOUND_MS);
   });
 });
