@@ -12,7 +12,7 @@ import {
 } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { replyWithError } from './error-handler.js';
 import { createFailedLoginLimit } from './failed-login-limit.js';
@@ -98,7 +98,7 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
     } catch (error) {
       if (error instanceof PunctualError && error.statusCode === 401) reply.header('www-authenticate', BULL_BOARD_REALM);
       // Answered here: the board's own error handler (its routes') would not use the contract's shape.
-      return replyWithError(error as FastifyError, request, reply);
+      return replyWithError(error instanceof Error ? error : new Error(String(error)), request, reply);
     }
   };
 
@@ -109,7 +109,7 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
       });
       scope.addHook('onRequest', guard);
       scope.setNotFoundHandler((request, reply) =>
-        replyWithError(new RouteNotFoundError(request.method, request.url.split('?')[0] ?? '') as unknown as FastifyError, request, reply),
+        replyWithError(new RouteNotFoundError(request.method, request.url.split('?')[0] ?? ''), request, reply),
       );
 
       const serverAdapter = new FastifyAdapter();

@@ -20,7 +20,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
 }
 
 /** The error handler itself, for code that answers an error where another handler rules (the Bull Board's routes). */
-export function replyWithError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function replyWithError(
+  error: Error & Partial<Pick<FastifyError, 'validation' | 'statusCode' | 'code'>>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (error.validation) {
     return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: error.message, code: 'FST_ERR_VALIDATION' });
   }
