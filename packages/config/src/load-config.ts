@@ -55,6 +55,8 @@ export interface Config {
   /** The master key before a rotation: only opens, until `pnpm secrets:rotate` has re-sealed everything. */
   secretsKeyPrevious: Buffer | null;
   logLevel: LogLevel;
+  /** OpenTelemetry tracing: on when `otlpEndpoint` is set; `serviceName` null means each process's own default. */
+  tracing: { otlpEndpoint: string | null; serviceName: string | null; exportDelayMs: number };
   /** Things an operator should know about, to be logged once the logger exists. */
   warnings: string[];
 }
@@ -175,6 +177,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     secretsKey,
     secretsKeyPrevious: env.SECRETS_KEY_PREVIOUS ? Buffer.from(env.SECRETS_KEY_PREVIOUS, 'base64') : null,
     logLevel: env.LOG_LEVEL,
+    tracing: {
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
+      serviceName: env.OTEL_SERVICE_NAME ?? null,
+      exportDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+    },
     warnings,
   };
 }
