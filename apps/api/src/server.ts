@@ -1,6 +1,8 @@
+import { PUNCTUAL_VERSION } from '@punctual/config';
 import { AdminBootstrapRefusedError, bootstrapAdmin, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
+import { startTracing } from '@punctual/telemetry';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from './app.js';
@@ -15,6 +17,12 @@ const config = await readStartupConfig().catch((error: unknown) => {
 
 const logger = pino({ level: config.logLevel, name: 'punctual-api', redact: ['req.headers.authorization'] });
 for (const warning of config.warnings) logger.warn(warning);
+// Before buildApp: the Fastify instrumentation attaches when the instance is created. Null unless OTEL_EXPORTER_OTLP_ENDPOINT.
+const tracing = await startTracing({
+  ...config.tracing,
+  serviceName: config.tracing.serviceName ?? 'punctual-api',
+  serviceVersion: PUNCTUAL_VERSION,
+});
 
 const db = createDatabase(config.databaseUrl, { maxConnections: 20, applicationName: 'punctual-api' });
 
@@ -34,7 +42,7 @@ if (config.admin) {
 const redis = createRedisConnection(config.redisUrl);
 const queueConnection = createRedisConnection(config.redisUrl);
 const rateLimitRedis = createRedisConnection(config.redisUrl, { commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS });
-const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
+const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix, telemetry: tracing?.queueTelemetry });
 const app = await buildApp({ config, db, redis, rateLimitRedis, queue }, { logger });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -48,6 +56,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   rateLimitRedis.disconnect();
   redis.disconnect();
   await db.destroy();
+  await tracing?.shutdown();
   logger.info('stopped');
 });
 
