@@ -115,6 +115,28 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     expect(JSON.stringify(receiver.spans)).not.toContain('query-secret');
   });
 
+  it('links a retry to the enqueue its failed attempt made, each attempt a trace of its own', async () => {
+    const client = await PunctualClient.register(stack.api.url);
+    const path = `/status/503/${randomUUID()}`;
+    const task = await client.createTask({ url: `${stack.target.url}${path}`, maxRetries: 1 });
+    await client.waitForStatus(task.id, 'failed');
+    const attemptSpan = (attempt: number) =>
+      receiver.waitForSpan(
+        (span) =>
+          span.kind === SPAN_KIND.consumer &&
+          span.attributes['punctual.task.id'] === task.id &&
+          span.attributes['punctual.attempt'] === attempt,
+      );
+    const [first, second] = await Promise.all([attemptSpan(1), attemptSpan(2)]);
+    expect(first.attributes['punctual.outcome']).toBe('failed');
+    const firstCall = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === first.spanId);
+    expect(firstCall).toMatchObject({ statusCode: 2, attributes: { 'http.response.status_code': 503, 'error.type': '503' } });
+    // The first attempt enqueued the retry: that producer span is its child, and the retry's attempt links to it.
+    const retryEnqueue = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.producer && span.parentSpanId === first.spanId);
+    expect(second.links).toEqual([{ traceId: retryEnqueue.traceId, spanId: retryEnqueue.spanId }]);
+    expect(second.traceId).not.toBe(first.traceId);
+  });
+
   it("sends a task's own traceparent header unchanged instead of Punctual's", async () => {
     const client = await PunctualClient.register(stack.api.url);
     const path = `/ok/${randomUUID()}`;

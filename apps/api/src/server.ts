@@ -22,6 +22,7 @@ const tracing = await startTracing({
   ...config.tracing,
   serviceName: config.tracing.serviceName ?? 'punctual-api',
   serviceVersion: PUNCTUAL_VERSION,
+  onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
 });
 
 const db = createDatabase(config.databaseUrl, { maxConnections: 20, applicationName: 'punctual-api' });

@@ -32,6 +32,7 @@ const tracing = await startTracing({
   ...config.tracing,
   serviceName: config.tracing.serviceName ?? 'punctual-worker',
   serviceVersion: PUNCTUAL_VERSION,
+  onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
 });
 
 // No transaction spans an HTTP call, so a few connections serve many concurrent attempts.

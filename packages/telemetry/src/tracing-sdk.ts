@@ -1,12 +1,15 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { BullMQOtel } from 'bullmq-otel';
 import type { Tracing, TracingOptions } from './tracing-options.js';
+
+/** How long a stop waits for the last spans: a collector that does not answer must not hold up a graceful stop. */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
 
 /** Probes and scrapes would make a trace every few seconds and say nothing. */
 const UNTRACED_ROUTES = /^\/(health|metrics|admin\/queues)(\/|$)/;
@@ -16,6 +19,8 @@ const UNTRACED_ROUTES = /^\/(health|metrics|admin\/queues)(\/|$)/;
  * `traceparent` propagator and the Fastify instrumentation. Loaded only by `startTracing`.
  */
 export function startTracingSdk(options: TracingOptions & { otlpEndpoint: string }): Tracing {
+  // Failed exports end here (the SDK's default only tells its own, silent, diagnostic logger).
+  setGlobalErrorHandler(options.onError);
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   // traceparent/tracestate only: no baggage header leaves the process.
@@ -48,7 +53,14 @@ export function startTracingSdk(options: TracingOptions & { otlpEndpoint: string
     queueTelemetry: new BullMQOtel({ tracerName: 'punctual-queue', version: options.serviceVersion }),
     async shutdown() {
       fastify.disable();
-      await provider.shutdown();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          options.onError(new Error(`spans not sent within ${SHUTDOWN_TIMEOUT_MS} ms of stopping; dropped`));
+          resolve();
+        }, SHUTDOWN_TIMEOUT_MS);
+      });
+      await Promise.race([provider.shutdown().catch(options.onError), timeout]).finally(() => clearTimeout(timer));
       // Back to the API's no-ops, so nothing registered here outlives the flush.
       trace.disable();
       propagation.disable();

@@ -1,7 +1,11 @@
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from '@punctual/testing';
+import { freePort, SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from '@punctual/testing';
 import { ATTEMPT_ATTRIBUTES, startTracing, withAttemptSpan } from '@punctual/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const onError = (error: unknown): void => {
+  throw error;
+};
 
 describe('startTracing', () => {
   let receiver: OtlpReceiver;
@@ -11,7 +15,9 @@ describe('startTracing', () => {
   afterAll(() => receiver?.close());
 
   it('is off (null) without an endpoint', async () => {
-    expect(await startTracing({ otlpEndpoint: null, serviceName: 'test', serviceVersion: '0.0.0', exportDelayMs: 100 })).toBeNull();
+    expect(
+      await startTracing({ otlpEndpoint: null, serviceName: 'test', serviceVersion: '0.0.0', exportDelayMs: 100, onError }),
+    ).toBeNull();
   });
 
   it("sends to the endpoint's /v1/traces on shutdown, the attempt in a new trace linked to the enqueue", async () => {
@@ -21,6 +27,7 @@ describe('startTracing', () => {
       serviceName: 'telemetry-test',
       serviceVersion: '1.2.3',
       exportDelayMs: 600_000,
+      onError,
     });
     expect(tracing).not.toBeNull();
 
@@ -50,6 +57,23 @@ describe('startTracing', () => {
     });
     expect(attempt!.traceId).not.toBe(enqueue!.traceId);
     expect(traceparent).toBe(`00-${attempt!.traceId}-${attempt!.spanId}-01`);
+  });
+
+  it('stops without rejecting when the collector is not there, and says the spans were not sent', async () => {
+    const errors: unknown[] = [];
+    const tracing = await startTracing({
+      otlpEndpoint: `http://127.0.0.1:${await freePort()}`,
+      serviceName: 'telemetry-test',
+      serviceVersion: '1.2.3',
+      exportDelayMs: 600_000,
+      onError: (error) => errors.push(error),
+    });
+    trace.getTracer('test').startSpan('lost').end();
+    const stopping = performance.now();
+    await expect(tracing!.shutdown()).resolves.toBeUndefined();
+    // The exporter retries a refused connection; the stop gives up after 5 s at most (a loose bound here).
+    expect(performance.now() - stopping).toBeLessThan(15_000);
+    expect(errors.map(String)).toContainEqual(expect.stringMatching(/ECONNREFUSED|spans not sent within 5000 ms of stopping/));
   });
 
   it('leaves the API a no-op after shutdown', () => {
