@@ -1,6 +1,8 @@
+import { PUNCTUAL_VERSION } from '@punctual/config';
 import { AdminBootstrapRefusedError, bootstrapAdmin, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
+import { startTracing } from '@punctual/telemetry';
 import closeWithGrace from 'close-with-grace';
 import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from './app.js';
 
@@ -14,6 +16,13 @@ const config = await readStartupConfig().catch((error: unknown) => {
 
 const logger = createLogger({ name: 'punctual-api', level: config.logLevel, format: config.logFormat });
 for (const warning of config.warnings) logger.warn(warning);
+// Before buildApp: the Fastify instrumentation attaches when the instance is created. Null unless OTEL_EXPORTER_OTLP_ENDPOINT.
+const tracing = await startTracing({
+  ...config.tracing,
+  serviceName: config.tracing.serviceName ?? 'punctual-api',
+  serviceVersion: PUNCTUAL_VERSION,
+  onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
+});
 
 const db = createDatabase(config.databaseUrl, { maxConnections: 20, applicationName: 'punctual-api' });
 
@@ -33,7 +42,7 @@ if (config.admin) {
 const redis = createRedisConnection(config.redisUrl);
 const queueConnection = createRedisConnection(config.redisUrl);
 const rateLimitRedis = createRedisConnection(config.redisUrl, { commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS });
-const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
+const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix, telemetry: tracing?.queueTelemetry });
 const app = await buildApp({ config, db, redis, rateLimitRedis, queue }, { logger });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -47,6 +56,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   rateLimitRedis.disconnect();
   redis.disconnect();
   await db.destroy();
+  await tracing?.shutdown();
   logger.info('stopped');
 });
 

@@ -4,6 +4,7 @@ import { checkDependency, createLogger, isStartupProblem, readStartupConfig } fr
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, parseTaskAttemptJob, TASKS_QUEUE } from '@punctual/queue';
+import { startTracing } from '@punctual/telemetry';
 import { Worker } from 'bullmq';
 import closeWithGrace from 'close-with-grace';
 import { startWorkerHttpServer } from './http-server.js';
@@ -25,6 +26,13 @@ const config = await readStartupConfig().catch((error: unknown) => {
 const workerId = `${hostname()}:${process.pid}`;
 const logger = createLogger({ name: 'punctual-worker', level: config.logLevel, format: config.logFormat, base: { workerId } });
 for (const warning of config.warnings) logger.warn(warning);
+// Null (and nothing of OpenTelemetry's SDK loaded) unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+const tracing = await startTracing({
+  ...config.tracing,
+  serviceName: config.tracing.serviceName ?? 'punctual-worker',
+  serviceVersion: PUNCTUAL_VERSION,
+  onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
+});
 
 // No transaction spans an HTTP call, so a few connections serve many concurrent attempts.
 const db = createDatabase(config.databaseUrl, {
@@ -33,7 +41,7 @@ const db = createDatabase(config.databaseUrl, {
 });
 const workerConnection = createRedisConnection(config.redisUrl, { blocking: true });
 const queueConnection = createRedisConnection(config.redisUrl, { blocking: true });
-const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
+const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix, telemetry: tracing?.queueTelemetry });
 // The address guard refuses loopback, private and metadata addresses unless ALLOW_PRIVATE_TARGETS (warned about above).
 const executor = createExecutor({
   responseBodyLimitBytes: config.responseBodyLimitBytes,
@@ -117,5 +125,6 @@ closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
   workerConnection.disconnect();
   queueConnection.disconnect();
   await db.destroy();
+  await tracing?.shutdown();
   logger.info('stopped');
 });

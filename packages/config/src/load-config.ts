@@ -60,6 +60,8 @@ export interface Config {
   logFormat: LogFormat;
   /** BULL_BOARD_READ_ONLY: the Bull Board shows the queues but refuses retries, cleans and the like. */
   bullBoardReadOnly: boolean;
+  /** OpenTelemetry tracing: on when `otlpEndpoint` is set; `serviceName` null means each process's own default. */
+  tracing: { otlpEndpoint: string | null; serviceName: string | null; exportDelayMs: number };
   /** Things an operator should know about, to be logged once the logger exists. */
   warnings: string[];
 }
@@ -182,6 +184,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
+    tracing: {
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
+      serviceName: env.OTEL_SERVICE_NAME ?? null,
+      exportDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+    },
     warnings,
   };
 }

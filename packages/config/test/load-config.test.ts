@@ -154,6 +154,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('turns tracing on only with OTEL_EXPORTER_OTLP_ENDPOINT, and refuses one that is not an http(s) URL', () => {
+    expect(loadConfig({}).tracing).toEqual({ otlpEndpoint: null, serviceName: null, exportDelayMs: 5_000 });
+    const on = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'api-eu', OTEL_BSP_SCHEDULE_DELAY: '200' };
+    expect(loadConfig(on).tracing).toEqual({ otlpEndpoint: 'http://collector:4318', serviceName: 'api-eu', exportDelayMs: 200 });
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toEqual([
+      expect.stringMatching(/^OTEL_EXPORTER_OTLP_ENDPOINT: /),
+    ]);
+  });
+
   it('reads the limits', () => {
     expect(
       loadConfig({ RATE_LIMIT_MAX: '5', AUTH_RATE_LIMIT_MAX: '2', MAX_TASKS_PER_USER: '3', MIN_CRON_INTERVAL_SECONDS: '60' }).limits,
