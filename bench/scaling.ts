@@ -509,7 +509,8 @@ async function seedDueTasks(
 
 // ---------------------------------------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+/** Resolves with whether every run did what it should (the numbers of a run that did not are not worth keeping). */
+async function main(): Promise<boolean> {
   const options = readOptions();
   const startedAt = new Date();
   const foreignCpuMeter = startForeignCpuMeter();
@@ -604,6 +605,18 @@ async function main(): Promise<void> {
       `${JSON.stringify({ startedAt, finishedAt: new Date(), machine, foreignCpu, options: sizes, redisMemory, api: a, workers }, null, 2)}\n`,
     );
     console.log(`\nResults: ${file.pathname}`);
+    const problems = [
+      ...(a.non2xx > 0 ? [`the API answered ${a.non2xx} creates with other than 201 (or not at all)`] : []),
+      ...workers.flatMap((w) =>
+        w.timedOut || w.succeededLogs !== w.attempts || w.distinctRuns !== w.attempts
+          ? [
+              `concurrency ${w.concurrency}, target ${w.targetDelayMs} ms: ${w.succeededLogs} succeeded logs and ${w.distinctRuns} runs for ${w.attempts} attempts${w.timedOut ? ', timed out' : ''}`,
+            ]
+          : [],
+      ),
+    ];
+    for (const problem of problems) console.log(`PROBLEM: ${problem}`);
+    return problems.length === 0;
   } finally {
     log('cleaning up: stopping processes and servers, dropping the database');
     await runTeardown();
@@ -611,7 +624,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  (ok) => process.exit(ok ? 0 : 1),
   (error: unknown) => {
     console.error('[scaling] failed:', error);
     process.exit(1);
