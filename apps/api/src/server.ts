@@ -1,14 +1,13 @@
-import { AdminBootstrapRefusedError, bootstrapAdmin, isStartupProblem, readStartupConfig } from '@punctual/core';
+import { AdminBootstrapRefusedError, bootstrapAdmin, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
 import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
-import { pino } from 'pino';
 import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from './app.js';
 
 // Listen and close gracefully; everything else is in app.ts.
 const config = await exitOnStartupProblem(readStartupConfig(), isStartupProblem);
 
-const logger = pino({ level: config.logLevel, name: 'punctual-api', redact: ['req.headers.authorization'] });
+const logger = createLogger({ name: 'punctual-api', level: config.logLevel, format: config.logFormat });
 for (const warning of config.warnings) logger.warn(warning);
 
 const db = createDatabase(config.databaseUrl, { maxConnections: 20, applicationName: 'punctual-api' });
