@@ -1,18 +1,13 @@
 import { PUNCTUAL_VERSION } from '@punctual/config';
 import { AdminBootstrapRefusedError, bootstrapAdmin, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
+import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
 import { startTracing } from '@punctual/telemetry';
-import closeWithGrace from 'close-with-grace';
 import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from './app.js';
 
 // Listen and close gracefully; everything else is in app.ts.
-const config = await readStartupConfig().catch((error: unknown) => {
-  // A problem an operator can fix is printed as its own line(s), without a stack trace.
-  if (!isStartupProblem(error)) throw error;
-  console.error(error.message);
-  process.exit(1);
-});
+const config = await exitOnStartupProblem(readStartupConfig(), isStartupProblem);
 
 const logger = createLogger({ name: 'punctual-api', level: config.logLevel, format: config.logFormat });
 for (const warning of config.warnings) logger.warn(warning);
@@ -45,7 +40,7 @@ const rateLimitRedis = createRedisConnection(config.redisUrl, { commandTimeout: 
 const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix, telemetry: tracing?.queueTelemetry });
 const app = await buildApp({ config, db, redis, rateLimitRedis, queue }, { logger });
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+stopGracefully({ delayMs: 10_000, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'closing');
   await app.close();

@@ -3,10 +3,10 @@ import { PUNCTUAL_VERSION } from '@punctual/config';
 import { checkDependency, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
+import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, parseTaskAttemptJob, TASKS_QUEUE } from '@punctual/queue';
 import { startTracing } from '@punctual/telemetry';
 import { Worker } from 'bullmq';
-import closeWithGrace from 'close-with-grace';
 import { startWorkerHttpServer } from './http-server.js';
 import { createDatabaseGate } from './database-gate.js';
 import { startMaintenance } from './maintenance.js';
@@ -16,12 +16,7 @@ import { createProcessor } from './processor.js';
 const SHUTDOWN_GRACE_MS = 310_000;
 const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 
-const config = await readStartupConfig().catch((error: unknown) => {
-  // A problem an operator can fix is printed as its own line(s), without a stack trace.
-  if (!isStartupProblem(error)) throw error;
-  console.error(error.message);
-  process.exit(1);
-});
+const config = await exitOnStartupProblem(readStartupConfig(), isStartupProblem);
 
 const workerId = `${hostname()}:${process.pid}`;
 const logger = createLogger({ name: 'punctual-worker', level: config.logLevel, format: config.logFormat, base: { workerId } });
@@ -112,7 +107,7 @@ if (eviction) logger.warn(eviction);
 
 logger.info({ port: health.port, concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix }, 'worker started');
 
-closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+stopGracefully({ delayMs: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'stopping: no new jobs, finishing the ones in flight');
   // Waits for in-flight attempts to be recorded before anything they need is closed.
