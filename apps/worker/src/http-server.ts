@@ -8,7 +8,7 @@ export type HealthCheck = () => Promise<Record<string, DependencyCheck>>;
 
 /**
  * The worker's own small HTTP server: `/health/live` while the process runs, `/health` with its dependency checks,
- * `/metrics` in the Prometheus text format.
+ * `/health/ready` (200 while every check is up, else 503 `unready`), `/metrics` in the Prometheus text format.
  */
 export async function startWorkerHttpServer(options: {
   host: string;
@@ -28,6 +28,18 @@ export async function startWorkerHttpServer(options: {
       options.metrics.metrics().then(
         (text) => response.writeHead(200, { 'content-type': contentType }).end(text),
         (error: unknown) => send(500, { statusCode: 500, error: 'Internal Server Error', message: String(error) }),
+      );
+      return;
+    }
+    // Ready while every dependency answers: without Postgres no attempt can be claimed or recorded, without the queue
+    // no job arrives. Each check gives up after its deadline, so this answers even while one hangs.
+    if (path === '/health/ready') {
+      options.check().then(
+        (checks) => {
+          const ready = Object.values(checks).every((check) => check.status === 'up');
+          send(ready ? 200 : 503, { status: ready ? 'ok' : 'unready', checks });
+        },
+        (error: unknown) => send(503, { status: 'unready', error: String(error) }),
       );
       return;
     }

@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import { checkDependency, isStartupProblem, readStartupConfig } from '@punctual/core';
+import { checkDependency, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
 import { createWorkerMetrics } from '@punctual/metrics';
-import { createRedisConnection, createTaskQueue, evictionPolicyWarning, TASKS_QUEUE } from '@punctual/queue';
+import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
+import { createRedisConnection, createTaskQueue, evictionPolicyWarning, parseTaskAttemptJob, TASKS_QUEUE } from '@punctual/queue';
+import { startTracing } from '@punctual/telemetry';
 import { Worker } from 'bullmq';
-import closeWithGrace from 'close-with-grace';
-import { pino } from 'pino';
 import { startWorkerHttpServer } from './http-server.js';
 import { createDatabaseGate } from './database-gate.js';
 import { startMaintenance } from './maintenance.js';
@@ -17,16 +17,18 @@ import { createProcessor } from './processor.js';
 const SHUTDOWN_GRACE_MS = 310_000;
 const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 
-const config = await readStartupConfig().catch((error: unknown) => {
-  // A problem an operator can fix is printed as its own line(s), without a stack trace.
-  if (!isStartupProblem(error)) throw error;
-  console.error(error.message);
-  process.exit(1);
-});
+const config = await exitOnStartupProblem(readStartupConfig(), isStartupProblem);
 
 const workerId = `${hostname()}:${process.pid}`;
-const logger = pino({ level: config.logLevel, name: 'punctual-worker', base: { workerId } });
+const logger = createLogger({ name: 'punctual-worker', level: config.logLevel, format: config.logFormat, base: { workerId } });
 for (const warning of config.warnings) logger.warn(warning);
+// Null (and nothing of OpenTelemetry's SDK loaded) unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+const tracing = await startTracing({
+  ...config.tracing,
+  serviceName: config.tracing.serviceName ?? 'punctual-worker',
+  serviceVersion: PUNCTUAL_VERSION,
+  onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
+});
 
 // No transaction spans an HTTP call, so a few connections serve many concurrent attempts.
 const db = createDatabase(config.databaseUrl, {
@@ -35,7 +37,7 @@ const db = createDatabase(config.databaseUrl, {
 });
 const workerConnection = createRedisConnection(config.redisUrl, { blocking: true });
 const queueConnection = createRedisConnection(config.redisUrl, { blocking: true });
-const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
+const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix, telemetry: tracing?.queueTelemetry });
 // The address guard refuses loopback, private and metadata addresses unless ALLOW_PRIVATE_TARGETS (warned about above).
 const executor = createExecutor({
   responseBodyLimitBytes: config.responseBodyLimitBytes,
@@ -74,7 +76,13 @@ const worker = new Worker(TASKS_QUEUE, processor, {
   prefix: config.queuePrefix,
   concurrency: config.workerConcurrency,
 });
-worker.on('failed', (job, err) => logger.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed; BullMQ retries it'));
+worker.on('failed', (job, err) => {
+  const ids = parseTaskAttemptJob(job?.data);
+  logger.warn(
+    { err, jobId: job?.id, taskId: ids?.taskId, runId: ids?.runId, attemptsMade: job?.attemptsMade },
+    'job failed; BullMQ retries it',
+  );
+});
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 
 const health = await startWorkerHttpServer({
@@ -106,7 +114,7 @@ if (eviction) logger.warn(eviction);
 
 logger.info({ port: health.port, concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix }, 'worker started');
 
-closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+stopGracefully({ delayMs: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'stopping: no new jobs, finishing the ones in flight');
   // Waits for in-flight attempts to be recorded before anything they need is closed.
@@ -119,5 +127,6 @@ closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
   workerConnection.disconnect();
   queueConnection.disconnect();
   await db.destroy();
+  await tracing?.shutdown();
   logger.info('stopped');
 });

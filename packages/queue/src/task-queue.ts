@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JOBS, TASKS_QUEUE, taskAttemptJobId, type TaskAttemptJob } from './jobs.js';
 
@@ -19,8 +19,9 @@ export interface TaskQueue {
   close(): Promise<void>;
 }
 
-export function createTaskQueue(options: { connection: Redis; prefix: string }): TaskQueue {
-  const queue = new Queue(TASKS_QUEUE, { connection: options.connection, prefix: options.prefix });
+/** `telemetry` (when tracing is on): each enqueue is a producer span, its context kept in the job's options. */
+export function createTaskQueue(options: { connection: Redis; prefix: string; telemetry?: Telemetry | undefined }): TaskQueue {
+  const queue = new Queue(TASKS_QUEUE, { connection: options.connection, prefix: options.prefix, telemetry: options.telemetry });
   // Errors surface on the calls that fail; the queue's own 'error' event must not crash the process.
   queue.on('error', () => {});
   return {
