@@ -3,6 +3,13 @@ import { existsSync } from 'node:fs';
 import { ConfigError, EnvSchema, loadConfig } from '@punctual/config';
 import { CreateTaskBody } from '@punctual/contract';
 import { checkAddress, IPV4_BLOCKED, IPV6_BLOCKED } from '@punctual/executor';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import {
   argumentsOf,
@@ -274,6 +281,15 @@ describe('infra/k8s', () => {
     const own = Object.fromEntries((c.env ?? []).map(({ name, value }) => [name, value ?? '']));
     return Object.assign({}, ...fromSources, own) as Record<string, string>;
   }
+
+  it('validates every object against its API schema (Kubernetes, KEDA, Prometheus Operator)', () => {
+    const models = [ConfigMap, Deployment, Job, Namespace, NetworkPolicy, PodDisruptionBudget, PodMonitor, ScaledObject, Secret, Service];
+    for (const { file, object } of manifests) {
+      const Model = models.find((model) => model.apiVersion === object.apiVersion && model.kind === object.kind);
+      expect(Model, `${file}: ${object.apiVersion} ${object.kind}`).toBeDefined();
+      expect(() => new Model!(object as never).validate(), `${file}: ${object.kind} ${object.metadata.name}`).not.toThrow();
+    }
+  });
 
   it('puts every object in the punctual namespace, labelled part-of punctual', () => {
     expect(objects.length).toBeGreaterThanOrEqual(10);
