@@ -436,7 +436,7 @@ describe('infra/k8s', () => {
     const [trigger, ...others] = scaled.spec.triggers as { type: string; metadata: Record<string, string> }[];
     expect(others).toEqual([]);
     expect(trigger!.type).toBe('prometheus');
-    expect(trigger!.metadata.query).toMatch(/punctual_queue_jobs\{[^}]*state=~"waiting\|active"/);
+    expect(trigger!.metadata.query).toMatch(/punctual_queue_jobs\{[^}]*state=~"waiting\|prioritized\|active"/);
     const concurrency = container(worker).env!.find(({ name }) => name === 'WORKER_CONCURRENCY')!.value;
     expect(trigger!.metadata.threshold).toBe(concurrency);
     expect(trigger!.metadata.ignoreNullValues).toBe('false');
