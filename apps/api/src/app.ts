@@ -7,6 +7,7 @@ import type { TaskQueue } from '@punctual/queue';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerAuth } from './plugins/auth.js';
+import { registerBullBoard } from './plugins/bull-board.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerInputSanity } from './plugins/input-sanity.js';
@@ -102,6 +103,14 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, db: deps.db });
 
   await app.register(healthRoutes);
+  await registerBullBoard(app, {
+    db: deps.db,
+    queues: [deps.queue.queue],
+    readOnly: config.bullBoardReadOnly,
+    redis: deps.rateLimitRedis,
+    keyPrefix: config.queuePrefix,
+    maxFailedLogins: config.limits.authRateLimitMax,
+  });
   await app.register(
     async (api) => {
       // Only the API routes are limited: health, docs and metrics stay answerable under any load.

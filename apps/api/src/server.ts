@@ -1,8 +1,7 @@
-import { AdminBootstrapRefusedError, bootstrapAdmin, isStartupProblem, readStartupConfig } from '@punctual/core';
+import { AdminBootstrapRefusedError, bootstrapAdmin, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
 import closeWithGrace from 'close-with-grace';
-import { pino } from 'pino';
 import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from './app.js';
 
 // Listen and close gracefully; everything else is in app.ts.
@@ -13,7 +12,7 @@ const config = await readStartupConfig().catch((error: unknown) => {
   process.exit(1);
 });
 
-const logger = pino({ level: config.logLevel, name: 'punctual-api', redact: ['req.headers.authorization'] });
+const logger = createLogger({ name: 'punctual-api', level: config.logLevel, format: config.logFormat });
 for (const warning of config.warnings) logger.warn(warning);
 
 const db = createDatabase(config.databaseUrl, { maxConnections: 20, applicationName: 'punctual-api' });

@@ -1,12 +1,11 @@
 import { hostname } from 'node:os';
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import { checkDependency, isStartupProblem, readStartupConfig } from '@punctual/core';
+import { checkDependency, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
-import { createRedisConnection, createTaskQueue, evictionPolicyWarning, TASKS_QUEUE } from '@punctual/queue';
+import { createRedisConnection, createTaskQueue, evictionPolicyWarning, parseTaskAttemptJob, TASKS_QUEUE } from '@punctual/queue';
 import { Worker } from 'bullmq';
 import closeWithGrace from 'close-with-grace';
-import { pino } from 'pino';
 import { startWorkerHttpServer } from './http-server.js';
 import { createDatabaseGate } from './database-gate.js';
 import { startMaintenance } from './maintenance.js';
@@ -24,7 +23,7 @@ const config = await readStartupConfig().catch((error: unknown) => {
 });
 
 const workerId = `${hostname()}:${process.pid}`;
-const logger = pino({ level: config.logLevel, name: 'punctual-worker', base: { workerId } });
+const logger = createLogger({ name: 'punctual-worker', level: config.logLevel, format: config.logFormat, base: { workerId } });
 for (const warning of config.warnings) logger.warn(warning);
 
 // No transaction spans an HTTP call, so a few connections serve many concurrent attempts.
@@ -69,7 +68,13 @@ const worker = new Worker(TASKS_QUEUE, processor, {
   prefix: config.queuePrefix,
   concurrency: config.workerConcurrency,
 });
-worker.on('failed', (job, err) => logger.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed; BullMQ retries it'));
+worker.on('failed', (job, err) => {
+  const ids = parseTaskAttemptJob(job?.data);
+  logger.warn(
+    { err, jobId: job?.id, taskId: ids?.taskId, runId: ids?.runId, attemptsMade: job?.attemptsMade },
+    'job failed; BullMQ retries it',
+  );
+});
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 
 const health = await startWorkerHttpServer({

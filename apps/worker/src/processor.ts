@@ -20,6 +20,8 @@ export function createProcessor(context: AttemptContext, logger: Logger, hooks: 
       logger.warn({ jobId: job.id, name: job.name }, 'dropping a job that is not a task attempt');
       return;
     }
+    // The worker's logger carries workerId; the job's lines add the task and run, and an attempt's its number.
+    const jobLogger = logger.child({ taskId: payload.taskId, runId: payload.runId, jobId: job.id });
     let summary;
     try {
       summary = await runAttempt(context, payload);
@@ -28,12 +30,9 @@ export function createProcessor(context: AttemptContext, logger: Logger, hooks: 
       throw error;
     }
     if (summary.kind === 'dropped') {
-      logger.debug({ jobId: job.id, taskId: payload.taskId, version: payload.version }, 'dropped a stale job without calling');
+      jobLogger.debug({ version: payload.version }, 'dropped a stale job without calling');
     } else {
-      logger.info(
-        { taskId: summary.taskId, runId: summary.runId, attempt: summary.attempt, outcome: summary.outcome, status: summary.status },
-        'attempt finished',
-      );
+      jobLogger.info({ attempt: summary.attempt, outcome: summary.outcome, status: summary.status }, 'attempt finished');
     }
   };
 }

@@ -80,6 +80,11 @@ export const EnvSchema = Type.Object({
     }),
   ),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  LOG_FORMAT: Type.Optional(Type.Enum(['json', 'pretty'], { description: 'json lines, or pino-pretty; default pretty in development' })),
+  BULL_BOARD_READ_ONLY: Type.Boolean({
+    default: true,
+    description: 'false lets admins retry, clean, promote and remove jobs from the Bull Board at /admin/queues',
+  }),
 });
 
 export type Env = Static<typeof EnvSchema>;

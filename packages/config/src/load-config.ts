@@ -8,6 +8,7 @@ import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { adminPasswordWeakness, DEVELOPMENT_SECRETS_KEY, jwtSecretWeakness, secretsKeyWeakness } from './weak-secrets.js';
 
 export type LogLevel = Env['LOG_LEVEL'];
+export type LogFormat = NonNullable<Env['LOG_FORMAT']>;
 
 /** Punctual's configuration, parsed once at boot and passed to whatever needs a value. */
 export interface Config {
@@ -55,6 +56,10 @@ export interface Config {
   /** The master key before a rotation: only opens, until `pnpm secrets:rotate` has re-sealed everything. */
   secretsKeyPrevious: Buffer | null;
   logLevel: LogLevel;
+  /** LOG_FORMAT: JSON lines, or pino-pretty for people (the default when NODE_ENV=development). */
+  logFormat: LogFormat;
+  /** BULL_BOARD_READ_ONLY: the Bull Board shows the queues but refuses retries, cleans and the like. */
+  bullBoardReadOnly: boolean;
   /** Things an operator should know about, to be logged once the logger exists. */
   warnings: string[];
 }
@@ -175,6 +180,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     secretsKey,
     secretsKeyPrevious: env.SECRETS_KEY_PREVIOUS ? Buffer.from(env.SECRETS_KEY_PREVIOUS, 'base64') : null,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
     warnings,
   };
 }

@@ -18,6 +18,11 @@ const Health = Type.Object({
   version: Type.String(),
 });
 
+const Ready = Type.Object({
+  status: StringEnum(['ok', 'degraded', 'unready']),
+  checks: Type.Object({ postgres: Check, redis: Check }),
+});
+
 const CHECK_TIMEOUT_MS = 2_000;
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -57,5 +62,27 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Readiness: 200 while Postgres answers (status degraded when Redis does not), 503 unready when Postgres does not',
+        description:
+          'The API keeps accepting tasks while Redis is away (the reconciler queues them later), so only Postgres decides. ' +
+          'Each check gives up after 2 s.',
+        response: { 200: Ready, 503: Ready },
+      },
+    },
+    async (_request, reply) => {
+      const [postgres, redisCheck] = await Promise.all([
+        checkDependency(() => pingDatabase(db), CHECK_TIMEOUT_MS),
+        checkDependency(() => redis.ping(), CHECK_TIMEOUT_MS),
+      ]);
+      const status = postgres.status === 'down' ? 'unready' : redisCheck.status === 'down' ? 'degraded' : 'ok';
+      return reply.status(status === 'unready' ? 503 : 200).send({ status, checks: { postgres, redis: redisCheck } });
+    },
   );
 };
