@@ -41,7 +41,7 @@ import {
  *    at once: attempts per wall second and per CPU-second of the worker, Postgres' and Redis' CPU per attempt,
  *    transactions and rows per attempt, peak connections of the worker's pool.
  *
- * The API and workers are the real processes (`node --import tsx`, production settings) on a database of their own on
+ * The API and workers are the real processes (compiled JavaScript, production settings) on a database of their own on
  * the local Postgres and a private Redis; everything is removed at the end.
  */
 
