@@ -3,6 +3,7 @@ import { PUNCTUAL_VERSION } from '@punctual/config';
 import { checkDependency, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
+import { createWorkerMetrics } from '@punctual/metrics';
 import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
 import { createRedisConnection, createTaskQueue, evictionPolicyWarning, parseTaskAttemptJob, TASKS_QUEUE } from '@punctual/queue';
 import { startTracing } from '@punctual/telemetry';
@@ -44,6 +45,9 @@ const executor = createExecutor({
   allowPrivateTargets: config.allowPrivateTargets,
 });
 
+// Queue depth is read from the queue at each scrape (either backend), bounded so a Redis outage cannot hang /metrics.
+const metrics = createWorkerMetrics({ jobCounts: (...states) => queue.queue.getJobCounts(...states) });
+
 const gate = createDatabaseGate({
   // Attempts in flight finish (or fail to record, and are retried); no new job is taken meanwhile.
   pause: () => worker.pause(true),
@@ -62,6 +66,7 @@ const processor = createProcessor(
     workerId,
     leaseMarginMs: config.leaseMarginMs,
     logger,
+    metrics: metrics.attempts,
   },
   logger,
   { onDatabaseUnavailable: () => gate.close() },
@@ -91,6 +96,7 @@ const health = await startWorkerHttpServer({
     ]);
     return { postgres, redis };
   },
+  metrics: metrics.registry,
 });
 // One worker at a time (by a lock in Redis) repairs Redis from Postgres, recovers lost attempts and applies retention.
 const maintenance = startMaintenance({
@@ -100,6 +106,7 @@ const maintenance = startMaintenance({
   intervalMs: config.reconcileIntervalMs,
   logRetentionDays: config.logRetentionDays,
   logger,
+  metrics: metrics.maintenance,
 });
 
 const eviction = await evictionPolicyWarning(queueConnection);
