@@ -112,7 +112,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
     readOnly: config.bullBoardReadOnly,
     redis: deps.rateLimitRedis,
     keyPrefix: config.queuePrefix,
-    maxFailedLogins: config.limits.authRateLimitMax,
+    maxLoginAttempts: config.limits.authRateLimitMax,
   });
   await app.register(
     async (api) => {

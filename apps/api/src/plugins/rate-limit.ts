@@ -15,7 +15,17 @@ export interface RateLimitOptions {
   perClientIp: number;
 }
 
-const WINDOW_MS = 60_000;
+export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+/** Where the counts live: `<nameSpace><key>`, one plain integer per key (the plugin's Redis store). */
+export function rateLimitNameSpace(keyPrefix: string): string {
+  return `${keyPrefix}:rate-limit:`;
+}
+
+/** The key of a request without a user: its client IP (the Bull Board's password checks count under it too). */
+export function clientIpKey(request: FastifyRequest): string {
+  return `ip:${normalizeIP(request.ip)}`;
+}
 
 /**
  * Limits every route registered after it in this scope: per user once authenticated, per client IP otherwise. Counted
@@ -34,13 +44,13 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
   const userOf = (request: FastifyRequest): string | undefined => (request.actor as FastifyRequest['actor'] | null)?.userId;
   await app.register(fastifyRateLimit, {
     redis: options.redis,
-    nameSpace: `${options.keyPrefix}:rate-limit:`,
-    timeWindow: WINDOW_MS,
+    nameSpace: rateLimitNameSpace(options.keyPrefix),
+    timeWindow: RATE_LIMIT_WINDOW_MS,
     // After authentication (onRequest hooks) and before the body is read, so a user's refused bodies count too.
     hook: 'preParsing',
     keyGenerator: (request) => {
       const userId = userOf(request);
-      return userId === undefined ? `ip:${normalizeIP(request.ip)}` : `user:${userId}`;
+      return userId === undefined ? clientIpKey(request) : `user:${userId}`;
     },
     max: (request) => (userOf(request) === undefined ? options.perClientIp : options.perUser),
     skipOnError: true,
