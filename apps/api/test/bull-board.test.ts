@@ -79,6 +79,18 @@ describe('GET /admin/queues with the wrong credentials', () => {
     }
   });
 
+  it.each(['/admin/queues/nope', '/admin/queues/api/no/such/route'])(
+    'answers 403, not 404, to a JWT of a user who is not an admin on an unknown path (%s); an admin gets the 404',
+    async (url) => {
+      const asUser = await t.api.app.inject({ method: 'GET', url, headers: authed(t.users.user.token) });
+      const asAdmin = await t.api.app.inject({ method: 'GET', url, headers: authed(t.admin.token) });
+
+      expect(asUser.statusCode, asUser.body).toBe(403);
+      expect(asUser.json()).toMatchObject({ code: 'PUNCTUAL_ADMIN_REQUIRED' });
+      expect(asAdmin.statusCode, asAdmin.body).toBe(404);
+    },
+  );
+
   it("answers 403 to an admin's API key: the board takes a person's credentials", async () => {
     const { key } = await createApiKey(t.api.app, t.admin.token);
 

@@ -2,6 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import {
+  checkAccess,
   createPasswordAuthenticator,
   PunctualError,
   RateLimitedError,
@@ -90,7 +91,11 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
       if (header === undefined) throw new UnauthorizedError('credentials required: an admin’s email and password, or a session JWT');
       const basic = BASIC.exec(header);
       if (basic) await basicAuth(request, reply, basic[1]!);
-      else await app.authenticate(request, reply);
+      else {
+        await app.authenticate(request, reply);
+        // Explicitly, not only through the routes' config: the scope's not-found handler has no route config.
+        checkAccess(request.actor, request.method, { sessionOnly: true, adminOnly: true });
+      }
       return undefined;
     } catch (error) {
       if (error instanceof PunctualError && error.statusCode === 401) reply.header('www-authenticate', BULL_BOARD_REALM);
