@@ -1,7 +1,8 @@
 // `pnpm start`: the API and one worker on one machine, compiled (`pnpm build` and `pnpm migrate` have run just before).
 // `pnpm dev` (`--dev`): the same from the TypeScript sources, each restarted when a file it loaded changes,
 // with NODE_ENV=development.
-// Forwards SIGINT/SIGTERM to both and exits when either stops, with its exit code.
+// Forwards SIGINT/SIGTERM to both and exits when either stops, with its exit code; a stop signal after the repeat
+// window kills both (SIGKILL to their process groups).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onStopSignals } from '@punctual/process';
@@ -28,9 +29,24 @@ function stopAll(signal) {
   stopping = true;
   for (const { child } of processes) if (child.exitCode === null) child.kill(signal);
 }
+// A forced stop kills each child's whole process group (in development, `node --watch` and the process it runs):
+// forwarding the signal again would leave each child to judge it, and one that got the first signal later than we
+// did would still take it for a repeat and keep on closing.
+function killAll() {
+  stopping = true;
+  for (const { name, child } of processes) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    console.error(`punctual: forcing the stop: SIGKILL to the ${name} (process group ${child.pid})`);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }
+}
 // The first signal stops both; repeats within a few seconds (pnpm relays the terminal's) are the same request; one
-// after that is forwarded again, and forces them.
-onStopSignals({ logger: console, onStop: stopAll, onForce: stopAll });
+// after that forces: the children are killed.
+onStopSignals({ logger: console, onStop: stopAll, onForce: killAll });
 
 let remaining = processes.length;
 for (const { name, child } of processes) {
