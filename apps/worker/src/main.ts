@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import { checkDependency, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
+import { createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
 import { createWorkerMetrics } from '@punctual/metrics';
@@ -89,13 +89,8 @@ const health = await startWorkerHttpServer({
   host: config.host,
   port: config.workerHttpPort,
   // The queue's connection queues commands while Redis is away: without the deadline, /health would hang with it.
-  check: async () => {
-    const [postgres, redis] = await Promise.all([
-      checkDependency(() => pingDatabase(db), HEALTH_CHECK_TIMEOUT_MS),
-      checkDependency(() => queueConnection.ping(), HEALTH_CHECK_TIMEOUT_MS),
-    ]);
-    return { postgres, redis };
-  },
+  checks: { postgres: () => pingDatabase(db), redis: () => queueConnection.ping() },
+  checkTimeoutMs: HEALTH_CHECK_TIMEOUT_MS,
   metrics: metrics.registry,
 });
 // One worker at a time (by a lock in Redis) repairs Redis from Postgres, recovers lost attempts and applies retention.

@@ -53,7 +53,13 @@ beforeAll(async () => {
   );
   workerConnection = createRedisConnection(t.env.redisUrl, { blocking: true });
   worker = new Worker(TASKS_QUEUE, processor, { connection: workerConnection, prefix: t.env.queuePrefix, concurrency: 4 });
-  http = await startWorkerHttpServer({ host: '127.0.0.1', port: 0, check: async () => ({}), metrics: metrics.registry });
+  http = await startWorkerHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    checks: { postgres: async () => {} },
+    checkTimeoutMs: 2_000,
+    metrics: metrics.registry,
+  });
 });
 
 afterAll(async () => {
@@ -209,7 +215,13 @@ describe("a worker's /metrics", () => {
       const connection = createRedisConnection(`redis://127.0.0.1:${silent.port}`, { blocking: true });
       const queue = createTaskQueue({ connection, prefix: t.env.queuePrefix });
       const hung = createWorkerMetrics({ jobCounts: (...states) => queue.queue.getJobCounts(...states), queueCountsTimeoutMs: 300 });
-      const server = await startWorkerHttpServer({ host: '127.0.0.1', port: 0, check: async () => ({}), metrics: hung.registry });
+      const server = await startWorkerHttpServer({
+        host: '127.0.0.1',
+        port: 0,
+        checks: { postgres: async () => {} },
+        checkTimeoutMs: 2_000,
+        metrics: hung.registry,
+      });
       try {
         const started = performance.now();
         const scraped = await scrape(server.port);
