@@ -505,7 +505,11 @@ describe('infra/k8s', () => {
           podSelector: { matchLabels: Record<string, string> };
           policyTypes: string[];
           egress: {
-            to: { ipBlock?: { cidr: string; except?: string[] }; podSelector?: object }[];
+            to: {
+              ipBlock?: { cidr: string; except?: string[] };
+              namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+              podSelector?: object;
+            }[];
             ports?: { protocol: string; port: number }[];
           }[];
         };
@@ -536,6 +540,22 @@ describe('infra/k8s', () => {
       expect(podPorts.sort()).toEqual(
         ['53/UDP', '53/TCP', '5432/TCP', '6379/TCP', '25/TCP', '465/TCP', '587/TCP', '4317/TCP', '4318/TCP'].sort(),
       );
+    });
+
+    it("pins every in-cluster peer to one namespace by name, never any namespace's pods with the same labels", () => {
+      const peers = policy.spec.egress.flatMap(({ to }) => to.filter(({ ipBlock }) => ipBlock === undefined));
+      expect(peers).toHaveLength(5);
+      for (const peer of peers) {
+        expect(peer.podSelector, JSON.stringify(peer)).toBeDefined();
+        expect(peer.namespaceSelector?.matchExpressions, JSON.stringify(peer)).toBeUndefined();
+        expect(Object.keys(peer.namespaceSelector?.matchLabels ?? {}), JSON.stringify(peer)).toEqual(['kubernetes.io/metadata.name']);
+        expect(peer.namespaceSelector!.matchLabels!['kubernetes.io/metadata.name'], JSON.stringify(peer)).toMatch(/^[a-z0-9-]+$/);
+      }
+      // Each dependency's namespace is marked for the operator to set (DNS's is kube-system everywhere).
+      const text = readRepoFile('infra/k8s/worker-network-policy.yaml');
+      const namespaceLines = text.split('\n').filter((line) => line.includes('kubernetes.io/metadata.name:'));
+      expect(namespaceLines.filter((line) => /# REPLACE: .*namespace/.test(line))).toHaveLength(4);
+      expect(namespaceLines.filter((line) => line.includes('kube-system'))).toHaveLength(1);
     });
 
     it('allows the public internet on IPv4 and IPv6', () => {
