@@ -15,6 +15,11 @@ export const EnvSchema = Type.Object({
   }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
   QUEUE_PREFIX: Type.String({ default: 'punctual', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }),
+  QUEUE_BACKEND: Type.Optional(
+    Type.Enum(['redis', 'postgres'], {
+      description: 'where BullMQ keeps the queue: redis (default; fleets) or postgres (DATABASE_URL; default when EMBEDDED=true)',
+    }),
+  ),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   PORT: Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'API port' }),
   BODY_LIMIT_BYTES: Integer({
