@@ -77,8 +77,10 @@ export async function createPostgresQueueBackend(options: { databaseUrl: string;
 
 function ownPool(config: pg.PoolConfig): pg.Pool {
   const pool = new pg.Pool({ connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...config });
-  // An idle client that loses its server emits 'error' on the pool; without a listener that would crash the process.
+  // A client that loses its server emits 'error' (on the pool while idle, on itself while checked out); without a
+  // listener that would crash the process. The query in progress, if any, fails as it should.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
