@@ -32,7 +32,7 @@ export const EnvSchema = Type.Object({
     default: 600,
     minimum: 1,
     maximum: 10_000_000,
-    description: 'API requests per minute per user, counted in Redis so every API replica shares it',
+    description: "API requests per minute per user, counted in the queue backend's store so every API replica shares it",
   }),
   AUTH_RATE_LIMIT_MAX: Integer({
     default: 30,
@@ -68,7 +68,7 @@ export const EnvSchema = Type.Object({
     default: 15_000,
     minimum: 100,
     maximum: 3_600_000,
-    description: 'how often the maintenance loop repairs Redis from Postgres, recovers lost attempts and applies retention',
+    description: 'how often the maintenance loop repairs the queue from Postgres, recovers lost attempts and applies retention',
   }),
   LEASE_MARGIN_MS: Integer({
     default: 30_000,
