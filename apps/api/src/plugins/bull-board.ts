@@ -11,9 +11,8 @@ import {
   UnauthorizedError,
 } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
-import type { TaskQueue } from '@punctual/queue';
+import type { RateLimitCounter, TaskQueue } from '@punctual/queue';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { replyWithError } from './error-handler.js';
 import { createFailedLoginLimit } from './failed-login-limit.js';
 
@@ -26,9 +25,8 @@ export interface BullBoardOptions {
   queues: TaskQueue['queue'][];
   /** BULL_BOARD_READ_ONLY: the board shows jobs but refuses retry, clean, promote, remove, pause (405). */
   readOnly: boolean;
-  /** Where failed basic-auth attempts are counted (the rate limits' client, with its short command timeout). */
-  redis: Redis;
-  keyPrefix: string;
+  /** Where failed basic-auth attempts are counted: the rate limits' counters (the queue backend's store). */
+  counter: RateLimitCounter;
   /** Failed basic-auth attempts per minute per client IP (AUTH_RATE_LIMIT_MAX, as for login). */
   maxFailedLogins: number;
 }
@@ -64,8 +62,8 @@ const BOARD_HELMET = {
  */
 export async function registerBullBoard(app: FastifyInstance, options: BullBoardOptions): Promise<void> {
   const passwords = createPasswordAuthenticator(options.db, { ttlMs: VERIFIED_PASSWORD_TTL_MS, maxEntries: 1_000 });
-  const failedLogins = createFailedLoginLimit(options.redis, {
-    keyPrefix: `${options.keyPrefix}:rate-limit:board-login`,
+  const failedLogins = createFailedLoginLimit(options.counter, {
+    keyPrefix: 'board-login',
     max: options.maxFailedLogins,
     windowMs: FAILED_LOGIN_WINDOW_MS,
   });
@@ -115,7 +113,10 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
       const serverAdapter = new FastifyAdapter();
       serverAdapter.setBasePath(BULL_BOARD_PATH);
       createBullBoard({
-        queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: options.readOnly })),
+        // The adapter's type names the Redis-backed Queue; at run time it takes either backend's (no Redis info then).
+        queues: options.queues.map(
+          (queue) => new BullMQAdapter(queue as ConstructorParameters<typeof BullMQAdapter>[0], { readOnlyMode: options.readOnly }),
+        ),
         serverAdapter,
         options: { uiConfig: { boardTitle: 'Punctual' } },
       });

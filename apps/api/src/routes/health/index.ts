@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PUNCTUAL_VERSION } from '@punctual/config';
 import { StringEnum } from '@punctual/contract';
-import { checkDependency } from '@punctual/core';
+import { checkDependency, queueChecks } from '@punctual/core';
 import { pingDatabase } from '@punctual/db';
 import { Type } from 'typebox';
 
@@ -11,41 +11,50 @@ const Check = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
+const Checks = Type.Object({
+  postgres: Check,
+  queue: Type.Object(
+    { ...Check.properties, backend: StringEnum(['redis', 'postgres'], { description: 'QUEUE_BACKEND' }) },
+    { description: "the queue's store: Redis, or Postgres with QUEUE_BACKEND=postgres" },
+  ),
+  redis: Type.Optional(Type.Object(Check.properties, { description: 'on the Redis backend only: the same check as `queue`' })),
+});
+
 const Health = Type.Object({
   status: StringEnum(['ok', 'degraded']),
-  checks: Type.Object({ postgres: Check, redis: Check }),
+  checks: Checks,
   uptimeSeconds: Type.Integer(),
   version: Type.String(),
 });
 
 const Ready = Type.Object({
   status: StringEnum(['ok', 'degraded', 'unready']),
-  checks: Type.Object({ postgres: Check, redis: Check }),
+  checks: Checks,
 });
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, redis } = app.punctual;
+  const { db, queueBackend } = app.punctual;
 
   app.get(
     '/health',
     {
       schema: {
         tags: ['system'],
-        summary: 'Postgres and Redis checks: 200 ok, or 503 degraded when one is down',
+        summary: "Postgres and the queue's store (Redis, or Postgres): 200 ok, or 503 degraded when one is down",
         response: { 200: Health, 503: Health },
       },
     },
     async (_request, reply) => {
-      const [postgres, redisCheck] = await Promise.all([
+      const [postgres, queueCheck] = await Promise.all([
         checkDependency(() => pingDatabase(db), CHECK_TIMEOUT_MS),
-        checkDependency(() => redis.ping(), CHECK_TIMEOUT_MS),
+        checkDependency(() => queueBackend.ping(), CHECK_TIMEOUT_MS),
       ]);
-      const healthy = postgres.status === 'up' && redisCheck.status === 'up';
+      const healthy = postgres.status === 'up' && queueCheck.status === 'up';
       return reply.status(healthy ? 200 : 503).send({
         status: healthy ? 'ok' : 'degraded',
-        checks: { postgres, redis: redisCheck },
+        checks: { postgres, ...queueChecks(queueBackend.name, queueCheck) },
         uptimeSeconds: Math.floor(process.uptime()),
         version: PUNCTUAL_VERSION,
       });
@@ -69,20 +78,23 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['system'],
-        summary: 'Readiness: 200 while Postgres answers (status degraded when Redis does not), 503 unready when Postgres does not',
+        summary:
+          "Readiness: 200 while Postgres answers (status degraded when the queue's store does not), 503 unready when Postgres does not",
         description:
-          'The API keeps accepting tasks while Redis is away (the reconciler queues them later), so only Postgres decides. ' +
+          "The API keeps accepting tasks while the queue's store (Redis) is away (the reconciler queues them later), so only Postgres decides. " +
           'Each check gives up after 2 s.',
         response: { 200: Ready, 503: Ready },
       },
     },
     async (_request, reply) => {
-      const [postgres, redisCheck] = await Promise.all([
+      const [postgres, queueCheck] = await Promise.all([
         checkDependency(() => pingDatabase(db), CHECK_TIMEOUT_MS),
-        checkDependency(() => redis.ping(), CHECK_TIMEOUT_MS),
+        checkDependency(() => queueBackend.ping(), CHECK_TIMEOUT_MS),
       ]);
-      const status = postgres.status === 'down' ? 'unready' : redisCheck.status === 'down' ? 'degraded' : 'ok';
-      return reply.status(status === 'unready' ? 503 : 200).send({ status, checks: { postgres, redis: redisCheck } });
+      const status = postgres.status === 'down' ? 'unready' : queueCheck.status === 'down' ? 'degraded' : 'ok';
+      return reply
+        .status(status === 'unready' ? 503 : 200)
+        .send({ status, checks: { postgres, ...queueChecks(queueBackend.name, queueCheck) } });
     },
   );
 };
