@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRedisConnection, createTaskQueue, waitForRedisReady, type Redis, type TaskQueue } from '@punctual/queue';
+import { createRedisConnection, createRedisTaskQueue, waitForRedisReady, type Redis, type TaskQueue } from '@punctual/queue';
 import {
   startApi,
   startRedisServer,
@@ -106,7 +106,7 @@ interface RedisMemoryResult {
 
 async function measureRedisMemory(redisUrl: string, sizes: number[]): Promise<RedisMemoryResult> {
   const connection = createRedisConnection(redisUrl, { blocking: true });
-  const queue = createTaskQueue({ connection, prefix: 'scaling-memory' });
+  const queue = createRedisTaskQueue({ connection, prefix: 'scaling-memory' });
   try {
     if (!(await waitForRedisReady(connection, 5_000))) throw new Error(`the private Redis at ${redisUrl} is not ready`);
     const usedMemory = async (): Promise<number> => Number(/^used_memory:(\d+)/m.exec(await connection.info('memory'))![1]);
@@ -546,7 +546,7 @@ async function main(): Promise<boolean> {
     const machine = await describeMachine(machinePool, redisServer.url).finally(() => machinePool.end());
     const target = await startTargetServer();
     teardown.push(() => target.close());
-    const queue = createTaskQueue({ connection: redis, prefix: environment.queuePrefix });
+    const queue = createRedisTaskQueue({ connection: redis, prefix: environment.queuePrefix });
     teardown.push(() => queue.close());
     const probes: Probes = { environment, databaseName, monitor, redis, queue, readBackends: createBackendReader(monitor, databaseName) };
 

@@ -1,5 +1,4 @@
 import { createDatabase } from '@punctual/db';
-import { waitForRedisReady } from '@punctual/queue';
 import { startRedisServer, startSilentServer, type RedisServer, type SilentServer } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, useTestApp } from './test-app.js';
@@ -27,7 +26,11 @@ describe('GET /health/ready', () => {
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual({
       status: 'ok',
-      checks: { postgres: { status: 'up', latencyMs: expect.any(Number) }, redis: { status: 'up', latencyMs: expect.any(Number) } },
+      checks: {
+        postgres: { status: 'up', latencyMs: expect.any(Number) },
+        queue: { status: 'up', latencyMs: expect.any(Number), backend: 'redis' },
+        redis: { status: 'up', latencyMs: expect.any(Number) },
+      },
     });
   });
 
@@ -50,7 +53,7 @@ describe('with its Redis stopped', () => {
     redis = await startRedisServer();
     app = await createTestApp(t.env, { redisUrl: redis.url });
     // Connected first, so what is tested is a Redis that goes away under a live client (whose commands then wait).
-    expect(await waitForRedisReady(app.redis, 10_000)).toBe(true);
+    expect(await app.queueBackend.waitUntilReady(10_000)).toBe(true);
     expect((await app.app.inject({ method: 'GET', url: '/health/ready' })).json<Readiness>().status).toBe('ok');
     await redis.stop();
   });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import { healthReport, type DependencyChecks } from '@punctual/core';
+import { healthReport, type DependencyChecks, type QueueCheck } from '@punctual/core';
 import type { Registry } from '@punctual/metrics';
 
 /**
@@ -12,9 +12,11 @@ import type { Registry } from '@punctual/metrics';
 export async function startWorkerHttpServer(options: {
   host: string;
   port: number;
-  /** Named round trips (`postgres` and the queue's); each gives up after `checkTimeoutMs`. */
+  /** Round trips to Postgres and the queue's store; each gives up after `checkTimeoutMs`. */
   checks: DependencyChecks;
   checkTimeoutMs: number;
+  /** QUEUE_BACKEND, named in the queue's check line. */
+  queueBackend: QueueCheck['backend'];
   metrics?: Registry;
 }): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
@@ -35,7 +37,7 @@ export async function startWorkerHttpServer(options: {
     // Each check gives up after its deadline, so both answer even while a dependency hangs. A worker stays ready while
     // its queue is away (it takes jobs again once it is back): a queue outage must not take every pod out of service.
     if (path === '/health' || path === '/health/ready') {
-      healthReport(options.checks, options.checkTimeoutMs).then(
+      healthReport(options.checks, { timeoutMs: options.checkTimeoutMs, queueBackend: options.queueBackend }).then(
         ({ checks, health, ready }) =>
           path === '/health/ready'
             ? send(ready.statusCode, { status: ready.status, checks })

@@ -5,9 +5,8 @@ import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
 import { createWorkerMetrics } from '@punctual/metrics';
 import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
-import { createRedisConnection, createTaskQueue, evictionPolicyWarning, parseTaskAttemptJob, TASKS_QUEUE } from '@punctual/queue';
+import { createQueueBackend, parseTaskAttemptJob } from '@punctual/queue';
 import { startTracing } from '@punctual/telemetry';
-import { Worker } from 'bullmq';
 import { startWorkerHttpServer } from './http-server.js';
 import { createDatabaseGate } from './database-gate.js';
 import { startMaintenance } from './maintenance.js';
@@ -35,9 +34,16 @@ const db = createDatabase(config.databaseUrl, {
   maxConnections: Math.min(20, config.workerConcurrency),
   applicationName: 'punctual-worker',
 });
-const workerConnection = createRedisConnection(config.redisUrl, { blocking: true });
-const queueConnection = createRedisConnection(config.redisUrl, { blocking: true });
-const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix, telemetry: tracing?.queueTelemetry });
+// Redis or Postgres (QUEUE_BACKEND); the worker's connections wait out an outage rather than fail.
+const queueBackend = await createQueueBackend({
+  backend: config.queueBackend,
+  redisUrl: config.redisUrl,
+  databaseUrl: config.databaseUrl,
+  prefix: config.queuePrefix,
+  blocking: true,
+  telemetry: tracing?.queueTelemetry,
+});
+const queue = queueBackend.tasks;
 // The address guard refuses loopback, private and metadata addresses unless ALLOW_PRIVATE_TARGETS (warned about above).
 const executor = createExecutor({
   responseBodyLimitBytes: config.responseBodyLimitBytes,
@@ -71,11 +77,7 @@ const processor = createProcessor(
   logger,
   { onDatabaseUnavailable: () => gate.close() },
 );
-const worker = new Worker(TASKS_QUEUE, processor, {
-  connection: workerConnection,
-  prefix: config.queuePrefix,
-  concurrency: config.workerConcurrency,
-});
+const worker = queueBackend.createWorker(processor, { concurrency: config.workerConcurrency });
 worker.on('failed', (job, err) => {
   const ids = parseTaskAttemptJob(job?.data);
   logger.warn(
@@ -89,25 +91,28 @@ const health = await startWorkerHttpServer({
   host: config.host,
   port: config.workerHttpPort,
   // The queue's connection queues commands while Redis is away: without the deadline, /health would hang with it.
-  checks: { postgres: () => pingDatabase(db), redis: () => queueConnection.ping() },
+  checks: { postgres: () => pingDatabase(db), queue: () => queueBackend.ping() },
   checkTimeoutMs: HEALTH_CHECK_TIMEOUT_MS,
+  queueBackend: queueBackend.name,
   metrics: metrics.registry,
 });
-// One worker at a time (by a lock in Redis) repairs Redis from Postgres, recovers lost attempts and applies retention.
+// One worker at a time (by a lock in the queue's store) repairs the queue from Postgres, recovers lost attempts and
+// applies retention.
 const maintenance = startMaintenance({
   context: { db, queue, logger },
-  redis: queueConnection,
-  queuePrefix: config.queuePrefix,
+  backend: queueBackend,
   intervalMs: config.reconcileIntervalMs,
   logRetentionDays: config.logRetentionDays,
   logger,
   metrics: metrics.maintenance,
 });
 
-const eviction = await evictionPolicyWarning(queueConnection);
-if (eviction) logger.warn(eviction);
+for (const warning of await queueBackend.warnings()) logger.warn(warning);
 
-logger.info({ port: health.port, concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix }, 'worker started');
+logger.info(
+  { port: health.port, concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix, queueBackend: queueBackend.name },
+  'worker started',
+);
 
 stopGracefully({ delayMs: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
@@ -116,11 +121,9 @@ stopGracefully({ delayMs: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) =
   gate.stop();
   await worker.close();
   await maintenance.stop();
-  await queue.close();
+  await queueBackend.close();
   await executor.close();
   health.server.close();
-  workerConnection.disconnect();
-  queueConnection.disconnect();
   await db.destroy();
   await tracing?.shutdown();
   logger.info('stopped');

@@ -17,7 +17,7 @@ let worker: PunctualProcess & { healthUrl: string };
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  worker = await startWorker({ ...environment().processEnv, REDIS_URL: redis.url });
+  worker = await startWorker({ ...environment().processEnv, QUEUE_BACKEND: 'redis', REDIS_URL: redis.url });
 }, 60_000);
 
 afterAll(async () => {
@@ -39,7 +39,11 @@ describe("a real worker's health server", () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
       status: 'ok',
-      checks: { postgres: { status: 'up', latencyMs: expect.any(Number) }, redis: { status: 'up', latencyMs: expect.any(Number) } },
+      checks: {
+        postgres: { status: 'up', latencyMs: expect.any(Number) },
+        queue: { status: 'up', latencyMs: expect.any(Number), backend: 'redis' },
+        redis: { status: 'up', latencyMs: expect.any(Number) },
+      },
     });
   });
 
@@ -84,8 +88,9 @@ describe("the worker's health server with Postgres unreachable", () => {
     http = await startWorkerHttpServer({
       host: '127.0.0.1',
       port: 0,
-      checks: { postgres: () => pingDatabase(db), redis: () => Promise.resolve() },
+      checks: { postgres: () => pingDatabase(db), queue: () => Promise.resolve() },
       checkTimeoutMs: 2_000,
+      queueBackend: 'redis',
     });
   });
 

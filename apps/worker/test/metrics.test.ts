@@ -4,7 +4,7 @@ import { actOnTask, createTask } from '@punctual/core';
 import { claimAttempt } from '@punctual/db';
 import { createExecutor, type Executor } from '@punctual/executor';
 import { createWorkerMetrics, type WorkerMetrics } from '@punctual/metrics';
-import { createRedisConnection, createTaskQueue, TASKS_QUEUE, type Redis } from '@punctual/queue';
+import type { QueueBackend, TasksWorker } from '@punctual/queue';
 import {
   parsePrometheusText,
   startSilentServer,
@@ -13,7 +13,6 @@ import {
   type PrometheusScrape,
   type TargetServer,
 } from '@punctual/testing';
-import { Worker } from 'bullmq';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +28,7 @@ const logger = pino({ level: 'silent' });
 let target: TargetServer;
 let metrics: WorkerMetrics;
 let executor: Executor;
-let workerConnection: Redis;
-let worker: Worker;
+let worker: TasksWorker;
 let http: { server: Server; port: number };
 
 beforeAll(async () => {
@@ -51,20 +49,19 @@ beforeAll(async () => {
     logger,
     { onDatabaseUnavailable: () => {} },
   );
-  workerConnection = createRedisConnection(t.env.redisUrl, { blocking: true });
-  worker = new Worker(TASKS_QUEUE, processor, { connection: workerConnection, prefix: t.env.queuePrefix, concurrency: 4 });
+  worker = t.backend.createWorker(processor, { concurrency: 4 });
   http = await startWorkerHttpServer({
     host: '127.0.0.1',
     port: 0,
-    checks: { postgres: async () => {} },
+    checks: { postgres: async () => {}, queue: async () => {} },
     checkTimeoutMs: 2_000,
+    queueBackend: 'redis',
     metrics: metrics.registry,
   });
 });
 
 afterAll(async () => {
   await worker?.close();
-  workerConnection?.disconnect();
   await executor?.close();
   http?.server.close();
   await target?.close();
@@ -183,8 +180,7 @@ describe("a worker's /metrics", () => {
 
     const maintenance = startMaintenance({
       context: { db: t.env.db, queue: t.queue, logger },
-      redis: t.redis,
-      queuePrefix: t.env.queuePrefix,
+      backend: t.backend,
       intervalMs: 600_000,
       logRetentionDays: 30,
       logger,
@@ -212,14 +208,21 @@ describe("a worker's /metrics", () => {
   describe('with a queue whose Redis accepts connections and never answers', () => {
     it('answers the scrape within its bound, without queue depth rather than with stale numbers', async () => {
       const silent = await startSilentServer();
-      const connection = createRedisConnection(`redis://127.0.0.1:${silent.port}`, { blocking: true });
-      const queue = createTaskQueue({ connection, prefix: t.env.queuePrefix });
-      const hung = createWorkerMetrics({ jobCounts: (...states) => queue.queue.getJobCounts(...states), queueCountsTimeoutMs: 300 });
+      const hungBackend: QueueBackend = await t.env.createQueueBackend({
+        backend: 'redis',
+        redisUrl: `redis://127.0.0.1:${silent.port}`,
+        blocking: true,
+      });
+      const hung = createWorkerMetrics({
+        jobCounts: (...states) => hungBackend.tasks.queue.getJobCounts(...states),
+        queueCountsTimeoutMs: 300,
+      });
       const server = await startWorkerHttpServer({
         host: '127.0.0.1',
         port: 0,
-        checks: { postgres: async () => {} },
+        checks: { postgres: async () => {}, queue: async () => {} },
         checkTimeoutMs: 2_000,
+        queueBackend: 'redis',
         metrics: hung.registry,
       });
       try {
@@ -233,7 +236,7 @@ describe("a worker's /metrics", () => {
         expect(scraped.value(ATTEMPTS, { outcome: 'succeeded' })).toBe(0);
       } finally {
         server.server.close();
-        connection.disconnect();
+        void hungBackend.close();
         await silent.close();
       }
     });

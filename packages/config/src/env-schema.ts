@@ -15,6 +15,11 @@ export const EnvSchema = Type.Object({
   }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
   QUEUE_PREFIX: Type.String({ default: 'punctual', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }),
+  QUEUE_BACKEND: Type.Optional(
+    Type.Enum(['redis', 'postgres'], {
+      description: 'where BullMQ keeps the queue: redis (default; fleets) or postgres (DATABASE_URL; default when EMBEDDED=true)',
+    }),
+  ),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   PORT: Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'API port' }),
   BODY_LIMIT_BYTES: Integer({
@@ -27,7 +32,7 @@ export const EnvSchema = Type.Object({
     default: 600,
     minimum: 1,
     maximum: 10_000_000,
-    description: 'API requests per minute per user, counted in Redis so every API replica shares it',
+    description: "API requests per minute per user, counted in the queue backend's store so every API replica shares it",
   }),
   AUTH_RATE_LIMIT_MAX: Integer({
     default: 30,
@@ -68,7 +73,7 @@ export const EnvSchema = Type.Object({
     default: 15_000,
     minimum: 100,
     maximum: 3_600_000,
-    description: 'how often the maintenance loop repairs Redis from Postgres, recovers lost attempts and applies retention',
+    description: 'how often the maintenance loop repairs the queue from Postgres, recovers lost attempts and applies retention',
   }),
   LEASE_MARGIN_MS: Integer({
     default: 30_000,

@@ -8,14 +8,18 @@ import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { adminPasswordWeakness, DEVELOPMENT_SECRETS_KEY, jwtSecretWeakness, secretsKeyWeakness } from './weak-secrets.js';
 
 export type LogLevel = Env['LOG_LEVEL'];
+/** Where BullMQ keeps the queue: Redis (REDIS_URL) or Postgres (DATABASE_URL, BullMQ's PostgreSQL backend). */
+export type QueueBackendName = NonNullable<Env['QUEUE_BACKEND']>;
 export type LogFormat = NonNullable<Env['LOG_FORMAT']>;
 
 /** Punctual's configuration, parsed once at boot and passed to whatever needs a value. */
 export interface Config {
   env: Env['NODE_ENV'];
   databaseUrl: string;
+  /** Not used (nothing connects to Redis) when `queueBackend` is postgres. */
   redisUrl: string;
   queuePrefix: string;
+  queueBackend: QueueBackendName;
   host: string;
   port: number;
   bodyLimitBytes: number;
@@ -151,6 +155,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,
+    // Chosen by configuration only, never by what answers: every process of a deployment must use the same queue.
+    queueBackend: env.QUEUE_BACKEND ?? (isTrue(source.EMBEDDED) ? 'postgres' : 'redis'),
     host: env.HOST,
     port: env.PORT,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
@@ -191,6 +197,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     },
     warnings,
   };
+}
+
+/** A boolean variable as the schema's booleans read it ("true" or "1"). */
+function isTrue(value: string | undefined): boolean {
+  return value !== undefined && /^(true|1)$/i.test(value.trim());
 }
 
 /** The value `parse` returns, or undefined after adding its error's message as the variable's problem. */

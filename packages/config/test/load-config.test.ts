@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/punctual',
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'punctual',
+      queueBackend: 'redis',
       host: '0.0.0.0',
       port: 3000,
       bodyLimitBytes: 1_048_576,
@@ -152,6 +153,20 @@ describe('loadConfig', () => {
       'https://app.example.com',
       'http://localhost:5173',
     ]);
+  });
+
+  it.each([
+    [{}, 'redis'],
+    [{ EMBEDDED: 'true' }, 'postgres'],
+    [{ EMBEDDED: 'false' }, 'redis'],
+    [{ QUEUE_BACKEND: 'postgres' }, 'postgres'],
+    [{ QUEUE_BACKEND: 'redis', EMBEDDED: 'true' }, 'redis'],
+  ])('reads QUEUE_BACKEND, postgres by default when EMBEDDED=true (%o → %s)', (env, backend) => {
+    expect(loadConfig(env).queueBackend).toBe(backend);
+  });
+
+  it('refuses a QUEUE_BACKEND it does not know, naming it', () => {
+    expect(problemsOf({ QUEUE_BACKEND: 'kafka' })).toEqual(['QUEUE_BACKEND: must be one of redis, postgres']);
   });
 
   it('turns tracing on only with OTEL_EXPORTER_OTLP_ENDPOINT, and refuses one that is not an http(s) URL', () => {

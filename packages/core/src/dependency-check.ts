@@ -27,18 +27,33 @@ export async function checkDependency(check: () => Promise<unknown>, timeoutMs: 
   }
 }
 
-/**
- * A process's named dependency checks, each a round trip that throws when the dependency is down. `postgres` decides
- * readiness; any other (the queue backend) only degrades it.
- */
-export type DependencyChecks<Name extends string = string> = Record<Name | 'postgres', () => Promise<unknown>>;
+/** The queue's line in a `/health` answer: the check, naming the backend it ran against. */
+export interface QueueCheck extends DependencyCheck {
+  backend: 'redis' | 'postgres';
+}
 
-export interface HealthReport<Name extends string = string> {
-  checks: Record<Name | 'postgres', DependencyCheck>;
+/**
+ * The `/health` lines of the queue's store: `queue` (naming the backend) always, and `redis` too on the Redis backend
+ * (the same check, under the name the contract's health answer has always had). The Postgres backend has no Redis.
+ */
+export function queueChecks(backend: QueueCheck['backend'], check: DependencyCheck): { queue: QueueCheck; redis?: DependencyCheck } {
+  return backend === 'redis' ? { queue: { ...check, backend }, redis: check } : { queue: { ...check, backend } };
+}
+
+/** A process's dependency checks, each a round trip that throws when its dependency is down. */
+export interface DependencyChecks {
+  /** Decides readiness: without Postgres no task can be created, claimed or recorded. */
+  postgres: () => Promise<unknown>;
+  /** The queue backend's own check: its outage only degrades readiness. */
+  queue: () => Promise<unknown>;
+}
+
+export interface HealthReport {
+  checks: { postgres: DependencyCheck; queue: QueueCheck; redis?: DependencyCheck };
   /** `/health`: 200 `ok` while every check is up, else 503 `degraded`. */
   health: { statusCode: 200 | 503; status: 'ok' | 'degraded' };
   /**
-   * `/health/ready`: 200 while Postgres answers (`ok`, or `degraded` when another check is down), 503 `unready` when it
+   * `/health/ready`: 200 while Postgres answers (`ok`, or `degraded` when the queue does not), 503 `unready` when it
    * does not. A queue outage keeps every pod ready: the API keeps accepting tasks and the reconciler queues them later;
    * a worker picks jobs up again once its queue is back. Taking them all out of service would gain nothing and, with
    * PodDisruptionBudgets, block node drains.
@@ -47,22 +62,26 @@ export interface HealthReport<Name extends string = string> {
 }
 
 /**
- * Runs every check at once (each with `timeoutMs`) and reads both answers from them: the one rule for `/health` and
+ * Runs both checks at once (each with `timeoutMs`) and reads both answers from them: the one rule for `/health` and
  * `/health/ready` on the API and the workers.
  */
-export async function healthReport<Name extends string>(checks: DependencyChecks<Name>, timeoutMs: number): Promise<HealthReport<Name>> {
-  const names = Object.keys(checks) as Array<Name | 'postgres'>;
-  const results = await Promise.all(names.map((name) => checkDependency(checks[name], timeoutMs)));
-  const report = Object.fromEntries(names.map((name, index) => [name, results[index]!])) as Record<Name | 'postgres', DependencyCheck>;
-  const allUp = results.every((check) => check.status === 'up');
-  const postgresUp = report.postgres.status === 'up';
+export async function healthReport(
+  checks: DependencyChecks,
+  options: { timeoutMs: number; queueBackend: QueueCheck['backend'] },
+): Promise<HealthReport> {
+  const [postgres, queue] = await Promise.all([
+    checkDependency(checks.postgres, options.timeoutMs),
+    checkDependency(checks.queue, options.timeoutMs),
+  ]);
+  const allUp = postgres.status === 'up' && queue.status === 'up';
   return {
-    checks: report,
+    checks: { postgres, ...queueChecks(options.queueBackend, queue) },
     health: allUp ? { statusCode: 200, status: 'ok' } : { statusCode: 503, status: 'degraded' },
-    ready: !postgresUp
-      ? { statusCode: 503, status: 'unready' }
-      : allUp
-        ? { statusCode: 200, status: 'ok' }
-        : { statusCode: 200, status: 'degraded' },
+    ready:
+      postgres.status === 'down'
+        ? { statusCode: 503, status: 'unready' }
+        : allUp
+          ? { statusCode: 200, status: 'ok' }
+          : { statusCode: 200, status: 'degraded' },
   };
 }

@@ -1,5 +1,4 @@
 import { createTask, runAttempt } from '@punctual/core';
-import { createRedisConnection, createTaskQueue } from '@punctual/queue';
 import { startTargetServer, type TargetServer, useTaskEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAttemptContext } from './attempt-context.js';
@@ -21,10 +20,9 @@ describe("runAttempt's log lines", () => {
     const task = await createTask(t.tasks, t.actor, { name: 'logs', url: `${target.url}/status/500`, maxRetries: 1 });
     const row = await t.env.db.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
     // The attempt's queue is closed already, so queueing its retry fails (and is logged, not thrown).
-    const deadRedis = createRedisConnection(t.env.redisUrl);
-    const deadQueue = createTaskQueue({ connection: deadRedis, prefix: t.env.queuePrefix });
-    await deadQueue.close();
-    deadRedis.disconnect();
+    const deadBackend = await t.env.createQueueBackend();
+    await deadBackend.close();
+    const deadQueue = deadBackend.tasks;
     const warnings: Array<{ details: Record<string, unknown>; message: string }> = [];
     try {
       const summary = await runAttempt(
@@ -38,7 +36,6 @@ describe("runAttempt's log lines", () => {
       expect(summary).toMatchObject({ kind: 'attempted', outcome: 'failed', status: 'retrying' });
     } finally {
       await deadQueue.close().catch(() => {});
-      deadRedis.disconnect();
     }
 
     expect(warnings).toEqual([

@@ -11,12 +11,11 @@ import {
   UnauthorizedError,
 } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
-import type { TaskQueue } from '@punctual/queue';
+import type { RateLimitCounter, TaskQueue } from '@punctual/queue';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { replyWithError } from './error-handler.js';
 import { createLoginAttempts } from './login-attempts.js';
-import { clientIpKey, RATE_LIMIT_WINDOW_MS, rateLimitNameSpace } from './rate-limit.js';
+import { clientIpKey, RATE_LIMIT_WINDOW_MS } from './rate-limit.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 export const BULL_BOARD_REALM = 'Basic realm="Punctual Bull Board"';
@@ -27,9 +26,8 @@ export interface BullBoardOptions {
   queues: TaskQueue['queue'][];
   /** BULL_BOARD_READ_ONLY: the board shows jobs but refuses retry, clean, promote, remove, pause (405). */
   readOnly: boolean;
-  /** Where password checks are counted (the rate limits' client, with its short command timeout). */
-  redis: Redis;
-  keyPrefix: string;
+  /** Where password checks are counted: the rate limits' counters (the queue backend's store). */
+  counter: RateLimitCounter;
   /** Password checks per minute per client IP (AUTH_RATE_LIMIT_MAX), one budget with `/api/v1/auth/login`'s limit. */
   maxLoginAttempts: number;
 }
@@ -64,8 +62,7 @@ const BOARD_HELMET = {
  */
 export async function registerBullBoard(app: FastifyInstance, options: BullBoardOptions): Promise<void> {
   const passwords = createPasswordAuthenticator(options.db, { ttlMs: VERIFIED_PASSWORD_TTL_MS, maxEntries: 1_000 });
-  const loginAttempts = createLoginAttempts(options.redis, {
-    nameSpace: rateLimitNameSpace(options.keyPrefix),
+  const loginAttempts = createLoginAttempts(options.counter, {
     max: options.maxLoginAttempts,
     windowMs: RATE_LIMIT_WINDOW_MS,
   });
@@ -117,7 +114,10 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
       const serverAdapter = new FastifyAdapter();
       serverAdapter.setBasePath(BULL_BOARD_PATH);
       createBullBoard({
-        queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: options.readOnly })),
+        // The adapter's type names the Redis-backed Queue; at run time it takes either backend's (no Redis info then).
+        queues: options.queues.map(
+          (queue) => new BullMQAdapter(queue as ConstructorParameters<typeof BullMQAdapter>[0], { readOnlyMode: options.readOnly }),
+        ),
         serverAdapter,
         options: { uiConfig: { boardTitle: 'Punctual' } },
       });

@@ -11,36 +11,45 @@ const Check = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
+const Checks = Type.Object({
+  postgres: Check,
+  queue: Type.Object(
+    { ...Check.properties, backend: StringEnum(['redis', 'postgres'], { description: 'QUEUE_BACKEND' }) },
+    { description: "the queue's store: Redis, or Postgres with QUEUE_BACKEND=postgres" },
+  ),
+  redis: Type.Optional(Type.Object(Check.properties, { description: 'on the Redis backend only: the same check as `queue`' })),
+});
+
 const Health = Type.Object({
   status: StringEnum(['ok', 'degraded']),
-  checks: Type.Object({ postgres: Check, redis: Check }),
+  checks: Checks,
   uptimeSeconds: Type.Integer(),
   version: Type.String(),
 });
 
 const Ready = Type.Object({
   status: StringEnum(['ok', 'degraded', 'unready']),
-  checks: Type.Object({ postgres: Check, redis: Check }),
+  checks: Checks,
 });
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, redis } = app.punctual;
-  // The queue's check is the second: Redis today.
-  const checks = { postgres: () => pingDatabase(db), redis: () => redis.ping() };
+  const { db, queueBackend } = app.punctual;
+  const checks = { postgres: () => pingDatabase(db), queue: () => queueBackend.ping() };
+  const report = () => healthReport(checks, { timeoutMs: CHECK_TIMEOUT_MS, queueBackend: queueBackend.name });
 
   app.get(
     '/health',
     {
       schema: {
         tags: ['system'],
-        summary: 'Postgres and Redis checks: 200 ok, or 503 degraded when one is down',
+        summary: "Postgres and the queue's store (Redis, or Postgres): 200 ok, or 503 degraded when one is down",
         response: { 200: Health, 503: Health },
       },
     },
     async (_request, reply) => {
-      const { checks: results, health } = await healthReport(checks, CHECK_TIMEOUT_MS);
+      const { checks: results, health } = await report();
       return reply.status(health.statusCode).send({
         status: health.status,
         checks: results,
@@ -67,15 +76,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['system'],
-        summary: 'Readiness: 200 while Postgres answers (status degraded when Redis does not), 503 unready when Postgres does not',
+        summary:
+          "Readiness: 200 while Postgres answers (status degraded when the queue's store does not), 503 unready when Postgres does not",
         description:
-          'The API keeps accepting tasks while Redis is away (the reconciler queues them later), so only Postgres decides ' +
+          "The API keeps accepting tasks while the queue's store (Redis) is away (the reconciler queues them later), so only Postgres decides " +
           '(the workers answer by the same rule). Each check gives up after 2 s.',
         response: { 200: Ready, 503: Ready },
       },
     },
     async (_request, reply) => {
-      const { checks: results, ready } = await healthReport(checks, CHECK_TIMEOUT_MS);
+      const { checks: results, ready } = await report();
       return reply.status(ready.statusCode).send({ status: ready.status, checks: results });
     },
   );
