@@ -14,6 +14,10 @@ export interface Config {
   env: Env['NODE_ENV'];
   databaseUrl: string;
   redisUrl: string;
+  /** EMBEDDED: the single-machine mode (`pnpm start` runs an embedded Postgres); it sets QUEUE_BACKEND's default. */
+  embedded: boolean;
+  /** DATA_DIR: where the embedded Postgres keeps its data, as given (relative to the working directory). */
+  dataDir: string;
   queuePrefix: string;
   host: string;
   port: number;
@@ -143,6 +147,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     env: env.NODE_ENV,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    embedded: env.EMBEDDED,
+    dataDir: env.DATA_DIR,
     queuePrefix: env.QUEUE_PREFIX,
     host: env.HOST,
     port: env.PORT,
@@ -191,6 +197,11 @@ function parsed<T>(name: string, parse: () => T, problems: string[]): T | undefi
 
 /** Reads `.env` from the working directory when present (the real environment wins), then parses. */
 export function readConfig(path = '.env'): Config {
+  return loadConfig(readEnvironment(path));
+}
+
+/** The variables `readConfig` parses: `.env` (when present) overlaid with the real environment. */
+export function readEnvironment(path = '.env'): Record<string, string | undefined> {
   const fromFile = existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
-  return loadConfig({ ...fromFile, ...process.env });
+  return { ...fromFile, ...process.env };
 }
