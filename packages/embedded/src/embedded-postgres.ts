@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
@@ -96,6 +96,8 @@ async function startCluster(dataDir: string, options: EmbeddedPostgresOptions): 
 
   const user = process.getuid?.() === 0 ? await postgresUser() : null;
   if (user) {
+    // DATA_DIR may exist already (mkdtemp makes 0700): the postgres user must pass through it, not read it.
+    await chmod(dataDir, (await stat(dataDir)).mode | 0o001);
     await chown(clusterDir, user.uid, user.gid);
     assertReachable(user, clusterDir);
   }
@@ -186,7 +188,7 @@ async function startServer(options: {
   });
   // Neither it nor its pipes keep this process alive: `stop()` ends it, or the watchdog does.
   server.unref();
-  for (const stream of [server.stdout!, server.stderr!]) {
+  for (const stream of [server.stdout, server.stderr]) {
     stream.setEncoding('utf8').on('data', (chunk: string) => options.log.add(chunk));
     (stream as unknown as Socket).unref();
   }
@@ -200,7 +202,7 @@ async function startServer(options: {
     const timer = setTimeout(() => done(new Error(`postgres was not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
     function done(error?: Error): void {
       clearTimeout(timer);
-      server.stderr!.off('data', onData);
+      server.stderr.off('data', onData);
       server.off('exit', onExit);
       server.off('error', onError);
       if (error) {
@@ -208,7 +210,7 @@ async function startServer(options: {
         reject(error);
       } else resolve();
     }
-    server.stderr!.on('data', onData);
+    server.stderr.on('data', onData);
     server.once('exit', onExit);
     server.once('error', onError);
   });
@@ -260,22 +262,34 @@ async function ensureDatabase(cluster: EmbeddedPostgresCluster, database: string
 }
 
 /**
- * Records this process as DATA_DIR's user; refuses when another live process already is (a second `pnpm start`).
- * An owner that is gone (a crash) is taken over.
+ * Records this process as DATA_DIR's user; refuses when a live process already is (a second `pnpm start`, or a second
+ * start in this one). An owner that is gone (a crash) is taken over; so is a pid reused since by another process
+ * (after a reboot): the file records the owner's start time too.
  */
 async function claimDataDir(dataDir: string): Promise<void> {
   const ownerFile = join(dataDir, OWNER_FILE);
-  const owner = Number((await readFile(ownerFile, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-    throw new EmbeddedPostgresError(`${dataDir} is in use by process ${owner} (another \`pnpm start\`?): stop it, or use another DATA_DIR`);
+  const [pidText = '', startedAt = ''] = (await readFile(ownerFile, 'utf8').catch(() => '')).trim().split(' ');
+  const pid = Number(pidText);
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && processStartTime(pid) === startedAt) {
+    throw new EmbeddedPostgresError(`${dataDir} is in use by process ${pid} (another \`pnpm start\`?): stop it, or use another DATA_DIR`);
   }
-  await writeFile(ownerFile, `${process.pid}\n`);
+  await writeFile(ownerFile, `${process.pid} ${processStartTime(process.pid)}\n`);
 }
 
 async function releaseDataDir(dataDir: string): Promise<void> {
   const ownerFile = join(dataDir, OWNER_FILE);
-  const owner = Number((await readFile(ownerFile, 'utf8').catch(() => '')).trim());
+  const owner = Number((await readFile(ownerFile, 'utf8').catch(() => '')).split(' ')[0]);
   if (owner === process.pid) await rm(ownerFile, { force: true });
+}
+
+/** When the process started, in clock ticks since boot (Linux `/proc`); '' where unknown. */
+function processStartTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
 }
 
 /**

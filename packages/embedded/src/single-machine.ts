@@ -102,7 +102,7 @@ export async function startBackends(source: Record<string, string | undefined>, 
   return {
     env: { EMBEDDED: 'true', DATA_DIR: postgres.dataDir, DATABASE_URL: postgres.url, QUEUE_BACKEND: queueBackend },
     announcement,
-    stop: postgres.stop,
+    stop: () => postgres.stop(),
   };
 }
 

@@ -8,3 +8,4 @@ export { freePort } from './free-port.js';
 export { startSilentServer, type SilentServer } from './silent-server.js';
 export { useTaskEnvironment, type TaskEnvironment, type TaskEnvironmentOptions } from './task-environment.js';
 export { useFixture, useTestEnvironment } from './use-fixture.js';
+export { findTestServices, MissingTestServiceError, type TestServices, type TestServicesOptions } from './test-services.js';
