@@ -3,9 +3,8 @@ import type { Config } from '@punctual/config';
 import { ApiKey, ErrorResponse, ManagedUser, Task, TaskLog, User } from '@punctual/contract';
 import type { TaskContext } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
-import type { TaskQueue } from '@punctual/queue';
+import type { QueueBackend } from '@punctual/queue';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { registerAuth } from './plugins/auth.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -23,8 +22,6 @@ import { taskActionRoutes } from './routes/tasks/actions.js';
 import { taskRoutes } from './routes/tasks/index.js';
 import { userRoutes } from './routes/users/index.js';
 
-/** How long a rate-limit count may take before the request is served uncounted: a slow Redis must not hold requests up. */
-export const RATE_LIMIT_COMMAND_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const CONNECTION_TIMEOUT_MS = 60_000;
 
@@ -37,16 +34,13 @@ function fastifyTrustProxy(trust: Config['trustProxy']): boolean | string[] | ((
 export interface AppDependencies {
   config: Config;
   db: Kysely<Database>;
-  /** Client for request-path Redis calls (health); fails fast rather than queueing while Redis is away. */
-  redis: Redis;
-  /** Client for the rate limits' counters, with a short command timeout (see server.ts). */
-  rateLimitRedis: Redis;
-  queue: TaskQueue;
+  /** The queue (enqueue, withdraw), its health check and the rate limits' counters: Redis or Postgres. */
+  queueBackend: QueueBackend;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    punctual: { db: Kysely<Database>; redis: Redis; tasks: TaskContext };
+    punctual: { db: Kysely<Database>; queueBackend: QueueBackend; tasks: TaskContext };
   }
 }
 
@@ -81,10 +75,10 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
 
   app.decorate('punctual', {
     db: deps.db,
-    redis: deps.redis,
+    queueBackend: deps.queueBackend,
     tasks: {
       db: deps.db,
-      queue: deps.queue,
+      queue: deps.queueBackend.tasks,
       secretsKey: config.secretsKey,
       secretsKeyPrevious: config.secretsKeyPrevious,
       defaults: config.defaults,
@@ -106,8 +100,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
     async (api) => {
       // Only the API routes are limited: health, docs and metrics stay answerable under any load.
       await registerRateLimit(api, {
-        redis: deps.rateLimitRedis,
-        keyPrefix: config.queuePrefix,
+        counter: deps.queueBackend.rateLimits,
         perUser: config.limits.rateLimitMax,
         perClientIp: config.limits.authRateLimitMax,
       });

@@ -1,9 +1,9 @@
 import { AdminBootstrapRefusedError, bootstrapAdmin, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
-import { createRedisConnection, createTaskQueue, evictionPolicyWarning, waitForRedisReady } from '@punctual/queue';
+import { createQueueBackend } from '@punctual/queue';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from './app.js';
+import { buildApp } from './app.js';
 
 // Listen and close gracefully; everything else is in app.ts.
 const config = await readStartupConfig().catch((error: unknown) => {
@@ -31,37 +31,31 @@ if (config.admin) {
   }
 }
 
-const redis = createRedisConnection(config.redisUrl);
-const queueConnection = createRedisConnection(config.redisUrl);
-const rateLimitRedis = createRedisConnection(config.redisUrl, { commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS });
-const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
-const app = await buildApp({ config, db, redis, rateLimitRedis, queue }, { logger });
+// Redis or Postgres (QUEUE_BACKEND); the API's connections fail fast, so a request never waits for a dead store.
+const queueBackend = await createQueueBackend({
+  backend: config.queueBackend,
+  redisUrl: config.redisUrl,
+  databaseUrl: config.databaseUrl,
+  prefix: config.queuePrefix,
+});
+const app = await buildApp({ config, db, queueBackend }, { logger });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'closing');
   await app.close();
   logger.debug('http server closed');
-  await queue.close();
+  await queueBackend.close();
   logger.debug('queue closed');
-  queueConnection.disconnect();
-  rateLimitRedis.disconnect();
-  redis.disconnect();
   await db.destroy();
   logger.info('stopped');
 });
 
-// The request-path client fails fast instead of queueing, so until it is connected /health would say Redis is down.
-// Redis answered moments ago; should it not be ready in time, serve anyway and let /health say degraded.
-const REDIS_READY_TIMEOUT_MS = 10_000;
-const redisReady = await Promise.all([
-  waitForRedisReady(redis, REDIS_READY_TIMEOUT_MS),
-  waitForRedisReady(queueConnection, REDIS_READY_TIMEOUT_MS),
-  waitForRedisReady(rateLimitRedis, REDIS_READY_TIMEOUT_MS),
-]);
-if (redisReady.includes(false))
-  logger.warn(`Redis connection not ready after ${REDIS_READY_TIMEOUT_MS} ms; listening anyway (/health reports it)`);
-const eviction = await evictionPolicyWarning(redis);
-if (eviction) logger.warn(eviction);
+// The request-path clients fail fast instead of queueing, so until they are connected /health would say the queue is
+// down. It answered moments ago; should it not be ready in time, serve anyway and let /health say degraded.
+const QUEUE_READY_TIMEOUT_MS = 10_000;
+if (!(await queueBackend.waitUntilReady(QUEUE_READY_TIMEOUT_MS)))
+  logger.warn(`queue connection not ready after ${QUEUE_READY_TIMEOUT_MS} ms; listening anyway (/health reports it)`);
+for (const warning of await queueBackend.warnings()) logger.warn(warning);
 
 await app.listen({ host: config.host, port: config.port });

@@ -3,12 +3,11 @@ import { loadConfig, type Config } from '@punctual/config';
 import type { Session, Task } from '@punctual/contract';
 import { bootstrapAdmin } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
-import { createRedisConnection, createTaskQueue, waitForRedisReady, type TaskQueue } from '@punctual/queue';
+import type { QueueBackend, TaskQueue } from '@punctual/queue';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { buildApp, RATE_LIMIT_COMMAND_TIMEOUT_MS } from '../src/app.js';
+import { buildApp } from '../src/app.js';
 
 export type { Page, Session } from '@punctual/contract';
 
@@ -18,48 +17,37 @@ export const PASSWORD = 'correct horse battery';
 export interface TestApp {
   app: FastifyInstance;
   config: Config;
-  /** The request-path Redis client the app was built with. */
-  redis: Redis;
-  /** The rate limits' Redis client (pointed where `redisUrl` says, like the request-path client). */
-  rateLimitRedis: Redis;
+  /** The queue backend the app was built with (pointed where `redisUrl`/`databaseUrl` say). */
+  queueBackend: QueueBackend;
   queue: TaskQueue;
-  /** Closes the app, then the queue and both Redis connections (the environment is the caller's to clean up). */
+  /** Closes the app, then the queue backend (the environment is the caller's to clean up). */
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
   /** Environment variables on top of the test environment's (ALLOW_REGISTRATION, ADMIN_EMAIL, JWT_EXPIRES_IN, …). */
   env?: Record<string, string>;
-  /** Points the app's request-path Redis client elsewhere (the queue keeps the environment's Redis). */
+  /** Points the app's queue backend at another Redis (Redis backend: the queue, health and rate limits). */
   redisUrl?: string;
 }
 
 /** The API as `server.ts` builds it, over this test file's own database, Redis prefix and queue. */
 export async function createTestApp(env: TestEnvironment, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ ...env.processEnv, JWT_SECRET, LOG_LEVEL: 'silent', ...options.env });
-  const redis = createRedisConnection(options.redisUrl ?? env.redisUrl);
-  const rateLimitRedis = createRedisConnection(options.redisUrl ?? env.redisUrl, { commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS });
-  const queueConnection = createRedisConnection(env.redisUrl);
-  const queue = createTaskQueue({ connection: queueConnection, prefix: env.queuePrefix });
-  const app = await buildApp({ config, db: env.db, redis, rateLimitRedis, queue });
+  const queueBackend = await env.createQueueBackend(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl });
+  const app = await buildApp({ config, db: env.db, queueBackend });
   await app.ready();
   // The request-path clients fail fast instead of queueing commands, so until they have connected /health says
   // degraded and requests go uncounted by the rate limits.
-  if (options.redisUrl === undefined) {
-    await Promise.all([redis, rateLimitRedis].map((client) => waitForRedisReady(client, 10_000)));
-  }
+  if (options.redisUrl === undefined) await queueBackend.waitUntilReady(10_000);
   return {
     app,
     config,
-    redis,
-    rateLimitRedis,
-    queue,
+    queueBackend,
+    queue: queueBackend.tasks,
     async close() {
       await app.close();
-      await queue.close();
-      queueConnection.disconnect();
-      rateLimitRedis.disconnect();
-      redis.disconnect();
+      await queueBackend.close();
     },
   };
 }

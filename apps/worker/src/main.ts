@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import { checkDependency, isStartupProblem, readStartupConfig } from '@punctual/core';
+import { checkDependency, isStartupProblem, queueChecks, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
-import { createRedisConnection, createTaskQueue, evictionPolicyWarning, TASKS_QUEUE } from '@punctual/queue';
-import { Worker } from 'bullmq';
+import { createQueueBackend } from '@punctual/queue';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { startWorkerHttpServer } from './http-server.js';
@@ -32,9 +31,15 @@ const db = createDatabase(config.databaseUrl, {
   maxConnections: Math.min(20, config.workerConcurrency),
   applicationName: 'punctual-worker',
 });
-const workerConnection = createRedisConnection(config.redisUrl, { blocking: true });
-const queueConnection = createRedisConnection(config.redisUrl, { blocking: true });
-const queue = createTaskQueue({ connection: queueConnection, prefix: config.queuePrefix });
+// Redis or Postgres (QUEUE_BACKEND); the worker's connections wait out an outage rather than fail.
+const queueBackend = await createQueueBackend({
+  backend: config.queueBackend,
+  redisUrl: config.redisUrl,
+  databaseUrl: config.databaseUrl,
+  prefix: config.queuePrefix,
+  blocking: true,
+});
+const queue = queueBackend.tasks;
 // The address guard refuses loopback, private and metadata addresses unless ALLOW_PRIVATE_TARGETS (warned about above).
 const executor = createExecutor({
   responseBodyLimitBytes: config.responseBodyLimitBytes,
@@ -64,11 +69,7 @@ const processor = createProcessor(
   logger,
   { onDatabaseUnavailable: () => gate.close() },
 );
-const worker = new Worker(TASKS_QUEUE, processor, {
-  connection: workerConnection,
-  prefix: config.queuePrefix,
-  concurrency: config.workerConcurrency,
-});
+const worker = queueBackend.createWorker(processor, { concurrency: config.workerConcurrency });
 worker.on('failed', (job, err) => logger.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed; BullMQ retries it'));
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 
@@ -77,27 +78,29 @@ const health = await startWorkerHttpServer({
   port: config.workerHttpPort,
   // The queue's connection queues commands while Redis is away: without the deadline, /health would hang with it.
   check: async () => {
-    const [postgres, redis] = await Promise.all([
+    const [postgres, queueCheck] = await Promise.all([
       checkDependency(() => pingDatabase(db), HEALTH_CHECK_TIMEOUT_MS),
-      checkDependency(() => queueConnection.ping(), HEALTH_CHECK_TIMEOUT_MS),
+      checkDependency(() => queueBackend.ping(), HEALTH_CHECK_TIMEOUT_MS),
     ]);
-    return { postgres, redis };
+    return { postgres, ...queueChecks(queueBackend.name, queueCheck) };
   },
 });
-// One worker at a time (by a lock in Redis) repairs Redis from Postgres, recovers lost attempts and applies retention.
+// One worker at a time (by a lock in the queue's store) repairs the queue from Postgres, recovers lost attempts and
+// applies retention.
 const maintenance = startMaintenance({
   context: { db, queue, logger },
-  redis: queueConnection,
-  queuePrefix: config.queuePrefix,
+  backend: queueBackend,
   intervalMs: config.reconcileIntervalMs,
   logRetentionDays: config.logRetentionDays,
   logger,
 });
 
-const eviction = await evictionPolicyWarning(queueConnection);
-if (eviction) logger.warn(eviction);
+for (const warning of await queueBackend.warnings()) logger.warn(warning);
 
-logger.info({ port: health.port, concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix }, 'worker started');
+logger.info(
+  { port: health.port, concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix, queueBackend: queueBackend.name },
+  'worker started',
+);
 
 closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
@@ -106,11 +109,9 @@ closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
   gate.stop();
   await worker.close();
   await maintenance.stop();
-  await queue.close();
+  await queueBackend.close();
   await executor.close();
   health.server.close();
-  workerConnection.disconnect();
-  queueConnection.disconnect();
   await db.destroy();
   logger.info('stopped');
 });

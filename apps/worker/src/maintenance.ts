@@ -1,13 +1,12 @@
 import { applyRetention, IDEMPOTENCY_KEY_TTL_MS, recoverLostAttempts, repairQueue, type ReconcilerContext } from '@punctual/core';
 import type { ScheduleCursor } from '@punctual/db';
-import { createLeaderLock, type Redis } from '@punctual/queue';
+import type { QueueBackend } from '@punctual/queue';
 import type { Logger } from 'pino';
 
 export interface MaintenanceOptions {
   context: ReconcilerContext;
-  /** The Redis the lock lives in (the queue's). */
-  redis: Redis;
-  queuePrefix: string;
+  /** Where the leader lock lives (the queue's store: a Redis key, or a Postgres advisory lock). */
+  backend: Pick<QueueBackend, 'createLeaderLock'>;
   intervalMs: number;
   logRetentionDays: number;
   logger: Logger;
@@ -31,14 +30,14 @@ const RETENTION_MAX_BATCHES = 20;
 const STOP_WAIT_MS = 5_000;
 
 /**
- * The reconciler and maintenance loop. Every worker runs it; a lock in Redis lets one of them at a time do the work
- * (the lock lapses after three intervals, so a dead holder is replaced). Each pass: closes the attempts of lost workers,
- * puts back jobs missing from Redis, deletes logs past retention. A pass that fails (Postgres or Redis away) is logged
- * and the next one tries again.
+ * The reconciler and maintenance loop. Every worker runs it; a lock in the queue's store lets one of them at a time do
+ * the work (a dead holder is replaced: the Redis lock lapses after three intervals, the Postgres lock with its session).
+ * Each pass: closes the attempts of lost workers, puts back jobs missing from the queue, deletes logs past retention.
+ * A pass that fails (Postgres or Redis away) is logged and the next one tries again.
  */
 export function startMaintenance(options: MaintenanceOptions): Maintenance {
   const { context, logger } = options;
-  const lock = createLeaderLock(options.redis, { key: `${options.queuePrefix}:maintenance:lock`, ttlMs: options.intervalMs * 3 });
+  const lock = options.backend.createLeaderLock('maintenance', { ttlMs: options.intervalMs * 3 });
   // Tasks due within a few intervals are checked each pass; later ones when their time comes closer.
   const lookaheadMs = Math.max(60_000, options.intervalMs * 4);
   let cursor: ScheduleCursor | undefined;

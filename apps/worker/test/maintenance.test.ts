@@ -1,7 +1,7 @@
 import { createTask, WORKER_LOST } from '@punctual/core';
 import { claimAttempt } from '@punctual/db';
-import { createRedisConnection, type Redis } from '@punctual/queue';
-import { startSilentServer, type SilentServer, useTaskEnvironment } from '@punctual/testing';
+import type { QueueBackend } from '@punctual/queue';
+import { defaultQueueBackend, startSilentServer, type SilentServer, useTaskEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMaintenance, type Maintenance } from '../src/maintenance.js';
 import { capturingLogger } from './log-capture.js';
@@ -24,12 +24,11 @@ beforeEach(async () => {
   await t.queue.queue.obliterate({ force: true });
 });
 
-function start(lockRedis: Redis = t.redis) {
+function start(backend: QueueBackend = t.backend) {
   const { logger, lines, messages } = capturingLogger();
   const maintenance = startMaintenance({
     context: { db: t.env.db, queue: t.queue, logger },
-    redis: lockRedis,
-    queuePrefix: t.env.queuePrefix,
+    backend,
     intervalMs: INTERVAL_MS,
     logRetentionDays: 30,
     logger,
@@ -38,7 +37,13 @@ function start(lockRedis: Redis = t.redis) {
   return { maintenance, lines, passes: () => messages().filter((message) => message === PASS).length };
 }
 
-const lockKey = () => `${t.env.queuePrefix}:maintenance:lock`;
+/** Whether the maintenance lock is free: another holder can take it (and then lets go of it at once). */
+async function lockIsFree(): Promise<boolean> {
+  const probe = t.backend.createLeaderLock('maintenance', { ttlMs: INTERVAL_MS });
+  const free = await probe.acquire();
+  await probe.release();
+  return free;
+}
 
 describe('the maintenance loop', () => {
   it('runs its passes in one of two workers at a time, and in the other once the holder lets go', async () => {
@@ -50,11 +55,11 @@ describe('the maintenance loop', () => {
 
     const counts = [first.passes(), second.passes()];
     expect(counts.filter((count) => count > 0)).toHaveLength(1);
-    expect(await t.redis.exists(lockKey())).toBe(1);
+    expect(await lockIsFree()).toBe(false);
 
     const [holder, other] = counts[0]! > 0 ? [first, second] : [second, first];
     await holder.maintenance.stop();
-    expect(await t.redis.exists(lockKey())).toBe(0);
+    expect(await lockIsFree()).toBe(true);
     await other.maintenance.runOnce();
     expect(other.passes()).toBe(1);
   });
@@ -86,15 +91,15 @@ describe('the maintenance loop', () => {
     expect(pass!.reenqueued).toBeGreaterThanOrEqual(1);
   });
 
-  describe('with a Redis that accepts and never answers', () => {
+  describe.runIf(defaultQueueBackend() === 'redis')('with a Redis that accepts and never answers', () => {
     let silent: SilentServer;
-    let hungRedis: Redis;
+    let hungRedis: QueueBackend;
     beforeAll(async () => {
       silent = await startSilentServer();
-      hungRedis = createRedisConnection(`redis://127.0.0.1:${silent.port}`, { blocking: true });
+      hungRedis = await t.env.createQueueBackend({ redisUrl: `redis://127.0.0.1:${silent.port}`, blocking: true });
     });
     afterAll(async () => {
-      hungRedis.disconnect();
+      await hungRedis.close();
       await silent.close();
     });
 

@@ -20,6 +20,11 @@ export const EnvSchema = Type.Object({
   }),
   DATA_DIR: Type.String({ default: '.data', minLength: 1, description: "the embedded Postgres's data, kept across restarts" }),
   QUEUE_PREFIX: Type.String({ default: 'punctual', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }),
+  QUEUE_BACKEND: Type.Optional(
+    Type.Enum(['redis', 'postgres'], {
+      description: 'where BullMQ keeps the queue: redis (default; fleets) or postgres (DATABASE_URL; default when EMBEDDED=true)',
+    }),
+  ),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   PORT: Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'API port' }),
   BODY_LIMIT_BYTES: Integer({

@@ -8,17 +8,21 @@ import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { adminPasswordWeakness, DEVELOPMENT_SECRETS_KEY, jwtSecretWeakness, secretsKeyWeakness } from './weak-secrets.js';
 
 export type LogLevel = Env['LOG_LEVEL'];
+/** Where BullMQ keeps the queue: Redis (REDIS_URL) or Postgres (DATABASE_URL, BullMQ's PostgreSQL backend). */
+export type QueueBackendName = NonNullable<Env['QUEUE_BACKEND']>;
 
 /** Punctual's configuration, parsed once at boot and passed to whatever needs a value. */
 export interface Config {
   env: Env['NODE_ENV'];
   databaseUrl: string;
+  /** Not used (nothing connects to Redis) when `queueBackend` is postgres. */
   redisUrl: string;
   /** EMBEDDED: the single-machine mode (`pnpm start` runs an embedded Postgres); it sets QUEUE_BACKEND's default. */
   embedded: boolean;
   /** DATA_DIR: where the embedded Postgres keeps its data, as given (relative to the working directory). */
   dataDir: string;
   queuePrefix: string;
+  queueBackend: QueueBackendName;
   host: string;
   port: number;
   bodyLimitBytes: number;
@@ -150,6 +154,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     embedded: env.EMBEDDED,
     dataDir: env.DATA_DIR,
     queuePrefix: env.QUEUE_PREFIX,
+    // Chosen by configuration only, never by what answers: every process of a deployment must use the same queue.
+    queueBackend: env.QUEUE_BACKEND ?? (env.EMBEDDED ? 'postgres' : 'redis'),
     host: env.HOST,
     port: env.PORT,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,

@@ -26,3 +26,16 @@ export async function checkDependency(check: () => Promise<unknown>, timeoutMs: 
     clearTimeout(timer);
   }
 }
+
+/** The queue's line in a `/health` answer: the check, naming the backend it ran against. */
+export interface QueueCheck extends DependencyCheck {
+  backend: 'redis' | 'postgres';
+}
+
+/**
+ * The `/health` lines of the queue's store: `queue` (naming the backend) always, and `redis` too on the Redis backend
+ * (the same check, under the name the contract's health answer has always had). The Postgres backend has no Redis.
+ */
+export function queueChecks(backend: QueueCheck['backend'], check: DependencyCheck): { queue: QueueCheck; redis?: DependencyCheck } {
+  return backend === 'redis' ? { queue: { ...check, backend }, redis: check } : { queue: { ...check, backend } };
+}

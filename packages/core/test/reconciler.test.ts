@@ -1,7 +1,6 @@
 import { applyRetention, createTask, recoverLostAttempts, repairQueue, WORKER_LOST, type ReconcilerContext } from '@punctual/core';
 import { claimAttempt } from '@punctual/db';
-import { createLeaderLock } from '@punctual/queue';
-import { useTaskEnvironment } from '@punctual/testing';
+import { failJob, useTaskEnvironment } from '@punctual/testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const t = useTaskEnvironment({ email: 'reconciler@example.com' });
@@ -56,11 +55,11 @@ describe('repairQueue', () => {
 
   it('replaces a job BullMQ gave up on, so the task runs after all', async () => {
     const task = await createTask(t.tasks, t.actor, { name: 'given-up', url: 'https://example.com' });
-    // What a job that failed all its BullMQ attempts looks like: its hash is still there, finished.
-    await t.redis.hset(t.queue.queue.toKey(`${task.id}.1`), 'finishedOn', String(Date.now()));
+    // A job that failed all its BullMQ attempts is kept, finished, under the attempt's id.
+    await failJob(t.backend, `${task.id}.1`);
+    expect(await t.queue.queue.getJobState(`${task.id}.1`)).toBe('failed');
 
     expect(await repairQueue(reconciler, repairAll)).toMatchObject({ enqueued: 1 });
-    expect(await t.redis.hget(t.queue.queue.toKey(`${task.id}.1`), 'finishedOn')).toBeNull();
     expect(await t.queue.queue.getJobState(`${task.id}.1`)).toMatch(/wait|delayed|prioritized/);
   });
 
@@ -168,23 +167,5 @@ describe('applyRetention', () => {
     expect(result.logs).toBe(3);
     const left = await t.env.db.selectFrom('task_logs').select('attempt').where('task_id', '=', task.id).orderBy('attempt').execute();
     expect(left.map((l) => l.attempt)).toEqual([4, 5]);
-  });
-});
-
-describe('leader lock', () => {
-  it('lets one holder at a time have it, renews it for its holder, and frees it on release or expiry', async () => {
-    const key = `${t.env.queuePrefix}:test-lock`;
-    const a = createLeaderLock(t.redis, { key, ttlMs: 500 });
-    const b = createLeaderLock(t.redis, { key, ttlMs: 500 });
-
-    expect(await a.acquire()).toBe(true);
-    expect(await b.acquire()).toBe(false);
-    expect(await a.acquire()).toBe(true);
-    await a.release();
-    expect(await b.acquire()).toBe(true);
-    // b stops renewing (it died): after the ttl, a takes over.
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(await a.acquire()).toBe(true);
-    expect(await b.acquire()).toBe(false);
   });
 });

@@ -132,6 +132,13 @@ export interface SigningSecretsTable {
   rotated_at: Timestamp | null;
 }
 
+/** A rate-limit count of one key in its window (Postgres queue backend only; written by @punctual/queue). */
+export interface RateLimitCountersTable {
+  key: string;
+  count: number;
+  window_ends_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   signing_secrets: SigningSecretsTable;
@@ -139,6 +146,7 @@ export interface Database {
   task_logs: TaskLogsTable;
   idempotency_keys: IdempotencyKeysTable;
   api_keys: ApiKeysTable;
+  rate_limit_counters: RateLimitCountersTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -48,7 +48,7 @@ export async function chooseBackends(source: Record<string, string | undefined>,
 
   const postgres = options.postgres ?? DEFAULT_POSTGRES;
   const redis = options.redis ?? DEFAULT_REDIS;
-  const needsRedis = source.QUEUE_BACKEND !== 'postgres';
+  const needsRedis = config.queueBackend === 'redis';
   const [postgresAnswers, redisAnswers] = await Promise.all([
     answers(postgres.host, postgres.port),
     needsRedis ? answers(redis.host, redis.port) : Promise.resolve(false),
@@ -89,10 +89,10 @@ export interface Backends {
 export async function startBackends(source: Record<string, string | undefined>, options: ChooseOptions = {}): Promise<Backends> {
   const choice = await chooseBackends(source, options);
   if (!choice.embedded) return { env: {}, announcement: null, stop: () => Promise.resolve() };
-  const { dataDir } = loadConfig(source);
+  // QUEUE_BACKEND as the processes will read it beside EMBEDDED=true: postgres unless set.
+  const { dataDir, queueBackend } = loadConfig({ ...source, EMBEDDED: 'true' });
   const startedAt = Date.now();
   const postgres = await startEmbeddedPostgres({ dataDir });
-  const queueBackend = source.QUEUE_BACKEND || 'postgres';
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   const user = postgres.osUser ? `, as OS user ${postgres.osUser.name}${postgres.osUser.created ? ' (created now)' : ''}` : '';
   const announcement =

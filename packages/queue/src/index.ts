@@ -9,5 +9,9 @@ export {
   withRedis,
   type Redis,
 } from './redis-connection.js';
-export { createTaskQueue, type TaskQueue } from './task-queue.js';
-export { createLeaderLock, type LeaderLock } from './leader-lock.js';
+export { type TaskQueue, type TasksQueue } from './task-queue.js';
+export { type LeaderLock } from './leader-lock.js';
+export { type RateLimitCounter } from './rate-limit-counter.js';
+export { migrateQueueSchema, queueSchemaName } from './postgres-queue-schema.js';
+export { assertQueueReachable, createQueueBackend } from './create-queue-backend.js';
+export { type QueueBackend, type QueueBackendName, type QueueBackendOptions, type TasksWorker } from './queue-backend.js';

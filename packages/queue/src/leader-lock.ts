@@ -7,8 +7,8 @@ const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call(
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
- * A lock in Redis that at most one process holds at a time, lapsing `ttlMs` after its holder stops renewing it
- * (a crashed holder is replaced within one ttl). Used so that one worker at a time runs the maintenance loop.
+ * A lock that at most one process holds at a time, so that one worker at a time runs the maintenance loop. Each
+ * backend has its own (Redis: an expiring key; Postgres: a session advisory lock); a dead holder is replaced.
  */
 export interface LeaderLock {
   /** Takes the lock when it is free, or renews it when this process holds it; says whether this process holds it now. */
@@ -17,7 +17,8 @@ export interface LeaderLock {
   release(): Promise<void>;
 }
 
-export function createLeaderLock(redis: Redis, options: { key: string; ttlMs: number }): LeaderLock {
+/** The Redis lock: a key that lapses `ttlMs` after its holder stops renewing it (a crashed holder is replaced within one ttl). */
+export function createRedisLeaderLock(redis: Redis, options: { key: string; ttlMs: number }): LeaderLock {
   const token = randomUUID();
   let held = false;
   return {

@@ -1,6 +1,9 @@
-import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { JOBS, TASKS_QUEUE, taskAttemptJobId, type TaskAttemptJob } from './jobs.js';
+import type { IQueueBackend, JobsOptions, Queue } from 'bullmq';
+import { JOBS, taskAttemptJobId, type TaskAttemptJob } from './jobs.js';
+
+/** BullMQ's `tasks` queue on either backend (Bull Board and the queue-depth metric read it). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- BullMQ's own defaults for data and result types.
+export type TasksQueue = Queue<any, any, string, any, any, string, IQueueBackend, any>;
 
 /** Where scheduled attempts are put: a thin typed face over the BullMQ `tasks` queue. */
 export interface TaskQueue {
@@ -11,16 +14,23 @@ export interface TaskQueue {
   /** Removes the queued jobs of these (task, version)s when they are still waiting; one that a worker holds is left to its version fence. */
   discardAttempts(jobs: readonly Pick<TaskAttemptJob, 'taskId' | 'version'>[]): Promise<void>;
   /**
-   * Which of these attempts have no job waiting in Redis (never added, lost with Redis's data, or given up on by BullMQ
-   * after its retries). Jobs that BullMQ gave up on are removed, so adding the attempt again takes effect.
+   * Which of these attempts have no job waiting in the queue (never added, lost with the queue's data, or given up on
+   * by BullMQ after its retries), in one round trip. Jobs that BullMQ gave up on are removed, so adding the attempt
+   * again takes effect.
    */
   missingAttempts<T extends Pick<TaskAttemptJob, 'taskId' | 'version'>>(jobs: readonly T[]): Promise<T[]>;
-  readonly queue: Queue;
+  readonly queue: TasksQueue;
   close(): Promise<void>;
 }
 
-export function createTaskQueue(options: { connection: Redis; prefix: string }): TaskQueue {
-  const queue = new Queue(TASKS_QUEUE, { connection: options.connection, prefix: options.prefix });
+/**
+ * What a backend knows of some job ids in one round trip: a job id maps to `live` (waiting, delayed or active),
+ * `finished` (completed or failed for good) or is absent (no such job).
+ */
+export type JobStates = (jobIds: readonly string[]) => Promise<Map<string, 'live' | 'finished'>>;
+
+/** The task queue over a BullMQ queue of either backend; `jobStates` is the backend's own one-round-trip lookup. */
+export function createTaskQueue(queue: TasksQueue, jobStates: JobStates): TaskQueue {
   // Errors surface on the calls that fail; the queue's own 'error' event must not crash the process.
   queue.on('error', () => {});
   return {
@@ -38,22 +48,9 @@ export function createTaskQueue(options: { connection: Redis; prefix: string }):
     },
     async missingAttempts(jobs) {
       if (jobs.length === 0) return [];
-      const pipeline = options.connection.pipeline();
-      // A job's hash exists from add until removal; `finishedOn` is set once it completed or failed for good.
-      for (const job of jobs) pipeline.hmget(queue.toKey(taskAttemptJobId(job)), 'timestamp', 'finishedOn');
-      const replies = (await pipeline.exec()) ?? [];
-      const missing: (typeof jobs)[number][] = [];
-      const finished: string[] = [];
-      jobs.forEach((job, index) => {
-        const [error, fields] = replies[index] ?? [null, null];
-        if (error) throw error;
-        const [timestamp, finishedOn] = (fields ?? [null, null]) as [string | null, string | null];
-        if (timestamp === null) missing.push(job);
-        else if (finishedOn !== null) {
-          missing.push(job);
-          finished.push(taskAttemptJobId(job));
-        }
-      });
+      const states = await jobStates(jobs.map(taskAttemptJobId));
+      const missing = jobs.filter((job) => states.get(taskAttemptJobId(job)) !== 'live');
+      const finished = missing.map(taskAttemptJobId).filter((id) => states.get(id) === 'finished');
       await Promise.all(finished.map((id) => queue.remove(id).catch(() => 0)));
       return missing;
     },

@@ -1,6 +1,6 @@
 export * from './target-server.js';
 export { withDatabase } from './service-probe.js';
-export { createTestEnvironment, type TestEnvironment } from './test-environment.js';
+export { createTestEnvironment, defaultQueueBackend, type TestEnvironment } from './test-environment.js';
 export * from './punctual-process.js';
 export * from './server-processes.js';
 export { deleteRedisKeys, withPostgresClient } from './server-admin.js';
@@ -8,4 +8,5 @@ export { freePort } from './free-port.js';
 export { startSilentServer, type SilentServer } from './silent-server.js';
 export { useTaskEnvironment, type TaskEnvironment, type TaskEnvironmentOptions } from './task-environment.js';
 export { useFixture, useTestEnvironment } from './use-fixture.js';
+export { failJob } from './queue-jobs.js';
 export { findTestServices, MissingTestServiceError, type TestServices, type TestServicesOptions } from './test-services.js';

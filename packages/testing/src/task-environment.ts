@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { insertUser, type Database } from '@punctual/db';
 import type { Updateable } from 'kysely';
-import { createRedisConnection, createTaskQueue, type Redis, type TaskQueue } from '@punctual/queue';
+import type { QueueBackend, QueueBackendName, TaskQueue } from '@punctual/queue';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestEnvironment, type TestEnvironment } from './test-environment.js';
 
@@ -14,14 +14,17 @@ export interface TaskEnvironmentOptions {
   maxRetries?: number;
   /** Seals secrets at rest (a random key unless given). */
   secretsKey?: Buffer;
-  /** Makes the queue's Redis connection a blocking one, as a worker's is. */
+  /** Makes the queue's connections blocking ones, as a worker's are. */
   blocking?: boolean;
+  /** The queue backend (QUEUE_BACKEND of the test run unless given). */
+  queueBackend?: QueueBackendName;
 }
 
 /** What `useTaskEnvironment` fills in before the file's tests (and its own `beforeAll` hooks, which run after) start. */
 export interface TaskEnvironment {
   env: TestEnvironment;
-  redis: Redis;
+  /** The queue backend over this environment; `queue` is its task queue. */
+  backend: QueueBackend;
   queue: TaskQueue;
   actor: { userId: string; role: 'user' };
   /**
@@ -52,9 +55,9 @@ export function useTaskEnvironment(options: TaskEnvironmentOptions): TaskEnviron
     },
   } as TaskEnvironment;
   beforeAll(async () => {
-    fixture.env = await createTestEnvironment();
-    fixture.redis = createRedisConnection(fixture.env.redisUrl, { blocking: options.blocking ?? false });
-    fixture.queue = createTaskQueue({ connection: fixture.redis, prefix: fixture.env.queuePrefix });
+    fixture.env = await createTestEnvironment(options.queueBackend ? { queueBackend: options.queueBackend } : {});
+    fixture.backend = await fixture.env.createQueueBackend({ blocking: options.blocking ?? false });
+    fixture.queue = fixture.backend.tasks;
     const user = await insertUser(fixture.env.db, { email: options.email, passwordHash: 'x' });
     fixture.actor = { userId: user!.id, role: 'user' };
     fixture.tasks = {
@@ -68,8 +71,7 @@ export function useTaskEnvironment(options: TaskEnvironmentOptions): TaskEnviron
     };
   });
   afterAll(async () => {
-    await fixture.queue?.close();
-    fixture.redis?.disconnect();
+    await fixture.backend?.close();
     await fixture.env?.cleanup();
   });
   return fixture;

@@ -1,14 +1,12 @@
-import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
+import fastifyRateLimit, { normalizeIP, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { RateLimitedError } from '@punctual/core';
 import { ErrorResponse, RefTo } from '@punctual/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RateLimitCounter } from '@punctual/queue';
 
 export interface RateLimitOptions {
-  /** A client of its own with a short command timeout: a slow Redis must not hold requests up. */
-  redis: Redis;
-  /** The deployment's key prefix (QUEUE_PREFIX), so deployments and test files sharing a Redis count apart. */
-  keyPrefix: string;
+  /** The queue backend's counters (Redis keys or a Postgres table), namespaced by QUEUE_PREFIX; they time out fast. */
+  counter: RateLimitCounter;
   /** Requests per minute per user, on every route that authenticates. */
   perUser: number;
   /** Requests per minute per client IP, on the routes without a user (register, login). */
@@ -19,8 +17,9 @@ const WINDOW_MS = 60_000;
 
 /**
  * Limits every route registered after it in this scope: per user once authenticated, per client IP otherwise. Counted
- * in Redis, so every API replica shares one count. Over the limit: 429 in the contract's shape with `Retry-After`.
- * While Redis is away requests are not counted (skipOnError) rather than refused: the API keeps accepting tasks.
+ * in the queue backend's store, so every API replica shares one count. Over the limit: 429 in the contract's shape with
+ * `Retry-After`. While the store is away requests are not counted (skipOnError) rather than refused: the API keeps
+ * accepting tasks.
  * The client IP is `request.ip`, which believes X-Forwarded-For only from the proxies TRUST_PROXY names.
  */
 export async function registerRateLimit(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
@@ -33,8 +32,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
   });
   const userOf = (request: FastifyRequest): string | undefined => (request.actor as FastifyRequest['actor'] | null)?.userId;
   await app.register(fastifyRateLimit, {
-    redis: options.redis,
-    nameSpace: `${options.keyPrefix}:rate-limit:`,
+    store: counterStore(options.counter),
     timeWindow: WINDOW_MS,
     // After authentication (onRequest hooks) and before the body is read, so a user's refused bodies count too.
     hook: 'preParsing',
@@ -46,4 +44,24 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     skipOnError: true,
     errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, context.after),
   });
+}
+
+/** @fastify/rate-limit's store contract over a counter: one fixed window per key (and per route, for a route's own limit). */
+function counterStore(counter: RateLimitCounter): FastifyRateLimitStoreCtor {
+  return class CounterStore implements FastifyRateLimitStore {
+    // The plugin constructs the store with its options, which a counter has no use for.
+    constructor(
+      _options: unknown,
+      private readonly keyPrefix = '',
+    ) {}
+    incr(key: string, callback: Parameters<FastifyRateLimitStore['incr']>[1], timeWindow: number): void {
+      counter.increment(`${this.keyPrefix}${key}`, timeWindow).then(
+        (result) => callback(null, { current: result.current, ttl: result.ttlMs }),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+    }
+    child(route: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
+      return new CounterStore(undefined, `${this.keyPrefix}${String(route.method)}${route.url}-`);
+    }
+  };
 }

@@ -5,6 +5,7 @@ import * as idempotencyKeys from './0003-idempotency-keys.js';
 import * as searchIndexes from './0004-search-indexes.js';
 import * as signingSecrets from './0005-signing-secrets.js';
 import * as credentials from './0006-credentials.js';
+import * as rateLimitCounters from './0007-rate-limit-counters.js';
 
 /** Every migration, in order. Names sort as they run; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-search-indexes': searchIndexes,
   '0005-signing-secrets': signingSecrets,
   '0006-credentials': credentials,
+  '0007-rate-limit-counters': rateLimitCounters,
 };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PUNCTUAL_VERSION } from '@punctual/config';
 import { StringEnum } from '@punctual/contract';
-import { checkDependency } from '@punctual/core';
+import { checkDependency, queueChecks } from '@punctual/core';
 import { pingDatabase } from '@punctual/db';
 import { Type } from 'typebox';
 
@@ -13,7 +13,14 @@ const Check = Type.Object({
 
 const Health = Type.Object({
   status: StringEnum(['ok', 'degraded']),
-  checks: Type.Object({ postgres: Check, redis: Check }),
+  checks: Type.Object({
+    postgres: Check,
+    queue: Type.Object(
+      { ...Check.properties, backend: StringEnum(['redis', 'postgres'], { description: 'QUEUE_BACKEND' }) },
+      { description: "the queue's store: Redis, or Postgres with QUEUE_BACKEND=postgres" },
+    ),
+    redis: Type.Optional(Type.Object(Check.properties, { description: 'on the Redis backend only: the same check as `queue`' })),
+  }),
   uptimeSeconds: Type.Integer(),
   version: Type.String(),
 });
@@ -21,26 +28,26 @@ const Health = Type.Object({
 const CHECK_TIMEOUT_MS = 2_000;
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, redis } = app.punctual;
+  const { db, queueBackend } = app.punctual;
 
   app.get(
     '/health',
     {
       schema: {
         tags: ['system'],
-        summary: 'Postgres and Redis checks: 200 ok, or 503 degraded when one is down',
+        summary: "Postgres and the queue's store (Redis, or Postgres): 200 ok, or 503 degraded when one is down",
         response: { 200: Health, 503: Health },
       },
     },
     async (_request, reply) => {
-      const [postgres, redisCheck] = await Promise.all([
+      const [postgres, queueCheck] = await Promise.all([
         checkDependency(() => pingDatabase(db), CHECK_TIMEOUT_MS),
-        checkDependency(() => redis.ping(), CHECK_TIMEOUT_MS),
+        checkDependency(() => queueBackend.ping(), CHECK_TIMEOUT_MS),
       ]);
-      const healthy = postgres.status === 'up' && redisCheck.status === 'up';
+      const healthy = postgres.status === 'up' && queueCheck.status === 'up';
       return reply.status(healthy ? 200 : 503).send({
         status: healthy ? 'ok' : 'degraded',
-        checks: { postgres, redis: redisCheck },
+        checks: { postgres, ...queueChecks(queueBackend.name, queueCheck) },
         uptimeSeconds: Math.floor(process.uptime()),
         version: PUNCTUAL_VERSION,
       });

@@ -1,0 +1,81 @@
+import { Queue, Worker } from 'bullmq';
+import { TASKS_QUEUE } from './jobs.js';
+import { createRedisLeaderLock } from './leader-lock.js';
+import type { QueueBackend } from './queue-backend.js';
+import { createRedisRateLimitCounter, type RateLimitCounter } from './rate-limit-counter.js';
+import { createRedisConnection, evictionPolicyWarning, waitForRedisReady, type Redis } from './redis-connection.js';
+import { createTaskQueue, type JobStates } from './task-queue.js';
+
+/** How long a rate-limit count may take before the request is served uncounted: a slow Redis must not hold requests up. */
+const RATE_LIMIT_COMMAND_TIMEOUT_MS = 1_000;
+const CLOSE_WAIT_MS = 5_000;
+
+/**
+ * BullMQ on Redis (REDIS_URL), keys under `<prefix>:`. One connection for the queue (enqueue, the missing-job check,
+ * the lock, health), one per worker, and one with a short command timeout for the rate limits (the API's).
+ */
+export function createRedisQueueBackend(options: { redisUrl: string; prefix: string; blocking: boolean }): QueueBackend {
+  const { redisUrl, prefix, blocking } = options;
+  const connection = createRedisConnection(redisUrl, { blocking });
+  const connections: Redis[] = [connection];
+  const queue = new Queue(TASKS_QUEUE, { connection, prefix });
+  const tasks = createTaskQueue(queue, redisJobStates(connection, queue));
+  let rateLimits: RateLimitCounter | undefined;
+  const makeRateLimits = (): RateLimitCounter => {
+    const rateLimitConnection = createRedisConnection(redisUrl, { commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS });
+    connections.push(rateLimitConnection);
+    return createRedisRateLimitCounter(rateLimitConnection, prefix);
+  };
+  // The API's (fail-fast) backend counts requests from the start, so its connection is made now and waited for.
+  if (!blocking) rateLimits = makeRateLimits();
+
+  return {
+    name: 'redis',
+    tasks,
+    get rateLimits() {
+      rateLimits ??= makeRateLimits();
+      return rateLimits;
+    },
+    createWorker(processor, { concurrency }) {
+      const workerConnection = createRedisConnection(redisUrl, { blocking: true });
+      connections.push(workerConnection);
+      return new Worker(TASKS_QUEUE, processor, { connection: workerConnection, prefix, concurrency });
+    },
+    createLeaderLock(name, { ttlMs }) {
+      return createRedisLeaderLock(connection, { key: `${prefix}:${name}:lock`, ttlMs });
+    },
+    ping: () => connection.ping(),
+    async waitUntilReady(timeoutMs) {
+      const ready = await Promise.all(connections.map((client) => waitForRedisReady(client, timeoutMs)));
+      return !ready.includes(false);
+    },
+    async warnings() {
+      const eviction = await evictionPolicyWarning(connection);
+      return eviction ? [eviction] : [];
+    },
+    async close() {
+      // A Redis that never answers must not hold the close up: the connections are cut after a bound either way.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([tasks.close().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
+      for (const client of connections) client.disconnect();
+    },
+  };
+}
+
+/** A job's hash exists from add until removal; `finishedOn` is set once it completed or failed for good. One pipeline. */
+function redisJobStates(connection: Redis, queue: Queue): JobStates {
+  return async (jobIds) => {
+    const pipeline = connection.pipeline();
+    for (const id of jobIds) pipeline.hmget(queue.toKey(id), 'timestamp', 'finishedOn');
+    const replies = (await pipeline.exec()) ?? [];
+    const states = new Map<string, 'live' | 'finished'>();
+    jobIds.forEach((id, index) => {
+      const [error, fields] = replies[index] ?? [null, null];
+      if (error) throw error;
+      const [timestamp, finishedOn] = (fields ?? [null, null]) as [string | null, string | null];
+      if (timestamp !== null) states.set(id, finishedOn === null ? 'live' : 'finished');
+    });
+    return states;
+  };
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { parseTaskAttemptJob, queueSchemaName, type QueueBackend, type QueueBackendName } from '@punctual/queue';
+import { createTestEnvironment, failJob, withPostgresClient, type TestEnvironment } from '@punctual/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The queue-backend contract: every case runs on both backends, BullMQ on Redis and BullMQ's PostgreSQL backend.
+describe.each<QueueBackendName>(['redis', 'postgres'])('the %s queue backend', (backendName) => {
+  let env: TestEnvironment;
+  let backend: QueueBackend;
+  beforeAll(async () => {
+    env = await createTestEnvironment({ queueBackend: backendName });
+    backend = await env.createQueueBackend();
+    await backend.waitUntilReady(10_000);
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await env?.cleanup();
+  });
+  const attempt = (version = 1) => ({ taskId: randomUUID(), runId: randomUUID(), version });
+
+  describe('task queue', () => {
+    it('enqueues a scheduled attempt once, however often it is added, as a delayed job with ids only', async () => {
+      const job = attempt();
+      const runAt = new Date(Date.now() + 60_000);
+      const { tasks } = backend;
+      await Promise.all([tasks.enqueueAttempt(job, runAt), tasks.enqueueAttempt(job, runAt), tasks.enqueueAttempts([{ job, runAt }])]);
+      const delayed = (await tasks.queue.getDelayed()).filter((j) => (j.data as { taskId: string }).taskId === job.taskId);
+      expect(delayed).toHaveLength(1);
+      expect(delayed[0]!.id).toBe(`${job.taskId}.1`);
+      expect(delayed[0]!.data).toEqual(job);
+      expect(delayed[0]!.delay).toBeGreaterThan(55_000);
+      expect(await tasks.queue.getJobState(`${job.taskId}.1`)).toBe('delayed');
+    });
+
+    it('gives a new version its own job, waiting at once when due', async () => {
+      const first = attempt(1);
+      await backend.tasks.enqueueAttempt(first, null);
+      await backend.tasks.enqueueAttempt({ ...first, runId: randomUUID(), version: 2 }, new Date(Date.now() - 1_000));
+      const waiting = await backend.tasks.queue.getWaiting();
+      expect(
+        waiting
+          .filter((j) => (j.data as { taskId: string }).taskId === first.taskId)
+          .map((j) => j.id)
+          .sort(),
+      ).toEqual([`${first.taskId}.1`, `${first.taskId}.2`]);
+    });
+
+    it('withdraws waiting and delayed attempts, and ignores ones that are not there', async () => {
+      const [due, later, absent] = [attempt(), attempt(), attempt()];
+      await backend.tasks.enqueueAttempts([
+        { job: due, runAt: null },
+        { job: later, runAt: new Date(Date.now() + 3_600_000) },
+      ]);
+      await backend.tasks.discardAttempts([due, later, absent]);
+      for (const job of [due, later, absent]) expect(await backend.tasks.queue.getJob(`${job.taskId}.1`)).toBeFalsy();
+    });
+
+    it('finds the missing attempts of a batch, a job BullMQ gave up on among them (and removes that job)', async () => {
+      const [live, delayed, lost, givenUp] = [attempt(), attempt(), attempt(), attempt()];
+      // First: the worker that fails it would run any job waiting.
+      await failJob(backend, `${givenUp.taskId}.1`);
+      expect(await backend.tasks.queue.getJobState(`${givenUp.taskId}.1`)).toBe('failed');
+      await backend.tasks.enqueueAttempts([
+        { job: live, runAt: null },
+        { job: delayed, runAt: new Date(Date.now() + 3_600_000) },
+      ]);
+
+      expect(await backend.tasks.missingAttempts([live, delayed, lost, givenUp])).toEqual([lost, givenUp]);
+      expect(await backend.tasks.queue.getJob(`${givenUp.taskId}.1`)).toBeFalsy();
+      await backend.tasks.enqueueAttempt(givenUp, null);
+      expect(await backend.tasks.missingAttempts([givenUp])).toEqual([]);
+    });
+
+    it('runs a delayed job when it comes due, and a withdrawn one never', async () => {
+      const [kept, withdrawn] = [attempt(), attempt()];
+      const runAt = new Date(Date.now() + 1_500);
+      await backend.tasks.enqueueAttempts([
+        { job: kept, runAt },
+        { job: withdrawn, runAt },
+      ]);
+      await backend.tasks.discardAttempts([withdrawn]);
+      const seen: { id: string; at: number }[] = [];
+      const worker = backend.createWorker(
+        async (job) => {
+          seen.push({ id: job.id!, at: Date.now() });
+        },
+        { concurrency: 2 },
+      );
+      try {
+        const deadline = Date.now() + 15_000;
+        while (!seen.some((job) => job.id === `${kept.taskId}.1`) && Date.now() < deadline) await sleep(50);
+        await sleep(500);
+      } finally {
+        await worker.close();
+      }
+      const ran = seen.filter((job) => [kept, withdrawn].some((each) => job.id === `${each.taskId}.1`));
+      expect(ran.map((job) => job.id)).toEqual([`${kept.taskId}.1`]);
+      expect(ran[0]!.at).toBeGreaterThanOrEqual(runAt.getTime() - 50);
+    });
+  });
+
+  describe('leader lock', () => {
+    it('lets one of two holders have it, keeps it for its holder, and hands it over on release', async () => {
+      const name = `lock-${randomUUID()}`;
+      const [a, b] = [backend.createLeaderLock(name, { ttlMs: 60_000 }), backend.createLeaderLock(name, { ttlMs: 60_000 })];
+      const [gotA, gotB] = await Promise.all([a.acquire(), b.acquire()]);
+      expect([gotA, gotB].filter(Boolean)).toHaveLength(1);
+      const [holder, other] = gotA ? [a, b] : [b, a];
+      expect(await holder.acquire()).toBe(true);
+      expect(await other.acquire()).toBe(false);
+      await holder.release();
+      expect(await other.acquire()).toBe(true);
+      expect(await holder.acquire()).toBe(false);
+      await other.release();
+    });
+
+    it('frees the lock of a holder that died', async () => {
+      const name = `lock-${randomUUID()}`;
+      const dying = backend.createLeaderLock(name, { ttlMs: 500 });
+      const survivor = backend.createLeaderLock(name, { ttlMs: 500 });
+      expect(await dying.acquire()).toBe(true);
+      expect(await survivor.acquire()).toBe(false);
+      // Redis: the holder stops renewing and its key lapses. Postgres: its session is gone.
+      if (backendName === 'postgres') await terminateLockHolders(env, 1);
+      else await sleep(700);
+      expect(await survivor.acquire()).toBe(true);
+      // The dead holder finds out on its next call rather than believing it still leads.
+      expect(await dying.acquire().catch(() => false)).toBe(false);
+      await survivor.release();
+    });
+  });
+
+  describe('rate-limit counter', () => {
+    it('counts per key within a window, shared by two backends, and starts again when the window ends', async () => {
+      const other = await env.createQueueBackend();
+      await other.waitUntilReady(10_000);
+      try {
+        const key = `user:${randomUUID()}`;
+        const counts = [];
+        for (const each of [backend, other, backend]) counts.push(await each.rateLimits.increment(key, 1_000));
+        expect(counts.map((count) => count.current)).toEqual([1, 2, 3]);
+        for (const count of counts) expect(count.ttlMs).toBeGreaterThan(0);
+        for (const count of counts) expect(count.ttlMs).toBeLessThanOrEqual(1_000);
+        expect((await other.rateLimits.increment(`user:${randomUUID()}`, 1_000)).current).toBe(1);
+        await sleep(1_100);
+        expect((await other.rateLimits.increment(key, 1_000)).current).toBe(1);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
+  it('answers its health check', async () => {
+    await backend.ping();
+    expect(backend.name).toBe(backendName);
+  });
+});
+
+describe('the Postgres queue schema', () => {
+  it.each([
+    ['punctual', 'bullmq_punctual'],
+    ['punctual_2', 'bullmq_punctual_2'],
+  ])('is bullmq_<prefix> for a prefix that is a plain identifier (%s)', (prefix, schema) => {
+    expect(queueSchemaName(prefix)).toBe(schema);
+  });
+
+  it('folds any other prefix to a distinct identifier of at most 63 characters', () => {
+    const names = ['a-b', 'a_b', 'A_b', `test-${randomUUID()}`, 'x'.repeat(100)].map(queueSchemaName);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^bullmq_[a-z0-9_]{1,56}$/);
+  });
+});
+
+describe('parseTaskAttemptJob', () => {
+  it.each([
+    [{ taskId: randomUUID(), runId: randomUUID(), version: 1 }, true],
+    [{ taskId: 'nope', runId: randomUUID(), version: 1 }, false],
+    [{ taskId: randomUUID(), runId: randomUUID(), version: 0 }, false],
+    [{ taskId: randomUUID(), runId: randomUUID(), version: 1, url: 'http://x' }, false],
+    [null, false],
+  ])('accepts only well-formed attempt payloads (%o → %s)', (data, valid) => {
+    expect(parseTaskAttemptJob(data) !== null).toBe(valid);
+  });
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Ends the sessions holding an advisory lock in this environment's database, as a lost connection would. */
+async function terminateLockHolders(env: TestEnvironment, expected: number): Promise<void> {
+  const databaseName = new URL(env.databaseUrl).pathname.slice(1);
+  const ended = await withPostgresClient(env.databaseUrl, (client) =>
+    client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks
+       WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+      [databaseName],
+    ),
+  );
+  expect(ended.rowCount).toBe(expected);
+}
