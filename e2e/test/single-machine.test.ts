@@ -24,8 +24,8 @@ interface Started {
 async function startAll(env: Record<string, string>, apiUrl: string): Promise<Started> {
   const child = spawn(process.execPath, START, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
