@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,6 +170,42 @@ describe('startEmbeddedPostgres', () => {
       expect(postgres.osUser).toEqual({ name: 'postgres', created: false });
       expect(uid).not.toBe(0);
       expect(statSync(join(dataDir, 'postgres')).uid).toBe(uid);
+    },
+  );
+
+  it.runIf(process.getuid?.() === 0)('says in one line when, run as root, the postgres user cannot reach DATA_DIR', async () => {
+    // A directory only root may enter, as /root is.
+    await chmod(dataDir, 0o700);
+    const inside = join(dataDir, 'data');
+    const error = await startEmbeddedPostgres({ dataDir: inside, durable: false }).then(
+      () => null,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(EmbeddedPostgresError);
+    expect((error as Error).message).toBe(
+      `the OS user postgres, which runs the embedded Postgres when Punctual runs as root, cannot write ${inside}/postgres: ` +
+        'make the directories above DATA_DIR traversable (chmod o+x), or set DATA_DIR to a directory it can reach (e.g. /var/lib/punctual)',
+    );
+  });
+
+  it.runIf(process.getuid?.() === 0 && spawnSync('runuser', ['--help']).status === 0)(
+    'runs Postgres as the invoking user when that is not root, with no OS user of its own (run here as nobody)',
+    async () => {
+      await chmod(dataDir, 0o777);
+      const fixture = fileURLToPath(new URL('fixtures/start-and-stop-embedded-postgres.ts', import.meta.url));
+      const run = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', fixture, dataDir], {
+        encoding: 'utf8',
+        env: { ...process.env, HOME: tmpdir() },
+        timeout: 60_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const nobody = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+      expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual({
+        uid: nobody,
+        postmasterUid: nobody,
+        osUser: null,
+        created: true,
+      });
     },
   );
 });
