@@ -3,6 +3,11 @@ import { defineConfig } from 'vitest/config';
 import { projects } from './vitest.workspace.js';
 
 export default defineConfig({
+  // Workspace packages resolve to their TypeScript sources (their `source` export condition), never to a dist/: in the
+  // test files (`ssr`, where Vitest documents it) and in the global setup (Vitest loads it in its `__vitest__`
+  // environment, whose resolve options do not inherit the top-level ones). Vitest adds its Node conditions to both.
+  ssr: { resolve: { conditions: ['source'] } },
+  environments: { __vitest__: { resolve: { conditions: ['source'] } } },
   test: {
     projects,
     // Finds (or starts, with testcontainers) the Postgres and Redis the integration tests use.

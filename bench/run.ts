@@ -31,7 +31,7 @@ const TARGETS = {
   burstFirstLatenessMs: 1_000,
   /** Tasks due at a pace below capacity: every call at its time, give or take. */
   steadyP99LatenessMs: 2_000,
-  /** Both run TypeScript through tsx (as the Dockerfile does), which alone costs ~100 MiB of the idle RSS. */
+  /** Both run the compiled output with plain node (`pnpm bench` builds first), as production does. */
   apiRssMiB: 400,
   workerRssMiB: 200,
   /** A page of GET /api/v1/tasks with ≥ 100k tasks in the database, for a user and for an admin. */

@@ -1,21 +1,32 @@
-// `pnpm start`: the backends (the configured servers, or the embedded Postgres of the single-machine mode), then
-// migrations, then the API and one worker on one machine. Forwards SIGINT/SIGTERM to its children and exits when
-// either stops, with its exit code; an embedded Postgres is stopped last, after them.
+// `pnpm start`: the backends (the configured servers, or the embedded Postgres of the single-machine mode), the
+// migrations, then the API and one worker on one machine, compiled (`pnpm build` has run just before).
+// `pnpm dev` (`--dev`): the same from the TypeScript sources, each restarted when a file it loaded changes,
+// with NODE_ENV=development.
+// Forwards SIGINT/SIGTERM to its children and exits when either stops, with its exit code; an embedded Postgres is
+// stopped last, after them.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readEnvironment } from '@punctual/config';
 import { startBackends } from '@punctual/embedded';
+import { onStopSignals } from '@punctual/process';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const dev = process.argv.includes('--dev');
+// Plain `node` on the compiled output; in development `node --watch` with tsx loading the sources (`source` is the
+// export condition that maps each @punctual/* package to its src/). Either way Node itself runs the entry (no runner
+// in between), so the process that gets the signal is the one that handles it and its exit code is the entry's own.
+const nodeArgs = dev ? ['--conditions=source', '--import', 'tsx'] : [];
+const entry = (app, name) => (dev ? `apps/${app}/src/${name}.ts` : `apps/${app}/dist/${name}.js`);
 
 let stopping = false;
 const running = new Set();
 function stopAll(signal) {
-  if (stopping) return;
   stopping = true;
   for (const child of running) if (child.exitCode === null) child.kill(signal);
 }
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll(signal));
+// The first signal stops everything; repeats within a few seconds (pnpm relays the terminal's) are the same request;
+// one after that is forwarded again, and forces them.
+onStopSignals({ logger: console, onStop: stopAll, onForce: stopAll });
 
 // What to run against is decided here, once, and passed to every process (see @punctual/embedded's startBackends).
 let backends;
@@ -26,38 +37,38 @@ try {
   process.exit(1);
 }
 if (backends.announcement) console.log(backends.announcement);
-const env = { ...process.env, ...backends.env };
+const env = { ...process.env, ...(dev ? { NODE_ENV: 'development' } : {}), ...backends.env };
 
-// `node --import tsx` rather than the tsx CLI: the process that gets the signal is the one that handles it, so a
-// graceful stop ends with the entry's own exit code (0), not a re-raised signal. Each child gets a process group of
-// its own (`detached`), so a Ctrl-C (sent by the terminal to the whole foreground group) reaches it once, forwarded from
-// here, instead of twice — a second signal would cut its graceful stop short.
-function start(entry) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: 'inherit', detached: true });
+// Each child gets a process group of its own (`detached`), so a Ctrl-C (sent by the terminal to the whole foreground
+// group) reaches it once, forwarded from here.
+function start(file, args = nodeArgs) {
+  const child = spawn(process.execPath, [...args, file], { cwd: root, env, stdio: 'inherit', detached: true });
   running.add(child);
   child.on('exit', () => running.delete(child));
   return child;
 }
-const exited = (child) => new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 
 async function finish(code) {
   await backends.stop();
   process.exit(code);
 }
 
-const migration = await exited(start('scripts/migrate.ts'));
-if (stopping || migration.code !== 0) await finish(migration.code ?? 1);
+// Migrations run here, not before: the embedded Postgres is up only now.
+const migration = await new Promise((resolve) => start(entry('api', 'migrate')).once('exit', (code) => resolve(code)));
+if (stopping || migration !== 0) await finish(migration ?? 1);
 
 const processes = [
-  ['api', 'apps/api/src/server.ts'],
-  ['worker', 'apps/worker/src/main.ts'],
-].map(([name, entry]) => ({ name, child: start(entry) }));
+  ['api', entry('api', 'server')],
+  ['worker', entry('worker', 'main')],
+].map(([name, file]) => ({ name, child: start(file, dev ? ['--watch', ...nodeArgs] : nodeArgs) }));
 
 let remaining = processes.length;
 for (const { name, child } of processes) {
   child.on('exit', (code, signal) => {
-    if (!stopping) console.error(`punctual ${name} exited (${signal ?? `code ${code}`}); stopping the rest`);
-    stopAll('SIGTERM');
+    if (!stopping) {
+      console.error(`punctual ${name} exited (${signal ?? `code ${code}`}); stopping the rest`);
+      stopAll('SIGTERM');
+    }
     process.exitCode ||= code ?? 1;
     if (--remaining === 0) void finish(process.exitCode);
   });

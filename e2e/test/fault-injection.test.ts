@@ -6,14 +6,17 @@ import {
   startApi,
   startPostgresServer,
   startRedisServer,
+  withPostgresClient,
   startTargetServer,
   startWorker,
+  type PostgresServer,
   type PunctualProcess,
   type RedisServer,
   type TargetServer,
   type TestEnvironment,
 } from '@punctual/testing';
 import { createDatabase, type Database, type Kysely } from '@punctual/db';
+import { queueSchemaName } from '@punctual/queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   PunctualClient,
@@ -270,5 +273,102 @@ describe.skipIf(!postgresServerAvailable())('fault injection: Postgres', { timeo
       processes = [];
       await postgres.remove();
     }
+  });
+});
+
+// The same guarantees with QUEUE_BACKEND=postgres: BullMQ's tables in the schema bullmq_<prefix> of the same private
+// Postgres as the tasks, and no Redis at all (REDIS_URL points where nothing listens). Each scenario has its own prefix.
+describe.skipIf(!postgresServerAvailable())('fault injection: the Postgres queue backend', { timeout: 120_000 }, () => {
+  let postgres: PostgresServer;
+  let databaseUrl: string;
+  let db: Kysely<Database>;
+
+  beforeAll(async () => {
+    postgres = await startPostgresServer();
+    databaseUrl = postgres.databaseUrl('punctual_queue_fault');
+    const migrated = await runMigrate({ ...environment.processEnv, DATABASE_URL: databaseUrl, QUEUE_BACKEND: 'postgres' });
+    expect(migrated.code, migrated.output).toBe(0);
+    db = createDatabase(databaseUrl, { maxConnections: 2 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.destroy();
+    await postgres?.remove();
+  });
+
+  const startOnPostgres = (workers: number) =>
+    startPunctual({ workers, env: { DATABASE_URL: databaseUrl, QUEUE_BACKEND: 'postgres', REDIS_URL: 'redis://127.0.0.1:1' } });
+
+  it("queue tables truncated with 100 pending tasks: the reconciler puts every job back; a cancelled or rescheduled task's old job never fires", async () => {
+    const { api, env } = await startOnPostgres(2);
+    const client = await PunctualClient.register(api.url);
+    const path = `/ok/${randomUUID()}`;
+    const due = secondsFromNow(8);
+    const ids = await createMany(client, 100, () => ({ url: `${target.url}${path}`, scheduledAt: due.toISOString() }));
+
+    await withPostgresClient(databaseUrl, (admin) => admin.query(`TRUNCATE ${queueSchemaName(env.QUEUE_PREFIX!)}.job CASCADE`));
+    // The reconciler (every 500 ms) puts the jobs back; then some tasks move on, so their repaired jobs are stale.
+    await sleep(2_000);
+    const cancelled = ids.slice(0, 10);
+    const bulk = await client.request<{ results: { ok: boolean }[] }>('POST', '/api/v1/tasks/bulk', { action: 'cancel', ids: cancelled });
+    expect(bulk.body.results.every((result) => result.ok)).toBe(true);
+    const later = new Date(due.getTime() + 5_000);
+    const rescheduled = ids.slice(10, 20);
+    for (const id of rescheduled) await client.reschedule(id, later);
+
+    await expectInvariants(db, ids, { path, cancelled, timeoutMs: 45_000 });
+    expect(target.hitsFor(path)).toHaveLength(90);
+    for (const id of rescheduled) {
+      const hits = target.hitsFor(path).filter((each) => each.headers['punctual-task-id'] === id);
+      expect(hits, `hits of rescheduled task ${id}`).toHaveLength(1);
+      expect(hits[0]!.receivedAt.getTime(), `task ${id} ran before its new time`).toBeGreaterThanOrEqual(later.getTime() - 50);
+    }
+  });
+
+  it('kill -9 of a worker mid-request: its attempts are closed as "worker lost" and retried on the other worker', async () => {
+    const { api, workers } = await startOnPostgres(2);
+    const client = await PunctualClient.register(api.url);
+    const path = `/delay/2500/${randomUUID()}`;
+    const ids = await createMany(client, 20, () => ({ url: `${target.url}${path}`, timeoutMs: 5_000, maxRetries: 2 }));
+    await target.waitForHits(20, { pathPrefix: path, timeoutMs: 20_000 });
+    const open = await db
+      .selectFrom('task_logs')
+      .select(['worker_id', (eb) => eb.fn.countAll<string>().as('open')])
+      .where('task_id', 'in', ids)
+      .where('outcome', 'is', null)
+      .groupBy('worker_id')
+      .orderBy('open', 'desc')
+      .execute();
+    const victim = workers.find((worker) => workerIdOf(worker) === open[0]?.worker_id);
+    expect(victim, JSON.stringify(open)).toBeDefined();
+
+    await victim!.kill();
+
+    const { logs } = await expectInvariants(db, ids, { path, timeoutMs: 45_000 });
+    const lost = logs.filter((log) => log.error === 'worker lost');
+    expect(lost.length).toBeGreaterThan(0);
+    for (const log of lost) expect(logs.some((other) => other.run_id === log.run_id && other.outcome === 'succeeded')).toBe(true);
+  });
+
+  it('Postgres (tasks and queue) restarted under load: every task runs', async () => {
+    const { api } = await startOnPostgres(2);
+    const client = await PunctualClient.register(api.url);
+    const path = `/delay/200/${randomUUID()}`;
+    const ids = await createMany(client, 100, (index) => ({
+      url: `${target.url}${path}`,
+      scheduledAt: secondsFromNow(1 + (index % 6)).toISOString(),
+    }));
+    await target.waitForHits(5, { pathPrefix: path, timeoutMs: 15_000 });
+
+    await db.destroy();
+    await postgres.stop();
+    const refused = await client.request('POST', '/api/v1/tasks', { name: 'during', url: `${target.url}${path}` });
+    expect(refused.status).toBe(503);
+    await sleep(2_000);
+    await postgres.restart();
+    db = createDatabase(databaseUrl, { maxConnections: 2 });
+
+    await expectInvariants(db, ids, { path, timeoutMs: 60_000 });
+    expect((await fetch(`${api.url}/health`)).status).toBe(200);
   });
 });

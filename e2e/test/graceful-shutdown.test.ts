@@ -7,6 +7,7 @@ import {
   startApi,
   startTargetServer,
   startWorker,
+  TEST_JWT_SECRET,
   type PunctualProcess,
   type TargetServer,
   type TestEnvironment,
@@ -137,38 +138,126 @@ describe('stopping the API', () => {
   });
 });
 
-describe('stopping `pnpm start` (API and worker in one command)', () => {
-  const environment = useTestEnvironment();
+describe('stopping `pnpm start:worker` by signalling its process group, as systemd does', () => {
+  let environment: TestEnvironment;
+  let target: TargetServer;
+  let api: PunctualProcess & { url: string };
+  let client: PunctualClient;
 
-  it('stops both gracefully on a Ctrl-C to the whole process group, and exits 0', async () => {
-    const root = fileURLToPath(new URL('../../', import.meta.url));
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      ...punctualEnv(environment()),
-      PORT: String(await freePort()),
-      WORKER_HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-    };
-    for (const key of Object.keys(env)) if (/^_*VITEST/.test(key)) delete env[key];
-    // Its own process group, as a shell gives a foreground job: the terminal's SIGINT goes to every process in it.
-    const start = spawn(process.execPath, ['scripts/start-all.mjs'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    start.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    start.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => start.once('close', (code) => resolve(code)));
+  beforeAll(async () => {
+    [environment, target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
+    api = await startApi(punctualEnv(environment));
+    client = await PunctualClient.register(api.url);
+  });
+
+  afterAll(async () => {
     try {
-      await waitFor(() => {
-        expect(output).toMatch(/"msg":"worker started"/);
-        expect(output).toMatch(/Server listening/);
-      }, 45_000);
-
-      process.kill(-start.pid!, 'SIGINT');
-
-      expect(await exited, output).toBe(0);
-      expect(output.match(/"msg":"stopped"/g), output).toHaveLength(2);
-      expect(output).not.toMatch(/second SIG/);
+      await stopAll([api]);
     } finally {
-      if (start.exitCode === null) process.kill(-start.pid!, 'SIGKILL');
+      await target?.close();
+      await environment?.cleanup();
+    }
+  });
+
+  it('finishes and records the attempt in flight once, not as `worker lost`, and exits 0', async () => {
+    const worker = startProcessGroup('start:worker', { ...punctualEnv(environment), WORKER_HTTP_PORT: '0' });
+    try {
+      await waitFor(() => expect(worker.output()).toMatch(/"msg":"worker started"/), 45_000);
+      const path = `/delay/2500/${randomUUID()}`;
+      const task = await client.createTask({ url: `${target.url}${path}`, maxRetries: 0 });
+      await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+
+      worker.signalGroup('SIGTERM');
+      // The group's SIGTERM reaches pnpm and the worker, and pnpm relays it to the worker: when the relay lands while
+      // the first is still pending the kernel merges them, so the second one is sent here too, as pnpm would.
+      await sleep(200);
+      process.kill(Number(/"workerId":"[^"]*:(\d+)"/.exec(worker.output())![1]), 'SIGTERM');
+
+      expect(await worker.exited, worker.output()).toBe(0);
+      expect(worker.output()).toMatch(/SIGTERM again within 5000 ms: the same request to stop/);
+      expect(worker.output()).not.toMatch(/stopping now|second SIG/);
+      expect(worker.output()).toMatch(/"msg":"stopped"/);
+      expect(await client.getTask(task.id)).toMatchObject({ status: 'completed', attempts: 1, lastOutcome: 'succeeded' });
+      const logs = await client.taskLogs(task.id);
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toMatchObject({ outcome: 'succeeded', statusCode: 200, error: null });
+    } finally {
+      worker.kill();
     }
   });
 });
+
+describe('stopping `pnpm start` (API and worker in one command)', () => {
+  const environment = useTestEnvironment();
+  let target: TargetServer;
+
+  beforeAll(async () => {
+    target = await startTargetServer();
+  });
+
+  afterAll(async () => {
+    await target?.close();
+  });
+
+  it('stops both gracefully on a Ctrl-C to the whole process group, finishing the attempt in flight, and exits 0', async () => {
+    const port = await freePort();
+    const start = startProcessGroup('start', { ...punctualEnv(environment()), PORT: String(port), WORKER_HTTP_PORT: '0' });
+    try {
+      // `pnpm start` builds (nothing to do: the global setup has built) and migrates first.
+      await waitFor(() => {
+        expect(start.output()).toMatch(/"msg":"worker started"/);
+        expect(start.output()).toMatch(/Server listening/);
+      }, 90_000);
+      const client = await PunctualClient.register(`http://127.0.0.1:${port}`);
+      const path = `/delay/2500/${randomUUID()}`;
+      const task = await client.createTask({ url: `${target.url}${path}`, maxRetries: 0 });
+      await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+
+      start.signalGroup('SIGINT');
+
+      expect(await start.exited, start.output()).toBe(0);
+      expect(start.output().match(/"msg":"stopped"/g), start.output()).toHaveLength(2);
+      expect(start.output()).not.toMatch(/stopping now|second SIG/);
+      const { db } = environment();
+      const row = await db
+        .selectFrom('tasks')
+        .select(['status', 'attempts', 'last_outcome'])
+        .where('id', '=', task.id)
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: 'completed', attempts: 1, last_outcome: 'succeeded' });
+      const logs = await db.selectFrom('task_logs').select(['outcome', 'status_code', 'error']).where('task_id', '=', task.id).execute();
+      expect(logs).toEqual([{ outcome: 'succeeded', status_code: 200, error: null }]);
+    } finally {
+      start.kill();
+    }
+  });
+});
+
+/**
+ * `pnpm <script>` from the repository root, leading a process group of its own (`detached`) as a shell's foreground
+ * job or a systemd service does, so a signal to the group reaches pnpm and everything it started.
+ */
+function startProcessGroup(script: string, env: Record<string, string>) {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  };
+  for (const key of Object.keys(childEnv)) if (/^_*VITEST/.test(key)) delete childEnv[key];
+  const child = spawn('pnpm', [script], { cwd: root, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  return { output: () => output, exited, signalGroup, kill: () => signalGroup('SIGKILL') };
+}

@@ -6,6 +6,7 @@ import type { Database, Kysely } from '@punctual/db';
 import type { QueueBackend } from '@punctual/queue';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './plugins/auth.js';
+import { registerBullBoard } from './plugins/bull-board.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerInputSanity } from './plugins/input-sanity.js';
@@ -96,6 +97,13 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, db: deps.db });
 
   await app.register(healthRoutes);
+  await registerBullBoard(app, {
+    db: deps.db,
+    queues: [deps.queueBackend.tasks.queue],
+    readOnly: config.bullBoardReadOnly,
+    counter: deps.queueBackend.rateLimits,
+    maxFailedLogins: config.limits.authRateLimitMax,
+  });
   await app.register(
     async (api) => {
       // Only the API routes are limited: health, docs and metrics stay answerable under any load.

@@ -1,20 +1,23 @@
-import { AdminBootstrapRefusedError, bootstrapAdmin, isStartupProblem, readStartupConfig } from '@punctual/core';
+import { PUNCTUAL_VERSION } from '@punctual/config';
+import { AdminBootstrapRefusedError, bootstrapAdmin, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
+import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
 import { createQueueBackend } from '@punctual/queue';
-import closeWithGrace from 'close-with-grace';
-import { pino } from 'pino';
+import { startTracing } from '@punctual/telemetry';
 import { buildApp } from './app.js';
 
 // Listen and close gracefully; everything else is in app.ts.
-const config = await readStartupConfig().catch((error: unknown) => {
-  // A problem an operator can fix is printed as its own line(s), without a stack trace.
-  if (!isStartupProblem(error)) throw error;
-  console.error(error.message);
-  process.exit(1);
-});
+const config = await exitOnStartupProblem(readStartupConfig(), isStartupProblem);
 
-const logger = pino({ level: config.logLevel, name: 'punctual-api', redact: ['req.headers.authorization'] });
+const logger = createLogger({ name: 'punctual-api', level: config.logLevel, format: config.logFormat });
 for (const warning of config.warnings) logger.warn(warning);
+// Before buildApp: the Fastify instrumentation attaches when the instance is created. Null unless OTEL_EXPORTER_OTLP_ENDPOINT.
+const tracing = await startTracing({
+  ...config.tracing,
+  serviceName: config.tracing.serviceName ?? 'punctual-api',
+  serviceVersion: PUNCTUAL_VERSION,
+  onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
+});
 
 const db = createDatabase(config.databaseUrl, { maxConnections: 20, applicationName: 'punctual-api' });
 
@@ -37,10 +40,11 @@ const queueBackend = await createQueueBackend({
   redisUrl: config.redisUrl,
   databaseUrl: config.databaseUrl,
   prefix: config.queuePrefix,
+  telemetry: tracing?.queueTelemetry,
 });
 const app = await buildApp({ config, db, queueBackend }, { logger });
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+stopGracefully({ delayMs: 10_000, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'closing');
   await app.close();
@@ -48,6 +52,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   await queueBackend.close();
   logger.debug('queue closed');
   await db.destroy();
+  await tracing?.shutdown();
   logger.info('stopped');
 });
 

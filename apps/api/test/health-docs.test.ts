@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, useTestApp } from './test-app.js';
 
 const t = useTestApp();
-/** The same app, but its request-path Redis client points where nothing listens. */
+/** The same app, but its queue backend's Redis is where nothing listens. */
 let redisDown: TestApp;
 
 beforeAll(async () => {
@@ -30,12 +30,27 @@ describe('GET /health', () => {
       status: 'ok',
       checks: {
         postgres: { status: 'up', latencyMs: expect.any(Number) },
+        queue: { status: 'up', latencyMs: expect.any(Number), backend: 'redis' },
         redis: { status: 'up', latencyMs: expect.any(Number) },
       },
       uptimeSeconds: expect.any(Number),
       version: PUNCTUAL_VERSION,
     });
     expect(response.json<Health>().uptimeSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('checks the queue in Postgres, and no Redis, on the Postgres queue backend', async () => {
+    const postgresQueue = await createTestApp(t.env, { queueBackend: 'postgres', redisUrl: 'redis://127.0.0.1:1' });
+    try {
+      const response = await postgresQueue.app.inject({ method: 'GET', url: '/health' });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json<Health>().checks).toEqual({
+        postgres: { status: 'up', latencyMs: expect.any(Number) },
+        queue: { status: 'up', latencyMs: expect.any(Number), backend: 'postgres' },
+      });
+    } finally {
+      await postgresQueue.close();
+    }
   });
 
   it('answers 503 degraded, within 3 s, when Redis is down', async () => {
@@ -47,7 +62,11 @@ describe('GET /health', () => {
     const health = response.json<Health>();
     expect(health).toMatchObject({
       status: 'degraded',
-      checks: { postgres: { status: 'up' }, redis: { status: 'down', error: expect.any(String) } },
+      checks: {
+        postgres: { status: 'up' },
+        queue: { status: 'down', backend: 'redis', error: expect.any(String) },
+        redis: { status: 'down', error: expect.any(String) },
+      },
       version: PUNCTUAL_VERSION,
     });
     expect(elapsed).toBeLessThan(3_000);

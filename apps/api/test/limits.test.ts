@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { QueueBackendName } from '@punctual/queue';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +17,11 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-/** An app over this file's database and Redis prefix, so every app built here shares the same counters. */
-async function appWith(extra: Record<string, string>, options: { redisUrl?: string } = {}): Promise<TestApp> {
+/** An app over this file's database and queue prefix, so every app built here (on one backend) shares the same counters. */
+async function appWith(
+  extra: Record<string, string>,
+  options: { redisUrl?: string; queueBackend?: QueueBackendName } = {},
+): Promise<TestApp> {
   const app = await createTestApp(env, { env: extra, ...options });
   apps.push(app);
   return app;
@@ -91,7 +95,8 @@ describe('rate limit per client IP on register and login (AUTH_RATE_LIMIT_MAX)',
   });
 });
 
-describe('rate limit per user (RATE_LIMIT_MAX)', () => {
+// Counted in the queue backend's store: Redis keys, or a Postgres table.
+describe.each<QueueBackendName>(['redis', 'postgres'])('rate limit per user (RATE_LIMIT_MAX), counted in %s', (queueBackend) => {
   const USER_MAX = 5;
   let api: TestApp;
   let replica: TestApp;
@@ -99,7 +104,10 @@ describe('rate limit per user (RATE_LIMIT_MAX)', () => {
   let bob: Session;
 
   beforeAll(async () => {
-    [api, replica] = await Promise.all([appWith({ RATE_LIMIT_MAX: String(USER_MAX) }), appWith({ RATE_LIMIT_MAX: String(USER_MAX) })]);
+    [api, replica] = await Promise.all([
+      appWith({ RATE_LIMIT_MAX: String(USER_MAX) }, { queueBackend }),
+      appWith({ RATE_LIMIT_MAX: String(USER_MAX) }, { queueBackend }),
+    ]);
     [alice, bob] = await Promise.all([register(api.app), register(api.app)]);
   });
 
@@ -108,7 +116,7 @@ describe('rate limit per user (RATE_LIMIT_MAX)', () => {
 
   it('answers 429 after RATE_LIMIT_MAX requests of one user, counted across replicas and client addresses', async () => {
     for (let i = 0; i < USER_MAX - 1; i++) expect((await me(api, alice, `127.0.1.${i + 1}`)).statusCode).toBe(200);
-    // Another API process sharing the Redis sees the same count.
+    // Another API process sharing the store sees the same count.
     expect((await me(replica, alice)).statusCode).toBe(200);
 
     expectRateLimited(await me(api, alice), USER_MAX);
@@ -127,11 +135,20 @@ describe('rate limit per user (RATE_LIMIT_MAX)', () => {
     }
   });
 
-  it('serves uncounted while the rate-limit Redis is away, rather than refusing', async () => {
-    const redisDown = await appWith({ RATE_LIMIT_MAX: '1', AUTH_RATE_LIMIT_MAX: '1' }, { redisUrl: 'redis://127.0.0.1:1' });
-    const session = await register(redisDown.app);
-    await register(redisDown.app);
-    for (let i = 0; i < 3; i++) expect((await me(redisDown, session)).statusCode).toBe(200);
+  it('serves uncounted while the rate-limit store is away, rather than refusing', async () => {
+    const storeDown = await appWith(
+      { RATE_LIMIT_MAX: '1', AUTH_RATE_LIMIT_MAX: '1' },
+      queueBackend === 'redis' ? { redisUrl: 'redis://127.0.0.1:1' } : { queueBackend },
+    );
+    // Postgres: its counters' table is gone (as a failing store); put back at the end.
+    if (queueBackend === 'postgres') await env.db.schema.alterTable('rate_limit_counters').renameTo('rate_limit_counters_away').execute();
+    try {
+      const session = await register(storeDown.app);
+      await register(storeDown.app);
+      for (let i = 0; i < 3; i++) expect((await me(storeDown, session)).statusCode).toBe(200);
+    } finally {
+      if (queueBackend === 'postgres') await env.db.schema.alterTable('rate_limit_counters_away').renameTo('rate_limit_counters').execute();
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '@punctual/config';
 import type { Session, Task } from '@punctual/contract';
 import { bootstrapAdmin } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
-import type { QueueBackend, TaskQueue } from '@punctual/queue';
+import type { QueueBackend, QueueBackendName, TaskQueue } from '@punctual/queue';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -29,12 +29,15 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Points the app's queue backend at another Redis (Redis backend: the queue, health and rate limits). */
   redisUrl?: string;
+  /** Another queue backend than the environment's (QUEUE_BACKEND of the test run). */
+  queueBackend?: QueueBackendName;
 }
 
 /** The API as `server.ts` builds it, over this test file's own database, Redis prefix and queue. */
 export async function createTestApp(env: TestEnvironment, options: TestAppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ ...env.processEnv, JWT_SECRET, LOG_LEVEL: 'silent', ...options.env });
-  const queueBackend = await env.createQueueBackend(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl });
+  const backend = options.queueBackend ?? env.queueBackend;
+  const config = loadConfig({ ...env.processEnv, JWT_SECRET, LOG_LEVEL: 'silent', QUEUE_BACKEND: backend, ...options.env });
+  const queueBackend = await env.createQueueBackend({ backend, ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }) });
   const app = await buildApp({ config, db: env.db, queueBackend });
   await app.ready();
   // The request-path clients fail fast instead of queueing commands, so until they have connected /health says

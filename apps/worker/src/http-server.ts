@@ -5,7 +5,10 @@ import type { DependencyCheck } from '@punctual/core';
 
 export type HealthCheck = () => Promise<Record<string, DependencyCheck>>;
 
-/** The worker's own small HTTP server: `/health/live` while the process runs, `/health` with its dependency checks. */
+/**
+ * The worker's own small HTTP server: `/health/live` while the process runs, `/health` with its dependency checks,
+ * `/health/ready` (200 while every check is up, else 503 `unready`).
+ */
 export async function startWorkerHttpServer(options: {
   host: string;
   port: number;
@@ -18,6 +21,18 @@ export async function startWorkerHttpServer(options: {
     };
     if (request.method !== 'GET') return send(405, { statusCode: 405, error: 'Method Not Allowed', message: 'only GET' });
     if (path === '/health/live') return send(200, { status: 'ok' });
+    // Ready while every dependency answers: without Postgres no attempt can be claimed or recorded, without the queue
+    // no job arrives. Each check gives up after its deadline, so this answers even while one hangs.
+    if (path === '/health/ready') {
+      options.check().then(
+        (checks) => {
+          const ready = Object.values(checks).every((check) => check.status === 'up');
+          send(ready ? 200 : 503, { status: ready ? 'ok' : 'unready', checks });
+        },
+        (error: unknown) => send(503, { status: 'unready', error: String(error) }),
+      );
+      return;
+    }
     if (path === '/health') {
       options.check().then(
         (checks) => {

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import { checkDependency, isStartupProblem, queueChecks, readStartupConfig } from '@punctual/core';
+import { checkDependency, createLogger, isStartupProblem, queueChecks, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
-import { createQueueBackend } from '@punctual/queue';
-import closeWithGrace from 'close-with-grace';
-import { pino } from 'pino';
+import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
+import { createQueueBackend, parseTaskAttemptJob } from '@punctual/queue';
+import { startTracing } from '@punctual/telemetry';
 import { startWorkerHttpServer } from './http-server.js';
 import { createDatabaseGate } from './database-gate.js';
 import { startMaintenance } from './maintenance.js';
@@ -15,16 +15,18 @@ import { createProcessor } from './processor.js';
 const SHUTDOWN_GRACE_MS = 310_000;
 const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 
-const config = await readStartupConfig().catch((error: unknown) => {
-  // A problem an operator can fix is printed as its own line(s), without a stack trace.
-  if (!isStartupProblem(error)) throw error;
-  console.error(error.message);
-  process.exit(1);
-});
+const config = await exitOnStartupProblem(readStartupConfig(), isStartupProblem);
 
 const workerId = `${hostname()}:${process.pid}`;
-const logger = pino({ level: config.logLevel, name: 'punctual-worker', base: { workerId } });
+const logger = createLogger({ name: 'punctual-worker', level: config.logLevel, format: config.logFormat, base: { workerId } });
 for (const warning of config.warnings) logger.warn(warning);
+// Null (and nothing of OpenTelemetry's SDK loaded) unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+const tracing = await startTracing({
+  ...config.tracing,
+  serviceName: config.tracing.serviceName ?? 'punctual-worker',
+  serviceVersion: PUNCTUAL_VERSION,
+  onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
+});
 
 // No transaction spans an HTTP call, so a few connections serve many concurrent attempts.
 const db = createDatabase(config.databaseUrl, {
@@ -38,6 +40,7 @@ const queueBackend = await createQueueBackend({
   databaseUrl: config.databaseUrl,
   prefix: config.queuePrefix,
   blocking: true,
+  telemetry: tracing?.queueTelemetry,
 });
 const queue = queueBackend.tasks;
 // The address guard refuses loopback, private and metadata addresses unless ALLOW_PRIVATE_TARGETS (warned about above).
@@ -70,7 +73,13 @@ const processor = createProcessor(
   { onDatabaseUnavailable: () => gate.close() },
 );
 const worker = queueBackend.createWorker(processor, { concurrency: config.workerConcurrency });
-worker.on('failed', (job, err) => logger.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed; BullMQ retries it'));
+worker.on('failed', (job, err) => {
+  const ids = parseTaskAttemptJob(job?.data);
+  logger.warn(
+    { err, jobId: job?.id, taskId: ids?.taskId, runId: ids?.runId, attemptsMade: job?.attemptsMade },
+    'job failed; BullMQ retries it',
+  );
+});
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 
 const health = await startWorkerHttpServer({
@@ -102,7 +111,7 @@ logger.info(
   'worker started',
 );
 
-closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+stopGracefully({ delayMs: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'stopping: no new jobs, finishing the ones in flight');
   // Waits for in-flight attempts to be recorded before anything they need is closed.
@@ -113,5 +122,6 @@ closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
   await executor.close();
   health.server.close();
   await db.destroy();
+  await tracing?.shutdown();
   logger.info('stopped');
 });

@@ -1,6 +1,7 @@
 import { runAttempt, type AttemptContext } from '@punctual/core';
 import { isDatabaseUnavailable } from '@punctual/db';
 import { parseTaskAttemptJob } from '@punctual/queue';
+import { ATTEMPT_ATTRIBUTES, withAttemptSpan, type Span } from '@punctual/telemetry';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 
@@ -14,12 +15,15 @@ export interface ProcessorHooks {
  * When Postgres is away the job fails, BullMQ retries it after a backoff, and the worker pauses until Postgres answers.
  */
 export function createProcessor(context: AttemptContext, logger: Logger, hooks: ProcessorHooks) {
-  return async (job: Job): Promise<void> => {
+  const processJob = async (job: Job, span: Span): Promise<void> => {
     const payload = parseTaskAttemptJob(job.data);
     if (!payload) {
       logger.warn({ jobId: job.id, name: job.name }, 'dropping a job that is not a task attempt');
       return;
     }
+    // The worker's logger carries workerId; the job's lines add the task and run, and an attempt's its number.
+    const jobLogger = logger.child({ taskId: payload.taskId, runId: payload.runId, jobId: job.id });
+    span.setAttribute(ATTEMPT_ATTRIBUTES.taskId, payload.taskId);
     let summary;
     try {
       summary = await runAttempt(context, payload);
@@ -28,12 +32,17 @@ export function createProcessor(context: AttemptContext, logger: Logger, hooks: 
       throw error;
     }
     if (summary.kind === 'dropped') {
-      logger.debug({ jobId: job.id, taskId: payload.taskId, version: payload.version }, 'dropped a stale job without calling');
+      span.setAttribute(ATTEMPT_ATTRIBUTES.outcome, 'dropped');
+      jobLogger.debug({ version: payload.version }, 'dropped a stale job without calling');
     } else {
-      logger.info(
-        { taskId: summary.taskId, runId: summary.runId, attempt: summary.attempt, outcome: summary.outcome, status: summary.status },
-        'attempt finished',
-      );
+      span.setAttributes({
+        [ATTEMPT_ATTRIBUTES.runId]: summary.runId,
+        [ATTEMPT_ATTRIBUTES.attempt]: summary.attempt,
+        [ATTEMPT_ATTRIBUTES.outcome]: summary.outcome,
+      });
+      jobLogger.info({ attempt: summary.attempt, outcome: summary.outcome, status: summary.status }, 'attempt finished');
     }
   };
+  // Each attempt is a span of its own trace, linked to the enqueue (see withAttemptSpan); a no-op without tracing.
+  return (job: Job): Promise<void> => withAttemptSpan(job, (span) => processJob(job, span));
 }

@@ -88,6 +88,10 @@ describe('the maintenance loop', () => {
     expect(await t.queue.queue.getJob(`${lost.id}.2`)).toBeDefined();
     const pass = lines.find((line) => line.msg === PASS);
     expect(pass).toMatchObject({ recovered: 1 });
+    const before = await t.env.db.selectFrom('tasks').select('run_id').where('id', '=', lost.id).executeTakeFirstOrThrow();
+    expect(lines.filter((line) => /lost worker/.test(line.msg))).toEqual([
+      expect.objectContaining({ taskId: lost.id, runId: before.run_id, attempt: 1 }),
+    ]);
     expect(pass!.reenqueued).toBeGreaterThanOrEqual(1);
   });
 

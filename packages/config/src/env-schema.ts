@@ -37,7 +37,7 @@ export const EnvSchema = Type.Object({
     default: 600,
     minimum: 1,
     maximum: 10_000_000,
-    description: 'API requests per minute per user, counted in Redis so every API replica shares it',
+    description: "API requests per minute per user, counted in the queue backend's store so every API replica shares it",
   }),
   AUTH_RATE_LIMIT_MAX: Integer({
     default: 30,
@@ -73,7 +73,7 @@ export const EnvSchema = Type.Object({
     default: 15_000,
     minimum: 100,
     maximum: 3_600_000,
-    description: 'how often the maintenance loop repairs Redis from Postgres, recovers lost attempts and applies retention',
+    description: 'how often the maintenance loop repairs the queue from Postgres, recovers lost attempts and applies retention',
   }),
   LEASE_MARGIN_MS: Integer({
     default: 30_000,
@@ -89,7 +89,28 @@ export const EnvSchema = Type.Object({
       description: 'the key before a rotation (32 bytes, base64): still opens what it sealed until `pnpm secrets:rotate` re-seals it',
     }),
   ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description:
+        'turns tracing on: the OTLP/HTTP base URL spans are sent to (e.g. http://localhost:4318); unset, no tracing code is loaded',
+    }),
+  ),
+  OTEL_SERVICE_NAME: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'service.name of the spans (default punctual-api / punctual-worker)' }),
+  ),
+  OTEL_BSP_SCHEDULE_DELAY: Integer({
+    default: 5_000,
+    minimum: 1,
+    maximum: 600_000,
+    description: 'milliseconds between two exports of finished spans',
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  LOG_FORMAT: Type.Optional(Type.Enum(['json', 'pretty'], { description: 'json lines, or pino-pretty; default pretty in development' })),
+  BULL_BOARD_READ_ONLY: Type.Boolean({
+    default: true,
+    description: 'false lets admins retry, clean, promote and remove jobs from the Bull Board at /admin/queues',
+  }),
 });
 
 export type Env = Static<typeof EnvSchema>;

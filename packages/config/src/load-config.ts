@@ -10,6 +10,7 @@ import { adminPasswordWeakness, DEVELOPMENT_SECRETS_KEY, jwtSecretWeakness, secr
 export type LogLevel = Env['LOG_LEVEL'];
 /** Where BullMQ keeps the queue: Redis (REDIS_URL) or Postgres (DATABASE_URL, BullMQ's PostgreSQL backend). */
 export type QueueBackendName = NonNullable<Env['QUEUE_BACKEND']>;
+export type LogFormat = NonNullable<Env['LOG_FORMAT']>;
 
 /** Punctual's configuration, parsed once at boot and passed to whatever needs a value. */
 export interface Config {
@@ -63,6 +64,12 @@ export interface Config {
   /** The master key before a rotation: only opens, until `pnpm secrets:rotate` has re-sealed everything. */
   secretsKeyPrevious: Buffer | null;
   logLevel: LogLevel;
+  /** LOG_FORMAT: JSON lines, or pino-pretty for people (the default when NODE_ENV=development). */
+  logFormat: LogFormat;
+  /** BULL_BOARD_READ_ONLY: the Bull Board shows the queues but refuses retries, cleans and the like. */
+  bullBoardReadOnly: boolean;
+  /** OpenTelemetry tracing: on when `otlpEndpoint` is set; `serviceName` null means each process's own default. */
+  tracing: { otlpEndpoint: string | null; serviceName: string | null; exportDelayMs: number };
   /** Things an operator should know about, to be logged once the logger exists. */
   warnings: string[];
 }
@@ -187,6 +194,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     secretsKey,
     secretsKeyPrevious: env.SECRETS_KEY_PREVIOUS ? Buffer.from(env.SECRETS_KEY_PREVIOUS, 'base64') : null,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
+    tracing: {
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
+      serviceName: env.OTEL_SERVICE_NAME ?? null,
+      exportDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+    },
     warnings,
   };
 }

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/punctual',
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'punctual',
+      queueBackend: 'redis',
       host: '0.0.0.0',
       port: 3000,
       bodyLimitBytes: 1_048_576,
@@ -41,9 +42,27 @@ describe('loadConfig', () => {
       limits: { rateLimitMax: 600, authRateLimitMax: 30, maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
       allowPrivateTargets: false,
       logLevel: 'info',
+      logFormat: 'pretty',
+      bullBoardReadOnly: true,
     });
     expect(config.secretsKey).toHaveLength(32);
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it.each([
+    [{}, 'pretty'],
+    [{ NODE_ENV: 'development' }, 'pretty'],
+    [{ NODE_ENV: 'test' }, 'json'],
+    [{ NODE_ENV: 'production', JWT_SECRET: STRONG_JWT_SECRET, SECRETS_KEY: STRONG_SECRETS_KEY.toString('base64') }, 'json'],
+    [{ NODE_ENV: 'development', LOG_FORMAT: 'json' }, 'json'],
+    [{ NODE_ENV: 'test', LOG_FORMAT: 'pretty' }, 'pretty'],
+  ])('picks the log format from LOG_FORMAT, else pretty only in development (%o)', (env, format) => {
+    expect(loadConfig(env).logFormat).toBe(format);
+  });
+
+  it('makes the Bull Board read-only unless BULL_BOARD_READ_ONLY=false', () => {
+    expect(loadConfig({ BULL_BOARD_READ_ONLY: 'true' }).bullBoardReadOnly).toBe(true);
+    expect(loadConfig({ BULL_BOARD_READ_ONLY: 'false' }).bullBoardReadOnly).toBe(false);
   });
 
   it('warns in development when JWT_SECRET and SECRETS_KEY are missing', () => {
@@ -88,6 +107,8 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: /],
     [{ REDIS_URL: 'http://x' }, /^REDIS_URL: /],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent$/],
+    [{ LOG_FORMAT: 'xml' }, /^LOG_FORMAT: must be one of json, pretty$/],
+    [{ BULL_BOARD_READ_ONLY: 'sometimes' }, /^BULL_BOARD_READ_ONLY: /],
     [{ NODE_ENV: 'staging' }, /^NODE_ENV: /],
     [{ ALLOW_REGISTRATION: 'maybe' }, /^ALLOW_REGISTRATION: /],
     [{ ALLOW_PRIVATE_TARGETS: 'yes please' }, /^ALLOW_PRIVATE_TARGETS: /],
@@ -137,6 +158,29 @@ describe('loadConfig', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com/, http://localhost:5173' }).corsOrigins).toEqual([
       'https://app.example.com',
       'http://localhost:5173',
+    ]);
+  });
+
+  it.each([
+    [{}, 'redis'],
+    [{ EMBEDDED: 'true' }, 'postgres'],
+    [{ EMBEDDED: 'false' }, 'redis'],
+    [{ QUEUE_BACKEND: 'postgres' }, 'postgres'],
+    [{ QUEUE_BACKEND: 'redis', EMBEDDED: 'true' }, 'redis'],
+  ])('reads QUEUE_BACKEND, postgres by default when EMBEDDED=true (%o → %s)', (env, backend) => {
+    expect(loadConfig(env).queueBackend).toBe(backend);
+  });
+
+  it('refuses a QUEUE_BACKEND it does not know, naming it', () => {
+    expect(problemsOf({ QUEUE_BACKEND: 'kafka' })).toEqual(['QUEUE_BACKEND: must be one of redis, postgres']);
+  });
+
+  it('turns tracing on only with OTEL_EXPORTER_OTLP_ENDPOINT, and refuses one that is not an http(s) URL', () => {
+    expect(loadConfig({}).tracing).toEqual({ otlpEndpoint: null, serviceName: null, exportDelayMs: 5_000 });
+    const on = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'api-eu', OTEL_BSP_SCHEDULE_DELAY: '200' };
+    expect(loadConfig(on).tracing).toEqual({ otlpEndpoint: 'http://collector:4318', serviceName: 'api-eu', exportDelayMs: 200 });
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toEqual([
+      expect.stringMatching(/^OTEL_EXPORTER_OTLP_ENDPOINT: /),
     ]);
   });
 

@@ -49,23 +49,36 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
   });
   if (!claimed) return { kind: 'dropped', reason: 'stale' };
 
-  const startedAt = new Date();
-  const result = await callTarget(context, claimed);
   const task = claimed.task;
-  const updated = await finishAttempt(context.db, {
-    claimed,
-    record: { ...result, startedAt },
-    decide: (current) => stateAfterAttempt(current, result, new Date()),
-  });
-  if (updated) await enqueueNextAttempt(context, updated);
-  return {
-    kind: 'attempted',
-    taskId: task.id,
-    runId: task.run_id,
-    attempt: claimed.attempt,
-    outcome: result.outcome,
-    status: updated?.status ?? null,
-  };
+  // Every line about this attempt says which one it is, whoever logs it (the enqueue of the next attempt too).
+  const logger = attemptLogger(context, { taskId: task.id, runId: task.run_id, attempt: claimed.attempt });
+  try {
+    const startedAt = new Date();
+    const result = await callTarget(context, claimed);
+    const updated = await finishAttempt(context.db, {
+      claimed,
+      record: { ...result, startedAt },
+      decide: (current) => stateAfterAttempt(current, result, new Date()),
+    });
+    if (updated) await enqueueNextAttempt({ queue: context.queue, logger }, updated);
+    return {
+      kind: 'attempted',
+      taskId: task.id,
+      runId: task.run_id,
+      attempt: claimed.attempt,
+      outcome: result.outcome,
+      status: updated?.status ?? null,
+    };
+  } catch (error) {
+    logger.warn({ err: error }, 'attempt not recorded; its lease lapses and it is closed as worker lost');
+    throw error;
+  }
+}
+
+/** The attempt's fields (and the worker's id) on every line logged through it. */
+function attemptLogger(context: AttemptContext, fields: { taskId: string; runId: string; attempt: number }): Logger {
+  const bound = { ...fields, workerId: context.workerId };
+  return { warn: (details, message) => context.logger.warn({ ...bound, ...details }, message) };
 }
 
 /**

@@ -23,6 +23,8 @@ export { runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary
 export { checkDependency, queueChecks, type DependencyCheck, type QueueCheck } from './dependency-check.js';
 export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
+export { createLogger, REDACTED_LOG_PATHS, type LoggerOptions } from './logger.js';
+export { createPasswordAuthenticator, type PasswordAuthenticator } from './password-authenticator.js';
 export { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 export {
   createSigningSecret,

@@ -51,10 +51,14 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
       },
       decide: (current) => stateAfterAttempt(current, { outcome: 'failed', retryAfterMs: null }, now),
     });
-    if (task) recovered.push(task);
-  }
-  if (recovered.length > 0) {
-    context.logger.warn({ taskIds: recovered.map((task) => task.id) }, 'closed attempts of lost workers as failed; their runs go on');
+    if (task) {
+      recovered.push(task);
+      // One line per attempt, with its fields like every attempt line (workerId is the worker that closes it).
+      context.logger.warn(
+        { taskId: attempt.task.id, runId: attempt.task.run_id, attempt: attempt.attempt },
+        'closed the attempt of a lost worker as failed (worker lost); its run goes on',
+      );
+    }
   }
   await enqueueNextAttempts(context, recovered);
   return recovered.length;

@@ -30,6 +30,9 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
   });
   // An idle client that loses its server emits 'error' on the pool; without a listener that would crash the process.
   pool.on('error', () => {});
+  // So does a checked-out client between two statements (pg-pool listens only while it is idle), which a Postgres
+  // restart under load meets; the statement that follows fails instead, as any query to a gone server does.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -59,6 +59,7 @@ const CLUSTER_DIR = 'postgres';
 const SUPERUSER = 'postgres';
 const STOP_TIMEOUT_MS = 30_000;
 const READY_TIMEOUT_MS = 60_000;
+const PORT_ATTEMPTS = 3;
 const LOG_LIMIT_CHARS = 16 * 1024;
 
 /**
@@ -122,7 +123,18 @@ async function startCluster(dataDir: string, options: EmbeddedPostgresOptions): 
   let server: ChildProcess;
   try {
     if (created) await cluster.initialise();
-    server = await startServer({ clusterDir, port: state.port, durable, user, log });
+    for (let attempt = 1; ; attempt++) {
+      log.takeLatest();
+      try {
+        server = await startServer({ clusterDir, port: state.port, durable, user, log });
+        break;
+      } catch (error) {
+        // Another program took the port between the check above and the bind: move to another one.
+        if (attempt >= PORT_ATTEMPTS || !log.takeLatest().includes('Address already in use')) throw error;
+        state.port = await freePort();
+        await writeState(dataDir, state);
+      }
+    }
   } catch (error) {
     const reason = error instanceof Error ? `: ${error.message.split('\n')[0]}` : '';
     throw new EmbeddedPostgresError(`the embedded Postgres in ${clusterDir} did not start${reason}. Its output:\n${log.text()}`, {
@@ -442,8 +454,16 @@ function sleep(ms: number): Promise<void> {
 /** The last few KiB of the server's output, for the error when it does not start. */
 class RecentLog {
   private textSoFar = '';
+  private latest = '';
   add(message: string): void {
     this.textSoFar = (this.textSoFar + message).slice(-LOG_LIMIT_CHARS);
+    this.latest = (this.latest + message).slice(-LOG_LIMIT_CHARS);
+  }
+  /** What was added since the last call. */
+  takeLatest(): string {
+    const latest = this.latest;
+    this.latest = '';
+    return latest;
   }
   text(): string {
     return this.textSoFar.trimEnd();

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedPostgres } from '@punctual/embedded';
@@ -88,6 +89,21 @@ describe('startEmbeddedPostgres', () => {
     await expect(query(second.url.replace(/:[\w-]+@/, ':wrong@'), 'SELECT 1')).rejects.toThrow(/password authentication failed/);
   });
 
+  it('moves to another port, and keeps it, when another program has taken its port', async () => {
+    const first = await start();
+    await first.stop();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(first.port, '127.0.0.1', resolve));
+    try {
+      const second = await start();
+      expect(second.port).not.toBe(first.port);
+      expect(await answers(second.url)).toBe(true);
+      expect(JSON.parse(readFileSync(join(dataDir, 'embedded-postgres.json'), 'utf8'))).toMatchObject({ port: second.port });
+    } finally {
+      squatter.close();
+    }
+  });
+
   it('refuses a DATA_DIR that a live process is using, in one line, and leaves the running server alone', async () => {
     const running = await start();
     const refused = await startEmbeddedPostgres({ dataDir, durable: false }).then(
@@ -137,7 +153,7 @@ describe('startEmbeddedPostgres', () => {
   it('stops its Postgres when the process that started it is killed, and starts again on the same data', async () => {
     const holder = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('fixtures/hold-embedded-postgres.ts', import.meta.url)), dataDir],
+      ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('fixtures/hold-embedded-postgres.ts', import.meta.url)), dataDir],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -193,11 +209,15 @@ describe('startEmbeddedPostgres', () => {
     async () => {
       await chmod(dataDir, 0o777);
       const fixture = fileURLToPath(new URL('fixtures/start-and-stop-embedded-postgres.ts', import.meta.url));
-      const run = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', fixture, dataDir], {
-        encoding: 'utf8',
-        env: { ...process.env, HOME: tmpdir() },
-        timeout: 60_000,
-      });
+      const run = spawnSync(
+        'runuser',
+        ['-u', 'nobody', '--', process.execPath, '--conditions=source', '--import', 'tsx', fixture, dataDir],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, HOME: tmpdir() },
+          timeout: 60_000,
+        },
+      );
       expect(run.status, run.stderr).toBe(0);
       const nobody = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
       expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual({

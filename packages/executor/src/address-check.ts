@@ -8,11 +8,12 @@ export interface BlockedAddress {
   range: string;
 }
 
-type Range = [network: string, prefixLength: number, name: string];
+/** A blocked range: network address, prefix length, and the name a refusal gives it. */
+export type BlockedRange = readonly [network: string, prefixLength: number, name: string];
 
 // The first match names the range, so narrower entries come before the ranges that hold them.
 // IANA's special-purpose registries list these as not globally reachable (or not meant for unicast).
-const IPV4_BLOCKED: readonly Range[] = [
+export const IPV4_BLOCKED: readonly BlockedRange[] = [
   ['0.0.0.0', 8, 'this network'],
   ['10.0.0.0', 8, 'private'],
   ['100.64.0.0', 10, 'carrier-grade NAT'],
@@ -32,8 +33,9 @@ const IPV4_BLOCKED: readonly Range[] = [
   ['240.0.0.0', 4, 'reserved'],
 ];
 
-// Global unicast is 2000::/3; everything outside it is blocked (see `checkIPv6`), named by this table where it can be.
-const IPV6_BLOCKED: readonly Range[] = [
+// Global unicast is 2000::/3; everything outside it is blocked (see `ipv6RangeOf`), named by this table where it can be.
+// (The worker NetworkPolicy in infra/k8s repeats both tables as its egress exceptions; a test keeps them in step.)
+export const IPV6_BLOCKED: readonly BlockedRange[] = [
   ['::', 128, 'unspecified'],
   ['::1', 128, 'loopback'],
   ['64:ff9b:1::', 48, 'NAT64 (local use)'],

@@ -1,6 +1,7 @@
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { describeAttemptError, isUndiciDeadlineError, timeoutError } from './attempt-error.js';
 import { failedWithoutResponse, type AttemptResult } from './attempt-result.js';
+import { withClientSpan, withTraceContext } from './client-span.js';
 import { createOutboundAgent } from './outbound-agent.js';
 import type { OutboundRequest } from './outbound-request.js';
 import { buildRequestPayload } from './request-payload.js';
@@ -38,7 +39,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Dispatcher);
   const limitBytes = Math.max(0, Math.floor(options.responseBodyLimitBytes));
 
-  async function execute(request: OutboundRequest): Promise<AttemptResult> {
+  async function send(request: OutboundRequest): Promise<AttemptResult> {
     const startedAt = performance.now();
     const elapsedMs = (): number => Math.round(performance.now() - startedAt);
     const failed = (error: string): AttemptResult => failedWithoutResponse(error, elapsedMs());
@@ -62,7 +63,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     try {
       let response: Dispatcher.ResponseData;
       try {
-        const payload = buildRequestPayload(request, options.userAgent);
+        const payload = buildRequestPayload({ ...request, headers: withTraceContext(request.headers) }, options.userAgent);
         response = await undiciRequest(target, {
           dispatcher,
           method: request.method,
@@ -104,7 +105,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
 
   return {
-    execute,
+    execute: (request) => withClientSpan(request, () => send(request)),
     async close() {
       await ownAgent?.close();
     },

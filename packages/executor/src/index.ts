@@ -1,4 +1,4 @@
-export { checkAddress, ipAddressOf, type BlockedAddress } from './address-check.js';
+export { checkAddress, IPV4_BLOCKED, IPV6_BLOCKED, ipAddressOf, type BlockedAddress, type BlockedRange } from './address-check.js';
 export { failedWithoutResponse, type AttemptResult } from './attempt-result.js';
 export { BlockedAddressError } from './blocked-address-error.js';
 export { createDnsCache, type DnsCache, type DnsCacheOptions, type Resolver } from './dns-cache.js';

@@ -6,7 +6,7 @@ import { createRedisQueueBackend } from './redis-queue-backend.js';
 /** The queue backend the configuration names; the Postgres one runs BullMQ's migrations first. */
 export async function createQueueBackend(options: QueueBackendOptions): Promise<QueueBackend> {
   if (options.backend === 'postgres') return createPostgresQueueBackend(options);
-  return createRedisQueueBackend({ redisUrl: options.redisUrl, prefix: options.prefix, blocking: options.blocking ?? false });
+  return createRedisQueueBackend({ ...options, blocking: options.blocking ?? false });
 }
 
 /** At start: the queue's store answers (Redis PING; the Postgres backend's store is Postgres, checked already). */

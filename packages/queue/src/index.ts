@@ -14,4 +14,5 @@ export { type LeaderLock } from './leader-lock.js';
 export { type RateLimitCounter } from './rate-limit-counter.js';
 export { migrateQueueSchema, queueSchemaName } from './postgres-queue-schema.js';
 export { assertQueueReachable, createQueueBackend } from './create-queue-backend.js';
+export { createRedisTaskQueue } from './redis-queue-backend.js';
 export { type QueueBackend, type QueueBackendName, type QueueBackendOptions, type TasksWorker } from './queue-backend.js';

@@ -1,4 +1,4 @@
-import { createPostgresBackend, quoteSchemaName, Queue, Worker, type PostgresPoolConfig } from 'bullmq';
+import { createPostgresBackend, quoteSchemaName, Queue, Worker, type PostgresPoolConfig, type Telemetry } from 'bullmq';
 import pg from 'pg';
 import { TASKS_QUEUE } from './jobs.js';
 import { createPostgresLeaderLock } from './postgres-leader-lock.js';
@@ -18,7 +18,11 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * good. Besides BullMQ's pools: a small pool of ours for the missing-job check and health, one with a short query
  * timeout for the rate limits (made when first used), and a session per leader lock.
  */
-export async function createPostgresQueueBackend(options: { databaseUrl: string; prefix: string }): Promise<QueueBackend> {
+export async function createPostgresQueueBackend(options: {
+  databaseUrl: string;
+  prefix: string;
+  telemetry?: Telemetry | undefined;
+}): Promise<QueueBackend> {
   const { databaseUrl, prefix } = options;
   const { schema } = await migrateQueueSchema(databaseUrl, prefix);
   const bullConnection = (max: number): PostgresPoolConfig => ({
@@ -30,7 +34,7 @@ export async function createPostgresQueueBackend(options: { databaseUrl: string;
   });
   const pool = ownPool({ connectionString: databaseUrl, max: 3, application_name: 'punctual-queue' });
   const pools: pg.Pool[] = [pool];
-  const queue = new Queue(TASKS_QUEUE, { connection: bullConnection(5) }, createPostgresBackend);
+  const queue = new Queue(TASKS_QUEUE, { connection: bullConnection(5), telemetry: options.telemetry }, createPostgresBackend);
   const tasks = createTaskQueue(queue, postgresJobStates(pool, schema));
   let rateLimits: RateLimitCounter | undefined;
 
@@ -77,8 +81,10 @@ export async function createPostgresQueueBackend(options: { databaseUrl: string;
 
 function ownPool(config: pg.PoolConfig): pg.Pool {
   const pool = new pg.Pool({ connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...config });
-  // An idle client that loses its server emits 'error' on the pool; without a listener that would crash the process.
+  // A client that loses its server emits 'error' (on the pool while idle, on itself while checked out); without a
+  // listener that would crash the process. The query in progress, if any, fails as it should.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -1,5 +1,5 @@
 import type { QueueBackendName } from '@punctual/config';
-import type { IQueueBackend, JobProgress, Processor, Worker } from 'bullmq';
+import type { IQueueBackend, JobProgress, Processor, Telemetry, Worker } from 'bullmq';
 import type { LeaderLock } from './leader-lock.js';
 import type { RateLimitCounter } from './rate-limit-counter.js';
 import type { TaskQueue } from './task-queue.js';
@@ -44,4 +44,6 @@ export interface QueueBackendOptions {
   prefix: string;
   /** Workers' connections retry forever and queue commands while Redis is away; the API's fail fast instead. */
   blocking?: boolean;
+  /** When tracing is on: each enqueue is a producer span, its context kept in the job's options. */
+  telemetry?: Telemetry | undefined;
 }

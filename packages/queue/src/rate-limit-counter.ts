@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 export interface RateLimitCounter {
   /** Counts one request of `key` in its current window (opening a window of `windowMs` when none is open). */
   increment(key: string, windowMs: number): Promise<{ current: number; ttlMs: number }>;
+  /** The count of `key` in its open window without counting, or null when no window is open. */
+  read(key: string): Promise<{ current: number; ttlMs: number } | null>;
 }
 
 /** Counts and opens the window atomically; a key without an expiry (never expected) gets one. */
@@ -23,6 +25,10 @@ export function createRedisRateLimitCounter(redis: Redis, prefix: string): RateL
     async increment(key, windowMs) {
       const [current, ttlMs] = (await redis.eval(INCREMENT, 1, `${prefix}:rate-limit:${key}`, String(windowMs))) as [number, number];
       return { current, ttlMs };
+    },
+    async read(key) {
+      const [count, ttlMs] = await Promise.all([redis.get(`${prefix}:rate-limit:${key}`), redis.pttl(`${prefix}:rate-limit:${key}`)]);
+      return count === null || ttlMs < 0 ? null : { current: Number(count), ttlMs };
     },
   };
 }
@@ -53,6 +59,15 @@ export function createPostgresRateLimitCounter(pool: pg.Pool, prefix: string): R
       );
       const row = rows[0]!;
       return { current: row.current, ttlMs: Math.max(0, row.ttl_ms) };
+    },
+    async read(key) {
+      const { rows } = await pool.query<{ current: number; ttl_ms: number }>(
+        `SELECT count AS current, ceil(extract(epoch FROM window_ends_at - now()) * 1000)::int AS ttl_ms
+         FROM rate_limit_counters WHERE key = $1 AND window_ends_at > now()`,
+        [`${prefix}:${key}`],
+      );
+      const row = rows[0];
+      return row ? { current: row.current, ttlMs: Math.max(0, row.ttl_ms) } : null;
     },
   };
 }

@@ -1,10 +1,10 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, Worker, type Telemetry } from 'bullmq';
 import { TASKS_QUEUE } from './jobs.js';
 import { createRedisLeaderLock } from './leader-lock.js';
 import type { QueueBackend } from './queue-backend.js';
 import { createRedisRateLimitCounter, type RateLimitCounter } from './rate-limit-counter.js';
 import { createRedisConnection, evictionPolicyWarning, waitForRedisReady, type Redis } from './redis-connection.js';
-import { createTaskQueue, type JobStates } from './task-queue.js';
+import { createTaskQueue, type JobStates, type TaskQueue } from './task-queue.js';
 
 /** How long a rate-limit count may take before the request is served uncounted: a slow Redis must not hold requests up. */
 const RATE_LIMIT_COMMAND_TIMEOUT_MS = 1_000;
@@ -14,12 +14,16 @@ const CLOSE_WAIT_MS = 5_000;
  * BullMQ on Redis (REDIS_URL), keys under `<prefix>:`. One connection for the queue (enqueue, the missing-job check,
  * the lock, health), one per worker, and one with a short command timeout for the rate limits (the API's).
  */
-export function createRedisQueueBackend(options: { redisUrl: string; prefix: string; blocking: boolean }): QueueBackend {
+export function createRedisQueueBackend(options: {
+  redisUrl: string;
+  prefix: string;
+  blocking: boolean;
+  telemetry?: Telemetry | undefined;
+}): QueueBackend {
   const { redisUrl, prefix, blocking } = options;
   const connection = createRedisConnection(redisUrl, { blocking });
   const connections: Redis[] = [connection];
-  const queue = new Queue(TASKS_QUEUE, { connection, prefix });
-  const tasks = createTaskQueue(queue, redisJobStates(connection, queue));
+  const tasks = createRedisTaskQueue({ connection, prefix, telemetry: options.telemetry });
   let rateLimits: RateLimitCounter | undefined;
   const makeRateLimits = (): RateLimitCounter => {
     const rateLimitConnection = createRedisConnection(redisUrl, { commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS });
@@ -61,6 +65,12 @@ export function createRedisQueueBackend(options: { redisUrl: string; prefix: str
       for (const client of connections) client.disconnect();
     },
   };
+}
+
+/** The task queue on a Redis connection of the caller's (the backend's own, or a benchmark's). */
+export function createRedisTaskQueue(options: { connection: Redis; prefix: string; telemetry?: Telemetry | undefined }): TaskQueue {
+  const queue = new Queue(TASKS_QUEUE, { connection: options.connection, prefix: options.prefix, telemetry: options.telemetry });
+  return createTaskQueue(queue, redisJobStates(options.connection, queue));
 }
 
 /** A job's hash exists from add until removal; `finishedOn` is set once it completed or failed for good. One pipeline. */

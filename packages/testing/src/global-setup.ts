@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import './provided-context.js';
 import { withDatabase } from './service-probe.js';
 import { findTestServices, MissingTestServiceError } from './test-services.js';
+import { buildWorkspace } from './workspace-build.js';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -12,13 +13,14 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 /**
  * Vitest global setup: uses the Postgres and Redis named by DATABASE_URL/REDIS_URL (or the local defaults) when they
  * answer, and otherwise starts what the machine can (see `findTestServices`). Then builds the migrated template
- * database once.
+ * database once. Meanwhile it compiles the workspace (`pnpm build`), whose output the process tests run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // Every project runs this file; the services and the template are found (or started) once per vitest process.
-  const shared = globalThis as { punctualTestServices?: Promise<TestServices> };
+  const shared = globalThis as { punctualTestServices?: Promise<TestServices>; punctualBuild?: Promise<void> };
+  shared.punctualBuild ??= buildWorkspace();
   shared.punctualTestServices ??= startServices();
-  const services = await shared.punctualTestServices;
+  const [services] = await Promise.all([shared.punctualTestServices, shared.punctualBuild]);
   project.provide('databaseUrl', services.databaseUrl);
   project.provide('redisUrl', services.redisUrl);
   project.provide('templateDatabase', services.templateDatabase);

@@ -50,11 +50,12 @@ export class ProcessNotReadyError extends Error {
 }
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The compiled entry points, as production runs them (the global setup builds the workspace first). */
 const ENTRIES = {
-  api: 'apps/api/src/server.ts',
-  worker: 'apps/worker/src/main.ts',
-  migrate: 'scripts/migrate.ts',
-  secretsRotate: 'scripts/secrets-rotate.ts',
+  api: 'apps/api/dist/server.js',
+  worker: 'apps/worker/dist/main.js',
+  migrate: 'apps/api/dist/migrate.js',
+  secretsRotate: 'apps/api/dist/secrets-rotate.js',
 } as const;
 
 /** The API needs one (workers ignore it); tests that sign their own tokens can use it. */
@@ -78,7 +79,7 @@ const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 /**
- * Starts the API (`apps/api/src/server.ts`) on a free port of 127.0.0.1 unless `env.PORT` says otherwise.
+ * Starts the API (`apps/api/dist/server.js`) on a free port of 127.0.0.1 unless `env.PORT` says otherwise.
  * Ready once `GET /health/live` answers 200.
  */
 export async function startApi(env: Record<string, string>, options: StartOptions = {}): Promise<PunctualProcess & { url: string }> {
@@ -91,7 +92,7 @@ export async function startApi(env: Record<string, string>, options: StartOption
 }
 
 /**
- * Starts a worker (`apps/worker/src/main.ts`), its health server on a free port unless `env.WORKER_HTTP_PORT` is set.
+ * Starts a worker (`apps/worker/dist/main.js`), its health server on a free port unless `env.WORKER_HTTP_PORT` is set.
  * Ready once it logs "worker started".
  */
 export async function startWorker(
@@ -132,13 +133,13 @@ async function runToCompletion(
 }
 
 /**
- * Spawns `node --import tsx <entry>` from the repo root. Node runs the entry itself (rather than through the `tsx`
- * CLI, which runs it in a second process), so `pid` is the process that handles signals, its exit code is the
- * entry's own, and a SIGKILL leaves nothing behind.
+ * Spawns `node <entry>` from the repo root: plain Node on the compiled output, as in production. Node runs the entry
+ * itself (no runner in between), so `pid` is the process that handles signals, its exit code is the entry's own, and a
+ * SIGKILL leaves nothing behind.
  */
 function spawnPunctual(name: string, entry: string, env: Record<string, string>): PunctualProcess {
   installExitHook();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', ORPHAN_GUARD, entry], {
+  const child = spawn(process.execPath, ['--import', ORPHAN_GUARD, entry], {
     cwd: ROOT,
     env: processEnv(env),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -17,7 +17,9 @@ export interface TestEnvironment {
   /** The queue backend of this environment (QUEUE_BACKEND of the test run unless the file asks for one). */
   queueBackend: QueueBackendName;
   /** A queue backend over this environment (a worker's with `blocking`); the caller closes it. */
-  createQueueBackend(options?: Partial<Pick<QueueBackendOptions, 'blocking' | 'redisUrl' | 'databaseUrl'>>): Promise<QueueBackend>;
+  createQueueBackend(
+    options?: Partial<Pick<QueueBackendOptions, 'backend' | 'blocking' | 'redisUrl' | 'databaseUrl'>>,
+  ): Promise<QueueBackend>;
   db: Kysely<Database>;
   /** Environment variables that point a Punctual process at this database, queue backend, Redis and prefix. */
   processEnv: Record<string, string>;

@@ -8,33 +8,39 @@ import {
   RouteNotFoundError,
   UnstorableValueError,
 } from '@punctual/core';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * The one place errors become responses: the contract's shape, the field named for a 4xx,
  * 503 with Retry-After while a dependency is away, and no internals (stack, SQL) in a 5xx.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
-      return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: error.message, code: 'FST_ERR_VALIDATION' });
-    }
-    const status = error.statusCode ?? 500;
-    // Fastify's own 4xx (a malformed body, a wrong content type, a body too large) keep their FST_ code.
-    if (!(error instanceof PunctualError) && status >= 400 && status < 500) {
-      return reply.status(status).send({ statusCode: status, error: statusText(status), message: error.message, code: error.code });
-    }
-    const known = toPunctualError(error);
-    if (known instanceof DatabaseUnavailableError) {
-      request.log.warn({ err: error }, 'database unavailable');
-      reply.header('retry-after', String(known.retryAfterSeconds));
-    } else if (known instanceof InternalError) {
-      request.log.error({ err: error }, 'unhandled error');
-    }
-    return send(reply, known);
-  });
-
+  app.setErrorHandler(replyWithError);
   app.setNotFoundHandler((request, reply) => send(reply, new RouteNotFoundError(request.method, request.url.split('?')[0] ?? '')));
+}
+
+/** The error handler itself, for code that answers an error where another handler rules (the Bull Board's routes). */
+export function replyWithError(
+  error: Error & Partial<Pick<FastifyError, 'validation' | 'statusCode' | 'code'>>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error.validation) {
+    return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: error.message, code: 'FST_ERR_VALIDATION' });
+  }
+  const status = error.statusCode ?? 500;
+  // Fastify's own 4xx (a malformed body, a wrong content type, a body too large) keep their FST_ code.
+  if (!(error instanceof PunctualError) && status >= 400 && status < 500) {
+    return reply.status(status).send({ statusCode: status, error: statusText(status), message: error.message, code: error.code });
+  }
+  const known = toPunctualError(error);
+  if (known instanceof DatabaseUnavailableError) {
+    request.log.warn({ err: error }, 'database unavailable');
+    reply.header('retry-after', String(known.retryAfterSeconds));
+  } else if (known instanceof InternalError) {
+    request.log.error({ err: error }, 'unhandled error');
+  }
+  return send(reply, known);
 }
 
 /** The registry's error for anything thrown: itself when it is one, else what it means for the client. */

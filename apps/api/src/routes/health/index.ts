@@ -11,18 +11,25 @@ const Check = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
+const Checks = Type.Object({
+  postgres: Check,
+  queue: Type.Object(
+    { ...Check.properties, backend: StringEnum(['redis', 'postgres'], { description: 'QUEUE_BACKEND' }) },
+    { description: "the queue's store: Redis, or Postgres with QUEUE_BACKEND=postgres" },
+  ),
+  redis: Type.Optional(Type.Object(Check.properties, { description: 'on the Redis backend only: the same check as `queue`' })),
+});
+
 const Health = Type.Object({
   status: StringEnum(['ok', 'degraded']),
-  checks: Type.Object({
-    postgres: Check,
-    queue: Type.Object(
-      { ...Check.properties, backend: StringEnum(['redis', 'postgres'], { description: 'QUEUE_BACKEND' }) },
-      { description: "the queue's store: Redis, or Postgres with QUEUE_BACKEND=postgres" },
-    ),
-    redis: Type.Optional(Type.Object(Check.properties, { description: 'on the Redis backend only: the same check as `queue`' })),
-  }),
+  checks: Checks,
   uptimeSeconds: Type.Integer(),
   version: Type.String(),
+});
+
+const Ready = Type.Object({
+  status: StringEnum(['ok', 'degraded', 'unready']),
+  checks: Checks,
 });
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -64,5 +71,30 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['system'],
+        summary:
+          "Readiness: 200 while Postgres answers (status degraded when the queue's store does not), 503 unready when Postgres does not",
+        description:
+          "The API keeps accepting tasks while the queue's store (Redis) is away (the reconciler queues them later), so only Postgres decides. " +
+          'Each check gives up after 2 s.',
+        response: { 200: Ready, 503: Ready },
+      },
+    },
+    async (_request, reply) => {
+      const [postgres, queueCheck] = await Promise.all([
+        checkDependency(() => pingDatabase(db), CHECK_TIMEOUT_MS),
+        checkDependency(() => queueBackend.ping(), CHECK_TIMEOUT_MS),
+      ]);
+      const status = postgres.status === 'down' ? 'unready' : queueCheck.status === 'down' ? 'degraded' : 'ok';
+      return reply
+        .status(status === 'unready' ? 503 : 200)
+        .send({ status, checks: { postgres, ...queueChecks(queueBackend.name, queueCheck) } });
+    },
   );
 };

@@ -1,0 +1,127 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import {
+  createPasswordAuthenticator,
+  InvalidCredentialsError,
+  PunctualError,
+  RateLimitedError,
+  requireAdmin,
+  RouteNotFoundError,
+  UnauthorizedError,
+} from '@punctual/core';
+import type { Database, Kysely } from '@punctual/db';
+import type { RateLimitCounter, TaskQueue } from '@punctual/queue';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { replyWithError } from './error-handler.js';
+import { createFailedLoginLimit } from './failed-login-limit.js';
+
+export const BULL_BOARD_PATH = '/admin/queues';
+export const BULL_BOARD_REALM = 'Basic realm="Punctual Bull Board"';
+
+export interface BullBoardOptions {
+  db: Kysely<Database>;
+  /** Every queue of the backend in use (BullMQ Queue objects: on Redis or on the PostgreSQL backend alike). */
+  queues: TaskQueue['queue'][];
+  /** BULL_BOARD_READ_ONLY: the board shows jobs but refuses retry, clean, promote, remove, pause (405). */
+  readOnly: boolean;
+  /** Where failed basic-auth attempts are counted: the rate limits' counters (the queue backend's store). */
+  counter: RateLimitCounter;
+  /** Failed basic-auth attempts per minute per client IP (AUTH_RATE_LIMIT_MAX, as for login). */
+  maxFailedLogins: number;
+}
+
+const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
+const FAILED_LOGIN_WINDOW_MS = 60_000;
+/** How long a verified basic-auth password is trusted without hashing it again (the board polls every few seconds). */
+const VERIFIED_PASSWORD_TTL_MS = 5 * 60_000;
+
+/**
+ * The board's page needs its own scripts, styles (inline, and Google Fonts' stylesheet) and fonts; helmet's default
+ * policy would also upgrade its requests to https, which breaks it on a plain-HTTP port.
+ */
+const BOARD_HELMET = {
+  contentSecurityPolicy: {
+    useDefaults: true,
+    directives: {
+      'script-src': ["'self'"],
+      'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+      'font-src': ["'self'", 'data:', 'https://fonts.gstatic.com'],
+      'img-src': ["'self'", 'data:'],
+      'connect-src': ["'self'"],
+      'upgrade-insecure-requests': null,
+    },
+  },
+};
+
+/**
+ * Bull Board at `/admin/queues`, admins only: every route under it (page, static files, board API, unknown paths)
+ * first passes `guard`. Credentials: HTTP basic auth with an admin's email and password (for a browser), or an admin's
+ * session JWT as `Authorization: Bearer` (API keys are refused, as on the credential routes). No or bad credentials:
+ * 401 with a Basic challenge; a valid account that is not an admin: 403.
+ */
+export async function registerBullBoard(app: FastifyInstance, options: BullBoardOptions): Promise<void> {
+  const passwords = createPasswordAuthenticator(options.db, { ttlMs: VERIFIED_PASSWORD_TTL_MS, maxEntries: 1_000 });
+  const failedLogins = createFailedLoginLimit(options.counter, {
+    keyPrefix: 'board-login',
+    max: options.maxFailedLogins,
+    windowMs: FAILED_LOGIN_WINDOW_MS,
+  });
+
+  const basicAuth = async (request: FastifyRequest, reply: FastifyReply, encoded: string): Promise<void> => {
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw new UnauthorizedError('the basic credentials must be "email:password"');
+    const retryAfter = await failedLogins.retryAfterSeconds(request.ip);
+    if (retryAfter !== null) {
+      reply.header('retry-after', String(retryAfter));
+      throw new RateLimitedError(options.maxFailedLogins, `${retryAfter} seconds`);
+    }
+    try {
+      requireAdmin(await passwords.authenticate({ email: decoded.slice(0, colon), password: decoded.slice(colon + 1) }));
+    } catch (error) {
+      if (error instanceof InvalidCredentialsError) await failedLogins.recordFailure(request.ip);
+      throw error;
+    }
+  };
+
+  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    try {
+      const header = request.headers.authorization;
+      if (header === undefined) throw new UnauthorizedError('credentials required: an admin’s email and password, or a session JWT');
+      const basic = BASIC.exec(header);
+      if (basic) await basicAuth(request, reply, basic[1]!);
+      else await app.authenticate(request, reply);
+      return undefined;
+    } catch (error) {
+      if (error instanceof PunctualError && error.statusCode === 401) reply.header('www-authenticate', BULL_BOARD_REALM);
+      // Answered here: the board's own error handler (its routes') would not use the contract's shape.
+      return replyWithError(error instanceof Error ? error : new Error(String(error)), request, reply);
+    }
+  };
+
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        route.config = { ...route.config, sessionOnly: true, adminOnly: true, helmet: BOARD_HELMET } as typeof route.config;
+      });
+      scope.addHook('onRequest', guard);
+      scope.setNotFoundHandler((request, reply) =>
+        replyWithError(new RouteNotFoundError(request.method, request.url.split('?')[0] ?? ''), request, reply),
+      );
+
+      const serverAdapter = new FastifyAdapter();
+      serverAdapter.setBasePath(BULL_BOARD_PATH);
+      createBullBoard({
+        // The adapter's type names the Redis-backed Queue; at run time it takes either backend's (no Redis info then).
+        queues: options.queues.map(
+          (queue) => new BullMQAdapter(queue as ConstructorParameters<typeof BullMQAdapter>[0], { readOnlyMode: options.readOnly }),
+        ),
+        serverAdapter,
+        options: { uiConfig: { boardTitle: 'Punctual' } },
+      });
+      await scope.register(serverAdapter.registerPlugin());
+    },
+    { prefix: BULL_BOARD_PATH },
+  );
+}

@@ -1,0 +1,75 @@
+import { startRedisServer, startWorker, useTestEnvironment, type PunctualProcess, type RedisServer } from '@punctual/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+interface Health {
+  status: string;
+  checks: Record<string, { status: string; latencyMs: number; error?: string }>;
+}
+
+/** Each check gives up after 2 s; a loaded machine gets the rest. */
+const BOUND_MS = 5_000;
+
+const environment = useTestEnvironment();
+let redis: RedisServer;
+let worker: PunctualProcess & { healthUrl: string };
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  worker = await startWorker({ ...environment().processEnv, QUEUE_BACKEND: 'redis', REDIS_URL: redis.url });
+}, 60_000);
+
+afterAll(async () => {
+  // Killed: how a worker stops after its Redis went away is the shutdown tests' matter, not health's.
+  await worker?.kill();
+  await redis?.stop();
+});
+
+async function get(path: string): Promise<{ status: number; body: Health; elapsedMs: number }> {
+  const started = performance.now();
+  const response = await fetch(`${worker.healthUrl}${path}`, { signal: AbortSignal.timeout(15_000) });
+  return { status: response.status, body: (await response.json()) as Health, elapsedMs: performance.now() - started };
+}
+
+describe("a real worker's health server", () => {
+  it('is ready while Postgres and its queue answer', async () => {
+    const ready = await get('/health/ready');
+
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({
+      status: 'ok',
+      checks: {
+        postgres: { status: 'up', latencyMs: expect.any(Number) },
+        queue: { status: 'up', latencyMs: expect.any(Number), backend: 'redis' },
+        redis: { status: 'up', latencyMs: expect.any(Number) },
+      },
+    });
+  });
+
+  describe('once its Redis is stopped', () => {
+    beforeAll(async () => {
+      await redis.stop();
+    });
+
+    it('answers /health 503 degraded with Redis down, in bounded time (its queue client would wait for ever)', async () => {
+      const health = await get('/health');
+
+      expect(health.status).toBe(503);
+      expect(health.body).toMatchObject({ status: 'degraded', checks: { postgres: { status: 'up' }, redis: { status: 'down' } } });
+      expect(health.elapsedMs).toBeLessThan(BOUND_MS);
+    });
+
+    it('answers /health/ready 503 unready: a worker without its queue takes no job', async () => {
+      const ready = await get('/health/ready');
+
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({ status: 'unready', checks: { redis: { status: 'down', error: expect.any(String) } } });
+      expect(ready.elapsedMs).toBeLessThan(BOUND_MS);
+    });
+
+    it('stays live', async () => {
+      const response = await fetch(`${worker.healthUrl}/health/live`);
+
+      expect(response.status).toBe(200);
+    });
+  });
+});

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createTestEnvironment,
+  SPAN_KIND,
+  startApi,
+  startOtlpReceiver,
+  startTargetServer,
+  startWorker,
+  type OtlpReceiver,
+  type PunctualProcess,
+  type TargetServer,
+  type TestEnvironment,
+} from '@punctual/testing';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PunctualClient, punctualEnv, recentOutput, stopAll } from './punctual-client.js';
+
+/** `00-<trace id>-<parent span id>-<flags>` (W3C Trace Context). */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
+
+interface Stack {
+  environment: TestEnvironment;
+  target: TargetServer;
+  api: PunctualProcess & { url: string };
+  worker: PunctualProcess;
+}
+
+/** Starts an API and a worker on a fresh environment with `extra` in their environment, stopped after the describe. */
+function useStack(extra: () => Record<string, string>): Stack {
+  const stack = {} as Stack;
+  beforeAll(async () => {
+    [stack.environment, stack.target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
+    const env = punctualEnv(stack.environment, extra());
+    [stack.api, stack.worker] = await Promise.all([startApi(env), startWorker(env)]);
+  });
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => console.log(recentOutput([stack.api, stack.worker])));
+  });
+  afterAll(async () => {
+    try {
+      await stopAll([stack.api, stack.worker]);
+    } finally {
+      await stack.target?.close();
+      await stack.environment?.cleanup();
+    }
+  });
+  return stack;
+}
+
+describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
+  let receiver: OtlpReceiver;
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+  });
+  afterAll(() => receiver?.close());
+  const stack = useStack(() => ({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' }));
+
+  it('traces the create request and its enqueue, and the attempt (linked to the enqueue) with its outbound call', async () => {
+    const client = await PunctualClient.register(stack.api.url);
+    const path = `/echo/${randomUUID()}`;
+    const task = await client.createTask({ url: `${stack.target.url}${path}?key=query-secret`, method: 'POST', body: { n: 1 } });
+    const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    const [log] = await client.taskLogs(task.id);
+
+    const request = await receiver.waitForSpan((span) => span.name === 'POST /api/v1/tasks' && span.kind === SPAN_KIND.server);
+    expect(request).toMatchObject({
+      service: 'punctual-api',
+      attributes: { 'http.request.method': 'POST', 'http.route': '/api/v1/tasks', 'http.response.status_code': 201 },
+    });
+    const enqueue = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.producer && span.traceId === request.traceId);
+    expect(enqueue.service).toBe('punctual-api');
+    expect(enqueue.name).toMatch(/^add(Bulk)? tasks/);
+
+    const attempt = await receiver.waitForSpan(
+      (span) => span.kind === SPAN_KIND.consumer && span.attributes['punctual.task.id'] === task.id,
+    );
+    expect(attempt).toMatchObject({
+      service: 'punctual-worker',
+      name: 'process tasks',
+      // A trace of its own, linked to the enqueue: a job may run long after it was queued.
+      parentSpanId: '',
+      links: [{ traceId: enqueue.traceId, spanId: enqueue.spanId }],
+      attributes: {
+        'punctual.task.id': task.id,
+        'punctual.run.id': log!.runId,
+        'punctual.attempt': 1,
+        'punctual.outcome': 'succeeded',
+        'messaging.system': 'bullmq',
+      },
+    });
+    expect(attempt.traceId).not.toBe(request.traceId);
+
+    const call = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === attempt.spanId);
+    expect(call).toMatchObject({
+      service: 'punctual-worker',
+      name: 'POST',
+      traceId: attempt.traceId,
+      attributes: {
+        'http.request.method': 'POST',
+        // Without the query: it may carry a key.
+        'url.full': `${stack.target.url}${path}`,
+        'http.response.status_code': 200,
+      },
+    });
+
+    // The target can join the trace: its parent is the outbound call's span.
+    const [, traceId, parentId] = TRACEPARENT.exec(String(hit!.headers.traceparent)) ?? [];
+    expect({ traceId, parentId }).toEqual({ traceId: call.traceId, parentId: call.spanId });
+    // The unsigned traceparent leaves the Standard Webhooks signature valid.
+    const secret = (await client.request<{ secret: string }>('GET', '/api/v1/auth/signing-secret')).body.secret;
+    expect(() => new Webhook(secret).verify(hit!.body, hit!.headers as Record<string, string>, { jsonParse: false })).not.toThrow();
+    expect(JSON.stringify(receiver.spans)).not.toContain('query-secret');
+  });
+
+  it('links a retry to the enqueue its failed attempt made, each attempt a trace of its own', async () => {
+    const client = await PunctualClient.register(stack.api.url);
+    const path = `/status/503/${randomUUID()}`;
+    const task = await client.createTask({ url: `${stack.target.url}${path}`, maxRetries: 1 });
+    await client.waitForStatus(task.id, 'failed');
+    const attemptSpan = (attempt: number) =>
+      receiver.waitForSpan(
+        (span) =>
+          span.kind === SPAN_KIND.consumer &&
+          span.attributes['punctual.task.id'] === task.id &&
+          span.attributes['punctual.attempt'] === attempt,
+      );
+    const [first, second] = await Promise.all([attemptSpan(1), attemptSpan(2)]);
+    expect(first.attributes['punctual.outcome']).toBe('failed');
+    const firstCall = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === first.spanId);
+    expect(firstCall).toMatchObject({ statusCode: 2, attributes: { 'http.response.status_code': 503, 'error.type': '503' } });
+    // The first attempt enqueued the retry: that producer span is its child, and the retry's attempt links to it.
+    const retryEnqueue = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.producer && span.parentSpanId === first.spanId);
+    expect(second.links).toEqual([{ traceId: retryEnqueue.traceId, spanId: retryEnqueue.spanId }]);
+    expect(second.traceId).not.toBe(first.traceId);
+  });
+
+  it("sends a task's own traceparent header unchanged instead of Punctual's", async () => {
+    const client = await PunctualClient.register(stack.api.url);
+    const path = `/ok/${randomUUID()}`;
+    const own = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const task = await client.createTask({ url: `${stack.target.url}${path}`, headers: { traceparent: own } });
+    const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    expect(hit!.headers.traceparent).toBe(own);
+    expect(hit!.headers.tracestate).toBeUndefined();
+    // The call is still traced, in the attempt's trace.
+    const attempt = await receiver.waitForSpan(
+      (span) => span.kind === SPAN_KIND.consumer && span.attributes['punctual.task.id'] === task.id,
+    );
+    await receiver.waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === attempt.spanId);
+  });
+});
+
+describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  // Every module URL each process resolves, written when it exits: the processes' own record of what they loaded.
+  const directory = mkdtempSync(join(tmpdir(), 'punctual-modules-'));
+  const recorder =
+    'data:text/javascript,' +
+    encodeURIComponent(
+      "import { registerHooks } from 'node:module'; import { writeFileSync } from 'node:fs'; const seen = new Set();" +
+        'registerHooks({ resolve(specifier, context, next) { const resolved = next(specifier, context); seen.add(resolved.url); return resolved; } });' +
+        `process.on('exit', () => writeFileSync(${JSON.stringify(directory)} + '/' + process.pid, [...seen].join('\\n')));`,
+    );
+  const stack = useStack(() => ({ NODE_OPTIONS: `--import=${recorder}` }));
+
+  it('sends no traceparent, and neither process loads the OpenTelemetry SDK or instrumentations', async () => {
+    const client = await PunctualClient.register(stack.api.url);
+    const path = `/ok/${randomUUID()}`;
+    const task = await client.createTask({ url: `${stack.target.url}${path}` });
+    const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    expect(hit!.headers.traceparent).toBeUndefined();
+    await client.waitForStatus(task.id, 'completed');
+
+    await stopAll([stack.api, stack.worker]);
+    for (const process of [stack.api, stack.worker]) {
+      const loaded = readFileSync(join(directory, String(process.pid)), 'utf8').split('\n');
+      // The record is real: it has what the process did load (the API-only package is allowed; it is a no-op).
+      expect(loaded.some((url) => url.includes('/node_modules/bullmq/'))).toBe(true);
+      expect(loaded.some((url) => /\/packages\/telemetry\/(src\/tracing\.ts|dist\/tracing\.js)$/.test(url))).toBe(true);
+      expect(
+        loaded.filter((url) =>
+          /\/node_modules\/(@opentelemetry\/(?!api\/)|@fastify\/otel\/|bullmq-otel\/)|\/tracing-sdk\.(ts|js)$/.test(url),
+        ),
+      ).toEqual([]);
+    }
+  });
+});
