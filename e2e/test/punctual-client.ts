@@ -172,7 +172,7 @@ export interface RunningStack {
   environment: TestEnvironment;
   target: TargetServer;
   api: PunctualProcess & { url: string };
-  workers: PunctualProcess[];
+  workers: Array<PunctualProcess & { healthUrl: string }>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { registerBullBoard } from './plugins/bull-board.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerInputSanity } from './plugins/input-sanity.js';
+import { registerMetrics } from './plugins/metrics.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerValidation } from './plugins/validation.js';
@@ -88,6 +89,8 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
       logger: app.log,
     },
   });
+  // First, so its hook counts the requests of every route registered after it (and the 404s).
+  await registerMetrics(app);
   registerValidation(app);
   registerErrorHandler(app);
   registerInputSanity(app);

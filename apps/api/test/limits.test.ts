@@ -138,7 +138,7 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('rate limit per user (RAT
   it('serves uncounted while the rate-limit store is away, rather than refusing', async () => {
     const storeDown = await appWith(
       { RATE_LIMIT_MAX: '1', AUTH_RATE_LIMIT_MAX: '1' },
-      queueBackend === 'redis' ? { redisUrl: 'redis://127.0.0.1:1' } : { queueBackend },
+      queueBackend === 'redis' ? { redisUrl: 'redis://127.0.0.1:1', queueBackend } : { queueBackend },
     );
     // Postgres: its counters' table is gone (as a failing store); put back at the end.
     if (queueBackend === 'postgres') await env.db.schema.alterTable('rate_limit_counters').renameTo('rate_limit_counters_away').execute();

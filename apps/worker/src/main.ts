@@ -3,6 +3,7 @@ import { PUNCTUAL_VERSION } from '@punctual/config';
 import { checkDependency, createLogger, isStartupProblem, queueChecks, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
+import { createWorkerMetrics } from '@punctual/metrics';
 import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
 import { createQueueBackend, parseTaskAttemptJob } from '@punctual/queue';
 import { startTracing } from '@punctual/telemetry';
@@ -50,6 +51,9 @@ const executor = createExecutor({
   allowPrivateTargets: config.allowPrivateTargets,
 });
 
+// Queue depth is read from the queue at each scrape (either backend), bounded so a Redis outage cannot hang /metrics.
+const metrics = createWorkerMetrics({ jobCounts: (...states) => queue.queue.getJobCounts(...states) });
+
 const gate = createDatabaseGate({
   // Attempts in flight finish (or fail to record, and are retried); no new job is taken meanwhile.
   pause: () => worker.pause(true),
@@ -68,6 +72,7 @@ const processor = createProcessor(
     workerId,
     leaseMarginMs: config.leaseMarginMs,
     logger,
+    metrics: metrics.attempts,
   },
   logger,
   { onDatabaseUnavailable: () => gate.close() },
@@ -93,6 +98,7 @@ const health = await startWorkerHttpServer({
     ]);
     return { postgres, ...queueChecks(queueBackend.name, queueCheck) };
   },
+  metrics: metrics.registry,
 });
 // One worker at a time (by a lock in the queue's store) repairs the queue from Postgres, recovers lost attempts and
 // applies retention.
@@ -102,6 +108,7 @@ const maintenance = startMaintenance({
   intervalMs: config.reconcileIntervalMs,
   logRetentionDays: config.logRetentionDays,
   logger,
+  metrics: metrics.maintenance,
 });
 
 for (const warning of await queueBackend.warnings()) logger.warn(warning);

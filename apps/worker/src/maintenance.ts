@@ -1,5 +1,6 @@
 import { applyRetention, IDEMPOTENCY_KEY_TTL_MS, recoverLostAttempts, repairQueue, type ReconcilerContext } from '@punctual/core';
 import type { ScheduleCursor } from '@punctual/db';
+import type { MaintenanceRecorder } from '@punctual/metrics';
 import type { QueueBackend } from '@punctual/queue';
 import type { Logger } from 'pino';
 
@@ -10,6 +11,8 @@ export interface MaintenanceOptions {
   intervalMs: number;
   logRetentionDays: number;
   logger: Logger;
+  /** Told how many lost attempts each pass closed and how many missing jobs it put back. */
+  metrics?: MaintenanceRecorder;
 }
 
 export interface Maintenance {
@@ -49,8 +52,10 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
     try {
       if (!(await lock.acquire())) return;
       const recovered = await recoverLostAttempts(context, { limit: LOST_ATTEMPTS_PER_PASS });
+      options.metrics?.lostAttemptsClosed(recovered);
       const repair = await repairQueue(context, { lookaheadMs, batchSize: REPAIR_BATCH, maxBatches: REPAIR_MAX_BATCHES, cursor });
       cursor = repair.cursor;
+      options.metrics?.jobsReenqueued(repair.enqueued);
       const retention = await applyRetention(context, {
         logRetentionDays: options.logRetentionDays,
         batchSize: RETENTION_BATCH,

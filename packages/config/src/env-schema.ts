@@ -54,7 +54,12 @@ export const EnvSchema = Type.Object({
   MAX_TASKS_PER_USER: Integer({ default: 100_000, minimum: 1, maximum: 100_000_000, description: 'live (non-terminal) tasks per user' }),
   MIN_CRON_INTERVAL_SECONDS: Integer({ default: 1, minimum: 1, maximum: 86_400, description: 'the shortest cron period allowed' }),
   WORKER_CONCURRENCY: Integer({ default: 50, minimum: 1, maximum: 1000, description: 'jobs in flight per worker process' }),
-  WORKER_HTTP_PORT: Integer({ default: 9464, minimum: 0, maximum: 65535, description: 'worker /health; 0 = a free port' }),
+  WORKER_HTTP_PORT: Integer({
+    default: 9464,
+    minimum: 0,
+    maximum: 65535,
+    description: 'worker /health, /health/ready and /metrics; 0 = a free port',
+  }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_EXPIRES_IN: Type.String({ default: '1h', pattern: '^[0-9]+(ms|s|m|h|d)?$' }),
   ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 254 })),

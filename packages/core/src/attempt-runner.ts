@@ -13,6 +13,7 @@ import {
 import { failedWithoutResponse, type AttemptResult, type Executor, type HttpMethod, type OutboundRequest } from '@punctual/executor';
 import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
 import { nextStateAfterAttempt } from '@punctual/scheduling';
+import type { AttemptMetrics } from './attempt-metrics.js';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
 import { enqueueNextAttempt, type Logger } from './task-context.js';
 import { openTaskSecrets, secretKeysOf } from './task-secrets.js';
@@ -30,6 +31,8 @@ export interface AttemptContext {
   /** How long past an attempt's own deadline its lease lasts before the attempt counts as lost. */
   leaseMarginMs: number;
   logger: Logger;
+  /** Told of drops, starts and outcomes (the worker's /metrics); none when absent. */
+  metrics?: AttemptMetrics;
 }
 
 export type AttemptSummary =
@@ -47,19 +50,25 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
     workerId: context.workerId,
     leaseMarginMs: context.leaseMarginMs,
   });
-  if (!claimed) return { kind: 'dropped', reason: 'stale' };
+  const { metrics } = context;
+  if (!claimed) {
+    metrics?.staleJobDropped();
+    return { kind: 'dropped', reason: 'stale' };
+  }
 
   const task = claimed.task;
   // Every line about this attempt says which one it is, whoever logs it (the enqueue of the next attempt too).
   const logger = attemptLogger(context, { taskId: task.id, runId: task.run_id, attempt: claimed.attempt });
+  const startedAt = new Date();
+  metrics?.attemptStarted(startedAt.getTime() - (task.next_run_at ?? startedAt).getTime());
   try {
-    const startedAt = new Date();
     const result = await callTarget(context, claimed);
     const updated = await finishAttempt(context.db, {
       claimed,
       record: { ...result, startedAt },
       decide: (current) => stateAfterAttempt(current, result, new Date()),
     });
+    metrics?.attemptRecorded(result.outcome, result.durationMs);
     if (updated) await enqueueNextAttempt({ queue: context.queue, logger }, updated);
     return {
       kind: 'attempted',
@@ -72,6 +81,8 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
   } catch (error) {
     logger.warn({ err: error }, 'attempt not recorded; its lease lapses and it is closed as worker lost');
     throw error;
+  } finally {
+    metrics?.attemptEnded();
   }
 }
 

@@ -20,6 +20,7 @@ export {
   type ReconcilerContext,
 } from './reconciler.js';
 export { runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
+export type { AttemptMetrics } from './attempt-metrics.js';
 export { checkDependency, queueChecks, type DependencyCheck, type QueueCheck } from './dependency-check.js';
 export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';

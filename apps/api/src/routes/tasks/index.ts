@@ -57,7 +57,10 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         idempotencyKey: request.headers['idempotency-key'],
       });
       if (replayed) reply.status(200).header('idempotent-replayed', 'true');
-      else reply.status(201);
+      else {
+        app.metrics.taskCreated();
+        reply.status(201);
+      }
       return reply.header('location', `/api/v1/tasks/${task.id}`).send(task);
     },
   );
