@@ -1,6 +1,19 @@
 import type { TestProjectConfiguration } from 'vitest/config';
 
-const packages = ['config', 'scheduling', 'db', 'queue', 'executor', 'contract', 'core', 'metrics', 'process', 'telemetry', 'testing'];
+const packages = [
+  'config',
+  'scheduling',
+  'db',
+  'queue',
+  'executor',
+  'contract',
+  'core',
+  'embedded',
+  'metrics',
+  'process',
+  'telemetry',
+  'testing',
+];
 const apps = ['api', 'worker'];
 
 /**

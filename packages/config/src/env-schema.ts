@@ -14,6 +14,11 @@ export const EnvSchema = Type.Object({
     description: 'created if it does not exist',
   }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
+  EMBEDDED: Type.Boolean({
+    default: false,
+    description: '`pnpm start` runs an embedded Postgres under DATA_DIR (and the Postgres queue backend by default)',
+  }),
+  DATA_DIR: Type.String({ default: '.data', minLength: 1, description: "the embedded Postgres's data, kept across restarts" }),
   QUEUE_PREFIX: Type.String({ default: 'punctual', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }),
   QUEUE_BACKEND: Type.Optional(
     Type.Enum(['redis', 'postgres'], {

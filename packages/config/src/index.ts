@@ -1,3 +1,12 @@
 export { EnvSchema, type Env } from './env-schema.js';
-export { ConfigError, loadConfig, readConfig, type Config, type LogFormat, type LogLevel, type QueueBackendName } from './load-config.js';
+export {
+  ConfigError,
+  loadConfig,
+  readConfig,
+  readEnvironment,
+  type Config,
+  type LogFormat,
+  type LogLevel,
+  type QueueBackendName,
+} from './load-config.js';
 export { PUNCTUAL_VERSION } from './version.js';

@@ -18,6 +18,10 @@ export interface Config {
   databaseUrl: string;
   /** Not used (nothing connects to Redis) when `queueBackend` is postgres. */
   redisUrl: string;
+  /** EMBEDDED: the single-machine mode (`pnpm start` runs an embedded Postgres); it sets QUEUE_BACKEND's default. */
+  embedded: boolean;
+  /** DATA_DIR: where the embedded Postgres keeps its data, as given (relative to the working directory). */
+  dataDir: string;
   queuePrefix: string;
   queueBackend: QueueBackendName;
   host: string;
@@ -154,9 +158,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     env: env.NODE_ENV,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    embedded: env.EMBEDDED,
+    dataDir: env.DATA_DIR,
     queuePrefix: env.QUEUE_PREFIX,
     // Chosen by configuration only, never by what answers: every process of a deployment must use the same queue.
-    queueBackend: env.QUEUE_BACKEND ?? (isTrue(source.EMBEDDED) ? 'postgres' : 'redis'),
+    queueBackend: env.QUEUE_BACKEND ?? (env.EMBEDDED ? 'postgres' : 'redis'),
     host: env.HOST,
     port: env.PORT,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
@@ -199,11 +205,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   };
 }
 
-/** A boolean variable as the schema's booleans read it ("true" or "1"). */
-function isTrue(value: string | undefined): boolean {
-  return value !== undefined && /^(true|1)$/i.test(value.trim());
-}
-
 /** The value `parse` returns, or undefined after adding its error's message as the variable's problem. */
 function parsed<T>(name: string, parse: () => T, problems: string[]): T | undefined {
   try {
@@ -216,6 +217,11 @@ function parsed<T>(name: string, parse: () => T, problems: string[]): T | undefi
 
 /** Reads `.env` from the working directory when present (the real environment wins), then parses. */
 export function readConfig(path = '.env'): Config {
+  return loadConfig(readEnvironment(path));
+}
+
+/** The variables `readConfig` parses: `.env` (when present) overlaid with the real environment. */
+export function readEnvironment(path = '.env'): Record<string, string | undefined> {
   const fromFile = existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
-  return loadConfig({ ...fromFile, ...process.env });
+  return { ...fromFile, ...process.env };
 }

@@ -90,6 +90,11 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 8080, allowRegistration: false, defaults: { maxRetries: 0 }, workerHttpPort: 0 });
   });
 
+  it('reads EMBEDDED and DATA_DIR: off and .data by default', () => {
+    expect(loadConfig({})).toMatchObject({ embedded: false, dataDir: '.data' });
+    expect(loadConfig({ EMBEDDED: 'true', DATA_DIR: '/var/lib/punctual' })).toMatchObject({ embedded: true, dataDir: '/var/lib/punctual' });
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(3000);
   });
@@ -107,6 +112,7 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'staging' }, /^NODE_ENV: /],
     [{ ALLOW_REGISTRATION: 'maybe' }, /^ALLOW_REGISTRATION: /],
     [{ ALLOW_PRIVATE_TARGETS: 'yes please' }, /^ALLOW_PRIVATE_TARGETS: /],
+    [{ EMBEDDED: 'sometimes' }, /^EMBEDDED: /],
     [{ JWT_SECRET: 'short' }, /^JWT_SECRET: /],
     [{ SECRETS_KEY: 'not-base64' }, /^SECRETS_KEY: /],
     [{ SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'), SECRETS_KEY_PREVIOUS: 'short' }, /^SECRETS_KEY_PREVIOUS: /],

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { migrations, migrateToLatest, postgresAnswers } from '@punctual/db';
-import { redisAnswers } from '@punctual/queue';
+import { migrations, migrateToLatest } from '@punctual/db';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import './provided-context.js';
 import { withDatabase } from './service-probe.js';
+import { findTestServices, MissingTestServiceError } from './test-services.js';
 import { buildWorkspace } from './workspace-build.js';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -12,8 +12,8 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /**
  * Vitest global setup: uses the Postgres and Redis named by DATABASE_URL/REDIS_URL (or the local defaults) when they
- * answer, and starts them with testcontainers when they don't. Then builds the migrated template database once.
- * Meanwhile it compiles the workspace (`pnpm build`), whose output the process tests run.
+ * answer, and otherwise starts what the machine can (see `findTestServices`). Then builds the migrated template
+ * database once. Meanwhile it compiles the workspace (`pnpm build`), whose output the process tests run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // Every project runs this file; the services and the template are found (or started) once per vitest process.
@@ -38,25 +38,20 @@ interface TestServices {
 }
 
 async function startServices(): Promise<TestServices> {
-  const stops: Array<() => Promise<unknown>> = [];
-  let databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  let redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
-
-  // The server's own `postgres` database: the one in the URL may not exist yet.
-  if (!(await postgresAnswers(withDatabase(databaseUrl, 'postgres'), 2_000))) {
-    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-    const container = await new PostgreSqlContainer('postgres:16-alpine').start();
-    stops.push(() => container.stop());
-    databaseUrl = container.getConnectionUri();
-  }
-  if (!(await redisAnswers(redisUrl, 2_000))) {
-    const { RedisContainer } = await import('@testcontainers/redis');
-    const container = await new RedisContainer('redis:7-alpine').start();
-    stops.push(() => container.stop());
-    redisUrl = container.getConnectionUrl();
-  }
-
-  return { databaseUrl, redisUrl, templateDatabase: await ensureTemplateDatabase(databaseUrl), stops };
+  const services = await findTestServices({
+    databaseUrl: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    redisUrl: process.env.REDIS_URL ?? DEFAULT_REDIS_URL,
+  }).catch((error: unknown) => {
+    // One line, not a stack: what is missing and how to get it.
+    if (error instanceof MissingTestServiceError) {
+      console.error(`punctual tests: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  });
+  if (services.started.length > 0) console.log(`punctual tests: started ${services.started.join(' and ')} (nothing answered)`);
+  const { databaseUrl, redisUrl } = services;
+  return { databaseUrl, redisUrl, templateDatabase: await ensureTemplateDatabase(databaseUrl), stops: [() => services.stop()] };
 }
 
 /**
