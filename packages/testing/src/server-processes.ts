@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { runWhenGone } from '@punctual/process';
+import { runWhenGone, sendSignal } from '@punctual/process';
 import { withRedis } from '@punctual/queue';
 import { withDatabase } from './service-probe.js';
 import { freePort } from './free-port.js';
@@ -260,9 +260,9 @@ async function startCluster(binDir: string, dataDir: string, port: number): Prom
  */
 async function killCluster(dataDir: string): Promise<void> {
   const postmaster = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  signal(postmaster, 'SIGSTOP');
+  sendSignal(postmaster, 'SIGSTOP');
   const pids = [postmaster, ...childPids(postmaster)];
-  for (const pid of pids) signal(pid, 'SIGKILL');
+  for (const pid of pids) sendSignal(pid, 'SIGKILL');
   const deadline = Date.now() + EXIT_TIMEOUT_MS;
   while (pids.some(isAlive)) {
     if (Date.now() > deadline)
@@ -371,14 +371,6 @@ function readProcStat(pid: number): { state: string; ppid: number } | null {
     return { state, ppid: Number(ppid) };
   } catch {
     return null;
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone.
   }
 }
 
