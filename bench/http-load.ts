@@ -58,21 +58,12 @@ export function farFutureTask(name: string, url: string): Record<string, unknown
   return { name, url, method: 'POST', body: { hello: 'world' }, scheduledAt: new Date(Date.now() + FAR_FUTURE_MS).toISOString() };
 }
 
-/** `POST /api/v1/tasks` under load, each request creating `farFutureTask(name, targetUrl)`. */
-export function runCreateLoad(options: {
-  apiUrl: string;
-  headers: Record<string, string>;
-  name: string;
-  targetUrl: string;
-  connections: number;
-  seconds: number;
-}): Promise<LoadResult> {
-  return runLoad({
-    url: `${options.apiUrl}/api/v1/tasks`,
-    method: 'POST',
-    headers: options.headers,
-    body: JSON.stringify(farFutureTask(options.name, options.targetUrl)),
-    connections: options.connections,
-    seconds: options.seconds,
-  });
+/** `POST /api/v1/tasks` under load as `headers`' account, each request creating `task` (see `farFutureTask`). */
+export function runCreateLoad(
+  apiUrl: string,
+  headers: Record<string, string>,
+  task: Record<string, unknown>,
+  load: { connections: number; seconds: number },
+): Promise<LoadResult> {
+  return runLoad({ url: `${apiUrl}/api/v1/tasks`, method: 'POST', headers, body: JSON.stringify(task), ...load });
 }

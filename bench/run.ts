@@ -5,7 +5,7 @@ import { createBenchEnvironment } from './bench-environment.js';
 import { runBenchMain, writeResults, type Teardown } from './bench-main.js';
 import { readBenchOptions, type BenchOptions } from './bench-options.js';
 import { runDispatch, type DispatchResult } from './dispatch.js';
-import { runCreateLoad, runLoad, type LoadResult } from './http-load.js';
+import { farFutureTask, runCreateLoad, runLoad, type LoadResult } from './http-load.js';
 import { startForeignCpuMeter } from './foreign-cpu-meter.js';
 import { describeMachine } from './machine.js';
 import { measureQueryCost, type QueryCostResult } from './query-cost.js';
@@ -75,11 +75,7 @@ async function main(teardown: Teardown): Promise<boolean> {
   const loader = await registerUser(api.url);
 
   log(`1. POST /api/v1/tasks for ${options.createSeconds} s, ${options.connections} connections`);
-  const create = await runCreateLoad({
-    apiUrl: api.url,
-    headers: loader.headers,
-    name: 'bench create',
-    targetUrl: `${target.url}/ok/create`,
+  const create = await runCreateLoad(api.url, loader.headers, farFutureTask('bench create', `${target.url}/ok/create`), {
     connections: options.connections,
     seconds: options.createSeconds,
   });

@@ -214,7 +214,15 @@ async function settledCounters(probes: Probes): Promise<DatabaseCounters> {
 // ---------------------------------------------------------------------------------------------------------------------
 // 2. The API under create load
 
-interface ApiResult {
+/** The process's Postgres pool over a run. */
+interface PoolFigures {
+  peakConnections: { open: number; active: number };
+  poolMax: number;
+  /** What its active backends were waiting on, as shares of the samples. */
+  postgresWaits: Record<string, number>;
+}
+
+interface ApiResult extends PoolFigures {
   seconds: number;
   connections: number;
   creates: number;
@@ -228,10 +236,6 @@ interface ApiResult {
   redisCommandsPerCreate: number;
   redisScriptsPerCreate: number;
   perCreate: DatabaseCounters;
-  peakConnections: { open: number; active: number };
-  poolMax: number;
-  /** What the API's active backends were waiting on, as shares of the samples. */
-  postgresWaits: Record<string, number>;
 }
 
 async function measureApi(
@@ -247,11 +251,7 @@ async function measureApi(
     const before = await readCounters(probes, api.pid);
     const timer = setInterval(() => void probes.readBackends().then((reading) => readings.push(reading)), SAMPLE_INTERVAL_MS);
     log(`2. POST /api/v1/tasks for ${options.apiSeconds} s, ${options.apiConnections} connections`);
-    const load = await runCreateLoad({
-      apiUrl: api.url,
-      headers: session.headers,
-      name: 'scaling create',
-      targetUrl: `${target.url}/ok/create`,
+    const load = await runCreateLoad(api.url, session.headers, farFutureTask('scaling create', `${target.url}/ok/create`), {
       connections: options.apiConnections,
       seconds: options.apiSeconds,
     }).finally(() => clearInterval(timer));
@@ -310,7 +310,7 @@ function perUnit(counters: DatabaseCounters, units: number): DatabaseCounters {
 // ---------------------------------------------------------------------------------------------------------------------
 // 3. One worker process draining due attempts
 
-interface WorkerResult {
+interface WorkerResult extends PoolFigures {
   concurrency: number;
   /** How long the target takes to answer. */
   targetDelayMs: number;
@@ -331,9 +331,6 @@ interface WorkerResult {
   redisScriptsPerAttempt: number;
   /** The whole run, worker start to stop (its maintenance pass included). */
   perAttempt: DatabaseCounters;
-  peakConnections: { open: number; active: number };
-  poolMax: number;
-  postgresWaits: Record<string, number>;
   /** Per table: the share of its updates that were HOT (no index entry written), its indexes, and how much it and they grew per attempt. */
   tables: Record<string, { hotUpdateShare: number; indexes: number; tableBytesPerAttempt: number; indexBytesPerAttempt: number }>;
   peakRssMiB: number | null;
