@@ -5,10 +5,12 @@ import {
   createTestEnvironment,
   freePort,
   startApi,
+  startRedisServer,
   startTargetServer,
   startWorker,
   TEST_JWT_SECRET,
   type PunctualProcess,
+  type RedisServer,
   type TargetServer,
   type TestEnvironment,
   useTestEnvironment,
@@ -80,6 +82,61 @@ describe('stopping a worker', () => {
     const logs = await client.taskLogs(task.id);
     expect(logs).toHaveLength(1);
     expect(logs[0]!.workerId).toBe(workerIdOf(replacement));
+  });
+});
+
+// Its own Redis, which is stopped here while an attempt is in flight.
+describe('stopping a worker whose Redis went away', () => {
+  let environment: TestEnvironment;
+  let target: TargetServer;
+  let redis: RedisServer;
+  let api: PunctualProcess & { url: string };
+  let worker: PunctualProcess;
+  let client: PunctualClient;
+
+  beforeAll(async () => {
+    [environment, target, redis] = await Promise.all([createTestEnvironment(), startTargetServer(), startRedisServer()]);
+    const env = punctualEnv(environment, { QUEUE_BACKEND: 'redis', REDIS_URL: redis.url });
+    [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
+    client = await PunctualClient.register(api.url);
+  });
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => console.log(recentOutput([api, worker])));
+  });
+
+  afterAll(async () => {
+    try {
+      await stopAll([api]);
+    } finally {
+      await worker?.kill();
+      await redis?.stop();
+      await target?.close();
+      await environment?.cleanup();
+    }
+  });
+
+  it('finishes and records the attempt in flight on SIGTERM, leaves its retry to Postgres, and exits 0 in bounded time', async () => {
+    const path = `/delay/4000/${randomUUID()}`;
+    const task = await client.createTask({ url: `${target.url}${path}`, timeoutMs: 1_500, maxRetries: 3 });
+    await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    await redis.stop();
+
+    const stopping = Date.now();
+    const code = await worker.stop('SIGTERM', 30_000);
+    const elapsedMs = Date.now() - stopping;
+
+    expect(code, worker.output()).toBe(0);
+    // The attempt times out 1.5 s after it began; enqueueing its retry gives up after 5 s; closing after 3 s more.
+    expect(elapsedMs).toBeLessThan(15_000);
+    expect(worker.output()).toMatch(/"msg":"stopped"/);
+    expect(worker.output()).not.toMatch(/"msg":"worker error"/);
+    const { db } = environment;
+    const logs = await db.selectFrom('task_logs').select(['outcome', 'worker_id']).where('task_id', '=', task.id).execute();
+    expect(logs).toEqual([{ outcome: 'failed', worker_id: workerIdOf(worker) }]);
+    // Its retry stays scheduled in Postgres: the reconciler enqueues it once Redis is back.
+    const row = await db.selectFrom('tasks').select(['status', 'attempts']).where('id', '=', task.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'retrying', attempts: 1 });
   });
 });
 

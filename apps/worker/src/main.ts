@@ -11,6 +11,7 @@ import { startWorkerHttpServer } from './http-server.js';
 import { createDatabaseGate } from './database-gate.js';
 import { startMaintenance } from './maintenance.js';
 import { createProcessor } from './processor.js';
+import { closeWorker, logWorkerErrors, trackAttempts } from './queue-worker.js';
 
 /** The longest attempt (timeoutMs ≤ 300 s) plus time to record it: SIGTERM waits this long for in-flight calls. */
 const SHUTDOWN_GRACE_MS = 310_000;
@@ -77,7 +78,10 @@ const processor = createProcessor(
   logger,
   { onDatabaseUnavailable: () => gate.close() },
 );
-const worker = queueBackend.createWorker(processor, { concurrency: config.workerConcurrency });
+// Shutdown knows when the attempts in flight are done without asking the queue's store.
+const attempts = trackAttempts(processor);
+// Takes no job until stopGracefully is installed (below): a SIGTERM before that would cut an attempt short.
+const worker = queueBackend.createWorker(attempts.processor, { concurrency: config.workerConcurrency, autorun: false });
 worker.on('failed', (job, err) => {
   const ids = parseTaskAttemptJob(job?.data);
   logger.warn(
@@ -85,7 +89,7 @@ worker.on('failed', (job, err) => {
     'job failed; BullMQ retries it',
   );
 });
-worker.on('error', (err) => logger.error({ err }, 'worker error'));
+logWorkerErrors(worker, queueBackend.name, logger);
 
 const health = await startWorkerHttpServer({
   host: config.host,
@@ -123,8 +127,7 @@ stopGracefully({ delayMs: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) =
   else logger.info({ signal }, 'stopping: no new jobs, finishing the ones in flight');
   // Waits for in-flight attempts to be recorded before anything they need is closed.
   gate.stop();
-  await worker.close();
-  await maintenance.stop();
+  await Promise.all([closeWorker(worker, attempts, queueBackend.name, logger), maintenance.stop()]);
   await queueBackend.close();
   await executor.close();
   health.server.close();
@@ -132,3 +135,4 @@ stopGracefully({ delayMs: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) =
   await tracing?.shutdown();
   logger.info('stopped');
 });
+worker.run().catch((err: unknown) => worker.emit('error', err as Error));

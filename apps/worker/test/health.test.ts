@@ -19,7 +19,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  // Killed: how a worker stops after its Redis went away is the shutdown tests' matter, not health's.
+  // Already stopped by the last case unless an earlier one failed.
   await worker?.kill();
   await redis?.stop();
 });
@@ -71,5 +71,20 @@ describe("a real worker's health server", () => {
 
       expect(response.status).toBe(200);
     });
+
+    it('stops on SIGTERM with exit code 0 in bounded time, having warned once that Redis does not answer', async () => {
+      const started = performance.now();
+      const code = await worker.stop('SIGTERM', 30_000);
+      const elapsedMs = performance.now() - started;
+
+      expect(code, worker.output()).toBe(0);
+      // BullMQ's close never settles without Redis: the worker gives up on it after 3 s (the maintenance loop's stop
+      // and the queue's close are bounded the same way); the rest is a loaded machine's margin.
+      expect(elapsedMs).toBeLessThan(10_000);
+      expect(worker.output()).toMatch(/"msg":"stopped"/);
+      expect(worker.output()).not.toMatch(/"msg":"worker error"/);
+      expect(worker.output().match(/"msg":"Redis does not answer; the worker waits for it/g)).toHaveLength(1);
+      expect(worker.output()).toMatch(/"msg":"Redis does not answer: stopping without closing the queue cleanly"/);
+    }, 40_000);
   });
 });

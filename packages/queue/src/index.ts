@@ -9,6 +9,7 @@ export {
   withRedis,
   type Redis,
 } from './redis-connection.js';
+export { isConnectionError } from './connection-errors.js';
 export { type TaskQueue, type TasksQueue } from './task-queue.js';
 export { type LeaderLock } from './leader-lock.js';
 export { type RateLimitCounter } from './rate-limit-counter.js';

@@ -13,7 +13,7 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 export interface LeaderLock {
   /** Takes the lock when it is free, or renews it when this process holds it; says whether this process holds it now. */
   acquire(): Promise<boolean>;
-  /** Lets go of the lock if this process holds it. */
+  /** Lets go of the lock if this process holds it; bounded, so it never holds a shutdown up (a lock not released lapses). */
   release(): Promise<void>;
 }
 
@@ -30,6 +30,8 @@ export function createRedisLeaderLock(redis: Redis, options: { key: string; ttlM
     async release() {
       if (!held) return;
       held = false;
+      // With Redis away the release would wait for it: the key lapses by itself within one ttl instead.
+      if (redis.status !== 'ready') return;
       await redis.eval(RELEASE, 1, options.key, token);
     },
   };

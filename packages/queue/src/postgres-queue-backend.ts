@@ -55,12 +55,12 @@ export async function createPostgresQueueBackend(options: {
       }
       return rateLimits;
     },
-    createWorker(processor, { concurrency }) {
+    createWorker(processor, { concurrency, autorun = true }) {
       // The worker's jobs are fetched and finished through its own pool; waiting for jobs uses a LISTEN session besides.
       return new Worker(
         TASKS_QUEUE,
         processor,
-        { connection: bullConnection(Math.min(10, concurrency + 1)), concurrency },
+        { connection: bullConnection(Math.min(10, concurrency + 1)), concurrency, autorun },
         createPostgresBackend,
       );
     },

@@ -20,8 +20,12 @@ export interface QueueBackend {
   readonly tasks: TaskQueue;
   /** The API's rate-limit counters, shared by every replica. */
   readonly rateLimits: RateLimitCounter;
-  /** A BullMQ worker on the `tasks` queue, with connections of its own. Close it before the backend. */
-  createWorker(processor: Processor, options: { concurrency: number }): TasksWorker;
+  /**
+   * A BullMQ worker on the `tasks` queue, with connections of its own. Close it before the backend. It takes jobs at
+   * once unless `autorun` is false (then `worker.run()` starts it). Its 'ready' event fires again each time its
+   * connection comes back after an outage.
+   */
+  createWorker(processor: Processor, options: { concurrency: number; autorun?: boolean }): TasksWorker;
   /** A lock one process at a time holds, named within this deployment's prefix (`maintenance`). */
   createLeaderLock(name: string, options: { ttlMs: number }): LeaderLock;
   /** One round trip to the queue's store; rejects when it does not answer (callers bound it with a deadline). */

@@ -8,7 +8,15 @@ import { createTaskQueue, type JobStates, type TaskQueue } from './task-queue.js
 
 /** How long a rate-limit count may take before the request is served uncounted: a slow Redis must not hold requests up. */
 const RATE_LIMIT_COMMAND_TIMEOUT_MS = 1_000;
-const CLOSE_WAIT_MS = 5_000;
+/** How long closing waits for the queue before the connections are cut: the worker's shutdown is bounded by it. */
+const CLOSE_WAIT_MS = 3_000;
+/**
+ * The worker process's queue connection gives up on a command after this long. While Redis is away its commands are
+ * still queued and sent when it returns (job ids are idempotent), but the caller stops waiting: an attempt that
+ * enqueues its retry or next run then leaves it scheduled in Postgres, and the reconciler enqueues it. This applies
+ * during normal running too, not only at shutdown (a Redis slower than this is treated as away).
+ */
+const QUEUE_COMMAND_TIMEOUT_MS = 5_000;
 
 /**
  * BullMQ on Redis (REDIS_URL), keys under `<prefix>:`. One connection for the queue (enqueue, the missing-job check,
@@ -21,7 +29,7 @@ export function createRedisQueueBackend(options: {
   telemetry?: Telemetry | undefined;
 }): QueueBackend {
   const { redisUrl, prefix, blocking } = options;
-  const connection = createRedisConnection(redisUrl, { blocking });
+  const connection = createRedisConnection(redisUrl, blocking ? { blocking, commandTimeout: QUEUE_COMMAND_TIMEOUT_MS } : { blocking });
   const connections: Redis[] = [connection];
   const tasks = createRedisTaskQueue({ connection, prefix, telemetry: options.telemetry });
   let rateLimits: RateLimitCounter | undefined;
@@ -40,10 +48,18 @@ export function createRedisQueueBackend(options: {
       rateLimits ??= makeRateLimits();
       return rateLimits;
     },
-    createWorker(processor, { concurrency }) {
+    createWorker(processor, { concurrency, autorun = true }) {
+      // No command timeout here: BullMQ's blocking connection is a copy of this one, and its waits are long.
       const workerConnection = createRedisConnection(redisUrl, { blocking: true });
       connections.push(workerConnection);
-      return new Worker(TASKS_QUEUE, processor, { connection: workerConnection, prefix, concurrency });
+      const worker = new Worker(TASKS_QUEUE, processor, { connection: workerConnection, prefix, concurrency, autorun });
+      // BullMQ says 'ready' once; the worker's owner also hears when Redis answers again after an outage.
+      let connectedBefore = false;
+      workerConnection.on('ready', () => {
+        if (connectedBefore) worker.emit('ready');
+        connectedBefore = true;
+      });
+      return worker;
     },
     createLeaderLock(name, { ttlMs }) {
       return createRedisLeaderLock(connection, { key: `${prefix}:${name}:lock`, ttlMs });
