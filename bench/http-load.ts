@@ -1,5 +1,8 @@
 import autocannon from 'autocannon';
 
+/** A month: far enough that a task due then never runs during a bench. */
+export const FAR_FUTURE_MS = 30 * 24 * 3_600_000;
+
 /** What one autocannon run measured. Latencies in milliseconds. */
 export interface LoadResult {
   requests: number;
@@ -48,4 +51,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
     errors: result.errors + result.timeouts,
   };
+}
+
+/** A task due a month from now (never within a run), calling `url`: what the create loads post. */
+export function farFutureTask(name: string, url: string): Record<string, unknown> {
+  return { name, url, method: 'POST', body: { hello: 'world' }, scheduledAt: new Date(Date.now() + FAR_FUTURE_MS).toISOString() };
+}
+
+/** `POST /api/v1/tasks` under load as `headers`' account, each request creating `task` (see `farFutureTask`). */
+export function runCreateLoad(
+  apiUrl: string,
+  headers: Record<string, string>,
+  task: Record<string, unknown>,
+  load: { connections: number; seconds: number },
+): Promise<LoadResult> {
+  return runLoad({ url: `${apiUrl}/api/v1/tasks`, method: 'POST', headers, body: JSON.stringify(task), ...load });
 }

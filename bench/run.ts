@@ -1,11 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApi, startTargetServer, startWorker, type PunctualProcess } from '@punctual/testing';
 import { logIn, registerUser } from './api-session.js';
 import { createBenchEnvironment } from './bench-environment.js';
+import { runBenchMain, writeResults, type Teardown } from './bench-main.js';
 import { readBenchOptions, type BenchOptions } from './bench-options.js';
 import { runDispatch, type DispatchResult } from './dispatch.js';
-import { runLoad, type LoadResult } from './http-load.js';
+import { farFutureTask, runCreateLoad, runLoad, type LoadResult } from './http-load.js';
 import { startForeignCpuMeter } from './foreign-cpu-meter.js';
 import { describeMachine } from './machine.js';
 import { measureQueryCost, type QueryCostResult } from './query-cost.js';
@@ -38,171 +38,134 @@ const TARGETS = {
   listWithManyTasksP50Ms: 50,
 } as const;
 
-const FAR_FUTURE_MS = 30 * 24 * 3_600_000;
-
 const log = (message: string): void => console.error(`[bench] ${message}`);
 
-async function main(): Promise<boolean> {
+async function main(teardown: Teardown): Promise<boolean> {
   const options = readBenchOptions();
   const startedAt = new Date();
   const foreignCpuMeter = startForeignCpuMeter();
-  const teardown: (() => Promise<unknown>)[] = [];
-  const runTeardown = async (): Promise<void> => {
-    // Last in, first out: processes stop before their database is dropped.
-    for (const step of teardown.splice(0).reverse()) await step().catch((error: unknown) => log(`cleanup step failed: ${String(error)}`));
-  };
-  process.once('SIGINT', () => {
-    log('interrupted: cleaning up');
-    void runTeardown().finally(() => process.exit(130));
+  log('creating a database and a queue prefix of its own');
+  const environment = await createBenchEnvironment(options);
+  teardown.push(() => environment.cleanup());
+  const machine = await describeMachine(environment.pool, options.redisUrl);
+
+  const target = await startTargetServer();
+  teardown.push(() => target.close());
+
+  log(`starting the API and ${options.workers} worker(s)`);
+  const workerEnv = { ...environment.processEnv, WORKER_CONCURRENCY: String(options.workerConcurrency) };
+  const started = await Promise.allSettled([
+    startApi(environment.processEnv),
+    ...Array.from({ length: options.workers }, (_, index) => startWorker(workerEnv, { name: `worker-${index + 1}` })),
+  ]);
+  const processes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  teardown.push(() => Promise.all(processes.map((child) => child.stop())));
+  const failedStart = started.find((result) => result.status === 'rejected');
+  if (failedStart) throw failedStart.reason;
+  const api = processes[0] as PunctualProcess & { url: string };
+  const workers = processes.slice(1);
+
+  const rss = startRssSampler(processes.map((child) => child.pid));
+  teardown.push(async () => rss.stop());
+  await sleep(2_000);
+  const idleRss = { api: await rss.read(api.pid), workers: await Promise.all(workers.map((worker) => rss.read(worker.pid))) };
+  const loadStartedAt = Date.now();
+
+  const admin = await logIn(api.url, environment.adminEmail, environment.adminPassword);
+  const loader = await registerUser(api.url);
+
+  log(`1. POST /api/v1/tasks for ${options.createSeconds} s, ${options.connections} connections`);
+  const create = await runCreateLoad(api.url, loader.headers, farFutureTask('bench create', `${target.url}/ok/create`), {
+    connections: options.connections,
+    seconds: options.createSeconds,
   });
 
-  try {
-    log('creating a database and a queue prefix of its own');
-    const environment = await createBenchEnvironment(options);
-    teardown.push(() => environment.cleanup());
-    const machine = await describeMachine(environment.pool, options.redisUrl);
+  log(`2. GET /api/v1/tasks?limit=20 and GET /api/v1/tasks/:id/status, ${options.readSeconds} s each`);
+  const list = await runLoad({
+    url: `${api.url}/api/v1/tasks?limit=20`,
+    headers: loader.headers,
+    connections: options.connections,
+    seconds: options.readSeconds,
+  });
+  const ids = (
+    await environment.pool.query<{ id: string }>('SELECT id FROM tasks WHERE user_id = $1 LIMIT 1000', [loader.userId])
+  ).rows.map((row) => row.id);
+  const status = await runLoad({
+    url: `${api.url}/api/v1/tasks/${ids[0]}/status`,
+    headers: loader.headers,
+    connections: options.connections,
+    seconds: options.readSeconds,
+    path: () => `/api/v1/tasks/${ids[Math.floor(Math.random() * ids.length)]}/status`,
+  });
 
-    const target = await startTargetServer();
-    teardown.push(() => target.close());
+  log(`3. ${options.burstTasks} tasks due at one instant, ${options.workers} workers × ${options.workerConcurrency}`);
+  const dispatchStartedAt = Date.now();
+  const createRate = create.requestsPerSecond;
+  const burst = await runDispatch({
+    session: await registerUser(api.url),
+    pool: environment.pool,
+    target,
+    label: 'burst',
+    count: options.burstTasks,
+    spreadMs: 0,
+    createRate,
+    createConcurrency: options.connections,
+  });
+  log(`3b. ${options.steadyTasks} tasks due evenly over ${options.steadySeconds} s`);
+  const steady = await runDispatch({
+    session: await registerUser(api.url),
+    pool: environment.pool,
+    target,
+    label: 'steady',
+    count: options.steadyTasks,
+    spreadMs: options.steadySeconds * 1_000,
+    createRate,
+    createConcurrency: options.connections,
+  });
+  const dispatchEndedAt = Date.now();
+  const peakWorkerRss = workers.map((worker) => rss.peak(worker.pid, dispatchStartedAt, dispatchEndedAt));
+  // Done with the workers: their maintenance loop would otherwise run over the seeded tasks while the queries are timed.
+  const workerExits = await Promise.all(workers.map((worker) => worker.stop()));
+  if (workerExits.some((code) => code !== 0)) log(`a worker exited with ${workerExits.join(', ')} on SIGTERM`);
 
-    log(`starting the API and ${options.workers} worker(s)`);
-    const workerEnv = { ...environment.processEnv, WORKER_CONCURRENCY: String(options.workerConcurrency) };
-    const started = await Promise.allSettled([
-      startApi(environment.processEnv),
-      ...Array.from({ length: options.workers }, (_, index) => startWorker(workerEnv, { name: `worker-${index + 1}` })),
-    ]);
-    const processes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    teardown.push(() => Promise.all(processes.map((child) => child.stop())));
-    const failedStart = started.find((result) => result.status === 'rejected');
-    if (failedStart) throw failedStart.reason;
-    const api = processes[0] as PunctualProcess & { url: string };
-    const workers = processes.slice(1);
+  log(`5. list queries over ${options.seedTasks} seeded tasks, ${options.querySamples} requests each`);
+  const queryCost = await measureQueryCost({
+    pool: environment.pool,
+    user: await registerUser(api.url),
+    admin,
+    seedTasks: options.seedTasks,
+    seedUsers: options.seedUsers,
+    samples: options.querySamples,
+  });
+  const peakApiRss = rss.peak(api.pid, loadStartedAt);
 
-    const rss = startRssSampler(processes.map((child) => child.pid));
-    teardown.push(async () => rss.stop());
-    await sleep(2_000);
-    const idleRss = { api: await rss.read(api.pid), workers: await Promise.all(workers.map((worker) => rss.read(worker.pid))) };
-    const loadStartedAt = Date.now();
+  const measurements = measure({ create, list, status, burst, steady, idleRss, peakApiRss, peakWorkerRss, queryCost, options });
+  const passed = measurements.every((measurement) => verdictOf(measurement) !== 'FAIL');
+  const foreignCpu = await foreignCpuMeter.stop();
 
-    const admin = await logIn(api.url, environment.adminEmail, environment.adminPassword);
-    const loader = await registerUser(api.url);
-
-    log(`1. POST /api/v1/tasks for ${options.createSeconds} s, ${options.connections} connections`);
-    const create = await runLoad({
-      url: `${api.url}/api/v1/tasks`,
-      method: 'POST',
-      headers: loader.headers,
-      body: JSON.stringify({
-        name: 'bench create',
-        url: `${target.url}/ok/create`,
-        method: 'POST',
-        body: { hello: 'world' },
-        scheduledAt: new Date(Date.now() + FAR_FUTURE_MS).toISOString(),
-      }),
-      connections: options.connections,
-      seconds: options.createSeconds,
-    });
-
-    log(`2. GET /api/v1/tasks?limit=20 and GET /api/v1/tasks/:id/status, ${options.readSeconds} s each`);
-    const list = await runLoad({
-      url: `${api.url}/api/v1/tasks?limit=20`,
-      headers: loader.headers,
-      connections: options.connections,
-      seconds: options.readSeconds,
-    });
-    const ids = (
-      await environment.pool.query<{ id: string }>('SELECT id FROM tasks WHERE user_id = $1 LIMIT 1000', [loader.userId])
-    ).rows.map((row) => row.id);
-    const status = await runLoad({
-      url: `${api.url}/api/v1/tasks/${ids[0]}/status`,
-      headers: loader.headers,
-      connections: options.connections,
-      seconds: options.readSeconds,
-      path: () => `/api/v1/tasks/${ids[Math.floor(Math.random() * ids.length)]}/status`,
-    });
-
-    log(`3. ${options.burstTasks} tasks due at one instant, ${options.workers} workers × ${options.workerConcurrency}`);
-    const dispatchStartedAt = Date.now();
-    const createRate = create.requestsPerSecond;
-    const burst = await runDispatch({
-      session: await registerUser(api.url),
-      pool: environment.pool,
-      target,
-      label: 'burst',
-      count: options.burstTasks,
-      spreadMs: 0,
-      createRate,
-      createConcurrency: options.connections,
-    });
-    log(`3b. ${options.steadyTasks} tasks due evenly over ${options.steadySeconds} s`);
-    const steady = await runDispatch({
-      session: await registerUser(api.url),
-      pool: environment.pool,
-      target,
-      label: 'steady',
-      count: options.steadyTasks,
-      spreadMs: options.steadySeconds * 1_000,
-      createRate,
-      createConcurrency: options.connections,
-    });
-    const dispatchEndedAt = Date.now();
-    const peakWorkerRss = workers.map((worker) => rss.peak(worker.pid, dispatchStartedAt, dispatchEndedAt));
-    // Done with the workers: their maintenance loop would otherwise run over the seeded tasks while the queries are timed.
-    const workerExits = await Promise.all(workers.map((worker) => worker.stop()));
-    if (workerExits.some((code) => code !== 0)) log(`a worker exited with ${workerExits.join(', ')} on SIGTERM`);
-
-    log(`5. list queries over ${options.seedTasks} seeded tasks, ${options.querySamples} requests each`);
-    const queryCost = await measureQueryCost({
-      pool: environment.pool,
-      user: await registerUser(api.url),
-      admin,
-      seedTasks: options.seedTasks,
-      seedUsers: options.seedUsers,
-      samples: options.querySamples,
-    });
-    const peakApiRss = rss.peak(api.pid, loadStartedAt);
-
-    const measurements = measure({ create, list, status, burst, steady, idleRss, peakApiRss, peakWorkerRss, queryCost, options });
-    const passed = measurements.every((measurement) => verdictOf(measurement) !== 'FAIL');
-    const foreignCpu = await foreignCpuMeter.stop();
-
-    console.log(
-      `\nPunctual benchmarks: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
-        `Postgres ${machine.postgres}, Redis ${machine.redis}`,
-    );
-    console.log(
-      `Other programs used ${foreignCpu.averageCores.toFixed(2)} of ${machine.cpus} CPUs on average during the run` +
-        `${foreignCpu.averageCores > 0.2 ? ': the machine was shared, so the numbers are lower than it can do' : ''}.\n`,
-    );
-    console.log(formatTable(measurements));
-    const resultsDir = new URL('./results/', import.meta.url);
-    await mkdir(resultsDir, { recursive: true });
-    const file = new URL(`${startedAt.toISOString().replaceAll(':', '-')}.json`, resultsDir);
-    const { databaseUrl: _databaseUrl, redisUrl: _redisUrl, ...sizes } = options;
-    await writeFile(
-      file,
-      `${JSON.stringify(
-        {
-          startedAt,
-          finishedAt: new Date(),
-          machine,
-          foreignCpu,
-          options: sizes,
-          targets: TARGETS,
-          passed,
-          measurements: measurements.map((measurement) => ({ ...measurement, verdict: verdictOf(measurement) })),
-          raw: { create, list, status, burst, steady, idleRss, peakApiRss, peakWorkerRss, queryCost },
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    console.log(`\n${passed ? 'All targets met.' : 'Some targets were missed.'} Results: ${file.pathname}`);
-    return passed;
-  } finally {
-    log('cleaning up: stopping processes, dropping the database, deleting the queue keys');
-    await runTeardown();
-  }
+  console.log(
+    `\nPunctual benchmarks: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
+      `Postgres ${machine.postgres}, Redis ${machine.redis}`,
+  );
+  console.log(
+    `Other programs used ${foreignCpu.averageCores.toFixed(2)} of ${machine.cpus} CPUs on average during the run` +
+      `${foreignCpu.averageCores > 0.2 ? ': the machine was shared, so the numbers are lower than it can do' : ''}.\n`,
+  );
+  console.log(formatTable(measurements));
+  const { databaseUrl: _databaseUrl, redisUrl: _redisUrl, ...sizes } = options;
+  const file = await writeResults('', startedAt, {
+    startedAt,
+    finishedAt: new Date(),
+    machine,
+    foreignCpu,
+    options: sizes,
+    targets: TARGETS,
+    passed,
+    measurements: measurements.map((measurement) => ({ ...measurement, verdict: verdictOf(measurement) })),
+    raw: { create, list, status, burst, steady, idleRss, peakApiRss, peakWorkerRss, queryCost },
+  });
+  console.log(`\n${passed ? 'All targets met.' : 'Some targets were missed.'} Results: ${file}`);
+  return passed;
 }
 
 /** The rows of the results table, from the raw results. */
@@ -312,10 +275,4 @@ function measure(results: {
   return rows;
 }
 
-main().then(
-  (passed) => process.exit(passed ? 0 : 1),
-  (error: unknown) => {
-    console.error('[bench] failed:', error);
-    process.exit(1);
-  },
-);
+runBenchMain('bench', 'stopping processes, dropping the database, deleting the queue keys', main);

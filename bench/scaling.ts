@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedisConnection, createRedisTaskQueue, waitForRedisReady, type Redis, type TaskQueue } from '@punctual/queue';
 import {
@@ -14,8 +13,9 @@ import {
 import pg from 'pg';
 import { registerUser, type ApiSession } from './api-session.js';
 import { createBenchEnvironment, type BenchEnvironment } from './bench-environment.js';
+import { runBenchMain, writeResults, type Teardown } from './bench-main.js';
 import { startForeignCpuMeter } from './foreign-cpu-meter.js';
-import { runLoad } from './http-load.js';
+import { FAR_FUTURE_MS, farFutureTask, runCreateLoad } from './http-load.js';
 import { describeMachine } from './machine.js';
 import { startRssSampler } from './rss-sampler.js';
 import {
@@ -80,7 +80,6 @@ function readOptions(env: NodeJS.ProcessEnv = process.env): ScalingOptions {
   };
 }
 
-const FAR_FUTURE_MS = 30 * 24 * 3_600_000;
 const SAMPLE_INTERVAL_MS = 250;
 const log = (message: string): void => console.error(`[scaling] ${message}`);
 
@@ -186,6 +185,26 @@ function peakConnections(readings: BackendReading[], app: string): { open: numbe
   );
 }
 
+/** What the rates of a run are taken between: one process's CPU time, Redis' CPU time and commands, the backends. */
+interface Reading {
+  at: number;
+  /** CPU seconds of the process under test (NaN when they cannot be read). */
+  cpu: number;
+  redis: number;
+  commands: { commands: number; scripts: number };
+  backends: BackendReading;
+}
+
+async function readCounters(probes: Probes, pid: number): Promise<Reading> {
+  return {
+    at: Date.now(),
+    cpu: (await processCpuSeconds(pid)) ?? Number.NaN,
+    redis: await redisCpuSeconds(probes.redis),
+    commands: await redisCommands(probes.redis),
+    backends: await probes.readBackends(),
+  };
+}
+
 /** Backends flush their counters at most once a second and when they exit; the caller stops the process first. */
 async function settledCounters(probes: Probes): Promise<DatabaseCounters> {
   await sleep(1_500);
@@ -195,7 +214,15 @@ async function settledCounters(probes: Probes): Promise<DatabaseCounters> {
 // ---------------------------------------------------------------------------------------------------------------------
 // 2. The API under create load
 
-interface ApiResult {
+/** The process's Postgres pool over a run. */
+interface PoolFigures {
+  peakConnections: { open: number; active: number };
+  poolMax: number;
+  /** What its active backends were waiting on, as shares of the samples. */
+  postgresWaits: Record<string, number>;
+}
+
+interface ApiResult extends PoolFigures {
   seconds: number;
   connections: number;
   creates: number;
@@ -209,10 +236,6 @@ interface ApiResult {
   redisCommandsPerCreate: number;
   redisScriptsPerCreate: number;
   perCreate: DatabaseCounters;
-  peakConnections: { open: number; active: number };
-  poolMax: number;
-  /** What the API's active backends were waiting on, as shares of the samples. */
-  postgresWaits: Record<string, number>;
 }
 
 async function measureApi(
@@ -225,48 +248,19 @@ async function measureApi(
     const session = await registerUser(api.url);
     const readings: BackendReading[] = [];
     const counters = await settledCounters(probes);
-    const before = {
-      at: Date.now(),
-      api: (await processCpuSeconds(api.pid))!,
-      redis: await redisCpuSeconds(probes.redis),
-      commands: await redisCommands(probes.redis),
-      backends: await probes.readBackends(),
-    };
+    const before = await readCounters(probes, api.pid);
     const timer = setInterval(() => void probes.readBackends().then((reading) => readings.push(reading)), SAMPLE_INTERVAL_MS);
     log(`2. POST /api/v1/tasks for ${options.apiSeconds} s, ${options.apiConnections} connections`);
-    const load = await runLoad({
-      url: `${api.url}/api/v1/tasks`,
-      method: 'POST',
-      headers: session.headers,
-      body: JSON.stringify({
-        name: 'scaling create',
-        url: `${target.url}/ok/create`,
-        method: 'POST',
-        body: { hello: 'world' },
-        scheduledAt: new Date(Date.now() + FAR_FUTURE_MS).toISOString(),
-      }),
+    const load = await runCreateLoad(api.url, session.headers, farFutureTask('scaling create', `${target.url}/ok/create`), {
       connections: options.apiConnections,
       seconds: options.apiSeconds,
     }).finally(() => clearInterval(timer));
-    const after = {
-      at: Date.now(),
-      api: (await processCpuSeconds(api.pid))!,
-      redis: await redisCpuSeconds(probes.redis),
-      commands: await redisCommands(probes.redis),
-      backends: await probes.readBackends(),
-    };
+    const after = await readCounters(probes, api.pid);
     // The worker phase copies this task: a row the API wrote, calling the target, no retries.
     const created = await fetch(`${api.url}/api/v1/tasks`, {
       method: 'POST',
       headers: session.headers,
-      body: JSON.stringify({
-        name: 'scaling template',
-        url: `${target.url}/ok/template`,
-        method: 'POST',
-        body: { hello: 'world' },
-        scheduledAt: new Date(Date.now() + FAR_FUTURE_MS).toISOString(),
-        maxRetries: 0,
-      }),
+      body: JSON.stringify({ ...farFutureTask('scaling template', `${target.url}/ok/template`), maxRetries: 0 }),
     });
     if (created.status !== 201) throw new Error(`POST /api/v1/tasks: ${created.status} ${await created.text()}`);
     const templateId = ((await created.json()) as { id: string }).id;
@@ -284,8 +278,8 @@ async function measureApi(
         createsPerSecond: load.requestsPerSecond,
         non2xx: load.non2xx + load.errors,
         p99Ms: load.p99Ms,
-        apiCpuMsPerCreate: ((after.api - before.api) * 1_000) / creates,
-        apiCoresUsed: (after.api - before.api) / ((after.at - before.at) / 1_000),
+        apiCpuMsPerCreate: ((after.cpu - before.cpu) * 1_000) / creates,
+        apiCoresUsed: (after.cpu - before.cpu) / ((after.at - before.at) / 1_000),
         postgresCpuMsPerCreate: (pgCpu * 1_000) / creates,
         redisCpuMsPerCreate: ((after.redis - before.redis) * 1_000) / creates,
         redisCommandsPerCreate: (after.commands.commands - before.commands.commands) / creates,
@@ -316,7 +310,7 @@ function perUnit(counters: DatabaseCounters, units: number): DatabaseCounters {
 // ---------------------------------------------------------------------------------------------------------------------
 // 3. One worker process draining due attempts
 
-interface WorkerResult {
+interface WorkerResult extends PoolFigures {
   concurrency: number;
   /** How long the target takes to answer. */
   targetDelayMs: number;
@@ -337,9 +331,6 @@ interface WorkerResult {
   redisScriptsPerAttempt: number;
   /** The whole run, worker start to stop (its maintenance pass included). */
   perAttempt: DatabaseCounters;
-  peakConnections: { open: number; active: number };
-  poolMax: number;
-  postgresWaits: Record<string, number>;
   /** Per table: the share of its updates that were HOT (no index entry written), its indexes, and how much it and they grew per attempt. */
   tables: Record<string, { hotUpdateShare: number; indexes: number; tableBytesPerAttempt: number; indexBytesPerAttempt: number }>;
   peakRssMiB: number | null;
@@ -348,13 +339,9 @@ interface WorkerResult {
   timedOut: boolean;
 }
 
-interface Sample {
-  at: number;
+interface Sample extends Reading {
+  /** Calls the target has received. */
   hits: number;
-  worker: number;
-  redis: number;
-  commands: { commands: number; scripts: number };
-  backends: BackendReading;
 }
 
 async function measureWorker(
@@ -381,14 +368,7 @@ async function measureWorker(
   const rss = startRssSampler([worker.pid]);
   const startedAt = Date.now();
   const samples: Sample[] = [];
-  const take = async (): Promise<Sample> => ({
-    at: Date.now(),
-    hits: target.hitsFor(path).length,
-    worker: (await processCpuSeconds(worker.pid)) ?? Number.NaN,
-    redis: await redisCpuSeconds(probes.redis),
-    commands: await redisCommands(probes.redis),
-    backends: await probes.readBackends(),
-  });
+  const take = async (): Promise<Sample> => ({ hits: target.hitsFor(path).length, ...(await readCounters(probes, worker.pid)) });
   const deadline = startedAt + 60_000 + count * 50;
   let timedOut = false;
   try {
@@ -437,7 +417,7 @@ async function measureWorker(
   const last = samples.find((sample) => sample.hits >= count * 0.9) ?? samples.at(-1)!;
   const seconds = (last.at - first.at) / 1_000;
   const done = last.hits - first.hits;
-  const workerCpu = last.worker - first.worker;
+  const workerCpu = last.cpu - first.cpu;
   const cpuOf = (sample: Sample): number => sample.backends.cpuSeconds.get('punctual-worker') ?? 0;
   const postgresCpu = cpuOf(last) - cpuOf(first);
   const redisCpu = last.redis - first.redis;
@@ -510,123 +490,106 @@ async function seedDueTasks(
 // ---------------------------------------------------------------------------------------------------------------------
 
 /** Resolves with whether every run did what it should (the numbers of a run that did not are not worth keeping). */
-async function main(): Promise<boolean> {
+async function main(teardown: Teardown): Promise<boolean> {
   const options = readOptions();
   const startedAt = new Date();
   const foreignCpuMeter = startForeignCpuMeter();
-  const teardown: (() => Promise<unknown>)[] = [];
-  const runTeardown = async (): Promise<void> => {
-    for (const step of teardown.splice(0).reverse()) await step().catch((error: unknown) => log(`cleanup step failed: ${String(error)}`));
-  };
-  process.once('SIGINT', () => {
-    log('interrupted: cleaning up');
-    void runTeardown().finally(() => process.exit(130));
+  const redisServer = await startRedisServer();
+  teardown.push(() => redisServer.stop());
+  const redisMemory = await measureRedisMemory(redisServer.url, options.redisTasks);
+  await redisServer.flushAll();
+
+  log('creating a database of its own; the API and workers use the private Redis');
+  const environment = await createBenchEnvironment({ databaseUrl: options.databaseUrl, redisUrl: redisServer.url });
+  teardown.push(() => environment.cleanup());
+  const databaseName = new URL(environment.databaseUrl).pathname.slice(1);
+  const monitor = new pg.Client({
+    connectionString: withDatabase(options.databaseUrl, 'postgres'),
+    application_name: 'punctual-scaling',
   });
+  await monitor.connect();
+  teardown.push(() => monitor.end());
+  const redis = createRedisConnection(redisServer.url, { blocking: true });
+  teardown.push(async () => redis.disconnect());
+  // Through a pool of its own on the server's `postgres` database: the bench database sees only the processes' queries.
+  const machinePool = new pg.Pool({ connectionString: withDatabase(options.databaseUrl, 'postgres'), max: 1 });
+  const machine = await describeMachine(machinePool, redisServer.url).finally(() => machinePool.end());
+  const target = await startTargetServer();
+  teardown.push(() => target.close());
+  const queue = createRedisTaskQueue({ connection: redis, prefix: environment.queuePrefix });
+  teardown.push(() => queue.close());
+  const probes: Probes = { environment, databaseName, monitor, redis, queue, readBackends: createBackendReader(monitor, databaseName) };
 
-  try {
-    const redisServer = await startRedisServer();
-    teardown.push(() => redisServer.stop());
-    const redisMemory = await measureRedisMemory(redisServer.url, options.redisTasks);
-    await redisServer.flushAll();
+  const api = await measureApi(probes, target, options);
+  const workers: WorkerResult[] = [];
+  for (const concurrency of options.concurrencies)
+    workers.push(await measureWorker(probes, target, api.templateId, { concurrency, count: options.attempts, delayMs: 0 }));
+  for (const concurrency of options.slowConcurrencies)
+    workers.push(
+      await measureWorker(probes, target, api.templateId, { concurrency, count: options.slowAttempts, delayMs: options.slowTargetMs }),
+    );
+  const foreignCpu = await foreignCpuMeter.stop();
 
-    log('creating a database of its own; the API and workers use the private Redis');
-    const environment = await createBenchEnvironment({ databaseUrl: options.databaseUrl, redisUrl: redisServer.url });
-    teardown.push(() => environment.cleanup());
-    const databaseName = new URL(environment.databaseUrl).pathname.slice(1);
-    const monitor = new pg.Client({
-      connectionString: withDatabase(options.databaseUrl, 'postgres'),
-      application_name: 'punctual-scaling',
-    });
-    await monitor.connect();
-    teardown.push(() => monitor.end());
-    const redis = createRedisConnection(redisServer.url, { blocking: true });
-    teardown.push(async () => redis.disconnect());
-    // Through a pool of its own on the server's `postgres` database: the bench database sees only the processes' queries.
-    const machinePool = new pg.Pool({ connectionString: withDatabase(options.databaseUrl, 'postgres'), max: 1 });
-    const machine = await describeMachine(machinePool, redisServer.url).finally(() => machinePool.end());
-    const target = await startTargetServer();
-    teardown.push(() => target.close());
-    const queue = createRedisTaskQueue({ connection: redis, prefix: environment.queuePrefix });
-    teardown.push(() => queue.close());
-    const probes: Probes = { environment, databaseName, monitor, redis, queue, readBackends: createBackendReader(monitor, databaseName) };
-
-    const api = await measureApi(probes, target, options);
-    const workers: WorkerResult[] = [];
-    for (const concurrency of options.concurrencies)
-      workers.push(await measureWorker(probes, target, api.templateId, { concurrency, count: options.attempts, delayMs: 0 }));
-    for (const concurrency of options.slowConcurrencies)
-      workers.push(
-        await measureWorker(probes, target, api.templateId, { concurrency, count: options.slowAttempts, delayMs: options.slowTargetMs }),
-      );
-    const foreignCpu = await foreignCpuMeter.stop();
-
+  console.log(
+    `\nPunctual scaling: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
+      `Postgres ${machine.postgres}, Redis ${machine.redis}; other programs used ${foreignCpu.averageCores.toFixed(2)} ` +
+      `of ${machine.cpus} CPUs on average (Postgres and Redis not counted).\n`,
+  );
+  console.log('1. Redis memory per pending (delayed) task');
+  for (const row of redisMemory.rows)
     console.log(
-      `\nPunctual scaling: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
-        `Postgres ${machine.postgres}, Redis ${machine.redis}; other programs used ${foreignCpu.averageCores.toFixed(2)} ` +
-        `of ${machine.cpus} CPUs on average (Postgres and Redis not counted).\n`,
+      `   ${row.pendingTasks} tasks: ${(row.usedMemoryBytes / 2 ** 20).toFixed(1)} MiB, ${row.bytesPerTask.toFixed(0)} B/task ` +
+        `(marginal ${row.marginalBytesPerTask.toFixed(0)} B/task), events stream ${row.eventsStreamEntries} entries`,
     );
-    console.log('1. Redis memory per pending (delayed) task');
-    for (const row of redisMemory.rows)
-      console.log(
-        `   ${row.pendingTasks} tasks: ${(row.usedMemoryBytes / 2 ** 20).toFixed(1)} MiB, ${row.bytesPerTask.toFixed(0)} B/task ` +
-          `(marginal ${row.marginalBytesPerTask.toFixed(0)} B/task), events stream ${row.eventsStreamEntries} entries`,
-      );
-    console.log(`   one job hash ${redisMemory.jobHashBytes} B; events stream ${(redisMemory.eventsStreamBytes / 2 ** 20).toFixed(1)} MiB`);
-    const a = api.result;
-    console.log(`\n2. API, POST /api/v1/tasks, ${a.connections} connections for ${a.seconds} s`);
+  console.log(`   one job hash ${redisMemory.jobHashBytes} B; events stream ${(redisMemory.eventsStreamBytes / 2 ** 20).toFixed(1)} MiB`);
+  const a = api.result;
+  console.log(`\n2. API, POST /api/v1/tasks, ${a.connections} connections for ${a.seconds} s`);
+  console.log(
+    `   ${a.createsPerSecond.toFixed(0)} creates/s (p99 ${a.p99Ms} ms, ${a.non2xx} non-2xx); API ${a.apiCpuMsPerCreate.toFixed(2)} ms CPU/create ` +
+      `(${a.apiCoresUsed.toFixed(2)} cores), Postgres ${a.postgresCpuMsPerCreate.toFixed(2)} ms, Redis ${a.redisCpuMsPerCreate.toFixed(2)} ms ` +
+      `and ${a.redisCommandsPerCreate.toFixed(1)} commands (${a.redisScriptsPerCreate.toFixed(1)} scripts)`,
+  );
+  console.log(
+    `   per create: ${a.perCreate.xactCommit} commits, ${a.perCreate.xactRollback} rollbacks, ${a.perCreate.tupInserted} rows inserted, ` +
+      `${a.perCreate.tupUpdated} updated; pool peak ${a.peakConnections.open} open / ${a.peakConnections.active} active of ${a.poolMax}; waits ${JSON.stringify(a.postgresWaits)}`,
+  );
+  console.log(`\n3. one worker process, attempts all due at once`);
+  for (const w of workers)
     console.log(
-      `   ${a.createsPerSecond.toFixed(0)} creates/s (p99 ${a.p99Ms} ms, ${a.non2xx} non-2xx); API ${a.apiCpuMsPerCreate.toFixed(2)} ms CPU/create ` +
-        `(${a.apiCoresUsed.toFixed(2)} cores), Postgres ${a.postgresCpuMsPerCreate.toFixed(2)} ms, Redis ${a.redisCpuMsPerCreate.toFixed(2)} ms ` +
-        `and ${a.redisCommandsPerCreate.toFixed(1)} commands (${a.redisScriptsPerCreate.toFixed(1)} scripts)`,
+      `   target ${w.targetDelayMs} ms, concurrency ${w.concurrency}, ${w.attempts} attempts: ${w.attemptsPerSecond.toFixed(0)} attempts/s using ${w.workerCoresUsed.toFixed(2)} cores; ` +
+        `worker ${w.workerCpuMsPerAttempt.toFixed(2)} ms CPU/attempt = ${w.attemptsPerWorkerCpuSecond.toFixed(0)} attempts per CPU-second; ` +
+        `Postgres ${w.postgresCpuMsPerAttempt.toFixed(2)} ms, Redis ${w.redisCpuMsPerAttempt.toFixed(2)} ms ` +
+        `(${w.redisCommandsPerAttempt.toFixed(1)} commands, ${w.redisScriptsPerAttempt.toFixed(1)} scripts); per attempt ${w.perAttempt.xactCommit} commits, ${w.perAttempt.tupInserted} inserted, ` +
+        `${w.perAttempt.tupUpdated} updated; pool peak ${w.peakConnections.open} open / ${w.peakConnections.active} active of ${w.poolMax}; ` +
+        `waits ${JSON.stringify(w.postgresWaits)}; tables ${JSON.stringify(w.tables)}; ` +
+        `RSS peak ${w.peakRssMiB?.toFixed(0) ?? '?'} MiB; ${w.succeededLogs} succeeded logs, ${w.distinctRuns} runs` +
+        `${w.timedOut ? ' (TIMED OUT)' : ''}`,
     );
-    console.log(
-      `   per create: ${a.perCreate.xactCommit} commits, ${a.perCreate.xactRollback} rollbacks, ${a.perCreate.tupInserted} rows inserted, ` +
-        `${a.perCreate.tupUpdated} updated; pool peak ${a.peakConnections.open} open / ${a.peakConnections.active} active of ${a.poolMax}; waits ${JSON.stringify(a.postgresWaits)}`,
-    );
-    console.log(`\n3. one worker process, attempts all due at once`);
-    for (const w of workers)
-      console.log(
-        `   target ${w.targetDelayMs} ms, concurrency ${w.concurrency}, ${w.attempts} attempts: ${w.attemptsPerSecond.toFixed(0)} attempts/s using ${w.workerCoresUsed.toFixed(2)} cores; ` +
-          `worker ${w.workerCpuMsPerAttempt.toFixed(2)} ms CPU/attempt = ${w.attemptsPerWorkerCpuSecond.toFixed(0)} attempts per CPU-second; ` +
-          `Postgres ${w.postgresCpuMsPerAttempt.toFixed(2)} ms, Redis ${w.redisCpuMsPerAttempt.toFixed(2)} ms ` +
-          `(${w.redisCommandsPerAttempt.toFixed(1)} commands, ${w.redisScriptsPerAttempt.toFixed(1)} scripts); per attempt ${w.perAttempt.xactCommit} commits, ${w.perAttempt.tupInserted} inserted, ` +
-          `${w.perAttempt.tupUpdated} updated; pool peak ${w.peakConnections.open} open / ${w.peakConnections.active} active of ${w.poolMax}; ` +
-          `waits ${JSON.stringify(w.postgresWaits)}; tables ${JSON.stringify(w.tables)}; ` +
-          `RSS peak ${w.peakRssMiB?.toFixed(0) ?? '?'} MiB; ${w.succeededLogs} succeeded logs, ${w.distinctRuns} runs` +
-          `${w.timedOut ? ' (TIMED OUT)' : ''}`,
-      );
 
-    const resultsDir = new URL('./results/', import.meta.url);
-    await mkdir(resultsDir, { recursive: true });
-    const file = new URL(`scaling-${startedAt.toISOString().replaceAll(':', '-')}.json`, resultsDir);
-    const { databaseUrl: _databaseUrl, ...sizes } = options;
-    await writeFile(
-      file,
-      `${JSON.stringify({ startedAt, finishedAt: new Date(), machine, foreignCpu, options: sizes, redisMemory, api: a, workers }, null, 2)}\n`,
-    );
-    console.log(`\nResults: ${file.pathname}`);
-    const problems = [
-      ...(a.non2xx > 0 ? [`the API answered ${a.non2xx} creates with other than 201 (or not at all)`] : []),
-      ...workers.flatMap((w) =>
-        w.timedOut || w.succeededLogs !== w.attempts || w.distinctRuns !== w.attempts
-          ? [
-              `concurrency ${w.concurrency}, target ${w.targetDelayMs} ms: ${w.succeededLogs} succeeded logs and ${w.distinctRuns} runs for ${w.attempts} attempts${w.timedOut ? ', timed out' : ''}`,
-            ]
-          : [],
-      ),
-    ];
-    for (const problem of problems) console.log(`PROBLEM: ${problem}`);
-    return problems.length === 0;
-  } finally {
-    log('cleaning up: stopping processes and servers, dropping the database');
-    await runTeardown();
-  }
+  const { databaseUrl: _databaseUrl, ...sizes } = options;
+  const file = await writeResults('scaling-', startedAt, {
+    startedAt,
+    finishedAt: new Date(),
+    machine,
+    foreignCpu,
+    options: sizes,
+    redisMemory,
+    api: a,
+    workers,
+  });
+  console.log(`\nResults: ${file}`);
+  const problems = [
+    ...(a.non2xx > 0 ? [`the API answered ${a.non2xx} creates with other than 201 (or not at all)`] : []),
+    ...workers.flatMap((w) =>
+      w.timedOut || w.succeededLogs !== w.attempts || w.distinctRuns !== w.attempts
+        ? [
+            `concurrency ${w.concurrency}, target ${w.targetDelayMs} ms: ${w.succeededLogs} succeeded logs and ${w.distinctRuns} runs for ${w.attempts} attempts${w.timedOut ? ', timed out' : ''}`,
+          ]
+        : [],
+    ),
+  ];
+  for (const problem of problems) console.log(`PROBLEM: ${problem}`);
+  return problems.length === 0;
 }
 
-main().then(
-  (ok) => process.exit(ok ? 0 : 1),
-  (error: unknown) => {
-    console.error('[scaling] failed:', error);
-    process.exit(1);
-  },
-);
+runBenchMain('scaling', 'stopping processes and servers, dropping the database', main);

@@ -132,6 +132,54 @@ async function expectInvariants(db: Kysely<Database>, ids: string[], options: { 
   return { logs, hits };
 }
 
+/**
+ * kill -9 of the worker holding the most attempts in flight, 20 slow calls in: its attempts must be closed as
+ * "worker lost" and retried on the other worker. The same scenario on either queue backend.
+ */
+async function killWorkerMidRequest(punctual: { api: { url: string }; workers: PunctualProcess[] }, db: Kysely<Database>) {
+  const client = await PunctualClient.register(punctual.api.url);
+  const path = `/delay/2500/${randomUUID()}`;
+  const ids = await createMany(client, 20, () => ({ url: `${target.url}${path}`, timeoutMs: 5_000, maxRetries: 2 }));
+  await target.waitForHits(20, { pathPrefix: path, timeoutMs: 20_000 });
+  // Kill the worker holding the most attempts in flight (BullMQ decides who takes what).
+  const open = await db
+    .selectFrom('task_logs')
+    .select(['worker_id', (eb) => eb.fn.countAll<string>().as('open')])
+    .where('task_id', 'in', ids)
+    .where('outcome', 'is', null)
+    .groupBy('worker_id')
+    .orderBy('open', 'desc')
+    .execute();
+  const victim = punctual.workers.find((worker) => workerIdOf(worker) === open[0]?.worker_id);
+  expect(victim, JSON.stringify(open)).toBeDefined();
+
+  await victim!.kill();
+
+  const { logs } = await expectInvariants(db, ids, { path, timeoutMs: 45_000 });
+  const lost = logs.filter((log) => log.error === 'worker lost');
+  expect(lost.length).toBeGreaterThan(0);
+  // Every lost attempt was followed by a success in the same run.
+  for (const log of lost) expect(logs.some((other) => other.run_id === log.run_id && other.outcome === 'succeeded')).toBe(true);
+}
+
+/** 100 tasks due over 6 s, calling a target that answers after 200 ms; resolves once the first calls have landed. */
+async function startSteadyLoad(client: PunctualClient) {
+  const path = `/delay/200/${randomUUID()}`;
+  const ids = await createMany(client, 100, (index) => ({
+    url: `${target.url}${path}`,
+    scheduledAt: secondsFromNow(1 + (index % 6)).toISOString(),
+  }));
+  await target.waitForHits(5, { pathPrefix: path, timeoutMs: 15_000 });
+  return { path, ids };
+}
+
+/** With Postgres down, creating a task must be refused with 503; returns the answer. */
+async function expectCreateRefused(client: PunctualClient, path: string) {
+  const refused = await client.request('POST', '/api/v1/tasks', { name: 'during', url: `${target.url}${path}` });
+  expect(refused.status).toBe(503);
+  return refused;
+}
+
 describe('fault injection', { timeout: 120_000 }, () => {
   it('FLUSHALL with 200 pending tasks: the reconciler puts every job back and each task runs once', async () => {
     const { api } = await startPunctual({ workers: 2 });
@@ -174,30 +222,7 @@ describe('fault injection', { timeout: 120_000 }, () => {
   });
 
   it('kill -9 of a worker mid-request: its attempts are closed as "worker lost" and retried on the other worker', async () => {
-    const { api, workers } = await startPunctual({ workers: 2 });
-    const client = await PunctualClient.register(api.url);
-    const path = `/delay/2500/${randomUUID()}`;
-    const ids = await createMany(client, 20, () => ({ url: `${target.url}${path}`, timeoutMs: 5_000, maxRetries: 2 }));
-    await target.waitForHits(20, { pathPrefix: path, timeoutMs: 20_000 });
-    // Kill the worker holding the most attempts in flight (BullMQ decides who takes what).
-    const open = await environment.db
-      .selectFrom('task_logs')
-      .select(['worker_id', (eb) => eb.fn.countAll<string>().as('open')])
-      .where('task_id', 'in', ids)
-      .where('outcome', 'is', null)
-      .groupBy('worker_id')
-      .orderBy('open', 'desc')
-      .execute();
-    const victim = workers.find((worker) => workerIdOf(worker) === open[0]?.worker_id);
-    expect(victim, JSON.stringify(open)).toBeDefined();
-
-    await victim!.kill();
-
-    const { logs } = await expectInvariants(environment.db, ids, { path, timeoutMs: 45_000 });
-    const lost = logs.filter((log) => log.error === 'worker lost');
-    expect(lost.length).toBeGreaterThan(0);
-    // Every lost attempt was followed by a success in the same run.
-    for (const log of lost) expect(logs.some((other) => other.run_id === log.run_id && other.outcome === 'succeeded')).toBe(true);
+    await killWorkerMidRequest(await startPunctual({ workers: 2 }), environment.db);
   });
 
   it('SIGTERM to a worker under load: it finishes its calls in flight, exits 0, and the other worker does the rest', async () => {
@@ -245,19 +270,10 @@ describe.skipIf(!postgresServerAvailable())('fault injection: Postgres', { timeo
       expect(migrated.code, migrated.output).toBe(0);
       const { api } = await startPunctual({ workers: 2, env: { DATABASE_URL: databaseUrl } });
       const client = await PunctualClient.register(api.url);
-      const path = `/delay/200/${randomUUID()}`;
-      const ids = await createMany(client, 100, (index) => ({
-        url: `${target.url}${path}`,
-        scheduledAt: secondsFromNow(1 + (index % 6)).toISOString(),
-      }));
-      await target.waitForHits(5, { pathPrefix: path, timeoutMs: 15_000 });
+      const { path, ids } = await startSteadyLoad(client);
 
       await postgres.stop();
-      const refused = await client.request<{ statusCode: number }>('POST', '/api/v1/tasks', {
-        name: 'during',
-        url: `${target.url}${path}`,
-      });
-      expect(refused.status).toBe(503);
+      const refused = await expectCreateRefused(client, path);
       expect(refused.headers.get('retry-after')).not.toBeNull();
       await sleep(2_000);
       await postgres.restart();
@@ -326,44 +342,17 @@ describe.skipIf(!postgresServerAvailable())('fault injection: the Postgres queue
   });
 
   it('kill -9 of a worker mid-request: its attempts are closed as "worker lost" and retried on the other worker', async () => {
-    const { api, workers } = await startOnPostgres(2);
-    const client = await PunctualClient.register(api.url);
-    const path = `/delay/2500/${randomUUID()}`;
-    const ids = await createMany(client, 20, () => ({ url: `${target.url}${path}`, timeoutMs: 5_000, maxRetries: 2 }));
-    await target.waitForHits(20, { pathPrefix: path, timeoutMs: 20_000 });
-    const open = await db
-      .selectFrom('task_logs')
-      .select(['worker_id', (eb) => eb.fn.countAll<string>().as('open')])
-      .where('task_id', 'in', ids)
-      .where('outcome', 'is', null)
-      .groupBy('worker_id')
-      .orderBy('open', 'desc')
-      .execute();
-    const victim = workers.find((worker) => workerIdOf(worker) === open[0]?.worker_id);
-    expect(victim, JSON.stringify(open)).toBeDefined();
-
-    await victim!.kill();
-
-    const { logs } = await expectInvariants(db, ids, { path, timeoutMs: 45_000 });
-    const lost = logs.filter((log) => log.error === 'worker lost');
-    expect(lost.length).toBeGreaterThan(0);
-    for (const log of lost) expect(logs.some((other) => other.run_id === log.run_id && other.outcome === 'succeeded')).toBe(true);
+    await killWorkerMidRequest(await startOnPostgres(2), db);
   });
 
   it('Postgres (tasks and queue) restarted under load: every task runs', async () => {
     const { api } = await startOnPostgres(2);
     const client = await PunctualClient.register(api.url);
-    const path = `/delay/200/${randomUUID()}`;
-    const ids = await createMany(client, 100, (index) => ({
-      url: `${target.url}${path}`,
-      scheduledAt: secondsFromNow(1 + (index % 6)).toISOString(),
-    }));
-    await target.waitForHits(5, { pathPrefix: path, timeoutMs: 15_000 });
+    const { path, ids } = await startSteadyLoad(client);
 
     await db.destroy();
     await postgres.stop();
-    const refused = await client.request('POST', '/api/v1/tasks', { name: 'during', url: `${target.url}${path}` });
-    expect(refused.status).toBe(503);
+    await expectCreateRefused(client, path);
     await sleep(2_000);
     await postgres.restart();
     db = createDatabase(databaseUrl, { maxConnections: 2 });

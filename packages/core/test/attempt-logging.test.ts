@@ -1,23 +1,15 @@
 import { createTask, runAttempt } from '@punctual/core';
-import { startTargetServer, type TargetServer, useTaskEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTargetServer, useFixture, useTaskEnvironment } from '@punctual/testing';
+import { describe, expect, it } from 'vitest';
 import { useAttemptContext } from './attempt-context.js';
 
 const t = useTaskEnvironment({ email: 'attempt-logs@example.com', allowPrivateTargets: true });
 const attempts = useAttemptContext(t);
-let target: TargetServer;
-
-beforeAll(async () => {
-  target = await startTargetServer();
-});
-
-afterAll(async () => {
-  await target.close();
-});
+const target = useFixture(startTargetServer, (server) => server.close());
 
 describe("runAttempt's log lines", () => {
   it('carry taskId, runId, attempt and workerId: the next attempt that cannot be queued (the queue is closed)', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'logs', url: `${target.url}/status/500`, maxRetries: 1 });
+    const task = await createTask(t.tasks, t.actor, { name: 'logs', url: `${target().url}/status/500`, maxRetries: 1 });
     const row = await t.env.db.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
     // The attempt's queue is closed already, so queueing its retry fails (and is logged, not thrown).
     const deadBackend = await t.env.createQueueBackend();

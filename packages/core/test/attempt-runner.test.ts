@@ -1,22 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { actOnTask, createTask, runAttempt } from '@punctual/core';
-import { startTargetServer, type TargetServer, useTaskEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTargetServer, useFixture, useTaskEnvironment } from '@punctual/testing';
+import { describe, expect, it } from 'vitest';
 import { useAttemptContext } from './attempt-context.js';
 
 const secretsKey = randomBytes(32);
 // The target listens on 127.0.0.1, which the address guard refuses unless private targets are allowed.
 const t = useTaskEnvironment({ email: 'runner@example.com', allowPrivateTargets: true, secretsKey });
 const attempts = useAttemptContext(t);
-let target: TargetServer;
-
-beforeAll(async () => {
-  target = await startTargetServer();
-});
-
-afterAll(async () => {
-  await target.close();
-});
+const target = useFixture(startTargetServer, (server) => server.close());
 
 async function taskRow(id: string) {
   return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -41,7 +33,7 @@ describe('runAttempt', () => {
   it('calls the target with the task, its secrets and the Punctual headers, and completes the task', async () => {
     const task = await createTask(t.tasks, t.actor, {
       name: 'hook',
-      url: `${target.url}/echo?case=success`,
+      url: `${target().url}/echo?case=success`,
       method: 'POST',
       body: { hello: 'world' },
       token: 'sekret',
@@ -52,7 +44,9 @@ describe('runAttempt', () => {
     const summary = await runAttempt(attempts, job);
 
     expect(summary).toMatchObject({ kind: 'attempted', outcome: 'succeeded', status: 'completed', attempt: 1 });
-    const hit = target.hitsFor('/echo').find((h) => h.query.includes('case=success'))!;
+    const hit = target()
+      .hitsFor('/echo')
+      .find((h) => h.query.includes('case=success'))!;
     expect(hit.method).toBe('POST');
     expect(JSON.parse(hit.body)).toEqual({ hello: 'world' });
     expect(hit.headers).toMatchObject({
@@ -91,7 +85,7 @@ describe('runAttempt', () => {
   it('moves a failed attempt to retrying with backoff and queues the next attempt for the new version', async () => {
     const task = await createTask(t.tasks, t.actor, {
       name: 'flaky',
-      url: `${target.url}/status/503`,
+      url: `${target().url}/status/503`,
       backoff: { type: 'fixed', delayMs: 5_000 },
     });
     const before = Date.now();
@@ -112,7 +106,7 @@ describe('runAttempt', () => {
   });
 
   it('moves a task to failed after 1 + maxRetries attempts, all in one run', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'down', url: `${target.url}/status/500`, maxRetries: 2 });
+    const task = await createTask(t.tasks, t.actor, { name: 'down', url: `${target().url}/status/500`, maxRetries: 2 });
     for (let i = 0; i < 3; i += 1) await runAttempt(attempts, await jobFor(task.id));
 
     const row = await taskRow(task.id);
@@ -129,46 +123,50 @@ describe('runAttempt', () => {
   });
 
   it('raises the retry delay to what a 429 Retry-After asks', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'limited', url: `${target.url}/retry-after/429/30`, backoff: { delayMs: 10 } });
+    const task = await createTask(t.tasks, t.actor, {
+      name: 'limited',
+      url: `${target().url}/retry-after/429/30`,
+      backoff: { delayMs: 10 },
+    });
     await runAttempt(attempts, await jobFor(task.id));
     const row = await taskRow(task.id);
     expect(row.next_run_at!.getTime() - Date.now()).toBeGreaterThan(25_000);
   });
 
   it('drops a job for an old version without calling', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'moved', url: `${target.url}/ok?case=stale` });
+    const task = await createTask(t.tasks, t.actor, { name: 'moved', url: `${target().url}/ok?case=stale` });
     const job = await jobFor(task.id);
     await t.updateTask(task.id, { version: job.version + 1 });
 
     expect(await runAttempt(attempts, job)).toEqual({ kind: 'dropped', reason: 'stale' });
-    expect(target.hits.filter((h) => h.query.includes('case=stale'))).toHaveLength(0);
+    expect(target().hits.filter((h) => h.query.includes('case=stale'))).toHaveLength(0);
     expect(await logsOf(task.id)).toHaveLength(0);
   });
 
   it('drops a job whose task was deleted without calling', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'gone', url: `${target.url}/ok?case=deleted` });
+    const task = await createTask(t.tasks, t.actor, { name: 'gone', url: `${target().url}/ok?case=deleted` });
     const job = await jobFor(task.id);
     await t.env.db.deleteFrom('tasks').where('id', '=', task.id).execute();
 
     expect(await runAttempt(attempts, job)).toEqual({ kind: 'dropped', reason: 'stale' });
-    expect(target.hits.filter((h) => h.query.includes('case=deleted'))).toHaveLength(0);
+    expect(target().hits.filter((h) => h.query.includes('case=deleted'))).toHaveLength(0);
   });
 
   it('makes one call when the same job is delivered twice at once', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'twice', url: `${target.url}/delay/200?case=twice` });
+    const task = await createTask(t.tasks, t.actor, { name: 'twice', url: `${target().url}/delay/200?case=twice` });
     const job = await jobFor(task.id);
 
     const results = await Promise.all([runAttempt(attempts, job), runAttempt(attempts, job)]);
 
     expect(results.filter((r) => r.kind === 'dropped')).toHaveLength(1);
-    expect(target.hits.filter((h) => h.query.includes('case=twice'))).toHaveLength(1);
+    expect(target().hits.filter((h) => h.query.includes('case=twice'))).toHaveLength(1);
     expect(await logsOf(task.id)).toHaveLength(1);
   });
 
   it('keeps the log of an attempt whose task was cancelled meanwhile, and drops its result', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'cancelled', url: `${target.url}/delay/300?case=cancel`, maxRetries: 0 });
+    const task = await createTask(t.tasks, t.actor, { name: 'cancelled', url: `${target().url}/delay/300?case=cancel`, maxRetries: 0 });
     const running = runAttempt(attempts, await jobFor(task.id));
-    await target.waitForHits(1, { pathPrefix: '/delay/300' });
+    await target().waitForHits(1, { pathPrefix: '/delay/300' });
     // What a cancel does: a terminal status and a new version, so nothing queued for the old one can fire.
     await t.env.db
       .updateTable('tasks')
@@ -184,11 +182,11 @@ describe('runAttempt', () => {
   });
 
   it('fails the attempt without calling when the secrets cannot be opened', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'rotated', url: `${target.url}/ok?case=key`, token: 't', maxRetries: 0 });
+    const task = await createTask(t.tasks, t.actor, { name: 'rotated', url: `${target().url}/ok?case=key`, token: 't', maxRetries: 0 });
     const summary = await runAttempt({ ...attempts, secretsKey: randomBytes(32) }, await jobFor(task.id));
 
     expect(summary).toMatchObject({ outcome: 'failed', status: 'failed' });
-    expect(target.hits.filter((h) => h.query.includes('case=key'))).toHaveLength(0);
+    expect(target().hits.filter((h) => h.query.includes('case=key'))).toHaveLength(0);
     const [log] = await logsOf(task.id);
     expect(log!.error).toMatch(/^not sent: .*neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS/);
   });
@@ -203,7 +201,7 @@ describe('runAttempt on a recurring task', () => {
   }
 
   it('returns to pending after a successful run, with a new run id and its next occurrence queued', async () => {
-    const task = await dueCronTask('yearly', `${target.url}/ok?case=cron-ok`);
+    const task = await dueCronTask('yearly', `${target().url}/ok?case=cron-ok`);
     const job = await jobFor(task.id);
 
     expect(await runAttempt(attempts, job)).toMatchObject({ outcome: 'succeeded', status: 'pending' });
@@ -218,7 +216,7 @@ describe('runAttempt on a recurring task', () => {
   });
 
   it('records a run whose attempts are used up as failed and waits for the next occurrence', async () => {
-    const task = await dueCronTask('yearly-down', `${target.url}/status/500?case=cron-down`, { maxRetries: 1 });
+    const task = await dueCronTask('yearly-down', `${target().url}/status/500?case=cron-down`, { maxRetries: 1 });
     const firstRun = (await jobFor(task.id)).runId;
     await runAttempt(attempts, await jobFor(task.id));
     expect((await taskRow(task.id)).status).toBe('retrying');
@@ -236,21 +234,21 @@ describe('runAttempt on a recurring task', () => {
   });
 
   it('runs occurrences missed while nothing ran once, then keeps its schedule', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'every-minute', url: `${target.url}/ok?case=missed`, cron: '* * * * *' });
+    const task = await createTask(t.tasks, t.actor, { name: 'every-minute', url: `${target().url}/ok?case=missed`, cron: '* * * * *' });
     // Three hours of occurrences went by while no worker ran.
     await t.updateTask(task.id, { next_run_at: new Date(Date.now() - 3 * 3_600_000) });
 
     await runAttempt(attempts, await jobFor(task.id));
 
     const row = await taskRow(task.id);
-    expect(target.hits.filter((h) => h.query.includes('case=missed'))).toHaveLength(1);
+    expect(target().hits.filter((h) => h.query.includes('case=missed'))).toHaveLength(1);
     expect(row.next_run_at!.getTime()).toBeGreaterThan(Date.now());
     expect(row.next_run_at!.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
     expect(row.next_run_at!.getUTCSeconds()).toBe(0);
   });
 
   it('a manual run of a paused recurring task runs once, then the task is paused again at its schedule', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'held', url: `${target.url}/ok?case=held`, cron: '0 0 1 1 *' });
+    const task = await createTask(t.tasks, t.actor, { name: 'held', url: `${target().url}/ok?case=held`, cron: '0 0 1 1 *' });
     const scheduled = (await taskRow(task.id)).next_run_at;
     await actOnTask(t.tasks, t.actor, task.id, 'pause');
     await actOnTask(t.tasks, t.actor, task.id, 'run');
@@ -264,7 +262,7 @@ describe('runAttempt on a recurring task', () => {
   });
 
   it('a manual run keeps the cron schedule: the next run is still the next occurrence', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'extra', url: `${target.url}/ok?case=extra`, cron: '0 0 1 1 *' });
+    const task = await createTask(t.tasks, t.actor, { name: 'extra', url: `${target().url}/ok?case=extra`, cron: '0 0 1 1 *' });
     const scheduled = (await taskRow(task.id)).next_run_at;
     await actOnTask(t.tasks, t.actor, task.id, 'run');
     await runAttempt(attempts, await jobFor(task.id));
@@ -272,10 +270,10 @@ describe('runAttempt on a recurring task', () => {
   });
 
   it('counts a reset-retries made while an attempt is in flight', async () => {
-    const task = await createTask(t.tasks, t.actor, { name: 'reset', url: `${target.url}/delay/300?case=reset`, maxRetries: 1 });
+    const task = await createTask(t.tasks, t.actor, { name: 'reset', url: `${target().url}/delay/300?case=reset`, maxRetries: 1 });
     await t.updateTask(task.id, { status: 'retrying', attempts: 1 });
     const running = runAttempt(attempts, await jobFor(task.id));
-    await target.waitForHits(1, { pathPrefix: '/delay/300' });
+    await target().waitForHits(1, { pathPrefix: '/delay/300' });
     await actOnTask(t.tasks, t.actor, task.id, 'reset-retries');
     await running;
     // Attempt 2 of 2 succeeded here; what matters is that the reset did not void the attempt's result.

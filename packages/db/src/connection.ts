@@ -36,17 +36,35 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-/** Opens one connection and runs `SELECT 1`, turning a failure into PostgresUnavailableError. */
-export async function assertPostgresReachable(databaseUrl: string, timeoutMs = 5_000): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+/**
+ * Runs one statement on a connection of its own, closed after (whether it succeeds or not); rejects with pg's error.
+ * Connecting gives up after `connectTimeoutMs` (default 5000), the statement after `queryTimeoutMs` (default none).
+ */
+export async function queryOnce<T = Record<string, unknown>>(
+  databaseUrl: string,
+  statement: string,
+  options: { connectTimeoutMs?: number; queryTimeoutMs?: number } = {},
+): Promise<T[]> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    ...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs }),
+  });
   client.on('error', () => {});
   try {
     await client.connect();
-    await client.query('SELECT 1');
-  } catch (error) {
-    throw new PostgresUnavailableError(databaseUrl, error);
+    return (await client.query(statement)).rows as T[];
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/** Opens one connection and runs `SELECT 1`, turning a failure into PostgresUnavailableError. */
+export async function assertPostgresReachable(databaseUrl: string, timeoutMs = 5_000): Promise<void> {
+  try {
+    await queryOnce(databaseUrl, 'SELECT 1', { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs });
+  } catch (error) {
+    throw new PostgresUnavailableError(databaseUrl, error);
   }
 }
 

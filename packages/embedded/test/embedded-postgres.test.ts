@@ -6,18 +6,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedPostgres } from '@punctual/embedded';
-import pg from 'pg';
+import { queryOnce } from '@punctual/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-async function query<T>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end().catch(() => {});
-  }
+function query<T>(url: string, sql: string): Promise<T[]> {
+  return queryOnce<T>(url, sql, { connectTimeoutMs: 2_000 });
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -1,16 +1,16 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { runWhenGone, sendSignal } from '@punctual/process';
 import { withRedis } from '@punctual/queue';
 import { withDatabase } from './service-probe.js';
 import { freePort } from './free-port.js';
 
 // Private Redis and Postgres servers for fault-injection tests: unlike the shared ones, these may be killed, flushed
-// and restarted. Whatever a test leaves running is stopped when the test process goes away (see `cleanupWhenGone`).
+// and restarted. Whatever a test leaves running is stopped when the test process goes away (see `runWhenGone` in @punctual/process).
 
 /** A private `redis-server` without persistence, so a restart starts empty. */
 export interface RedisServer {
@@ -120,7 +120,7 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
   child.stderr.setEncoding('utf8').on('data', append);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (child.pid !== undefined) {
-    const dismissWatchdog = cleanupWhenGone('kill -9 "$1"', [String(child.pid)]);
+    const dismissWatchdog = runWhenGone('kill -9 "$1"', [String(child.pid)]);
     liveRedis.set(child, dismissWatchdog);
     child.once('exit', () => {
       dismissWatchdog();
@@ -170,7 +170,7 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   const cluster = { binDir, running: false };
   liveClusters.set(dataDir, cluster);
   const [pgCtlFile, pgCtlArgs] = postgresCommand(binDir, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', 'stop']);
-  const dismissWatchdog = cleanupWhenGone('dir=$1; shift; "$@"; rm -rf -- "$dir"', [dataDir, pgCtlFile, ...pgCtlArgs]);
+  const dismissWatchdog = runWhenGone('dir=$1; shift; "$@"; rm -rf -- "$dir"', [dataDir, pgCtlFile, ...pgCtlArgs]);
 
   const stop = async (): Promise<void> => {
     if (!cluster.running) return;
@@ -260,9 +260,9 @@ async function startCluster(binDir: string, dataDir: string, port: number): Prom
  */
 async function killCluster(dataDir: string): Promise<void> {
   const postmaster = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  signal(postmaster, 'SIGSTOP');
+  sendSignal(postmaster, 'SIGSTOP');
   const pids = [postmaster, ...childPids(postmaster)];
-  for (const pid of pids) signal(pid, 'SIGKILL');
+  for (const pid of pids) sendSignal(pid, 'SIGKILL');
   const deadline = Date.now() + EXIT_TIMEOUT_MS;
   while (pids.some(isAlive)) {
     if (Date.now() > deadline)
@@ -374,14 +374,6 @@ function readProcStat(pid: number): { state: string; ppid: number } | null {
   }
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone.
-  }
-}
-
 function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
@@ -400,30 +392,6 @@ async function exitedWithin(child: ChildProcess, timeoutMs: number): Promise<boo
 
 function sleep(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
-}
-
-/**
- * Runs `script` (`sh -c`, with `args` as $1, $2, …) once this process is gone, however it goes. The exit hook below
- * does not run when a signal ends the process, and vitest ends its workers with SIGTERM, then SIGKILL. So a detached
- * shell waits for EOF on a pipe that only this process holds open, which the kernel closes when it dies. Returns the
- * function that dismisses the watchdog without running the script.
- */
-function cleanupWhenGone(script: string, args: string[]): () => void {
-  const watchdog = spawn('sh', ['-c', `cat >/dev/null; ${script}`, 'watchdog', ...args], {
-    cwd: '/',
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.on('error', () => {});
-  // Neither the watchdog nor its pipe may keep the test process alive.
-  watchdog.unref();
-  (watchdog.stdin as Socket).unref();
-  let dismissed = false;
-  return () => {
-    if (dismissed || watchdog.pid === undefined) return;
-    dismissed = true;
-    signal(-watchdog.pid, 'SIGKILL');
-  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { listenOnLoopback } from './loopback.js';
 
 /** One request the target received, recorded once its body has been read. */
 export interface TargetHit {
@@ -87,9 +87,7 @@ export async function startTargetServer(): Promise<TargetServer> {
     });
   });
 
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -50,6 +50,12 @@ export async function findTestServices(options: TestServicesOptions): Promise<Te
   const stop = async (): Promise<void> => {
     for (const stopOne of stops.splice(0).reverse()) await stopOne();
   };
+  /** A service this call started: stopped with the others (last first) and named in `started`. */
+  const adopt = <S extends { stop(): Promise<unknown> }>(name: string, service: S): S => {
+    stops.push(() => service.stop());
+    started.push(name);
+    return service;
+  };
   let { databaseUrl, redisUrl } = options;
   let containers: Promise<boolean> | undefined;
   const containersAvailable = (): Promise<boolean> =>
@@ -64,31 +70,19 @@ export async function findTestServices(options: TestServicesOptions): Promise<Te
     if (!postgresUp) {
       if (await containersAvailable()) {
         const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-        const container = await new PostgreSqlContainer('postgres:16-alpine').start();
-        stops.push(() => container.stop());
-        started.push('Postgres container');
-        databaseUrl = container.getConnectionUri();
+        databaseUrl = adopt('Postgres container', await new PostgreSqlContainer('postgres:16-alpine').start()).getConnectionUri();
       } else {
         const dataDir = await mkdtemp(join(tmpdir(), 'punctual-test-postgres-'));
         stops.push(() => rm(dataDir, { recursive: true, force: true }));
-        const postgres = await startEmbeddedPostgres({ dataDir, durable: false, database: 'postgres' });
-        stops.push(() => postgres.stop());
-        started.push('embedded Postgres');
-        databaseUrl = postgres.url;
+        databaseUrl = adopt('embedded Postgres', await startEmbeddedPostgres({ dataDir, durable: false, database: 'postgres' })).url;
       }
     }
     if (!redisUp) {
       if (await containersAvailable()) {
         const { RedisContainer } = await import('@testcontainers/redis');
-        const container = await new RedisContainer('redis:7-alpine').start();
-        stops.push(() => container.stop());
-        started.push('Redis container');
-        redisUrl = container.getConnectionUrl();
+        redisUrl = adopt('Redis container', await new RedisContainer('redis:7-alpine').start()).getConnectionUrl();
       } else if (options.redisServer ?? redisServerInstalled()) {
-        const redis = await startRedisServer();
-        stops.push(() => redis.stop());
-        started.push('redis-server');
-        redisUrl = redis.url;
+        redisUrl = adopt('redis-server', await startRedisServer()).url;
       } else {
         throw new MissingTestServiceError(
           `the tests need Redis: nothing answers at ${hostOf(options.redisUrl)}, no container runtime (Docker) is available, ` +

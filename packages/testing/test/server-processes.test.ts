@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { withRedis } from '@punctual/queue';
-import pg from 'pg';
+import { queryOnce } from '@punctual/db';
 import { describe, expect, it } from 'vitest';
 import { postgresServerAvailable, startPostgresServer, startRedisServer } from '../src/server-processes.js';
 import { useFixture } from '../src/use-fixture.js';
@@ -17,15 +17,8 @@ function probePort(port: number): Promise<string> {
   });
 }
 
-async function query<T>(databaseUrl: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end().catch(() => {});
-  }
+function query<T>(databaseUrl: string, sql: string): Promise<T[]> {
+  return queryOnce<T>(databaseUrl, sql, { connectTimeoutMs: 2_000 });
 }
 
 describe('startRedisServer', () => {
