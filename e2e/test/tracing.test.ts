@@ -94,6 +94,8 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     const task = (await response.json()) as { id: string };
     expect(response.status, JSON.stringify(task)).toBe(201);
     const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    // The attempt is recorded after the target answers: wait for it before reading its log.
+    await client.waitForStatus(task.id, 'completed');
     const [log] = await client.taskLogs(task.id);
 
     const request = await receiver.waitForSpan(
