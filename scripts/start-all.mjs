@@ -3,7 +3,7 @@
 // `pnpm dev` (`--dev`): the same from the TypeScript sources, each restarted when a file it loaded changes,
 // with NODE_ENV=development.
 // Forwards SIGINT/SIGTERM to its children and exits when either stops, with its exit code; an embedded Postgres is
-// stopped last, after them.
+// stopped last, after them. A stop signal after the repeat window kills the children (SIGKILL to their process groups).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readEnvironment } from '@punctual/config';
@@ -24,9 +24,24 @@ function stopAll(signal) {
   stopping = true;
   for (const child of running) if (child.exitCode === null) child.kill(signal);
 }
+// A forced stop kills each child's whole process group (in development, `node --watch` and the process it runs):
+// forwarding the signal again would leave each child to judge it, and one that got the first signal later than we
+// did would still take it for a repeat and keep on closing.
+function killAll() {
+  stopping = true;
+  for (const child of running) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    console.error(`punctual: forcing the stop: SIGKILL to ${child.spawnargs.at(-1)} (process group ${child.pid})`);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }
+}
 // The first signal stops everything; repeats within a few seconds (pnpm relays the terminal's) are the same request;
-// one after that is forwarded again, and forces them.
-onStopSignals({ logger: console, onStop: stopAll, onForce: stopAll });
+// one after that forces: the children are killed.
+onStopSignals({ logger: console, onStop: stopAll, onForce: killAll });
 
 // What to run against is decided here, once, and passed to every process (see @punctual/embedded's startBackends).
 let backends;

@@ -57,9 +57,26 @@ function schemaOption(schema: object, keyword: 'default' | 'maximum'): number {
   return value;
 }
 
-/** Secrets as an operator generates them (`openssl rand -base64 48` / `32`): accepted by the production checks. */
-function generatedSecrets(): { JWT_SECRET: string; SECRETS_KEY: string } {
-  return { JWT_SECRET: randomBytes(48).toString('base64'), SECRETS_KEY: randomBytes(32).toString('base64') };
+/** Secrets as an operator generates them (`openssl rand -base64 48` / `32`, `-hex`): accepted by the production checks. */
+function generatedSecrets(): { JWT_SECRET: string; SECRETS_KEY: string; POSTGRES_PASSWORD: string; GRAFANA_ADMIN_PASSWORD: string } {
+  return {
+    JWT_SECRET: randomBytes(48).toString('base64'),
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
+    GRAFANA_ADMIN_PASSWORD: randomBytes(16).toString('hex'),
+  };
+}
+
+/** The two the processes read (the Kubernetes Secret holds these; the database password is in its DATABASE_URL). */
+function appSecrets(): { JWT_SECRET: string; SECRETS_KEY: string } {
+  const { JWT_SECRET, SECRETS_KEY } = generatedSecrets();
+  return { JWT_SECRET, SECRETS_KEY };
+}
+
+/** All of them but `name`. */
+function secretsWithout(name: keyof ReturnType<typeof generatedSecrets>): Record<string, string> {
+  const { [name]: _left, ...rest } = generatedSecrets();
+  return rest;
 }
 
 function unknownVariables(environment: Record<string, string>): string[] {
@@ -132,12 +149,51 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('refuses to start without JWT_SECRET and SECRETS_KEY', () => {
-    const { JWT_SECRET, SECRETS_KEY } = generatedSecrets();
+  it('refuses to start without JWT_SECRET, SECRETS_KEY and POSTGRES_PASSWORD', () => {
     for (const name of processes) {
-      expect(() => containerEnvironment(services[name]!, { SECRETS_KEY })).toThrow(/required variable JWT_SECRET/);
-      expect(() => containerEnvironment(services[name]!, { JWT_SECRET })).toThrow(/required variable SECRETS_KEY/);
+      expect(() => containerEnvironment(services[name]!, secretsWithout('JWT_SECRET'))).toThrow(/required variable JWT_SECRET/);
+      expect(() => containerEnvironment(services[name]!, secretsWithout('SECRETS_KEY'))).toThrow(/required variable SECRETS_KEY/);
+      expect(() => containerEnvironment(services[name]!, secretsWithout('POSTGRES_PASSWORD'))).toThrow(
+        /required variable POSTGRES_PASSWORD/,
+      );
     }
+  });
+
+  it('runs Postgres with a required password, never trust, and the processes connect with that password', () => {
+    const postgres = services.postgres!;
+    expect(postgres.environment).not.toHaveProperty('POSTGRES_HOST_AUTH_METHOD');
+    expect(() => containerEnvironment(postgres, secretsWithout('POSTGRES_PASSWORD'))).toThrow(/required variable POSTGRES_PASSWORD/);
+    const secrets = generatedSecrets();
+    const server = containerEnvironment(postgres, secrets);
+    expect(server.POSTGRES_PASSWORD).toBe(secrets.POSTGRES_PASSWORD);
+    for (const name of processes) {
+      const url = new URL(containerEnvironment(services[name]!, secrets).DATABASE_URL!);
+      expect({ user: url.username, password: url.password }, name).toEqual({
+        user: server.POSTGRES_USER,
+        password: secrets.POSTGRES_PASSWORD,
+      });
+    }
+  });
+
+  it('publishes the API on loopback unless API_BIND says otherwise, as the header comment says', () => {
+    const [port] = services.api!.ports!;
+    expect(interpolate(port!, {})).toBe(`127.0.0.1:${DEFAULT_PORT}:${DEFAULT_PORT}`);
+    expect(interpolate(port!, { API_BIND: '0.0.0.0' })).toBe(`0.0.0.0:${DEFAULT_PORT}:${DEFAULT_PORT}`);
+    expect(readRepoFile('docker-compose.yml')).toMatch(new RegExp(`API +http://127\\.0\\.0\\.1:${DEFAULT_PORT}`));
+    // Every other published port is on loopback, unconditionally.
+    for (const [name, service] of Object.entries(services)) {
+      if (name === 'api') continue;
+      for (const published of service.ports ?? []) expect(interpolate(published, {}), name).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
+
+  it('requires the Grafana admin password: no admin/admin default', () => {
+    const grafana = services.grafana!;
+    expect(() => containerEnvironment(grafana, secretsWithout('GRAFANA_ADMIN_PASSWORD'))).toThrow(
+      /required variable GRAFANA_ADMIN_PASSWORD/,
+    );
+    const secrets = generatedSecrets();
+    expect(containerEnvironment(grafana, secrets).GF_SECURITY_ADMIN_PASSWORD).toBe(secrets.GRAFANA_ADMIN_PASSWORD);
   });
 
   it('gives migrate, the API and the workers an environment the production config accepts, pointing at the compose services', () => {
@@ -163,7 +219,7 @@ describe('docker-compose.yml', () => {
       expect([kind, command, flag], name).toEqual(['CMD', 'node', '-e']);
       expect(script, name).toContain(`fetch('http://127.0.0.1:${port}/health/ready'`);
     }
-    expect(services.api!.ports).toEqual([`${DEFAULT_PORT}:${DEFAULT_PORT}`]);
+    expect(services.api!.ports!.map((port) => interpolate(port, {}))).toEqual([`127.0.0.1:${DEFAULT_PORT}:${DEFAULT_PORT}`]);
     expect(services.worker!.expose).toEqual([String(DEFAULT_WORKER_HTTP_PORT)]);
   });
 
@@ -398,7 +454,7 @@ describe('infra/k8s', () => {
   });
 
   it('gives the API, the workers and the migrate Job an environment the production config accepts once the Secret is filled in', () => {
-    const filledIn = { ...secret.stringData, ...generatedSecrets() };
+    const filledIn = { ...secret.stringData, ...appSecrets() };
     for (const workload of workloads) {
       const environment = podEnvironment(container(workload), filledIn);
       expect(unknownVariables(environment), workload.metadata.name).toEqual([]);
@@ -412,7 +468,7 @@ describe('infra/k8s', () => {
   });
 
   it.for(['JWT_SECRET', 'SECRETS_KEY'])('refuses to start with the Secret template’s %s placeholder left in', (name) => {
-    const filledIn = { ...secret.stringData, ...generatedSecrets(), [name]: secret.stringData[name]! };
+    const filledIn = { ...secret.stringData, ...appSecrets(), [name]: secret.stringData[name]! };
     expect(secret.stringData[name]).toMatch(/^REPLACE_ME/);
     const problems = (() => {
       try {
@@ -449,7 +505,11 @@ describe('infra/k8s', () => {
           podSelector: { matchLabels: Record<string, string> };
           policyTypes: string[];
           egress: {
-            to: { ipBlock?: { cidr: string; except?: string[] }; podSelector?: object }[];
+            to: {
+              ipBlock?: { cidr: string; except?: string[] };
+              namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+              podSelector?: object;
+            }[];
             ports?: { protocol: string; port: number }[];
           }[];
         };
@@ -480,6 +540,22 @@ describe('infra/k8s', () => {
       expect(podPorts.sort()).toEqual(
         ['53/UDP', '53/TCP', '5432/TCP', '6379/TCP', '25/TCP', '465/TCP', '587/TCP', '4317/TCP', '4318/TCP'].sort(),
       );
+    });
+
+    it("pins every in-cluster peer to one namespace by name, never any namespace's pods with the same labels", () => {
+      const peers = policy.spec.egress.flatMap(({ to }) => to.filter(({ ipBlock }) => ipBlock === undefined));
+      expect(peers).toHaveLength(5);
+      for (const peer of peers) {
+        expect(peer.podSelector, JSON.stringify(peer)).toBeDefined();
+        expect(peer.namespaceSelector?.matchExpressions, JSON.stringify(peer)).toBeUndefined();
+        expect(Object.keys(peer.namespaceSelector?.matchLabels ?? {}), JSON.stringify(peer)).toEqual(['kubernetes.io/metadata.name']);
+        expect(peer.namespaceSelector!.matchLabels!['kubernetes.io/metadata.name'], JSON.stringify(peer)).toMatch(/^[a-z0-9-]+$/);
+      }
+      // Each dependency's namespace is marked for the operator to set (DNS's is kube-system everywhere).
+      const text = readRepoFile('infra/k8s/worker-network-policy.yaml');
+      const namespaceLines = text.split('\n').filter((line) => line.includes('kubernetes.io/metadata.name:'));
+      expect(namespaceLines.filter((line) => /# REPLACE: .*namespace/.test(line))).toHaveLength(4);
+      expect(namespaceLines.filter((line) => line.includes('kube-system'))).toHaveLength(1);
     });
 
     it('allows the public internet on IPv4 and IPv6', () => {

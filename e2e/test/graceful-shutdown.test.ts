@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
@@ -288,7 +289,69 @@ describe('stopping `pnpm start` (API and worker in one command)', () => {
       start.kill();
     }
   });
+
+  it('kills both on a stop request after the repeat window (an attempt still in flight): no child survives', async () => {
+    const port = await freePort();
+    const start = startProcessGroup('start', { ...punctualEnv(environment()), PORT: String(port), WORKER_HTTP_PORT: '0' });
+    try {
+      await waitFor(() => {
+        expect(start.output()).toMatch(/"msg":"worker started"/);
+        expect(start.output()).toMatch(/Server listening/);
+      }, 90_000);
+      const client = await PunctualClient.register(`http://127.0.0.1:${port}`);
+      const path = `/delay/120000/${randomUUID()}`;
+      await client.createTask({ url: `${target.url}${path}`, maxRetries: 0, timeoutMs: 120_000 });
+      await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+      const children = start.descendants();
+      // pnpm (and its shell), start-all, the API and the worker.
+      expect(children.length, JSON.stringify(children)).toBeGreaterThanOrEqual(3);
+
+      start.signalGroup('SIGINT');
+      await waitFor(() => expect(start.output()).toMatch(/"msg":"stopping: no new jobs/), 20_000);
+      // The worker waits for its attempt (120 s); a second Ctrl-C past the repeat window (5 s, REPEAT_WINDOW_MS in
+      // @punctual/process) means "now".
+      await sleep(6_000);
+      start.signalGroup('SIGINT');
+
+      expect(await start.exited, start.output()).not.toBe(0);
+      expect(start.output()).toMatch(/forcing the stop: SIGKILL to apps\/worker\/dist\/main\.js/);
+      await waitFor(() => expect(children.filter(isAlive), JSON.stringify(children)).toEqual([]), 10_000);
+    } finally {
+      start.kill();
+    }
+  });
 });
+
+/** Whether `pid` is a live process (a zombie, waiting to be reaped, is not). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Every process below `root` (Linux /proc), children before grandchildren. */
+function descendantsOf(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "<pid> (<comm>) <state> <ppid> …": comm may hold spaces and parentheses, so split after its last ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const found: number[] = [];
+  let generation = [root];
+  while (generation.length > 0) {
+    generation = [...parents].filter(([, parent]) => generation.includes(parent)).map(([pid]) => pid);
+    found.push(...generation);
+  }
+  return found;
+}
 
 /**
  * `pnpm <script>` from the repository root, leading a process group of its own (`detached`) as a shell's foreground
@@ -316,5 +379,21 @@ function startProcessGroup(script: string, env: Record<string, string>) {
       // The group is gone already.
     }
   };
-  return { output: () => output, exited, signalGroup, kill: () => signalGroup('SIGKILL') };
+  const descendants = (): number[] => (child.pid === undefined ? [] : descendantsOf(child.pid));
+  // start-all runs the API and the worker in process groups of their own: killing pnpm's group would leave them
+  // running, so each process below it is killed with its group (found before pnpm goes, while they are still below it).
+  const kill = (): void => {
+    const below = descendants();
+    signalGroup('SIGKILL');
+    for (const pid of below) {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // Not a group leader, or gone already.
+        }
+      }
+    }
+  };
+  return { output: () => output, exited, signalGroup, descendants, kill };
 }

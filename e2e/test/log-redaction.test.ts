@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   createTestEnvironment,
   startApi,
@@ -39,13 +39,20 @@ describe('logs of a real API and worker', () => {
     wrongBearer: `bearer-${randomUUID()}`,
     basicPassword: `basic-${randomUUID()}`,
   };
+  // The processes' own secrets, each unique so that a match can only be a leak.
+  const config = {
+    JWT_SECRET: `jwt-secret-${randomUUID()}`,
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    ADMIN_EMAIL: `admin-${randomUUID()}@example.com`,
+    ADMIN_PASSWORD: `admin-password-${randomUUID()}`,
+  };
   let signingSecret: string;
   let apiKey: string;
   const taskIds: string[] = [];
 
   beforeAll(async () => {
     [environment, target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
-    const env = punctualEnv(environment, { LOG_LEVEL: 'trace' });
+    const env = punctualEnv(environment, { LOG_LEVEL: 'trace', ...config });
     [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
     client = await PunctualClient.register(api.url);
 
@@ -55,6 +62,15 @@ describe('logs of a real API and worker', () => {
     await fetch(`${api.url}/api/v1/tasks`, { headers: { authorization: `Bearer ${secrets.wrongBearer}` } });
     const basic = Buffer.from(`someone@example.com:${secrets.basicPassword}`).toString('base64');
     await fetch(`${api.url}/admin/queues/api/queues`, { headers: { authorization: `Basic ${basic}` } });
+    // The bootstrap admin logs in (ADMIN_PASSWORD in a body) and opens the board (in a Basic header).
+    const adminLogin = await fetch(`${api.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }),
+    });
+    expect(adminLogin.status).toBe(200);
+    const adminBasic = Buffer.from(`${config.ADMIN_EMAIL}:${config.ADMIN_PASSWORD}`).toString('base64');
+    expect((await fetch(`${api.url}/admin/queues/api/queues`, { headers: { authorization: `Basic ${adminBasic}` } })).status).toBe(200);
 
     const headers = { 'X-Api-Key': secrets.apiKeyHeader, Cookie: secrets.cookie, 'X-Custom-Auth': secrets.customAuth, 'X-Plain': 'plain' };
     // Two failing attempts each: the target answers 500, and a port where nothing listens refuses the connection.
@@ -82,7 +98,7 @@ describe('logs of a real API and worker', () => {
     }
   });
 
-  it('never contain a token, a sensitive header value, a signing secret, an API key, a JWT or a password', () => {
+  it('never contain a token, a sensitive header value, a signing secret, an API key, a JWT, a password or a configured secret', () => {
     const output = api.output() + worker.output();
     // The lines are there: requests were logged, attempts were logged.
     expect(linesOf(api).filter((line) => line.msg === 'incoming request').length).toBeGreaterThanOrEqual(8);
@@ -93,6 +109,9 @@ describe('logs of a real API and worker', () => {
       apiKey,
       jwt: client.token,
       password: 'correct horse battery staple',
+      jwtSecret: config.JWT_SECRET,
+      secretsKey: config.SECRETS_KEY,
+      adminPassword: config.ADMIN_PASSWORD,
     })) {
       expect(output.includes(secret), `${name} appears in the logs`).toBe(false);
     }

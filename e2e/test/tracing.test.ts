@@ -60,12 +60,48 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
 
   it('traces the create request and its enqueue, and the attempt (linked to the enqueue) with its outbound call', async () => {
     const client = await PunctualClient.register(stack.api.url);
-    const path = `/echo/${randomUUID()}`;
-    const task = await client.createTask({ url: `${stack.target.url}${path}?key=query-secret`, method: 'POST', body: { n: 1 } });
+    const apiKey = (await client.request<{ key: string }>('POST', '/api/v1/auth/api-keys', { name: 'traces', scope: 'full' })).body.key;
+    // A webhook URL with its secret in the path (as Slack's /services/T…/B…/<secret>), a key in the query, a task token
+    // and sensitive headers: none of them may reach a span.
+    const secrets = {
+      pathSecret: `path-${randomUUID()}`,
+      querySecret: `query-${randomUUID()}`,
+      taskToken: `tok-${randomUUID()}`,
+      apiKeyHeader: `hdr-${randomUUID()}`,
+      cookie: `cookie-${randomUUID()}`,
+      userinfo: `userinfo-${randomUUID()}`,
+    };
+    const path = `/echo/${randomUUID()}/services/T000/B000/${secrets.pathSecret}`;
+    const withUserinfo = new URL(`${stack.target.url}${path}`);
+    withUserinfo.username = 'someone';
+    withUserinfo.password = secrets.userinfo;
+    // Refused (credentials belong in `token` or a header), so it can only reach a span through the create request.
+    const refused = await client.request<{ message: string }>('POST', '/api/v1/tasks', { name: 'userinfo', url: withUserinfo.href });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/url.*credentials/);
+    const response = await fetch(`${stack.api.url}/api/v1/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'traced',
+        url: `${stack.target.url}${path}?key=${secrets.querySecret}`,
+        method: 'POST',
+        body: { n: 1 },
+        token: secrets.taskToken,
+        headers: { 'X-Api-Key': secrets.apiKeyHeader, Cookie: secrets.cookie },
+      }),
+    });
+    const task = (await response.json()) as { id: string };
+    expect(response.status, JSON.stringify(task)).toBe(201);
     const [hit] = await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
+    // The attempt is recorded after the target answers: wait for it before reading its log.
+    await client.waitForStatus(task.id, 'completed');
     const [log] = await client.taskLogs(task.id);
 
-    const request = await receiver.waitForSpan((span) => span.name === 'POST /api/v1/tasks' && span.kind === SPAN_KIND.server);
+    const request = await receiver.waitForSpan(
+      (span) =>
+        span.name === 'POST /api/v1/tasks' && span.kind === SPAN_KIND.server && span.attributes['http.response.status_code'] === 201,
+    );
     expect(request).toMatchObject({
       service: 'punctual-api',
       attributes: { 'http.request.method': 'POST', 'http.route': '/api/v1/tasks', 'http.response.status_code': 201 },
@@ -94,14 +130,18 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     expect(attempt.traceId).not.toBe(request.traceId);
 
     const call = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === attempt.spanId);
+    const target = new URL(stack.target.url);
     expect(call).toMatchObject({
       service: 'punctual-worker',
       name: 'POST',
       traceId: attempt.traceId,
       attributes: {
         'http.request.method': 'POST',
-        // Without the query: it may carry a key.
-        'url.full': `${stack.target.url}${path}`,
+        // The origin only: paths and queries carry webhook secrets.
+        'url.full': target.origin,
+        'url.scheme': 'http',
+        'server.address': target.hostname,
+        'server.port': Number(target.port),
         'http.response.status_code': 200,
       },
     });
@@ -112,7 +152,13 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     // The unsigned traceparent leaves the Standard Webhooks signature valid.
     const secret = (await client.request<{ secret: string }>('GET', '/api/v1/auth/signing-secret')).body.secret;
     expect(() => new Webhook(secret).verify(hit!.body, hit!.headers as Record<string, string>, { jsonParse: false })).not.toThrow();
-    expect(JSON.stringify(receiver.spans)).not.toContain('query-secret');
+
+    // Every span exported so far, from both services (the signing-secret request's included).
+    await receiver.waitForSpan((span) => span.kind === SPAN_KIND.server && span.attributes['http.route'] === '/api/v1/auth/signing-secret');
+    const exported = JSON.stringify(receiver.spans);
+    for (const [name, value] of Object.entries({ ...secrets, jwt: client.token, apiKey, signingSecret: secret })) {
+      expect(exported.includes(value), `${name} appears in an exported span`).toBe(false);
+    }
   });
 
   it('links a retry to the enqueue its failed attempt made, each attempt a trace of its own', async () => {

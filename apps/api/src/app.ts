@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
     queues: [deps.queueBackend.tasks.queue],
     readOnly: config.bullBoardReadOnly,
     counter: deps.queueBackend.rateLimits,
-    maxFailedLogins: config.limits.authRateLimitMax,
+    maxLoginAttempts: config.limits.authRateLimitMax,
   });
   await app.register(
     async (api) => {

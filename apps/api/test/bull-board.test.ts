@@ -79,6 +79,18 @@ describe('GET /admin/queues with the wrong credentials', () => {
     }
   });
 
+  it.each(['/admin/queues/nope', '/admin/queues/api/no/such/route'])(
+    'answers 403, not 404, to a JWT of a user who is not an admin on an unknown path (%s); an admin gets the 404',
+    async (url) => {
+      const asUser = await t.api.app.inject({ method: 'GET', url, headers: authed(t.users.user.token) });
+      const asAdmin = await t.api.app.inject({ method: 'GET', url, headers: authed(t.admin.token) });
+
+      expect(asUser.statusCode, asUser.body).toBe(403);
+      expect(asUser.json()).toMatchObject({ code: 'PUNCTUAL_ADMIN_REQUIRED' });
+      expect(asAdmin.statusCode, asAdmin.body).toBe(404);
+    },
+  );
+
   it("answers 403 to an admin's API key: the board takes a person's credentials", async () => {
     const { key } = await createApiKey(t.api.app, t.admin.token);
 
@@ -202,23 +214,55 @@ describe('failed basic-auth attempts', () => {
     await limited?.close();
   });
 
-  it('answers 429 with Retry-After once a client IP has failed AUTH_RATE_LIMIT_MAX times in a minute, the right password too', async () => {
-    const from = (remoteAddress: string, headers: Record<string, string>) =>
-      limited.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers, remoteAddress });
+  const board = (remoteAddress: string, headers: Record<string, string>) =>
+    limited.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers, remoteAddress });
+  const loginFrom = (remoteAddress: string, password: string) =>
+    limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: ADMIN.email, password }, remoteAddress });
 
-    for (let failure = 0; failure < 3; failure++) {
-      expect((await from('198.51.100.7', basic(ADMIN.email, 'wrong'))).statusCode).toBe(401);
-    }
-    // Successful requests do not count: a polling page never locks its admin out.
-    for (let success = 0; success < 5; success++) {
-      expect((await from('198.51.100.8', basic(ADMIN.email, ADMIN.password))).statusCode).toBe(200);
-    }
-    const refused = await from('198.51.100.7', basic(ADMIN.email, ADMIN.password));
+  it('counts each guess before checking it: of 30 parallel wrong guesses with AUTH_RATE_LIMIT_MAX=3, 3 get 401 and 27 get 429', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, guess) => board('198.51.100.1', basic(ADMIN.email, `wrong ${guess}`))),
+    );
+    const statuses = responses.map((response) => response.statusCode);
 
-    expect(refused.statusCode, refused.body).toBe(429);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(27);
+    const refused = responses.find((response) => response.statusCode === 429)!;
     expect(refused.json()).toMatchObject({ code: 'PUNCTUAL_RATE_LIMITED' });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
-    expect((await from('198.51.100.8', basic(ADMIN.email, ADMIN.password))).statusCode).toBe(200);
+  });
+
+  it('answers 429 to the right password too once a client IP has spent its budget; a verified password polls uncounted', async () => {
+    for (let failure = 0; failure < 3; failure++) {
+      expect((await board('198.51.100.7', basic(ADMIN.email, 'wrong'))).statusCode).toBe(401);
+    }
+    const refused = await board('198.51.100.7', basic(ADMIN.email, ADMIN.password));
+
+    expect(refused.statusCode, refused.body).toBe(429);
+    expect(refused.json()).toMatchObject({ code: 'PUNCTUAL_RATE_LIMITED' });
+    // Once verified (one count from another IP), the same credentials are served from the cache: a polling page,
+    // however often it asks, never locks its admin out.
+    for (let poll = 0; poll < 6; poll++) {
+      expect((await board('198.51.100.8', basic(ADMIN.email, ADMIN.password))).statusCode).toBe(200);
+    }
+    expect((await loginFrom('198.51.100.8', 'wrong')).statusCode).toBe(401);
+    expect((await loginFrom('198.51.100.8', 'wrong')).statusCode).toBe(401);
+    expect((await loginFrom('198.51.100.8', 'wrong')).statusCode).toBe(429);
+  });
+
+  it('shares one budget per client IP with POST /api/v1/auth/login, either way round', async () => {
+    for (let failure = 0; failure < 3; failure++) {
+      expect((await board('198.51.100.9', basic(ADMIN.email, 'wrong'))).statusCode).toBe(401);
+    }
+    const login = await loginFrom('198.51.100.9', 'wrong');
+    expect(login.statusCode, login.body).toBe(429);
+
+    for (let failure = 0; failure < 3; failure++) {
+      expect((await loginFrom('198.51.100.10', 'wrong')).statusCode).toBe(401);
+    }
+    const guess = await board('198.51.100.10', basic(ADMIN.email, 'wrong'));
+    expect(guess.statusCode, guess.body).toBe(429);
+    expect(guess.headers['retry-after']).toBeDefined();
   });
 });

@@ -1,19 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import type { DependencyCheck } from '@punctual/core';
+import { healthReport, type DependencyChecks, type QueueCheck } from '@punctual/core';
 import type { Registry } from '@punctual/metrics';
 
-export type HealthCheck = () => Promise<Record<string, DependencyCheck>>;
-
 /**
- * The worker's own small HTTP server: `/health/live` while the process runs, `/health` with its dependency checks,
- * `/health/ready` (200 while every check is up, else 503 `unready`), `/metrics` in the Prometheus text format.
+ * The worker's own small HTTP server: `/health/live` while the process runs, `/health` and `/health/ready` by the
+ * API's rule (`healthReport`: ready while Postgres answers, `degraded` while the queue does not), `/metrics` in the
+ * Prometheus text format.
  */
 export async function startWorkerHttpServer(options: {
   host: string;
   port: number;
-  check: HealthCheck;
+  /** Round trips to Postgres and the queue's store; each gives up after `checkTimeoutMs`. */
+  checks: DependencyChecks;
+  checkTimeoutMs: number;
+  /** QUEUE_BACKEND, named in the queue's check line. */
+  queueBackend: QueueCheck['backend'];
   metrics?: Registry;
 }): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
@@ -31,30 +34,20 @@ export async function startWorkerHttpServer(options: {
       );
       return;
     }
-    // Ready while every dependency answers: without Postgres no attempt can be claimed or recorded, without the queue
-    // no job arrives. Each check gives up after its deadline, so this answers even while one hangs.
-    if (path === '/health/ready') {
-      options.check().then(
-        (checks) => {
-          const ready = Object.values(checks).every((check) => check.status === 'up');
-          send(ready ? 200 : 503, { status: ready ? 'ok' : 'unready', checks });
-        },
-        (error: unknown) => send(503, { status: 'unready', error: String(error) }),
-      );
-      return;
-    }
-    if (path === '/health') {
-      options.check().then(
-        (checks) => {
-          const healthy = Object.values(checks).every((check) => check.status === 'up');
-          send(healthy ? 200 : 503, {
-            status: healthy ? 'ok' : 'degraded',
-            checks,
-            uptimeSeconds: Math.floor(process.uptime()),
-            version: PUNCTUAL_VERSION,
-          });
-        },
-        (error: unknown) => send(503, { status: 'degraded', error: String(error) }),
+    // Each check gives up after its deadline, so both answer even while a dependency hangs. A worker stays ready while
+    // its queue is away (it takes jobs again once it is back): a queue outage must not take every pod out of service.
+    if (path === '/health' || path === '/health/ready') {
+      healthReport(options.checks, { timeoutMs: options.checkTimeoutMs, queueBackend: options.queueBackend }).then(
+        ({ checks, health, ready }) =>
+          path === '/health/ready'
+            ? send(ready.statusCode, { status: ready.status, checks })
+            : send(health.statusCode, {
+                status: health.status,
+                checks,
+                uptimeSeconds: Math.floor(process.uptime()),
+                version: PUNCTUAL_VERSION,
+              }),
+        (error: unknown) => send(503, { status: path === '/health/ready' ? 'unready' : 'degraded', error: String(error) }),
       );
       return;
     }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { PUNCTUAL_VERSION } from '@punctual/config';
-import { checkDependency, createLogger, isStartupProblem, queueChecks, readStartupConfig } from '@punctual/core';
+import { createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
 import { createWorkerMetrics } from '@punctual/metrics';
@@ -95,13 +95,9 @@ const health = await startWorkerHttpServer({
   host: config.host,
   port: config.workerHttpPort,
   // The queue's connection queues commands while Redis is away: without the deadline, /health would hang with it.
-  check: async () => {
-    const [postgres, queueCheck] = await Promise.all([
-      checkDependency(() => pingDatabase(db), HEALTH_CHECK_TIMEOUT_MS),
-      checkDependency(() => queueBackend.ping(), HEALTH_CHECK_TIMEOUT_MS),
-    ]);
-    return { postgres, ...queueChecks(queueBackend.name, queueCheck) };
-  },
+  checks: { postgres: () => pingDatabase(db), queue: () => queueBackend.ping() },
+  checkTimeoutMs: HEALTH_CHECK_TIMEOUT_MS,
+  queueBackend: queueBackend.name,
   metrics: metrics.registry,
 });
 // One worker at a time (by a lock in the queue's store) repairs the queue from Postgres, recovers lost attempts and

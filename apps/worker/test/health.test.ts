@@ -1,5 +1,7 @@
+import { createDatabase, pingDatabase } from '@punctual/db';
 import { startRedisServer, startWorker, useTestEnvironment, type PunctualProcess, type RedisServer } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkerHttpServer } from '../src/http-server.js';
 
 interface Health {
   status: string;
@@ -58,11 +60,14 @@ describe("a real worker's health server", () => {
       expect(health.elapsedMs).toBeLessThan(BOUND_MS);
     });
 
-    it('answers /health/ready 503 unready: a worker without its queue takes no job', async () => {
+    it('stays ready: /health/ready answers 200 degraded (a queue outage must not take every worker out of service)', async () => {
       const ready = await get('/health/ready');
 
-      expect(ready.status).toBe(503);
-      expect(ready.body).toMatchObject({ status: 'unready', checks: { redis: { status: 'down', error: expect.any(String) } } });
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({
+        status: 'degraded',
+        checks: { postgres: { status: 'up' }, redis: { status: 'down', error: expect.any(String) } },
+      });
       expect(ready.elapsedMs).toBeLessThan(BOUND_MS);
     });
 
@@ -86,5 +91,37 @@ describe("a real worker's health server", () => {
       expect(worker.output().match(/"msg":"Redis does not answer; the worker waits for it/g)).toHaveLength(1);
       expect(worker.output()).toMatch(/"msg":"Redis does not answer: stopping without closing the queue cleanly"/);
     }, 40_000);
+  });
+});
+
+describe("the worker's health server with Postgres unreachable", () => {
+  // Port 1: nothing listens, so each connection is refused at once.
+  const db = createDatabase('postgres://postgres@127.0.0.1:1/punctual', { maxConnections: 1 });
+  let http: Awaited<ReturnType<typeof startWorkerHttpServer>>;
+
+  beforeAll(async () => {
+    http = await startWorkerHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      checks: { postgres: () => pingDatabase(db), queue: () => Promise.resolve() },
+      checkTimeoutMs: 2_000,
+      queueBackend: 'redis',
+    });
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => http?.server.close(resolve));
+    await db.destroy().catch(() => {});
+  });
+
+  it('answers /health/ready 503 unready (no attempt can be claimed or recorded) and /health 503 degraded', async () => {
+    const [ready, health] = await Promise.all(
+      ['/health/ready', '/health'].map((path) => fetch(`http://127.0.0.1:${http.port}${path}`, { signal: AbortSignal.timeout(15_000) })),
+    );
+
+    expect(ready!.status).toBe(503);
+    expect(await ready!.json()).toMatchObject({ status: 'unready', checks: { postgres: { status: 'down' }, redis: { status: 'up' } } });
+    expect(health!.status).toBe(503);
+    expect(await health!.json()).toMatchObject({ status: 'degraded', version: expect.any(String) });
   });
 });

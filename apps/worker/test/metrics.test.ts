@@ -50,7 +50,14 @@ beforeAll(async () => {
     { onDatabaseUnavailable: () => {} },
   );
   worker = t.backend.createWorker(processor, { concurrency: 4 });
-  http = await startWorkerHttpServer({ host: '127.0.0.1', port: 0, check: async () => ({}), metrics: metrics.registry });
+  http = await startWorkerHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    checks: { postgres: async () => {}, queue: async () => {} },
+    checkTimeoutMs: 2_000,
+    queueBackend: 'redis',
+    metrics: metrics.registry,
+  });
 });
 
 afterAll(async () => {
@@ -210,7 +217,14 @@ describe("a worker's /metrics", () => {
         jobCounts: (...states) => hungBackend.tasks.queue.getJobCounts(...states),
         queueCountsTimeoutMs: 300,
       });
-      const server = await startWorkerHttpServer({ host: '127.0.0.1', port: 0, check: async () => ({}), metrics: hung.registry });
+      const server = await startWorkerHttpServer({
+        host: '127.0.0.1',
+        port: 0,
+        checks: { postgres: async () => {}, queue: async () => {} },
+        checkTimeoutMs: 2_000,
+        queueBackend: 'redis',
+        metrics: hung.registry,
+      });
       try {
         const started = performance.now();
         const scraped = await scrape(server.port);

@@ -39,3 +39,49 @@ export interface QueueCheck extends DependencyCheck {
 export function queueChecks(backend: QueueCheck['backend'], check: DependencyCheck): { queue: QueueCheck; redis?: DependencyCheck } {
   return backend === 'redis' ? { queue: { ...check, backend }, redis: check } : { queue: { ...check, backend } };
 }
+
+/** A process's dependency checks, each a round trip that throws when its dependency is down. */
+export interface DependencyChecks {
+  /** Decides readiness: without Postgres no task can be created, claimed or recorded. */
+  postgres: () => Promise<unknown>;
+  /** The queue backend's own check: its outage only degrades readiness. */
+  queue: () => Promise<unknown>;
+}
+
+export interface HealthReport {
+  checks: { postgres: DependencyCheck; queue: QueueCheck; redis?: DependencyCheck };
+  /** `/health`: 200 `ok` while every check is up, else 503 `degraded`. */
+  health: { statusCode: 200 | 503; status: 'ok' | 'degraded' };
+  /**
+   * `/health/ready`: 200 while Postgres answers (`ok`, or `degraded` when the queue does not), 503 `unready` when it
+   * does not. A queue outage keeps every pod ready: the API keeps accepting tasks and the reconciler queues them later;
+   * a worker picks jobs up again once its queue is back. Taking them all out of service would gain nothing and, with
+   * PodDisruptionBudgets, block node drains.
+   */
+  ready: { statusCode: 200 | 503; status: 'ok' | 'degraded' | 'unready' };
+}
+
+/**
+ * Runs both checks at once (each with `timeoutMs`) and reads both answers from them: the one rule for `/health` and
+ * `/health/ready` on the API and the workers.
+ */
+export async function healthReport(
+  checks: DependencyChecks,
+  options: { timeoutMs: number; queueBackend: QueueCheck['backend'] },
+): Promise<HealthReport> {
+  const [postgres, queue] = await Promise.all([
+    checkDependency(checks.postgres, options.timeoutMs),
+    checkDependency(checks.queue, options.timeoutMs),
+  ]);
+  const allUp = postgres.status === 'up' && queue.status === 'up';
+  return {
+    checks: { postgres, ...queueChecks(options.queueBackend, queue) },
+    health: allUp ? { statusCode: 200, status: 'ok' } : { statusCode: 503, status: 'degraded' },
+    ready:
+      postgres.status === 'down'
+        ? { statusCode: 503, status: 'unready' }
+        : allUp
+          ? { statusCode: 200, status: 'ok' }
+          : { statusCode: 200, status: 'degraded' },
+  };
+}

@@ -21,7 +21,15 @@ export {
 } from './reconciler.js';
 export { runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
 export type { AttemptMetrics } from './attempt-metrics.js';
-export { checkDependency, queueChecks, type DependencyCheck, type QueueCheck } from './dependency-check.js';
+export {
+  checkDependency,
+  healthReport,
+  queueChecks,
+  type DependencyCheck,
+  type DependencyChecks,
+  type HealthReport,
+  type QueueCheck,
+} from './dependency-check.js';
 export * from './errors.js';
 export { IDEMPOTENCY_KEY_TTL_MS, createTaskIdempotently, type TaskCreation } from './idempotent-create.js';
 export { createLogger, REDACTED_LOG_PATHS, type LoggerOptions } from './logger.js';

@@ -9,7 +9,16 @@ export interface PasswordAuthenticator {
    * The account these credentials prove, with its role as of now. Throws InvalidCredentialsError (unknown email or
    * wrong password, after the same work) or AccountDisabledError (only once the password is right).
    */
-  authenticate(credentials: Credentials): Promise<Actor>;
+  authenticate(credentials: Credentials, hooks?: VerificationHooks): Promise<Actor>;
+}
+
+export interface VerificationHooks {
+  /**
+   * Runs before a password is hashed, i.e. whenever these credentials are not already known to be right (a cache hit
+   * never calls it); throwing refuses the attempt unverified. Where a login limit reserves its count: reserving before
+   * the (slow) hash, not recording after it, keeps parallel guesses from all passing one check.
+   */
+  beforeVerify?: () => Promise<void>;
 }
 
 /**
@@ -28,7 +37,7 @@ export function createPasswordAuthenticator(db: Kysely<Database>, options: { ttl
       .digest('base64');
 
   return {
-    async authenticate(credentials) {
+    async authenticate(credentials, hooks = {}) {
       const key = keyOf(credentials);
       const known = verified.get(key);
       if (known && known.expiresAt > Date.now()) {
@@ -39,6 +48,7 @@ export function createPasswordAuthenticator(db: Kysely<Database>, options: { ttl
         }
       }
       verified.delete(key);
+      await hooks.beforeVerify?.();
       const { user } = await authenticateUser(db, credentials);
       // authenticateUser may just have upgraded the hash: remember the one stored now.
       const row = await findUserById(db, user.id);

@@ -53,9 +53,10 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
     });
     if (task) {
       recovered.push(task);
-      // One line per attempt, with its fields like every attempt line (workerId is the worker that closes it).
+      // One line per attempt, with its fields like every attempt line: workerId (the logger's) is the worker that closes
+      // it, lostWorkerId the one that claimed it and died.
       context.logger.warn(
-        { taskId: attempt.task.id, runId: attempt.task.run_id, attempt: attempt.attempt },
+        { taskId: attempt.task.id, runId: attempt.task.run_id, attempt: attempt.attempt, lostWorkerId: attempt.workerId },
         'closed the attempt of a lost worker as failed (worker lost); its run goes on',
       );
     }

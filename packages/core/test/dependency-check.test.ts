@@ -2,7 +2,7 @@ import { createDatabase, pingDatabase } from '@punctual/db';
 import { createRedisConnection } from '@punctual/queue';
 import { startSilentServer, type SilentServer } from '@punctual/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkDependency } from '../src/index.js';
+import { checkDependency, healthReport } from '../src/index.js';
 
 let silent: SilentServer | undefined;
 afterEach(async () => {
@@ -52,5 +52,39 @@ describe('checkDependency', () => {
     } finally {
       redis.disconnect();
     }
+  });
+});
+
+describe('healthReport', () => {
+  const up = () => Promise.resolve();
+  const down = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1'));
+
+  it.each([
+    ['both up', up, up, { statusCode: 200, status: 'ok' }, { statusCode: 200, status: 'ok' }],
+    ['the queue down', up, down, { statusCode: 503, status: 'degraded' }, { statusCode: 200, status: 'degraded' }],
+    ['Postgres down', down, up, { statusCode: 503, status: 'degraded' }, { statusCode: 503, status: 'unready' }],
+    ['both down', down, down, { statusCode: 503, status: 'degraded' }, { statusCode: 503, status: 'unready' }],
+  ])('with %s: /health %o, /health/ready %o', async (_case, postgres, queue, health, ready) => {
+    const report = await healthReport({ postgres, queue }, { timeoutMs: 2_000, queueBackend: 'redis' });
+
+    expect(report.health).toEqual(health);
+    expect(report.ready).toEqual(ready);
+    const queueStatus = queue === up ? 'up' : 'down';
+    expect(report.checks).toEqual({
+      postgres: expect.objectContaining({ status: postgres === up ? 'up' : 'down' }),
+      queue: expect.objectContaining({ status: queueStatus, backend: 'redis' }),
+      redis: expect.objectContaining({ status: queueStatus }),
+    });
+  });
+
+  it('answers at the deadline while a check hangs, and counts it down', async () => {
+    const report = await healthReport({ postgres: up, queue: () => new Promise(() => {}) }, { timeoutMs: 300, queueBackend: 'postgres' });
+
+    // On the Postgres backend there is no redis line.
+    expect(report.checks).toEqual({
+      postgres: expect.objectContaining({ status: 'up' }),
+      queue: expect.objectContaining({ status: 'down', error: 'no answer within 300 ms', backend: 'postgres' }),
+    });
+    expect(report.ready).toEqual({ statusCode: 200, status: 'degraded' });
   });
 });

@@ -111,6 +111,22 @@ describe('recoverLostAttempts', () => {
     expect(await t.queue.queue.getJob(`${task.id}.2`)).toBeDefined();
   });
 
+  it("logs each lost attempt with its task, run, attempt and the lost worker's id (lostWorkerId)", async () => {
+    const task = await lostAttempt({ maxRetries: 1 });
+    const lines: Array<{ fields: unknown; message: string }> = [];
+    const logger = { warn: (fields: unknown, message: string) => lines.push({ fields, message }) };
+
+    expect(await recoverLostAttempts({ ...reconciler, logger }, { limit: 10 })).toBe(1);
+
+    const row = await taskRow(task.id);
+    expect(lines).toEqual([
+      {
+        fields: { taskId: task.id, runId: row.run_id, attempt: 1, lostWorkerId: 'dead-worker:1' },
+        message: expect.stringMatching(/lost worker/),
+      },
+    ]);
+  });
+
   it('fails a one-off run whose lost attempt was its last', async () => {
     const task = await lostAttempt({ maxRetries: 0 });
     await recoverLostAttempts(reconciler, { limit: 10 });

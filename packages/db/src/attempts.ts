@@ -203,6 +203,8 @@ function logChangesAfterAttempt(record: AttemptRecord): UpdateObject<Database, '
 /** An attempt whose lease lapsed before its worker recorded a result: its task is still `running`. */
 export interface LostAttempt extends ClaimedAttempt {
   startedAt: Date;
+  /** The worker that claimed it (the open log's `worker_id`); null only without an open log. */
+  workerId: string | null;
 }
 
 /**
@@ -211,12 +213,13 @@ export interface LostAttempt extends ClaimedAttempt {
  */
 export async function findLostAttempts(db: Kysely<Database>, options: { limit: number }): Promise<LostAttempt[]> {
   const rows = await lostAttemptsQuery(db, options).execute();
-  return rows.map(({ open_log_id, open_log_started_at, ...task }) => ({
+  return rows.map(({ open_log_id, open_log_started_at, open_log_worker_id, ...task }) => ({
     task,
     // Claiming opens the log in the same transaction, so there is one; the nil id only guards against a hand-edited row.
     logId: open_log_id ?? '00000000-0000-0000-0000-000000000000',
     attempt: task.attempts,
     startedAt: open_log_started_at ?? task.updated_at,
+    workerId: open_log_worker_id ?? null,
   }));
 }
 
@@ -229,7 +232,11 @@ export function lostAttemptsQuery(db: Kysely<Database>, options: { limit: number
       (eb) =>
         eb
           .selectFrom('task_logs')
-          .select(['task_logs.id as open_log_id', 'task_logs.started_at as open_log_started_at'])
+          .select([
+            'task_logs.id as open_log_id',
+            'task_logs.started_at as open_log_started_at',
+            'task_logs.worker_id as open_log_worker_id',
+          ])
           .whereRef('task_logs.task_id', '=', 'tasks.id')
           .where('task_logs.outcome', 'is', null)
           .orderBy('task_logs.started_at', 'desc')
@@ -237,7 +244,7 @@ export function lostAttemptsQuery(db: Kysely<Database>, options: { limit: number
           .as('open_log'),
       (join) => join.onTrue(),
     )
-    .select(['open_log.open_log_id', 'open_log.open_log_started_at'])
+    .select(['open_log.open_log_id', 'open_log.open_log_started_at', 'open_log.open_log_worker_id'])
     .where('tasks.status', '=', 'running')
     .where('tasks.lease_expires_at', '<', sql<Date>`now()`)
     .orderBy('tasks.lease_expires_at')

@@ -5,7 +5,7 @@ import type { OutboundRequest } from './outbound-request.js';
 const tracer = trace.getTracer('punctual-executor');
 
 /**
- * Runs one outbound call inside an HTTP client span (method, URL without credentials or query, status code), the
+ * Runs one outbound call inside an HTTP client span (method, the target's origin only, status code), the
  * span active so that `withTraceContext` can name it in the request's `traceparent`. Without tracing the API is a no-op.
  */
 export async function withClientSpan(request: OutboundRequest, send: () => Promise<AttemptResult>): Promise<AttemptResult> {
@@ -31,6 +31,12 @@ export function withTraceContext(headers: Record<string, string>): Record<string
   return Object.keys(added).length === 0 ? headers : { ...headers, ...added };
 }
 
+/**
+ * Only the target's origin is recorded (`url.full` = scheme://host[:port], with `url.scheme`, `server.address`,
+ * `server.port`), never its path, query, fragment or credentials: common webhook URLs carry their secret in the path
+ * (Slack `/services/T…/B…/<secret>`, Discord `/api/webhooks/<id>/<token>`, Telegram `/bot<token>/…`), and a trace
+ * backend is rarely guarded like the database that seals them. The task id on the attempt's span finds the rest.
+ */
 function requestAttributes(request: OutboundRequest): Record<string, string | number> {
   const attributes: Record<string, string | number> = { 'http.request.method': request.method };
   let url: URL;
@@ -39,12 +45,8 @@ function requestAttributes(request: OutboundRequest): Record<string, string | nu
   } catch {
     return attributes;
   }
-  // Credentials and the query (which may hold a key) stay out of the trace.
-  url.username = '';
-  url.password = '';
-  url.search = '';
-  url.hash = '';
-  attributes['url.full'] = url.href;
+  attributes['url.full'] = url.origin;
+  attributes['url.scheme'] = url.protocol.replace(/:$/, '');
   attributes['server.address'] = url.hostname.replace(/^\[|\]$/g, '');
   attributes['server.port'] = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
   return attributes;

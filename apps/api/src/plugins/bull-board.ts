@@ -2,8 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import {
+  checkAccess,
   createPasswordAuthenticator,
-  InvalidCredentialsError,
   PunctualError,
   RateLimitedError,
   requireAdmin,
@@ -14,7 +14,8 @@ import type { Database, Kysely } from '@punctual/db';
 import type { RateLimitCounter, TaskQueue } from '@punctual/queue';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { replyWithError } from './error-handler.js';
-import { createFailedLoginLimit } from './failed-login-limit.js';
+import { createLoginAttempts } from './login-attempts.js';
+import { clientIpKey, RATE_LIMIT_WINDOW_MS } from './rate-limit.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 export const BULL_BOARD_REALM = 'Basic realm="Punctual Bull Board"';
@@ -25,14 +26,13 @@ export interface BullBoardOptions {
   queues: TaskQueue['queue'][];
   /** BULL_BOARD_READ_ONLY: the board shows jobs but refuses retry, clean, promote, remove, pause (405). */
   readOnly: boolean;
-  /** Where failed basic-auth attempts are counted: the rate limits' counters (the queue backend's store). */
+  /** Where password checks are counted: the rate limits' counters (the queue backend's store). */
   counter: RateLimitCounter;
-  /** Failed basic-auth attempts per minute per client IP (AUTH_RATE_LIMIT_MAX, as for login). */
-  maxFailedLogins: number;
+  /** Password checks per minute per client IP (AUTH_RATE_LIMIT_MAX), one budget with `/api/v1/auth/login`'s limit. */
+  maxLoginAttempts: number;
 }
 
 const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
-const FAILED_LOGIN_WINDOW_MS = 60_000;
 /** How long a verified basic-auth password is trusted without hashing it again (the board polls every few seconds). */
 const VERIFIED_PASSWORD_TTL_MS = 5 * 60_000;
 
@@ -62,27 +62,24 @@ const BOARD_HELMET = {
  */
 export async function registerBullBoard(app: FastifyInstance, options: BullBoardOptions): Promise<void> {
   const passwords = createPasswordAuthenticator(options.db, { ttlMs: VERIFIED_PASSWORD_TTL_MS, maxEntries: 1_000 });
-  const failedLogins = createFailedLoginLimit(options.counter, {
-    keyPrefix: 'board-login',
-    max: options.maxFailedLogins,
-    windowMs: FAILED_LOGIN_WINDOW_MS,
+  const loginAttempts = createLoginAttempts(options.counter, {
+    max: options.maxLoginAttempts,
+    windowMs: RATE_LIMIT_WINDOW_MS,
   });
 
   const basicAuth = async (request: FastifyRequest, reply: FastifyReply, encoded: string): Promise<void> => {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 1) throw new UnauthorizedError('the basic credentials must be "email:password"');
-    const retryAfter = await failedLogins.retryAfterSeconds(request.ip);
-    if (retryAfter !== null) {
+    // Every password check counts (reserved before hashing, so parallel guesses cannot all pass one check), in the
+    // client IP's login budget; credentials already verified (a polling page) are served from the cache uncounted.
+    const beforeVerify = async (): Promise<void> => {
+      const retryAfter = await loginAttempts.reserve(clientIpKey(request));
+      if (retryAfter === null) return;
       reply.header('retry-after', String(retryAfter));
-      throw new RateLimitedError(options.maxFailedLogins, `${retryAfter} seconds`);
-    }
-    try {
-      requireAdmin(await passwords.authenticate({ email: decoded.slice(0, colon), password: decoded.slice(colon + 1) }));
-    } catch (error) {
-      if (error instanceof InvalidCredentialsError) await failedLogins.recordFailure(request.ip);
-      throw error;
-    }
+      throw new RateLimitedError(options.maxLoginAttempts, `${retryAfter} seconds`);
+    };
+    requireAdmin(await passwords.authenticate({ email: decoded.slice(0, colon), password: decoded.slice(colon + 1) }, { beforeVerify }));
   };
 
   const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
@@ -91,7 +88,11 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
       if (header === undefined) throw new UnauthorizedError('credentials required: an admin’s email and password, or a session JWT');
       const basic = BASIC.exec(header);
       if (basic) await basicAuth(request, reply, basic[1]!);
-      else await app.authenticate(request, reply);
+      else {
+        await app.authenticate(request, reply);
+        // Explicitly, not only through the routes' config: the scope's not-found handler has no route config.
+        checkAccess(request.actor, request.method, { sessionOnly: true, adminOnly: true });
+      }
       return undefined;
     } catch (error) {
       if (error instanceof PunctualError && error.statusCode === 401) reply.header('www-authenticate', BULL_BOARD_REALM);

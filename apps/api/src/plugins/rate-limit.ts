@@ -13,7 +13,12 @@ export interface RateLimitOptions {
   perClientIp: number;
 }
 
-const WINDOW_MS = 60_000;
+export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+/** The counter key of a request without a user: its client IP (the Bull Board's password checks count under it too). */
+export function clientIpKey(request: FastifyRequest): string {
+  return `ip:${normalizeIP(request.ip)}`;
+}
 
 /**
  * Limits every route registered after it in this scope: per user once authenticated, per client IP otherwise. Counted
@@ -33,12 +38,12 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
   const userOf = (request: FastifyRequest): string | undefined => (request.actor as FastifyRequest['actor'] | null)?.userId;
   await app.register(fastifyRateLimit, {
     store: counterStore(options.counter),
-    timeWindow: WINDOW_MS,
+    timeWindow: RATE_LIMIT_WINDOW_MS,
     // After authentication (onRequest hooks) and before the body is read, so a user's refused bodies count too.
     hook: 'preParsing',
     keyGenerator: (request) => {
       const userId = userOf(request);
-      return userId === undefined ? `ip:${normalizeIP(request.ip)}` : `user:${userId}`;
+      return userId === undefined ? clientIpKey(request) : `user:${userId}`;
     },
     max: (request) => (userOf(request) === undefined ? options.perClientIp : options.perUser),
     skipOnError: true,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PUNCTUAL_VERSION } from '@punctual/config';
 import { StringEnum } from '@punctual/contract';
-import { checkDependency, queueChecks } from '@punctual/core';
+import { healthReport } from '@punctual/core';
 import { pingDatabase } from '@punctual/db';
 import { Type } from 'typebox';
 
@@ -36,6 +36,8 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, queueBackend } = app.punctual;
+  const checks = { postgres: () => pingDatabase(db), queue: () => queueBackend.ping() };
+  const report = () => healthReport(checks, { timeoutMs: CHECK_TIMEOUT_MS, queueBackend: queueBackend.name });
 
   app.get(
     '/health',
@@ -47,14 +49,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => {
-      const [postgres, queueCheck] = await Promise.all([
-        checkDependency(() => pingDatabase(db), CHECK_TIMEOUT_MS),
-        checkDependency(() => queueBackend.ping(), CHECK_TIMEOUT_MS),
-      ]);
-      const healthy = postgres.status === 'up' && queueCheck.status === 'up';
-      return reply.status(healthy ? 200 : 503).send({
-        status: healthy ? 'ok' : 'degraded',
-        checks: { postgres, ...queueChecks(queueBackend.name, queueCheck) },
+      const { checks: results, health } = await report();
+      return reply.status(health.statusCode).send({
+        status: health.status,
+        checks: results,
         uptimeSeconds: Math.floor(process.uptime()),
         version: PUNCTUAL_VERSION,
       });
@@ -81,20 +79,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary:
           "Readiness: 200 while Postgres answers (status degraded when the queue's store does not), 503 unready when Postgres does not",
         description:
-          "The API keeps accepting tasks while the queue's store (Redis) is away (the reconciler queues them later), so only Postgres decides. " +
-          'Each check gives up after 2 s.',
+          "The API keeps accepting tasks while the queue's store (Redis) is away (the reconciler queues them later), so only Postgres decides " +
+          '(the workers answer by the same rule). Each check gives up after 2 s.',
         response: { 200: Ready, 503: Ready },
       },
     },
     async (_request, reply) => {
-      const [postgres, queueCheck] = await Promise.all([
-        checkDependency(() => pingDatabase(db), CHECK_TIMEOUT_MS),
-        checkDependency(() => queueBackend.ping(), CHECK_TIMEOUT_MS),
-      ]);
-      const status = postgres.status === 'down' ? 'unready' : queueCheck.status === 'down' ? 'degraded' : 'ok';
-      return reply
-        .status(status === 'unready' ? 503 : 200)
-        .send({ status, checks: { postgres, ...queueChecks(queueBackend.name, queueCheck) } });
+      const { checks: results, ready } = await report();
+      return reply.status(ready.statusCode).send({ status: ready.status, checks: results });
     },
   );
 };
