@@ -167,6 +167,19 @@ export function recentOutput(processes: Array<PunctualProcess | undefined>, line
     .join('\n');
 }
 
+/** An API and a worker on `env`, and a client registered with the API (a fresh account). */
+export async function startApiAndWorker(env: Record<string, string>) {
+  const [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
+  return { api, worker, client: await PunctualClient.register(api.url) };
+}
+
+/** For the enclosing describe: a failing test prints the end of each process's log (see `recentOutput`). */
+export function printOutputOnFailure(processes: () => Array<PunctualProcess | undefined>): void {
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => console.log(recentOutput(processes())));
+  });
+}
+
 /** The processes and fixtures of a file's scenarios, set once its `beforeAll` has run. */
 export interface RunningStack {
   environment: TestEnvironment;
@@ -192,9 +205,7 @@ export function useRunningStack(options: { workers?: number } = {}): RunningStac
     ]);
   });
 
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => console.log(recentOutput([stack.api, ...(stack.workers ?? [])])));
-  });
+  printOutputOnFailure(() => [stack.api, ...(stack.workers ?? [])]);
 
   afterAll(async () => {
     try {
