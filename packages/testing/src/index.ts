@@ -12,3 +12,4 @@ export { failJob } from './queue-jobs.js';
 export { parsePrometheusText, type PrometheusScrape, type Sample } from './prometheus-text.js';
 export { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { findTestServices, MissingTestServiceError, type TestServices, type TestServicesOptions } from './test-services.js';
+export { CHECKS_UP_ON_REDIS } from './health-checks.js';
