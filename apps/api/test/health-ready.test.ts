@@ -24,10 +24,7 @@ describe('GET /health/ready', () => {
     const response = await t.api.app.inject({ method: 'GET', url: '/health/ready' });
 
     expect(response.statusCode, response.body).toBe(200);
-    expect(response.json()).toEqual({
-      status: 'ok',
-      checks: CHECKS_UP_ON_REDIS,
-    });
+    expect(response.json()).toEqual({ status: 'ok', checks: CHECKS_UP_ON_REDIS });
   });
 
   it('is documented in the OpenAPI document without security, with its 200 and 503', async () => {

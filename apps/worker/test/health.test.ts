@@ -45,10 +45,7 @@ describe("a real worker's health server", () => {
     const ready = await get('/health/ready');
 
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({
-      status: 'ok',
-      checks: CHECKS_UP_ON_REDIS,
-    });
+    expect(ready.body).toEqual({ status: 'ok', checks: CHECKS_UP_ON_REDIS });
   });
 
   describe('once its Redis is stopped', () => {
