@@ -7,7 +7,7 @@ export { deleteRedisKeys, withPostgresClient } from './server-admin.js';
 export { freePort } from './free-port.js';
 export { startSilentServer, type SilentServer } from './silent-server.js';
 export { useTaskEnvironment, type TaskEnvironment, type TaskEnvironmentOptions } from './task-environment.js';
-export { useFixture, useTestEnvironment } from './use-fixture.js';
+export { useFixture, useOtlpReceiver, useTestEnvironment } from './use-fixture.js';
 export { failJob } from './queue-jobs.js';
 export { parsePrometheusText, type PrometheusScrape, type Sample } from './prometheus-text.js';
 export { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
