@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestEnvironment, type PunctualProcess, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PunctualClient, printOutputOnFailure, punctualEnv, startApiAndWorker, stopAll } from './punctual-client.js';
+import { type PunctualClient, printOutputOnFailure, punctualEnv, startApiAndWorker, stopAll } from './punctual-client.js';
 
 // Every other e2e file allows private targets, because its target listens on 127.0.0.1. Here the API and the worker
 // run as a deployment does, with the address guard on, and a loopback listener counts the connections it gets: none.

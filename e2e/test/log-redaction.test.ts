@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createTestEnvironment, startTargetServer, type PunctualProcess, type TargetServer, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PunctualClient, punctualEnv, startApiAndWorker, stopAll, uniqueSecrets, workerIdOf } from './punctual-client.js';
+import { type PunctualClient, punctualEnv, startApiAndWorker, stopAll, uniqueSecrets, workerIdOf } from './punctual-client.js';
 
 interface LogLine {
   msg: string;
