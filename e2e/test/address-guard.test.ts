@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestEnvironment, startApi, startWorker, type PunctualProcess, type TestEnvironment } from '@punctual/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PunctualClient, punctualEnv, recentOutput, stopAll } from './punctual-client.js';
+import { createTestEnvironment, type PunctualProcess, type TestEnvironment } from '@punctual/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PunctualClient, printOutputOnFailure, punctualEnv, startApiAndWorker, stopAll } from './punctual-client.js';
 
 // Every other e2e file allows private targets, because its target listens on 127.0.0.1. Here the API and the worker
 // run as a deployment does, with the address guard on, and a loopback listener counts the connections it gets: none.
@@ -25,13 +25,9 @@ describe('a deployment without ALLOW_PRIVATE_TARGETS', () => {
     environment = await createTestEnvironment();
     // An empty value counts as unset, whatever the test process's own environment holds.
     const env = { ...punctualEnv(environment), ALLOW_PRIVATE_TARGETS: '' };
-    [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
-    client = await PunctualClient.register(api.url);
+    ({ api, worker, client } = await startApiAndWorker(env));
   });
-
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => console.log(recentOutput([api, worker])));
-  });
+  printOutputOnFailure(() => [api, worker]);
 
   afterAll(async () => {
     try {

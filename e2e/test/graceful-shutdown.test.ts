@@ -10,14 +10,24 @@ import {
   startTargetServer,
   startWorker,
   TEST_JWT_SECRET,
+  timedStop,
   type PunctualProcess,
   type RedisServer,
   type TargetServer,
   type TestEnvironment,
   useTestEnvironment,
 } from '@punctual/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PunctualClient, punctualEnv, recentOutput, sleep, stopAll, waitFor, workerIdOf } from './punctual-client.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PunctualClient,
+  printOutputOnFailure,
+  punctualEnv,
+  sleep,
+  startApiAndWorker,
+  stopAll,
+  waitFor,
+  workerIdOf,
+} from './punctual-client.js';
 
 // Its own API and worker: the worker is stopped here, which the pipeline's scenarios must not see.
 describe('stopping a worker', () => {
@@ -32,13 +42,9 @@ describe('stopping a worker', () => {
   beforeAll(async () => {
     [environment, target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
     env = punctualEnv(environment);
-    [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
-    client = await PunctualClient.register(api.url);
+    ({ api, worker, client } = await startApiAndWorker(env));
   });
-
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => console.log(recentOutput([api, worker, replacement])));
-  });
+  printOutputOnFailure(() => [api, worker, replacement]);
 
   afterAll(async () => {
     try {
@@ -98,13 +104,9 @@ describe('stopping a worker whose Redis went away', () => {
   beforeAll(async () => {
     [environment, target, redis] = await Promise.all([createTestEnvironment(), startTargetServer(), startRedisServer()]);
     const env = punctualEnv(environment, { QUEUE_BACKEND: 'redis', REDIS_URL: redis.url });
-    [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
-    client = await PunctualClient.register(api.url);
+    ({ api, worker, client } = await startApiAndWorker(env));
   });
-
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => console.log(recentOutput([api, worker])));
-  });
+  printOutputOnFailure(() => [api, worker]);
 
   afterAll(async () => {
     try {
@@ -123,9 +125,7 @@ describe('stopping a worker whose Redis went away', () => {
     await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
     await redis.stop();
 
-    const stopping = Date.now();
-    const code = await worker.stop('SIGTERM', 30_000);
-    const elapsedMs = Date.now() - stopping;
+    const { code, elapsedMs } = await timedStop(worker, 'SIGTERM', 30_000);
 
     expect(code, worker.output()).toBe(0);
     // The attempt times out 1.5 s after it began; enqueueing its retry gives up after 5 s; closing after 3 s more.
@@ -258,15 +258,8 @@ describe('stopping `pnpm start` (API and worker in one command)', () => {
   });
 
   it('stops both gracefully on a Ctrl-C to the whole process group, finishing the attempt in flight, and exits 0', async () => {
-    const port = await freePort();
-    const start = startProcessGroup('start', { ...punctualEnv(environment()), PORT: String(port), WORKER_HTTP_PORT: '0' });
+    const { start, client } = await startAll(environment());
     try {
-      // `pnpm start` builds (nothing to do: the global setup has built) and migrates first.
-      await waitFor(() => {
-        expect(start.output()).toMatch(/"msg":"worker started"/);
-        expect(start.output()).toMatch(/Server listening/);
-      }, 90_000);
-      const client = await PunctualClient.register(`http://127.0.0.1:${port}`);
       const path = `/delay/2500/${randomUUID()}`;
       const task = await client.createTask({ url: `${target.url}${path}`, maxRetries: 0 });
       await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
@@ -291,14 +284,8 @@ describe('stopping `pnpm start` (API and worker in one command)', () => {
   });
 
   it('kills both on a stop request after the repeat window (an attempt still in flight): no child survives', async () => {
-    const port = await freePort();
-    const start = startProcessGroup('start', { ...punctualEnv(environment()), PORT: String(port), WORKER_HTTP_PORT: '0' });
+    const { start, client } = await startAll(environment());
     try {
-      await waitFor(() => {
-        expect(start.output()).toMatch(/"msg":"worker started"/);
-        expect(start.output()).toMatch(/Server listening/);
-      }, 90_000);
-      const client = await PunctualClient.register(`http://127.0.0.1:${port}`);
       const path = `/delay/120000/${randomUUID()}`;
       await client.createTask({ url: `${target.url}${path}`, maxRetries: 0, timeoutMs: 120_000 });
       await target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
@@ -321,6 +308,23 @@ describe('stopping `pnpm start` (API and worker in one command)', () => {
     }
   });
 });
+
+/** `pnpm start` (API and worker) as a process group, once both are up, with a client registered with its API. */
+async function startAll(environment: TestEnvironment) {
+  const port = await freePort();
+  const start = startProcessGroup('start', { ...punctualEnv(environment), PORT: String(port), WORKER_HTTP_PORT: '0' });
+  try {
+    // `pnpm start` builds (nothing to do: the global setup has built) and migrates first.
+    await waitFor(() => {
+      expect(start.output()).toMatch(/"msg":"worker started"/);
+      expect(start.output()).toMatch(/Server listening/);
+    }, 90_000);
+    return { start, client: await PunctualClient.register(`http://127.0.0.1:${port}`) };
+  } catch (error) {
+    start.kill();
+    throw error;
+  }
+}
 
 /** Whether `pid` is a live process (a zombie, waiting to be reaped, is not). */
 function isAlive(pid: number): boolean {

@@ -1,15 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  createTestEnvironment,
-  startApi,
-  startTargetServer,
-  startWorker,
-  type PunctualProcess,
-  type TargetServer,
-  type TestEnvironment,
-} from '@punctual/testing';
+import { createTestEnvironment, startTargetServer, type PunctualProcess, type TargetServer, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PunctualClient, punctualEnv, stopAll, workerIdOf } from './punctual-client.js';
+import { type PunctualClient, punctualEnv, startApiAndWorker, stopAll, uniqueSecrets, workerIdOf } from './punctual-client.js';
 
 interface LogLine {
   msg: string;
@@ -31,14 +23,14 @@ describe('logs of a real API and worker', () => {
   let api: PunctualProcess & { url: string };
   let worker: PunctualProcess;
   let client: PunctualClient;
-  const secrets = {
-    taskToken: `tok-${randomUUID()}`,
-    apiKeyHeader: `hdr-${randomUUID()}`,
-    cookie: `cookie-${randomUUID()}`,
-    customAuth: `auth-${randomUUID()}`,
-    wrongBearer: `bearer-${randomUUID()}`,
-    basicPassword: `basic-${randomUUID()}`,
-  };
+  const secrets = uniqueSecrets({
+    taskToken: 'tok',
+    apiKeyHeader: 'hdr',
+    cookie: 'cookie',
+    customAuth: 'auth',
+    wrongBearer: 'bearer',
+    basicPassword: 'basic',
+  });
   // The processes' own secrets, each unique so that a match can only be a leak.
   const config = {
     JWT_SECRET: `jwt-secret-${randomUUID()}`,
@@ -53,8 +45,7 @@ describe('logs of a real API and worker', () => {
   beforeAll(async () => {
     [environment, target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
     const env = punctualEnv(environment, { LOG_LEVEL: 'trace', ...config });
-    [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
-    client = await PunctualClient.register(api.url);
+    ({ api, worker, client } = await startApiAndWorker(env));
 
     signingSecret = (await client.request<{ secret: string }>('GET', '/api/v1/auth/signing-secret')).body.secret;
     apiKey = (await client.request<{ key: string }>('POST', '/api/v1/auth/api-keys', { name: 'logs', scope: 'full' })).body.key;

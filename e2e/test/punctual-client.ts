@@ -167,6 +167,27 @@ export function recentOutput(processes: Array<PunctualProcess | undefined>, line
     .join('\n');
 }
 
+/** A unique value per name, `<prefix>-<uuid>` (prefixes by name), so that finding one where it must not be is a leak. */
+export function uniqueSecrets<Name extends string>(prefixes: Record<Name, string>): Record<Name, string> {
+  return Object.fromEntries(Object.entries<string>(prefixes).map(([name, prefix]) => [name, `${prefix}-${randomUUID()}`])) as Record<
+    Name,
+    string
+  >;
+}
+
+/** An API and a worker on `env`, and a client registered with the API (a fresh account). */
+export async function startApiAndWorker(env: Record<string, string>) {
+  const [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
+  return { api, worker, client: await PunctualClient.register(api.url) };
+}
+
+/** For the enclosing describe: a failing test prints the end of each process's log (see `recentOutput`). */
+export function printOutputOnFailure(processes: () => Array<PunctualProcess | undefined>): void {
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => console.log(recentOutput(processes())));
+  });
+}
+
 /** The processes and fixtures of a file's scenarios, set once its `beforeAll` has run. */
 export interface RunningStack {
   environment: TestEnvironment;
@@ -177,14 +198,14 @@ export interface RunningStack {
 
 /**
  * For the enclosing describe: before its tests, a fresh environment, a target server, one API and `workers` workers
- * (real processes); after them, everything stopped (each process must exit 0) and cleaned up. A failing test prints
+ * (real processes, with `env()` added to their environment); after them, everything stopped (each process must exit 0) and cleaned up. A failing test prints
  * the end of every process's log.
  */
-export function useRunningStack(options: { workers?: number } = {}): RunningStack {
+export function useRunningStack(options: { workers?: number; env?: () => Record<string, string> } = {}): RunningStack {
   const stack = {} as RunningStack;
   beforeAll(async () => {
     [stack.environment, stack.target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
-    const env = punctualEnv(stack.environment);
+    const env = punctualEnv(stack.environment, options.env?.());
     const workerCount = options.workers ?? 2;
     [stack.api, ...stack.workers] = await Promise.all([
       startApi(env),
@@ -192,9 +213,7 @@ export function useRunningStack(options: { workers?: number } = {}): RunningStac
     ]);
   });
 
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => console.log(recentOutput([stack.api, ...(stack.workers ?? [])])));
-  });
+  printOutputOnFailure(() => [stack.api, ...(stack.workers ?? [])]);
 
   afterAll(async () => {
     try {

@@ -2,75 +2,34 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createTestEnvironment,
-  SPAN_KIND,
-  startApi,
-  startOtlpReceiver,
-  startTargetServer,
-  startWorker,
-  type OtlpReceiver,
-  type PunctualProcess,
-  type TargetServer,
-  type TestEnvironment,
-} from '@punctual/testing';
+import { SPAN_KIND, useOtlpReceiver } from '@punctual/testing';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PunctualClient, punctualEnv, recentOutput, stopAll } from './punctual-client.js';
+import { describe, expect, it } from 'vitest';
+import { PunctualClient, stopAll, uniqueSecrets, useRunningStack } from './punctual-client.js';
 
 /** `00-<trace id>-<parent span id>-<flags>` (W3C Trace Context). */
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
-interface Stack {
-  environment: TestEnvironment;
-  target: TargetServer;
-  api: PunctualProcess & { url: string };
-  worker: PunctualProcess;
-}
-
-/** Starts an API and a worker on a fresh environment with `extra` in their environment, stopped after the describe. */
-function useStack(extra: () => Record<string, string>): Stack {
-  const stack = {} as Stack;
-  beforeAll(async () => {
-    [stack.environment, stack.target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
-    const env = punctualEnv(stack.environment, extra());
-    [stack.api, stack.worker] = await Promise.all([startApi(env), startWorker(env)]);
-  });
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => console.log(recentOutput([stack.api, stack.worker])));
-  });
-  afterAll(async () => {
-    try {
-      await stopAll([stack.api, stack.worker]);
-    } finally {
-      await stack.target?.close();
-      await stack.environment?.cleanup();
-    }
-  });
-  return stack;
-}
-
 describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
-  let receiver: OtlpReceiver;
-  beforeAll(async () => {
-    receiver = await startOtlpReceiver();
+  const receiver = useOtlpReceiver();
+  const stack = useRunningStack({
+    workers: 1,
+    env: () => ({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver().url, OTEL_BSP_SCHEDULE_DELAY: '100' }),
   });
-  afterAll(() => receiver?.close());
-  const stack = useStack(() => ({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' }));
 
   it('traces the create request and its enqueue, and the attempt (linked to the enqueue) with its outbound call', async () => {
     const client = await PunctualClient.register(stack.api.url);
     const apiKey = (await client.request<{ key: string }>('POST', '/api/v1/auth/api-keys', { name: 'traces', scope: 'full' })).body.key;
     // A webhook URL with its secret in the path (as Slack's /services/T…/B…/<secret>), a key in the query, a task token
     // and sensitive headers: none of them may reach a span.
-    const secrets = {
-      pathSecret: `path-${randomUUID()}`,
-      querySecret: `query-${randomUUID()}`,
-      taskToken: `tok-${randomUUID()}`,
-      apiKeyHeader: `hdr-${randomUUID()}`,
-      cookie: `cookie-${randomUUID()}`,
-      userinfo: `userinfo-${randomUUID()}`,
-    };
+    const secrets = uniqueSecrets({
+      pathSecret: 'path',
+      querySecret: 'query',
+      taskToken: 'tok',
+      apiKeyHeader: 'hdr',
+      cookie: 'cookie',
+      userinfo: 'userinfo',
+    });
     const path = `/echo/${randomUUID()}/services/T000/B000/${secrets.pathSecret}`;
     const withUserinfo = new URL(`${stack.target.url}${path}`);
     withUserinfo.username = 'someone';
@@ -98,7 +57,7 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     await client.waitForStatus(task.id, 'completed');
     const [log] = await client.taskLogs(task.id);
 
-    const request = await receiver.waitForSpan(
+    const request = await receiver().waitForSpan(
       (span) =>
         span.name === 'POST /api/v1/tasks' && span.kind === SPAN_KIND.server && span.attributes['http.response.status_code'] === 201,
     );
@@ -106,11 +65,11 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
       service: 'punctual-api',
       attributes: { 'http.request.method': 'POST', 'http.route': '/api/v1/tasks', 'http.response.status_code': 201 },
     });
-    const enqueue = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.producer && span.traceId === request.traceId);
+    const enqueue = await receiver().waitForSpan((span) => span.kind === SPAN_KIND.producer && span.traceId === request.traceId);
     expect(enqueue.service).toBe('punctual-api');
     expect(enqueue.name).toMatch(/^add(Bulk)? tasks/);
 
-    const attempt = await receiver.waitForSpan(
+    const attempt = await receiver().waitForSpan(
       (span) => span.kind === SPAN_KIND.consumer && span.attributes['punctual.task.id'] === task.id,
     );
     expect(attempt).toMatchObject({
@@ -129,7 +88,7 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     });
     expect(attempt.traceId).not.toBe(request.traceId);
 
-    const call = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === attempt.spanId);
+    const call = await receiver().waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === attempt.spanId);
     const target = new URL(stack.target.url);
     expect(call).toMatchObject({
       service: 'punctual-worker',
@@ -154,8 +113,10 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     expect(() => new Webhook(secret).verify(hit!.body, hit!.headers as Record<string, string>, { jsonParse: false })).not.toThrow();
 
     // Every span exported so far, from both services (the signing-secret request's included).
-    await receiver.waitForSpan((span) => span.kind === SPAN_KIND.server && span.attributes['http.route'] === '/api/v1/auth/signing-secret');
-    const exported = JSON.stringify(receiver.spans);
+    await receiver().waitForSpan(
+      (span) => span.kind === SPAN_KIND.server && span.attributes['http.route'] === '/api/v1/auth/signing-secret',
+    );
+    const exported = JSON.stringify(receiver().spans);
     for (const [name, value] of Object.entries({ ...secrets, jwt: client.token, apiKey, signingSecret: secret })) {
       expect(exported.includes(value), `${name} appears in an exported span`).toBe(false);
     }
@@ -167,7 +128,7 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     const task = await client.createTask({ url: `${stack.target.url}${path}`, maxRetries: 1 });
     await client.waitForStatus(task.id, 'failed');
     const attemptSpan = (attempt: number) =>
-      receiver.waitForSpan(
+      receiver().waitForSpan(
         (span) =>
           span.kind === SPAN_KIND.consumer &&
           span.attributes['punctual.task.id'] === task.id &&
@@ -175,10 +136,10 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
       );
     const [first, second] = await Promise.all([attemptSpan(1), attemptSpan(2)]);
     expect(first.attributes['punctual.outcome']).toBe('failed');
-    const firstCall = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === first.spanId);
+    const firstCall = await receiver().waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === first.spanId);
     expect(firstCall).toMatchObject({ statusCode: 2, attributes: { 'http.response.status_code': 503, 'error.type': '503' } });
     // The first attempt enqueued the retry: that producer span is its child, and the retry's attempt links to it.
-    const retryEnqueue = await receiver.waitForSpan((span) => span.kind === SPAN_KIND.producer && span.parentSpanId === first.spanId);
+    const retryEnqueue = await receiver().waitForSpan((span) => span.kind === SPAN_KIND.producer && span.parentSpanId === first.spanId);
     expect(second.links).toEqual([{ traceId: retryEnqueue.traceId, spanId: retryEnqueue.spanId }]);
     expect(second.traceId).not.toBe(first.traceId);
   });
@@ -192,10 +153,10 @@ describe('tracing with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     expect(hit!.headers.traceparent).toBe(own);
     expect(hit!.headers.tracestate).toBeUndefined();
     // The call is still traced, in the attempt's trace.
-    const attempt = await receiver.waitForSpan(
+    const attempt = await receiver().waitForSpan(
       (span) => span.kind === SPAN_KIND.consumer && span.attributes['punctual.task.id'] === task.id,
     );
-    await receiver.waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === attempt.spanId);
+    await receiver().waitForSpan((span) => span.kind === SPAN_KIND.client && span.parentSpanId === attempt.spanId);
   });
 });
 
@@ -209,7 +170,7 @@ describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
         'registerHooks({ resolve(specifier, context, next) { const resolved = next(specifier, context); seen.add(resolved.url); return resolved; } });' +
         `process.on('exit', () => writeFileSync(${JSON.stringify(directory)} + '/' + process.pid, [...seen].join('\\n')));`,
     );
-  const stack = useStack(() => ({ NODE_OPTIONS: `--import=${recorder}` }));
+  const stack = useRunningStack({ workers: 1, env: () => ({ NODE_OPTIONS: `--import=${recorder}` }) });
 
   it('sends no traceparent, and neither process loads the OpenTelemetry SDK or instrumentations', async () => {
     const client = await PunctualClient.register(stack.api.url);
@@ -219,8 +180,8 @@ describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     expect(hit!.headers.traceparent).toBeUndefined();
     await client.waitForStatus(task.id, 'completed');
 
-    await stopAll([stack.api, stack.worker]);
-    for (const process of [stack.api, stack.worker]) {
+    await stopAll([stack.api, ...stack.workers]);
+    for (const process of [stack.api, ...stack.workers]) {
       const loaded = readFileSync(join(directory, String(process.pid)), 'utf8').split('\n');
       // The record is real: it has what the process did load (the API-only package is allowed; it is a no-op).
       expect(loaded.some((url) => url.includes('/node_modules/bullmq/'))).toBe(true);

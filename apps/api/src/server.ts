@@ -3,7 +3,7 @@ import { AdminBootstrapRefusedError, bootstrapAdmin, createLogger, isStartupProb
 import { createDatabase } from '@punctual/db';
 import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
 import { createQueueBackend } from '@punctual/queue';
-import { startTracing } from '@punctual/telemetry';
+import { startProcessTracing } from '@punctual/telemetry';
 import { buildApp } from './app.js';
 
 // Listen and close gracefully; everything else is in app.ts.
@@ -12,12 +12,7 @@ const config = await exitOnStartupProblem(readStartupConfig(), isStartupProblem)
 const logger = createLogger({ name: 'punctual-api', level: config.logLevel, format: config.logFormat });
 for (const warning of config.warnings) logger.warn(warning);
 // Before buildApp: the Fastify instrumentation attaches when the instance is created. Null unless OTEL_EXPORTER_OTLP_ENDPOINT.
-const tracing = await startTracing({
-  ...config.tracing,
-  serviceName: config.tracing.serviceName ?? 'punctual-api',
-  serviceVersion: PUNCTUAL_VERSION,
-  onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
-});
+const tracing = await startProcessTracing(config.tracing, { defaultName: 'punctual-api', version: PUNCTUAL_VERSION }, logger);
 
 const db = createDatabase(config.databaseUrl, { maxConnections: 20, applicationName: 'punctual-api' });
 

@@ -1,4 +1,5 @@
 import { PUNCTUAL_VERSION } from '@punctual/config';
+import { CHECKS_UP_ON_REDIS } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, useTestApp } from './test-app.js';
 
@@ -28,11 +29,7 @@ describe('GET /health', () => {
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual({
       status: 'ok',
-      checks: {
-        postgres: { status: 'up', latencyMs: expect.any(Number) },
-        queue: { status: 'up', latencyMs: expect.any(Number), backend: 'redis' },
-        redis: { status: 'up', latencyMs: expect.any(Number) },
-      },
+      checks: CHECKS_UP_ON_REDIS,
       uptimeSeconds: expect.any(Number),
       version: PUNCTUAL_VERSION,
     });

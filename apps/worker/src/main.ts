@@ -6,7 +6,7 @@ import { createExecutor } from '@punctual/executor';
 import { createWorkerMetrics } from '@punctual/metrics';
 import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
 import { createQueueBackend, parseTaskAttemptJob } from '@punctual/queue';
-import { startTracing } from '@punctual/telemetry';
+import { startProcessTracing } from '@punctual/telemetry';
 import { startWorkerHttpServer } from './http-server.js';
 import { createDatabaseGate } from './database-gate.js';
 import { startMaintenance } from './maintenance.js';
@@ -23,12 +23,7 @@ const workerId = `${hostname()}:${process.pid}`;
 const logger = createLogger({ name: 'punctual-worker', level: config.logLevel, format: config.logFormat, base: { workerId } });
 for (const warning of config.warnings) logger.warn(warning);
 // Null (and nothing of OpenTelemetry's SDK loaded) unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
-const tracing = await startTracing({
-  ...config.tracing,
-  serviceName: config.tracing.serviceName ?? 'punctual-worker',
-  serviceVersion: PUNCTUAL_VERSION,
-  onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
-});
+const tracing = await startProcessTracing(config.tracing, { defaultName: 'punctual-worker', version: PUNCTUAL_VERSION }, logger);
 
 // No transaction spans an HTTP call, so a few connections serve many concurrent attempts.
 const db = createDatabase(config.databaseUrl, {

@@ -10,3 +10,27 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | n
   const { startTracingSdk } = await import('./tracing-sdk.js');
   return startTracingSdk({ ...options, otlpEndpoint: options.otlpEndpoint });
 }
+
+/** The configuration's tracing settings (OTEL_*): `serviceName` null means the process's own default. */
+export interface TracingSettings {
+  otlpEndpoint: string | null;
+  serviceName: string | null;
+  exportDelayMs: number;
+}
+
+/**
+ * `startTracing` for a process (the API or the worker): `service.name` is OTEL_SERVICE_NAME or the process's default,
+ * and spans that could not be sent are logged as a warning.
+ */
+export function startProcessTracing(
+  settings: TracingSettings,
+  service: { defaultName: string; version: string },
+  logger: { warn(fields: { err: unknown }, message: string): void },
+): Promise<Tracing | null> {
+  return startTracing({
+    ...settings,
+    serviceName: settings.serviceName ?? service.defaultName,
+    serviceVersion: service.version,
+    onError: (err: unknown) => logger.warn({ err }, 'could not send spans to OTEL_EXPORTER_OTLP_ENDPOINT'),
+  });
+}

@@ -1,18 +1,14 @@
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import { freePort, SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from '@punctual/testing';
+import { freePort, SPAN_KIND, useOtlpReceiver } from '@punctual/testing';
 import { ATTEMPT_ATTRIBUTES, startTracing, withAttemptSpan } from '@punctual/telemetry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 const onError = (error: unknown): void => {
   throw error;
 };
 
 describe('startTracing', () => {
-  let receiver: OtlpReceiver;
-  beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-  });
-  afterAll(() => receiver?.close());
+  const receiver = useOtlpReceiver();
 
   it('is off (null) without an endpoint', async () => {
     expect(
@@ -23,7 +19,7 @@ describe('startTracing', () => {
   it("sends to the endpoint's /v1/traces on shutdown, the attempt in a new trace linked to the enqueue", async () => {
     // A long export delay: only shutdown's flush can deliver the spans in time.
     const tracing = await startTracing({
-      otlpEndpoint: `${receiver.url}/`,
+      otlpEndpoint: `${receiver().url}/`,
       serviceName: 'telemetry-test',
       serviceVersion: '1.2.3',
       exportDelayMs: 600_000,
@@ -44,8 +40,8 @@ describe('startTracing', () => {
     });
     await tracing!.shutdown();
 
-    expect(receiver.spans).toHaveLength(2);
-    const [enqueue, attempt] = receiver.spans;
+    expect(receiver().spans).toHaveLength(2);
+    const [enqueue, attempt] = receiver().spans;
     expect(enqueue).toMatchObject({ service: 'telemetry-test', kind: SPAN_KIND.producer });
     expect(attempt).toMatchObject({
       service: 'telemetry-test',

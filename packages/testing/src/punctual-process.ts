@@ -297,3 +297,14 @@ export async function startFailure(start: () => Promise<PunctualProcess>): Promi
   expect(error).toBeInstanceOf(ProcessNotReadyError);
   return error as ProcessNotReadyError;
 }
+
+/** `child.stop(signal, timeoutMs)`, timed: the exit code, and how long it took to exit. */
+export async function timedStop(
+  child: PunctualProcess,
+  signal: NodeJS.Signals,
+  timeoutMs: number,
+): Promise<{ code: number | null; elapsedMs: number }> {
+  const started = performance.now();
+  const code = await child.stop(signal, timeoutMs);
+  return { code, elapsedMs: performance.now() - started };
+}

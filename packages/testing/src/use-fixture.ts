@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import { startOtlpReceiver } from './otlp-receiver.js';
 import { createTestEnvironment } from './test-environment.js';
 
 /**
@@ -22,4 +23,9 @@ export function useFixture<T>(setUp: () => Promise<T>, tearDown: (fixture: T) =>
 /** `useFixture` for a test environment: a private database and queue prefix, cleaned up after the block. */
 export function useTestEnvironment() {
   return useFixture(createTestEnvironment, (environment) => environment.cleanup());
+}
+
+/** `useFixture` for an OTLP receiver (`startOtlpReceiver`), closed after the block. */
+export function useOtlpReceiver() {
+  return useFixture(startOtlpReceiver, (receiver) => receiver.close());
 }
