@@ -5,17 +5,38 @@ export interface Measurement {
   /** NaN or null when it could not be measured (which fails a target). */
   value: number | null;
   unit: string;
-  target?: { op: '<' | '>=' | '='; value: number };
+  /**
+   * The same figure for a baseline measured in the same run (e.g. `A`, the bare Fastify route), shown beside it with
+   * the ratio value / baseline.
+   */
+  baseline?: { label: string; value: number | null };
+  /** What the value must meet; with `ratio`, what value / baseline.value must meet. */
+  target?: { op: '<' | '<=' | '>=' | '='; value: number; ratio?: boolean };
 }
 
 export type Verdict = 'pass' | 'FAIL' | '';
 
 export function verdictOf(measurement: Measurement): Verdict {
-  const { target, value } = measurement;
+  const { target } = measurement;
   if (!target) return '';
+  const value = target.ratio ? ratioOf(measurement) : measurement.value;
   if (value === null || Number.isNaN(value)) return 'FAIL';
-  const met = target.op === '<' ? value < target.value : target.op === '>=' ? value >= target.value : value === target.value;
+  const met =
+    target.op === '<'
+      ? value < target.value
+      : target.op === '<='
+        ? value <= target.value
+        : target.op === '>='
+          ? value >= target.value
+          : value === target.value;
   return met ? 'pass' : 'FAIL';
+}
+
+/** value / baseline value, or null when either is missing. */
+export function ratioOf(measurement: Measurement): number | null {
+  const { value, baseline } = measurement;
+  if (value === null || !baseline || baseline.value === null || baseline.value === 0) return null;
+  return value / baseline.value;
 }
 
 /** A plain-text table, one row per measurement, scenarios separated by a blank line. */
