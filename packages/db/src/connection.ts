@@ -20,6 +20,9 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
+/** The pg pool under each Kysely instance `createDatabase` made, for `executePrepared`. */
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+
 /** A Kysely instance over its own pg pool. Close it with `db.destroy()`. */
 export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}): Kysely<Database> {
   const pool = new pg.Pool({
@@ -33,7 +36,36 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
   // So does a checked-out client between two statements (pg-pool listens only while it is idle), which a Postgres
   // restart under load meets; the statement that follows fails instead, as any query to a gone server does.
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * A statement of a hot path, prepared: each connection has Postgres parse it once (under `name`) and then only binds
+ * and executes it, which is most of a short statement's server time. Kysely sends every statement unnamed, so the hot
+ * paths keep their SQL here (built with Kysely's `compile()` or written out) and run it with `executePrepared`.
+ * The text must not vary between calls (no `IN` list of varying length): one name, one text.
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+export function preparedStatement(name: string, text: string): PreparedStatement {
+  return { name, text };
+}
+
+/** Runs a prepared statement outside any transaction on the pool of `db` (which `createDatabase` made). */
+export async function executePrepared<R extends object>(
+  db: Kysely<Database>,
+  statement: PreparedStatement,
+  values: readonly unknown[],
+): Promise<R[]> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('executePrepared needs a database made by createDatabase');
+  const result = await pool.query<R>({ name: statement.name, text: statement.text, values: [...values] });
+  return result.rows;
 }
 
 /**

@@ -21,6 +21,9 @@ export {
 export {
   assertPostgresReachable,
   createDatabase,
+  executePrepared,
+  preparedStatement,
+  type PreparedStatement,
   isDatabaseUnavailable,
   pingDatabase,
   postgresAnswers,

@@ -1,4 +1,12 @@
-import { assertPostgresReachable, postgresAnswers, PostgresUnavailableError } from '@punctual/db';
+import {
+  assertPostgresReachable,
+  createDatabase,
+  executePrepared,
+  postgresAnswers,
+  PostgresUnavailableError,
+  preparedStatement,
+} from '@punctual/db';
+import { sql } from 'kysely';
 import { freePort, startSilentServer, useTestEnvironment } from '@punctual/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -27,6 +35,31 @@ describe('the Postgres reachability probes (start-up check and test fixtures)', 
       expect(performance.now() - started).toBeLessThan(4_000);
     } finally {
       await silent.close();
+    }
+  });
+});
+
+describe('executePrepared', () => {
+  it('runs a named statement, parsed once per connection and then only executed', async () => {
+    const db = createDatabase(env().databaseUrl, { maxConnections: 1 });
+    try {
+      const doubled = preparedStatement('test_prepared_double', 'SELECT ($1::int * 2) AS n');
+      expect(await executePrepared<{ n: number }>(db, doubled, [21])).toEqual([{ n: 42 }]);
+      expect(await executePrepared<{ n: number }>(db, doubled, [5])).toEqual([{ n: 10 }]);
+      const prepared = await sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(db);
+      expect(prepared.rows.map((row) => row.name)).toContain('test_prepared_double');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('refuses a Kysely instance it did not make', async () => {
+    const db = createDatabase(env().databaseUrl);
+    const other = db.withoutPlugins();
+    try {
+      await expect(executePrepared(other, preparedStatement('test_prepared_other', 'SELECT 1'), [])).rejects.toThrow(/createDatabase/);
+    } finally {
+      await db.destroy();
     }
   });
 });
