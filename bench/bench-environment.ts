@@ -18,6 +18,13 @@ export interface BenchEnvironment {
   cleanup(): Promise<void>;
 }
 
+const created: { database: string; queuePrefix: string; redisUrl: string }[] = [];
+
+/** Every database and queue prefix this process created, removed or not: what the smoke test checks are gone. */
+export function benchEnvironmentsCreated(): readonly { database: string; queuePrefix: string; redisUrl: string }[] {
+  return created;
+}
+
 /**
  * Creates `punctual_bench_<random>` on the server of `databaseUrl`, migrates it with `pnpm migrate`'s entry point and
  * picks a fresh BullMQ prefix. The vitest fixture (`createTestEnvironment`) needs vitest's globalSetup, hence this.
@@ -53,6 +60,7 @@ export async function createBenchEnvironment(options: { databaseUrl: string; red
   };
 
   await withPostgresClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
+  created.push({ database: name, queuePrefix, redisUrl });
   const dropDatabase = () =>
     withPostgresClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
   const migration = await runMigrate(processEnv);

@@ -2,6 +2,9 @@ import { startApi, startTargetServer, startWorker, type PunctualProcess, type Ta
 import { createBenchEnvironment, type BenchEnvironment } from './bench-environment.js';
 import type { ScenarioContext } from './scenario.js';
 
+/** Generous: on a shared two-core machine a process may take a minute to boot, which is not what is measured. */
+const READY_TIMEOUT_MS = 120_000;
+
 /**
  * The pieces a scenario run starts, each removed by the run's teardown: a database and queue prefix of its own, the
  * local HTTP target (in this process, so its receive times share the bench's clock), the API and workers.
@@ -21,7 +24,7 @@ export async function useTarget(context: ScenarioContext): Promise<TargetServer>
 
 /** The API with production settings, compiled, as a deployment runs it. */
 export async function useApi(context: ScenarioContext, environment: BenchEnvironment): Promise<PunctualProcess & { url: string }> {
-  const api = await startApi(environment.processEnv);
+  const api = await startApi(environment.processEnv, { readyTimeoutMs: READY_TIMEOUT_MS });
   context.teardown.push(() => stopQuietly(api));
   return api;
 }
@@ -33,7 +36,7 @@ export async function useWorker(
   env: Record<string, string> = {},
   name = 'worker',
 ): Promise<PunctualProcess> {
-  const worker = await startWorker({ ...environment.processEnv, ...env }, { name });
+  const worker = await startWorker({ ...environment.processEnv, ...env }, { name, readyTimeoutMs: READY_TIMEOUT_MS });
   context.teardown.push(() => stopQuietly(worker));
   return worker;
 }
