@@ -3,7 +3,7 @@ import { withDatabase } from '@punctual/testing';
 import type { BenchOptions } from './bench-options.js';
 import { startForeignCpuMeter, type ForeignCpu } from './foreign-cpu-meter.js';
 import { describeMachine, type MachineDescription } from './machine.js';
-import { verdictOf, type Measurement } from './results-table.js';
+import { formatTable, verdictOf, type Measurement } from './results-table.js';
 import type { BenchSize, ChartPoint, Scenario, ScenarioRun } from './scenario.js';
 import { median } from './statistics.js';
 
@@ -149,6 +149,8 @@ async function runOnce(scenario: Scenario, run: number, options: RunBenchOptions
   });
   try {
     const result = await Promise.race([running, stopped]);
+    // The run's own figures as they come: a long bench shows progress, and a stopped one keeps what it measured.
+    log(`${scenario.name}: run ${run}:\n${formatTable(result.measurements)}`);
     return { run, startedAt, durationMs: Date.now() - startedAt.getTime(), result };
   } catch (error) {
     if (options.signal?.aborted) throw error;
