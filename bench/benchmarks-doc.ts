@@ -78,7 +78,13 @@ function benchmarksPage(results: BenchResults, command: string, hasChart: boolea
 /** Two panels per chart (throughput, p99) against the offered rate, one line per series; SVG rendered headless. */
 export async function renderChart(points: readonly ChartPoint[]): Promise<string> {
   const values = points.flatMap((point) => [
-    { chart: point.chart, series: point.series, offered: point.offeredPerSecond, measure: 'throughput (/s)', value: point.throughputPerSecond },
+    {
+      chart: point.chart,
+      series: point.series,
+      offered: point.offeredPerSecond,
+      measure: 'throughput (/s)',
+      value: point.throughputPerSecond,
+    },
     { chart: point.chart, series: point.series, offered: point.offeredPerSecond, measure: 'p99 latency (ms)', value: point.p99Ms },
   ]);
   const spec: TopLevelSpec = {

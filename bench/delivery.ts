@@ -92,7 +92,21 @@ async function succeededLogs(pool: pg.Pool, userId: string): Promise<number> {
 /** The two checks of every end-to-end scenario: each task called once at the target and logged once. */
 export function exactlyOnce(scenario: string, delivery: DeliveryCheck): Measurement[] {
   return [
-    { scenario, metric: 'tasks not called exactly once', value: delivery.notCalledOnce, unit: '', target: { op: '=', value: 0 }, worstOfRuns: true },
-    { scenario, metric: 'tasks not logged exactly once', value: delivery.notLoggedOnce, unit: '', target: { op: '=', value: 0 }, worstOfRuns: true },
+    {
+      scenario,
+      metric: 'tasks not called exactly once',
+      value: delivery.notCalledOnce,
+      unit: '',
+      target: { op: '=', value: 0 },
+      worstOfRuns: true,
+    },
+    {
+      scenario,
+      metric: 'tasks not logged exactly once',
+      value: delivery.notLoggedOnce,
+      unit: '',
+      target: { op: '=', value: 0 },
+      worstOfRuns: true,
+    },
   ];
 }

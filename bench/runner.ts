@@ -199,7 +199,13 @@ export function combineMeasurements(runs: readonly Measurement[][]): Measurement
   return [...groups.values()].map((group) => {
     const first = group[0]!;
     const pick = first.worstOfRuns ? worst : middle;
-    const combined: Measurement = { ...first, value: pick(group.map((m) => m.value), first) };
+    const combined: Measurement = {
+      ...first,
+      value: pick(
+        group.map((m) => m.value),
+        first,
+      ),
+    };
     if (first.baseline) combined.baseline = { label: first.baseline.label, value: middle(group.map((m) => m.baseline?.value ?? null)) };
     return combined;
   });
@@ -218,7 +224,8 @@ function worst(values: (number | null)[], measurement: Measurement): number | nu
   if (values.some((value) => value === null || Number.isNaN(value))) return null;
   const numbers = values as number[];
   if (target.op === '>=') return Math.min(...numbers);
-  if (target.op === '=') return numbers.reduce((far, value) => (Math.abs(value - target.value) > Math.abs(far - target.value) ? value : far));
+  if (target.op === '=')
+    return numbers.reduce((far, value) => (Math.abs(value - target.value) > Math.abs(far - target.value) ? value : far));
   return Math.max(...numbers);
 }
 

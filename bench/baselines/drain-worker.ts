@@ -43,10 +43,9 @@ async function attempt(job: Job<AttemptJob>): Promise<void> {
       response.statusCode,
       startedAt,
     ]);
-    await pool.query(
-      "UPDATE baseline_tasks SET status = 'completed', run_count = run_count + 1, updated_at = now() WHERE id = $1",
-      [taskId],
-    );
+    await pool.query("UPDATE baseline_tasks SET status = 'completed', run_count = run_count + 1, updated_at = now() WHERE id = $1", [
+      taskId,
+    ]);
   }
 }
 

@@ -51,7 +51,13 @@ export const burst: Scenario = {
     const scenario = 'burst';
     return {
       measurements: [
-        { scenario, metric: 'last call after due time', value: lateness.length === 0 ? null : Math.max(...lateness) / 1_000, unit: 's', target: { op: '<=', value: 5 } },
+        {
+          scenario,
+          metric: 'last call after due time',
+          value: lateness.length === 0 ? null : Math.max(...lateness) / 1_000,
+          unit: 's',
+          target: { op: '<=', value: 5 },
+        },
         { scenario, metric: 'first call after due time', value: lateness.length === 0 ? null : Math.min(...lateness), unit: 'ms' },
         { scenario, metric: 'lateness p50', value: percentile(lateness, 50), unit: 'ms' },
         { scenario, metric: 'lateness p99', value: percentile(lateness, 99), unit: 'ms' },

@@ -88,7 +88,13 @@ export const sustained: Scenario = {
     }));
     return {
       measurements: [
-        { scenario, metric: 'sustained maximum', value: highest?.offeredPerSecond ?? 0, unit: 'tasks/s', target: { op: '>=', value: 2_000 } },
+        {
+          scenario,
+          metric: 'sustained maximum',
+          value: highest?.offeredPerSecond ?? 0,
+          unit: 'tasks/s',
+          target: { op: '>=', value: 2_000 },
+        },
         { scenario, metric: 'delivered at it', value: highest?.deliveredPerSecond ?? null, unit: '/s' },
         { scenario, metric: 'create → call p99 at it', value: highest?.p99Ms ?? null, unit: 'ms' },
         { scenario, metric: 'highest rate offered', value: steps.at(-1)?.offeredPerSecond ?? null, unit: '/s' },
