@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { deleteRedisKeys, runMigrate, TEST_JWT_SECRET, withDatabase, withPostgresClient } from '@punctual/testing';
 import { postgresAnswers } from '@punctual/db';
@@ -31,7 +32,7 @@ export function benchEnvironmentsCreated(): readonly { database: string; queuePr
  */
 export async function createBenchEnvironment(options: { databaseUrl: string; redisUrl: string }): Promise<BenchEnvironment> {
   const { redisUrl } = options;
-  if (!(await postgresAnswers(withDatabase(options.databaseUrl, 'postgres'))))
+  if (!(await retried(() => postgresAnswers(withDatabase(options.databaseUrl, 'postgres')))))
     throw new Error(`Postgres is not answering at ${options.databaseUrl} (DATABASE_URL)`);
   if (!(await redisAnswers(redisUrl))) throw new Error(`Redis is not answering at ${redisUrl} (REDIS_URL)`);
 
@@ -59,10 +60,12 @@ export async function createBenchEnvironment(options: { databaseUrl: string; red
     AUTH_RATE_LIMIT_MAX: '10000000',
   };
 
-  await withPostgresClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
+  await retried(() => withPostgresClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)));
   created.push({ database: name, queuePrefix, redisUrl });
   const dropDatabase = () =>
-    withPostgresClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+    retried(() =>
+      withPostgresClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)),
+    );
   const migration = await runMigrate(processEnv);
   if (migration.code !== 0) {
     await dropDatabase();
@@ -84,4 +87,22 @@ export async function createBenchEnvironment(options: { databaseUrl: string; red
       await deleteRedisKeys(redisUrl, `${queuePrefix}:*`);
     },
   };
+}
+
+/**
+ * Runs `attempt` until it succeeds (a false answer counts as a failure), for up to a minute: on a Postgres shared with
+ * other work, a connection can be refused for a while ("too many clients"), and a database left behind is worse than a
+ * slow start or clean-up.
+ */
+async function retried<T>(attempt: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const result = await attempt();
+      if (result !== false || Date.now() > deadline) return result;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await sleep(2_000);
+  }
 }

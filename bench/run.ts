@@ -92,7 +92,9 @@ function printResults(results: BenchResults): void {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error('[bench] failed:', error);
-    process.exit(error instanceof Error && error.message === 'interrupted' ? 130 : 1);
+    const interrupted = error instanceof Error && error.message === 'interrupted';
+    if (interrupted) log('interrupted: cleaned up');
+    else console.error('[bench] failed:', error);
+    process.exit(interrupted ? 130 : 1);
   },
 );

@@ -109,22 +109,27 @@ class RunTeardown extends Array<() => Promise<unknown>> {
     return Array;
   }
   private done = false;
+  private readonly late: Promise<unknown>[] = [];
 
   override push(...steps: (() => Promise<unknown>)[]): number {
     if (!this.done) return super.push(...steps);
-    for (const step of steps) void step().catch(() => {});
+    for (const step of steps) this.late.push(step().catch(() => {}));
     return this.length;
   }
 
-  /** Last in, first out; a step that fails is logged and the others still run. */
+  /** Last in, first out; a step that fails is logged and the others still run. Waits for late steps too. */
   async run(log: (message: string) => void): Promise<void> {
     this.done = true;
     while (this.length > 0) {
       const step = this.pop()!;
       await step().catch((error: unknown) => log(`cleanup step failed: ${String(error)}`));
     }
+    await Promise.all(this.late.splice(0));
   }
 }
+
+/** How long a stopped run may go on starting what it had begun (whose clean-up then runs at once). */
+const SETTLE_AFTER_STOP_MS = 30_000;
 
 async function runOnce(scenario: Scenario, run: number, options: RunBenchOptions, log: (message: string) => void): Promise<RunRecord> {
   const startedAt = new Date();
@@ -160,8 +165,19 @@ async function runOnce(scenario: Scenario, run: number, options: RunBenchOptions
   } finally {
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
-    running.catch(() => {});
-    await teardown.run((message) => log(`${scenario.name}: ${message}`));
+    const cleanupLog = (message: string): void => log(`${scenario.name}: ${message}`);
+    await teardown.run(cleanupLog);
+    // A run stopped half-way may still be creating a database or starting a process: let it get there, and clean
+    // that up too, rather than leave it behind.
+    let settleTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      running.catch(() => {}),
+      new Promise((resolve) => {
+        settleTimer = setTimeout(resolve, SETTLE_AFTER_STOP_MS);
+      }),
+    ]);
+    clearTimeout(settleTimer);
+    await teardown.run(cleanupLog);
   }
 }
 
