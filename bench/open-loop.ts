@@ -24,13 +24,15 @@ export interface OpenLoopResult {
 /** Outstanding requests beyond this many wait in the client: far more than an API that keeps up ever has. */
 const CONNECTIONS = 256;
 const TICK_MS = 5;
+/** How long answers are waited for once the last request went out; what is still unanswered then is cut off. */
+const ANSWER_WAIT_MS = 30_000;
 
 /**
  * `POST /api/v1/tasks` at a fixed rate per step, open loop: request `k` of a step goes out at `start + k / rate`
  * whatever the earlier answers (a slow API is not given a rest, unlike a closed-loop load generator whose connections
  * wait for their answers). `body(index, intendedAt)` makes each task; the intended send time is what latency is
  * measured from. `continueAfter(step, sent)` is asked at the end of each step but the last (with the requests sent so far); false stops the load there. It
- * resolves once every request is answered (or failed).
+ * resolves once every request is answered or failed (at most 30 s after the last went out).
  */
 export async function sendOpenLoop(options: {
   session: ApiSession;
@@ -82,9 +84,16 @@ export async function sendOpenLoop(options: {
       startedAt = endedAt;
       if (index < options.steps.length - 1 && options.continueAfter && !options.continueAfter(index, creates.length)) break;
     }
-    while (inFlight.size > 0) await Promise.all([...inFlight]);
+    const answered = (async () => {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([answered, new Promise((resolve) => (timer = setTimeout(resolve, ANSWER_WAIT_MS)))]);
+    clearTimeout(timer);
   } finally {
-    await pool.close();
+    // Fails what is still waiting (an API far behind the load): those count as unanswered, not as a hung bench.
+    await pool.destroy();
+    await Promise.all([...inFlight]);
   }
   return { creates, steps };
 }
