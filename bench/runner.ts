@@ -47,7 +47,7 @@ export interface RunBenchOptions {
   options: BenchOptions;
   /** Runs of each scenario; a scenario's own `runs` wins (default 3, or 1 at the tiny size). */
   runs?: number;
-  /** How long one run may take before it is stopped and reported as failed (default 15 min, 3 min tiny). */
+  /** How long one run may take before it is stopped and reported as failed (default 15 min, 4 min tiny). */
   runDeadlineMs?: number;
   log?: (message: string) => void;
   /** Aborting stops the run in progress (its teardown runs) and rejects with the signal's reason. */
@@ -134,7 +134,7 @@ const SETTLE_AFTER_STOP_MS = 30_000;
 async function runOnce(scenario: Scenario, run: number, options: RunBenchOptions, log: (message: string) => void): Promise<RunRecord> {
   const startedAt = new Date();
   const teardown = new RunTeardown();
-  const deadlineMs = options.runDeadlineMs ?? (options.size === 'tiny' ? 180_000 : 900_000);
+  const deadlineMs = options.runDeadlineMs ?? (options.size === 'tiny' ? 240_000 : 900_000);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const stopped = new Promise<never>((_, reject) => {

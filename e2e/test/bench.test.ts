@@ -43,7 +43,7 @@ async function leftovers(): Promise<string[]> {
 // Each scenario once at its tiny size: the suite still works end to end. Speed is `pnpm bench`'s business, not a test's.
 describe('pnpm bench --tiny', () => {
   for (const scenario of SCENARIOS) {
-    it(`runs ${scenario.name}, measures every figure it has a target for and leaves nothing behind`, { timeout: 240_000 }, async () => {
+    it(`runs ${scenario.name}, measures every figure it has a target for and leaves nothing behind`, { timeout: 330_000 }, async () => {
       const results = await runBench({
         scenarios: [scenario],
         size: 'tiny',
