@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
 
 /** A signed-in account on the API under test. */
 export interface ApiSession {
@@ -43,26 +44,32 @@ async function signIn(
 }
 
 /**
- * Creates one task per body through `POST /api/v1/tasks`, `concurrency` requests in flight, and resolves with their ids
- * in the order of `bodies`. Any answer but 201 rejects.
+ * Creates one task per body through `POST /api/v1/tasks`, `concurrency` requests in flight (closed loop), and resolves
+ * with their ids in the order of `bodies`. Any answer but 201 rejects.
  */
 export async function createTasks(session: ApiSession, bodies: readonly object[], concurrency: number): Promise<string[]> {
   const ids = new Array<string>(bodies.length);
+  const pool = new Pool(session.baseUrl, { connections: concurrency, pipelining: 1 });
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < bodies.length) {
       const index = next++;
-      const response = await fetch(`${session.baseUrl}/api/v1/tasks`, {
+      const response = await pool.request({
+        path: '/api/v1/tasks',
         method: 'POST',
         headers: session.headers,
         body: JSON.stringify(bodies[index]),
       });
-      const text = await response.text();
-      if (response.status !== 201) throw new Error(`POST /api/v1/tasks: ${response.status} ${text}`);
+      const text = await response.body.text();
+      if (response.statusCode !== 201) throw new Error(`POST /api/v1/tasks: ${response.statusCode} ${text}`);
       ids[index] = (JSON.parse(text) as { id: string }).id;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, bodies.length) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, bodies.length) }, lane));
+  } finally {
+    await pool.close();
+  }
   return ids;
 }
 

@@ -20,6 +20,8 @@ declare module 'autocannon' {
       duration?: number;
       amount?: number;
       timeout?: number;
+      /** Requests per second over all connections. */
+      overallRate?: number;
       requests?: Request[];
     }
 

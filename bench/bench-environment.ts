@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { deleteRedisKeys, runMigrate, TEST_JWT_SECRET, withDatabase, withPostgresClient } from '@punctual/testing';
 import { postgresAnswers } from '@punctual/db';
@@ -18,13 +19,20 @@ export interface BenchEnvironment {
   cleanup(): Promise<void>;
 }
 
+const created: { database: string; queuePrefix: string; redisUrl: string }[] = [];
+
+/** Every database and queue prefix this process created, removed or not: what the smoke test checks are gone. */
+export function benchEnvironmentsCreated(): readonly { database: string; queuePrefix: string; redisUrl: string }[] {
+  return created;
+}
+
 /**
  * Creates `punctual_bench_<random>` on the server of `databaseUrl`, migrates it with `pnpm migrate`'s entry point and
  * picks a fresh BullMQ prefix. The vitest fixture (`createTestEnvironment`) needs vitest's globalSetup, hence this.
  */
 export async function createBenchEnvironment(options: { databaseUrl: string; redisUrl: string }): Promise<BenchEnvironment> {
   const { redisUrl } = options;
-  if (!(await postgresAnswers(withDatabase(options.databaseUrl, 'postgres'))))
+  if (!(await retried(() => postgresAnswers(withDatabase(options.databaseUrl, 'postgres')))))
     throw new Error(`Postgres is not answering at ${options.databaseUrl} (DATABASE_URL)`);
   if (!(await redisAnswers(redisUrl))) throw new Error(`Redis is not answering at ${redisUrl} (REDIS_URL)`);
 
@@ -52,9 +60,12 @@ export async function createBenchEnvironment(options: { databaseUrl: string; red
     AUTH_RATE_LIMIT_MAX: '10000000',
   };
 
-  await withPostgresClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
+  await retried(() => withPostgresClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)));
+  created.push({ database: name, queuePrefix, redisUrl });
   const dropDatabase = () =>
-    withPostgresClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+    retried(() =>
+      withPostgresClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)),
+    );
   const migration = await runMigrate(processEnv);
   if (migration.code !== 0) {
     await dropDatabase();
@@ -76,4 +87,22 @@ export async function createBenchEnvironment(options: { databaseUrl: string; red
       await deleteRedisKeys(redisUrl, `${queuePrefix}:*`);
     },
   };
+}
+
+/**
+ * Runs `attempt` until it succeeds (a false answer counts as a failure), for up to a minute: on a Postgres shared with
+ * other work, a connection can be refused for a while ("too many clients"), and a database left behind is worse than a
+ * slow start or clean-up.
+ */
+async function retried<T>(attempt: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const result = await attempt();
+      if (result !== false || Date.now() > deadline) return result;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await sleep(2_000);
+  }
 }

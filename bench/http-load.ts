@@ -26,6 +26,8 @@ export interface LoadOptions {
   seconds: number;
   /** A path per request (e.g. a random task's), instead of the one in `url`. */
   path?: () => string;
+  /** Requests per second over all connections (autocannon's `overallRate`); unset: as fast as answers come. */
+  overallRate?: number;
 }
 
 /** Runs autocannon in this process for `seconds` and summarises the result. */
@@ -39,6 +41,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections,
     duration: options.seconds,
     timeout: 10,
+    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
     ...(pathOf ? { requests: [{ setupRequest: (request) => ({ ...request, path: pathOf() }) }] } : {}),
   });
   return {
@@ -63,7 +66,7 @@ export function runCreateLoad(
   apiUrl: string,
   headers: Record<string, string>,
   task: Record<string, unknown>,
-  load: { connections: number; seconds: number },
+  load: { connections: number; seconds: number; overallRate?: number },
 ): Promise<LoadResult> {
   return runLoad({ url: `${apiUrl}/api/v1/tasks`, method: 'POST', headers, body: JSON.stringify(task), ...load });
 }

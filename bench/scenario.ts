@@ -40,6 +40,8 @@ export interface Scenario {
   name: string;
   /** One line for the table and `pnpm bench --help`. */
   title: string;
+  /** What it does and what it is compared with, for docs/benchmarks.md (default: the title). */
+  description?: string;
   /** Runs in a full bench, for the median (default: the bench's `runs` option). Long scenarios run once. */
   runs?: number;
   run(context: ScenarioContext): Promise<ScenarioRun>;
