@@ -15,6 +15,8 @@ import { readExtraOptions } from './extra-options.js';
 const SCENARIO = 'scaling';
 /** The machine the model projects to: this many cores for the workers, and a dedicated Postgres with as many. */
 const MODEL_CORES = 8;
+/** Four workers booting at once on two busy cores can take longer than the default 45 s. */
+const WORKER_READY_TIMEOUT_MS = 180_000;
 
 /** What 8 cores for the workers and a dedicated 8-core Postgres would do, from CPU per attempt measured here. */
 export interface ScalingModel {
@@ -80,11 +82,16 @@ export const SCALING_SCENARIO: Scenario = {
     for (const count of extra.scalingWorkers) {
       const path = `/ok/scaling-w${count}/`;
       const jobs = await seedDueTasks(environment.pool, templateId, `${target.url}${path}`, extra.scalingTasks);
-      const workers = await Promise.all(
-        Array.from({ length: count }, (_, index) => startWorker(environment.processEnv, { name: `worker-${index + 1}` })),
+      const started = await Promise.allSettled(
+        Array.from({ length: count }, (_, index) =>
+          startWorker(environment.processEnv, { name: `worker-${index + 1}`, readyTimeoutMs: WORKER_READY_TIMEOUT_MS }),
+        ),
       );
+      const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
       log(`${count} worker process(es): draining ${extra.scalingTasks} due tasks`);
       try {
+        const failed = started.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
         const drain = await drainDueTasks({
           pool: environment.pool,
           queue,
