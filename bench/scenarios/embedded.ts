@@ -14,7 +14,7 @@ import { measureLoneLateness } from '../lone-lateness.js';
 import type { Scenario } from '../scenario.js';
 import { createBackendReader } from '../scaling-probes.js';
 import { createTemplateTask, seedDueTasks } from '../seed-tasks.js';
-import { readExtraOptions } from './extra-options.js';
+import { READY, readExtraOptions } from './extra-options.js';
 
 const SCENARIO = 'embedded';
 
@@ -68,7 +68,7 @@ export const EMBEDDED_SCENARIO: Scenario = {
     });
     teardown.push(() => queueBackend.close());
 
-    const api = await startApi(processEnv);
+    const api = await startApi(processEnv, READY);
     teardown.push(() => api.stop());
     const session = await registerUser(api.url);
     const templateId = await createTemplateTask(session, {
@@ -81,7 +81,7 @@ export const EMBEDDED_SCENARIO: Scenario = {
     });
     const path = '/ok/embedded-drain/';
     const jobs = await seedDueTasks(pool, templateId, `${target.url}${path}`, extra.embeddedTasks);
-    const worker = await startWorker(processEnv);
+    const worker = await startWorker(processEnv, READY);
     teardown.push(() => worker.stop());
 
     log(`draining ${extra.embeddedTasks} due tasks with one worker`);

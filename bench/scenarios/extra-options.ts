@@ -1,5 +1,11 @@
 import type { BenchSize } from '../scenario.js';
 
+/**
+ * How long an API or worker may take to get ready (the default is 45 s): on two cores shared with other work, a
+ * Node process loading its modules has been seen to take longer.
+ */
+export const READY = { readyTimeoutMs: 180_000 } as const;
+
 /** Sizes of the extra scenarios (lone, million, memory, embedded, scaling): each a BENCH_* variable, else by size. */
 export interface ExtraOptions {
   /** Lone delayed tasks timed one after another (lone, and embedded's lateness). */

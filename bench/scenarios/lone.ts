@@ -3,7 +3,7 @@ import { registerUser } from '../api-session.js';
 import { createBenchEnvironment } from '../bench-environment.js';
 import { measureLoneLateness } from '../lone-lateness.js';
 import type { Scenario } from '../scenario.js';
-import { readExtraOptions } from './extra-options.js';
+import { READY, readExtraOptions } from './extra-options.js';
 
 const SCENARIO = 'lone';
 
@@ -24,9 +24,9 @@ export const LONE_SCENARIO: Scenario = {
     teardown.push(() => environment.cleanup());
     const target = await startTargetServer();
     teardown.push(() => target.close());
-    const api = await startApi(environment.processEnv);
+    const api = await startApi(environment.processEnv, READY);
     teardown.push(() => api.stop());
-    const worker = await startWorker(environment.processEnv);
+    const worker = await startWorker(environment.processEnv, READY);
     teardown.push(() => worker.stop());
 
     log(`${loneSamples} lone tasks, each due 1–2 s after its creation`);

@@ -7,7 +7,7 @@ import { FAR_FUTURE_MS } from '../http-load.js';
 import { startRssSampler } from '../rss-sampler.js';
 import type { Scenario } from '../scenario.js';
 import { createTemplateTask, enqueueDue, seedDueTasks } from '../seed-tasks.js';
-import { readExtraOptions } from './extra-options.js';
+import { READY, readExtraOptions } from './extra-options.js';
 
 const SCENARIO = 'memory';
 /** Idle processes are read after this long, once start-up garbage has been collected. */
@@ -42,9 +42,9 @@ export const MEMORY_SCENARIO: Scenario = {
     const queue = createRedisTaskQueue({ connection: redis, prefix: environment.queuePrefix });
     teardown.push(() => queue.close());
 
-    const api = await startApi(environment.processEnv);
+    const api = await startApi(environment.processEnv, READY);
     teardown.push(() => api.stop());
-    const worker = await startWorker({ ...environment.processEnv, WORKER_CONCURRENCY: String(extra.memoryConcurrency) });
+    const worker = await startWorker({ ...environment.processEnv, WORKER_CONCURRENCY: String(extra.memoryConcurrency) }, READY);
     teardown.push(() => worker.stop());
     // Several samples in each tenth of the run, however short (the tiny size runs for seconds).
     const rss = startRssSampler([api.pid, worker.pid], Math.min(1_000, Math.max(100, (extra.memorySeconds * 1_000) / 50)));

@@ -9,7 +9,7 @@ import { FAR_FUTURE_MS, runLoad, type LoadResult } from '../http-load.js';
 import type { Measurement } from '../results-table.js';
 import type { Scenario } from '../scenario.js';
 import { copiedTaskColumns, createTemplateTask } from '../seed-tasks.js';
-import { readExtraOptions } from './extra-options.js';
+import { READY, readExtraOptions } from './extra-options.js';
 
 const SCENARIO = 'million';
 /** Rows inserted per statement, and jobs added per `enqueueAttempts` (as the API's batches would). */
@@ -65,7 +65,7 @@ export const MILLION_SCENARIO: Scenario = {
       prefix: environment.queuePrefix,
     });
     teardown.push(() => queueBackend.close());
-    const api = await startApi(environment.processEnv);
+    const api = await startApi(environment.processEnv, READY);
     teardown.push(() => api.stop());
     const session = await registerUser(api.url);
     const templateId = await createTemplateTask(session, {

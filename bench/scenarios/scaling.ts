@@ -10,13 +10,11 @@ import type { Measurement } from '../results-table.js';
 import type { Scenario } from '../scenario.js';
 import { createBackendReader } from '../scaling-probes.js';
 import { createTemplateTask, seedDueTasks } from '../seed-tasks.js';
-import { readExtraOptions } from './extra-options.js';
+import { READY, readExtraOptions } from './extra-options.js';
 
 const SCENARIO = 'scaling';
 /** The machine the model projects to: this many cores for the workers, and a dedicated Postgres with as many. */
 const MODEL_CORES = 8;
-/** Four workers booting at once on two busy cores can take longer than the default 45 s. */
-const WORKER_READY_TIMEOUT_MS = 180_000;
 
 /** What 8 cores for the workers and a dedicated 8-core Postgres would do, from CPU per attempt measured here. */
 export interface ScalingModel {
@@ -66,7 +64,7 @@ export const SCALING_SCENARIO: Scenario = {
     const databaseName = new URL(environment.databaseUrl).pathname.slice(1);
 
     // The template comes from the API; the API then stops, so the drains measure the workers alone.
-    const api = await startApi(environment.processEnv);
+    const api = await startApi(environment.processEnv, READY);
     const templateId = await createTemplateTask(await registerUser(api.url), {
       name: 'scaling template',
       url: `${target.url}/ok/template`,
@@ -83,9 +81,7 @@ export const SCALING_SCENARIO: Scenario = {
       const path = `/ok/scaling-w${count}/`;
       const jobs = await seedDueTasks(environment.pool, templateId, `${target.url}${path}`, extra.scalingTasks);
       const started = await Promise.allSettled(
-        Array.from({ length: count }, (_, index) =>
-          startWorker(environment.processEnv, { name: `worker-${index + 1}`, readyTimeoutMs: WORKER_READY_TIMEOUT_MS }),
-        ),
+        Array.from({ length: count }, (_, index) => startWorker(environment.processEnv, { name: `worker-${index + 1}`, ...READY })),
       );
       const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
       log(`${count} worker process(es): draining ${extra.scalingTasks} due tasks`);
