@@ -18,6 +18,7 @@ import { startForeignCpuMeter } from './foreign-cpu-meter.js';
 import { FAR_FUTURE_MS, farFutureTask, runCreateLoad } from './http-load.js';
 import { describeMachine } from './machine.js';
 import { startRssSampler } from './rss-sampler.js';
+import { enqueueDue, seedDueTasks } from './seed-tasks.js';
 import {
   counterDelta,
   createBackendReader,
@@ -355,9 +356,8 @@ async function measureWorker(
   // The trailing slash keeps one run's prefix from matching another's (c10 in c100).
   const path = `${delayMs > 0 ? `/delay/${delayMs}` : '/ok'}/scale-c${concurrency}/`;
   log(`3. worker at WORKER_CONCURRENCY=${concurrency}: ${count} attempts due at once, the target answering after ${delayMs} ms`);
-  const jobs = await seedDueTasks(environment.databaseUrl, templateId, `${target.url}${path}`, count);
-  for (let index = 0; index < jobs.length; index += 1_000)
-    await probes.queue.enqueueAttempts(jobs.slice(index, index + 1_000).map((job) => ({ job, runAt: null })));
+  const jobs = await seedDueTasks(environment.pool, templateId, `${target.url}${path}`, count);
+  await enqueueDue(probes.queue, jobs);
 
   const updatesBefore = await withPostgresClient(environment.databaseUrl, tableStats);
   const counters = await settledCounters(probes);
@@ -452,39 +452,6 @@ async function measureWorker(
     distinctRuns: logs.rows[0]!.runs,
     timedOut,
   };
-}
-
-/**
- * Copies the template task `count` times as `pending`, due now, calling `url`: rows exactly as the API writes them,
- * without the API's cost. Returns their jobs.
- */
-async function seedDueTasks(
-  databaseUrl: string,
-  templateId: string,
-  url: string,
-  count: number,
-): Promise<{ taskId: string; runId: string; version: number }[]> {
-  return withPostgresClient(databaseUrl, async (client) => {
-    const overridden = ['id', 'run_id', 'status', 'version', 'next_run_at', 'url'];
-    const columns = (
-      await client.query<{ column_name: string }>(
-        `SELECT column_name FROM information_schema.columns
-          WHERE table_schema = current_schema() AND table_name = 'tasks' AND is_generated = 'NEVER' ORDER BY ordinal_position`,
-      )
-    ).rows
-      .map((row) => row.column_name)
-      .filter((name) => !overridden.includes(name))
-      .map((name) => pg.escapeIdentifier(name));
-    const { rows } = await client.query<{ id: string; run_id: string; version: number }>(
-      `INSERT INTO tasks (${columns.join(', ')}, run_id, status, version, next_run_at, url)
-       SELECT ${columns.map((column) => `t.${column}`).join(', ')}, gen_random_uuid(), 'pending', 1, now(), $3
-         FROM tasks t, generate_series(1, $2::int) AS g WHERE t.id = $1
-       RETURNING id, run_id, version`,
-      [templateId, count, url],
-    );
-    await client.query('VACUUM ANALYZE tasks');
-    return rows.map((row) => ({ taskId: row.id, runId: row.run_id, version: row.version }));
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
