@@ -74,7 +74,7 @@ const SCHEDULED = SCHEDULED_STATUSES.map((status) => `'${status}'`).join(', ');
 // The claims as rows (`unnest` of one array per column), so the text is the same for any number of them and stays
 // prepared. The lease outlives the attempt's own deadline by a margin: a live worker always finishes before it lapses.
 // The owner's signing secrets come with the claim, so signing costs no round trip and a rotation applies at once.
-const CLAIM_ATTEMPTS = preparedStatement(
+export const CLAIM_ATTEMPTS = preparedStatement(
   'punctual_claim_attempts',
   `WITH wanted AS (
      SELECT * FROM unnest($1::uuid[], $2::int[]) AS wanted (task_id, version)
@@ -168,8 +168,10 @@ export async function recordAttempts(db: Kysely<Database>, finishes: readonly At
 }
 
 // The attempts as rows (one array per column), so the text is fixed and stays prepared. Each row is fenced by its own
-// task's version, status and attempt count; a log row is closed only where its task moved.
-const RECORD_ATTEMPTS = preparedStatement(
+// task's version, status and attempt count; a log row is closed only where its task moved. The status test is written
+// `(…) IS TRUE` so the planner cannot serve it from an index on status: the statistics see few running tasks and
+// would pick that index over the primary key, and walk every dead entry that recent attempts left in it.
+export const RECORD_ATTEMPTS = preparedStatement(
   'punctual_record_attempts',
   `WITH done AS (
      SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::uuid[], $5::text[], $6::timestamptz[], $7::boolean[],
@@ -187,7 +189,7 @@ const RECORD_ATTEMPTS = preparedStatement(
        last_run_at = done.started_at, last_outcome = done.outcome, last_status_code = done.status_code,
        last_error = done.error, updated_at = now()
      FROM done
-     WHERE tasks.id = done.task_id AND tasks.version = done.version AND tasks.status = 'running'
+     WHERE tasks.id = done.task_id AND tasks.version = done.version AND (tasks.status = 'running') IS TRUE
        AND tasks.attempts = done.attempts
      RETURNING tasks.*
    ), closed AS (

@@ -22,8 +22,8 @@ export interface GroupCommitOptions<I, O> {
 
 interface Waiting<I, O> {
   item: I;
-  resolve(result: O): void;
-  reject(error: unknown): void;
+  resolve: (result: O) => void;
+  reject: (error: unknown) => void;
 }
 
 export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): (item: I) => Promise<O> {
