@@ -295,7 +295,8 @@ describe('the attempt statements (group commit) over 100k tasks', () => {
   ] as const)('%s: finds each task by its primary key', async (_name, statement, parameters) => {
     const scans = await genericScansOf(statement, parameters);
     expect(
-      scans.filter((scan) => scan.includes(' on tasks') || scan.includes('using tasks_')),
+      // The reads of tasks (the update itself, `ModifyTable on tasks`, is not one).
+      scans.filter((scan) => !scan.startsWith('ModifyTable') && (scan.endsWith(' on tasks') || scan.includes('using tasks_'))),
       JSON.stringify(scans),
     ).toEqual(['Index Scan using tasks_pkey']);
   });
