@@ -284,6 +284,8 @@ async function genericScansOf(statement: PreparedStatement, parameters: number):
       return scansOf({ explain: () => Promise.resolve(rows) });
     } finally {
       await sql`ROLLBACK`.execute(connection);
+      // A prepared statement outlives the transaction: the connection goes back to the pool without it.
+      await sql`DEALLOCATE plan_probe`.execute(connection);
     }
   });
 }
