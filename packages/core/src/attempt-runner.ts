@@ -3,6 +3,7 @@ import {
   claimAttempt,
   finishAttempt,
   SealedSecretError,
+  type AttemptWriter,
   type ClaimedAttemptToSend,
   type Database,
   type Kysely,
@@ -33,6 +34,11 @@ export interface AttemptContext {
   logger: Logger;
   /** Told of drops, starts and outcomes (the worker's /metrics); none when absent. */
   metrics?: AttemptMetrics;
+  /**
+   * Claims and records attempts with group commit (the worker's, made by createAttemptWriter with the same worker id
+   * and lease margin); without it, each attempt's statements go to Postgres alone.
+   */
+  writer?: AttemptWriter;
 }
 
 export type AttemptSummary =
@@ -44,12 +50,15 @@ export type AttemptSummary =
  * then record the outcome and the task's next state in one transaction, and queue the next attempt when one is due.
  */
 export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): Promise<AttemptSummary> {
-  const claimed = await claimAttempt(context.db, {
-    taskId: job.taskId,
-    version: job.version,
-    workerId: context.workerId,
-    leaseMarginMs: context.leaseMarginMs,
-  });
+  const { writer } = context;
+  const claimed = writer
+    ? await writer.claim(job)
+    : await claimAttempt(context.db, {
+        taskId: job.taskId,
+        version: job.version,
+        workerId: context.workerId,
+        leaseMarginMs: context.leaseMarginMs,
+      });
   const { metrics } = context;
   if (!claimed) {
     metrics?.staleJobDropped();
@@ -63,11 +72,12 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
   metrics?.attemptStarted(startedAt.getTime() - (task.next_run_at ?? startedAt).getTime());
   try {
     const result = await callTarget(context, claimed);
-    const updated = await finishAttempt(context.db, {
+    const finish = {
       claimed,
       record: { ...result, startedAt },
-      decide: (current) => stateAfterAttempt(current, result, new Date()),
-    });
+      decide: (current: TaskRow) => stateAfterAttempt(current, result, new Date()),
+    };
+    const updated = writer ? await writer.finish(finish) : await finishAttempt(context.db, finish);
     metrics?.attemptRecorded(result.outcome, result.durationMs);
     if (updated) await enqueueNextAttempt({ queue: context.queue, logger }, updated);
     return {

@@ -1,5 +1,6 @@
 import { type AttemptResponse, SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import { type Kysely, type UpdateObject, sql } from 'kysely';
+import { executePrepared, preparedStatement } from './connection.js';
 import type { Database, TaskRow } from './schema.js';
 
 export interface ClaimedAttempt {
@@ -21,67 +22,79 @@ export interface ClaimedAttemptToSend extends ClaimedAttempt {
   signingSecrets: SealedSigningSecrets;
 }
 
+/** Which attempt of which task a job asks for, and who claims it. */
+export interface AttemptClaim {
+  taskId: string;
+  version: number;
+  workerId: string;
+  leaseMarginMs: number;
+}
+
 /**
  * Claims the next attempt of a task for a worker: only when the job's version is still current and the task is
  * waiting (`pending`/`retrying`). Marks it `running` under a lease and opens the attempt's log row — one statement,
- * so one round trip and atomic; it also reads the owner's signing secrets. Returns null for a stale job (rescheduled, paused, cancelled, deleted, or already
- * claimed): make no call.
+ * so one round trip and atomic; it also reads the owner's signing secrets. Returns null for a stale job (rescheduled,
+ * paused, cancelled, deleted, or already claimed): make no call.
  */
-export async function claimAttempt(
-  db: Kysely<Database>,
-  claim: { taskId: string; version: number; workerId: string; leaseMarginMs: number },
-): Promise<ClaimedAttemptToSend | null> {
-  const row = await db
-    .with('claimed', (cte) =>
-      cte
-        .updateTable('tasks')
-        .set({
-          status: 'running',
-          attempts: sql`attempts + 1`,
-          // The lease outlives the attempt's own deadline by a margin: a live worker always finishes before it lapses.
-          lease_expires_at: sql`now() + (timeout_ms + ${claim.leaseMarginMs}) * interval '1 millisecond'`,
-          updated_at: sql`now()`,
-        })
-        .where('id', '=', claim.taskId)
-        .where('version', '=', claim.version)
-        .where('status', 'in', SCHEDULED_STATUSES)
-        .returningAll(),
-    )
-    .with('opened', (cte) =>
-      cte
-        .insertInto('task_logs')
-        .columns(['task_id', 'user_id', 'run_id', 'attempt', 'scheduled_for', 'worker_id'])
-        .expression((eb) =>
-          eb
-            .selectFrom('claimed')
-            .select((inner) => [
-              'claimed.id',
-              'claimed.user_id',
-              'claimed.run_id',
-              'claimed.attempts',
-              inner.fn.coalesce('claimed.next_run_at', sql<Date>`now()`).as('scheduled_for'),
-              sql<string>`${claim.workerId}::text`.as('worker_id'),
-            ]),
-        )
-        .returning('id'),
-    )
-    .selectFrom('claimed')
-    .innerJoin('opened', (join) => join.onTrue())
-    // The owner's signing secrets come with the claim, so signing costs no round trip and a rotation applies at once.
-    .leftJoin('signing_secrets', 'signing_secrets.user_id', 'claimed.user_id')
-    .selectAll('claimed')
-    .select([
-      'opened.id as log_id',
-      'signing_secrets.secret as signing_secret',
-      sql<string | null>`CASE WHEN signing_secrets.previous_expires_at > now() THEN signing_secrets.previous_secret END`.as(
-        'previous_signing_secret',
-      ),
-    ])
-    .executeTakeFirst();
-  if (!row) return null;
-  const { log_id: logId, signing_secret: current, previous_signing_secret: previous, ...task } = row;
-  return { task, logId, attempt: task.attempts, signingSecrets: { current, previous } };
+export async function claimAttempt(db: Kysely<Database>, claim: AttemptClaim): Promise<ClaimedAttemptToSend | null> {
+  const [claimed] = await claimAttempts(db, [claim]);
+  return claimed ?? null;
 }
+
+/**
+ * Claims several attempts in one statement (see claimAttempt; the claims share a worker and lease margin, those of
+ * the first count). One result per claim, in order; each claim is fenced by its own task's version and status, so a
+ * stale one gets null without touching the others. A task must not appear twice.
+ */
+export async function claimAttempts(db: Kysely<Database>, claims: readonly AttemptClaim[]): Promise<(ClaimedAttemptToSend | null)[]> {
+  if (claims.length === 0) return [];
+  const rows = await executePrepared<ClaimRow>(db, CLAIM_ATTEMPTS, [
+    claims.map((claim) => claim.taskId),
+    claims.map((claim) => claim.version),
+    claims[0]!.workerId,
+    claims[0]!.leaseMarginMs,
+  ]);
+  const byTask = new Map(rows.map((row) => [row.id, row]));
+  return claims.map((claim) => {
+    const row = byTask.get(claim.taskId);
+    if (!row) return null;
+    const { log_id: logId, signing_secret: current, previous_signing_secret: previous, ...task } = row;
+    return { task, logId, attempt: task.attempts, signingSecrets: { current, previous } };
+  });
+}
+
+interface ClaimRow extends TaskRow {
+  log_id: string;
+  signing_secret: string | null;
+  previous_signing_secret: string | null;
+}
+
+const SCHEDULED = SCHEDULED_STATUSES.map((status) => `'${status}'`).join(', ');
+
+// The claims as rows (`unnest` of one array per column), so the text is the same for any number of them and stays
+// prepared. The lease outlives the attempt's own deadline by a margin: a live worker always finishes before it lapses.
+// The owner's signing secrets come with the claim, so signing costs no round trip and a rotation applies at once.
+export const CLAIM_ATTEMPTS = preparedStatement(
+  'punctual_claim_attempts',
+  `WITH wanted AS (
+     SELECT * FROM unnest($1::uuid[], $2::int[]) AS wanted (task_id, version)
+   ), claimed AS (
+     UPDATE tasks SET status = 'running', attempts = tasks.attempts + 1,
+       lease_expires_at = now() + (tasks.timeout_ms + $4::int) * interval '1 millisecond', updated_at = now()
+     FROM wanted
+     WHERE tasks.id = wanted.task_id AND tasks.version = wanted.version AND tasks.status IN (${SCHEDULED})
+     RETURNING tasks.*
+   ), opened AS (
+     INSERT INTO task_logs (task_id, user_id, run_id, attempt, scheduled_for, worker_id)
+     SELECT id, user_id, run_id, attempts, coalesce(next_run_at, now()), $3::text FROM claimed
+     RETURNING id, task_id
+   )
+   SELECT claimed.*, opened.id AS log_id, signing_secrets.secret AS signing_secret,
+     CASE WHEN signing_secrets.previous_expires_at > now() THEN signing_secrets.previous_secret END AS previous_signing_secret
+   FROM claimed
+   JOIN opened ON opened.task_id = claimed.id
+   LEFT JOIN signing_secrets ON signing_secrets.user_id = claimed.user_id`,
+);
 
 /** An attempt's response as its log row records it, and when the attempt started. */
 export interface AttemptRecord extends AttemptResponse {
@@ -97,6 +110,13 @@ export interface TaskStateAfterAttempt {
   nextRunId?: string;
 }
 
+/** What recording an attempt needs: the claim, the response, and how to pick the task's next state from its row. */
+export interface AttemptFinish {
+  claimed: ClaimedAttempt;
+  record: AttemptRecord;
+  decide: (task: TaskRow) => TaskStateAfterAttempt;
+}
+
 /**
  * Closes the attempt's log row and, when the claim still holds (same version, still `running`), moves the task to the
  * state `decide` returns for the row as it is now (its attempt count may have been reset meanwhile) and bumps its
@@ -106,40 +126,90 @@ export interface TaskStateAfterAttempt {
  * The usual case — nothing touched the task since the claim — is one statement (one round trip); otherwise the row is
  * locked and read again in a transaction.
  */
-export async function finishAttempt(
-  db: Kysely<Database>,
-  finish: { claimed: ClaimedAttempt; record: AttemptRecord; decide: (task: TaskRow) => TaskStateAfterAttempt },
-): Promise<TaskRow | null> {
-  const { claimed, record } = finish;
-  const expected = finish.decide(claimed.task);
-  const unchanged = await db
-    .with('moved', (cte) =>
-      cte
-        .updateTable('tasks')
-        .set(taskChangesAfterAttempt(expected, record))
-        .where('id', '=', claimed.task.id)
-        .where('version', '=', claimed.task.version)
-        .where('status', '=', 'running')
-        .where('attempts', '=', claimed.task.attempts)
-        .returningAll(),
-    )
-    .with('closed', (cte) =>
-      cte
-        .updateTable('task_logs')
-        .set({
-          ...logChangesAfterAttempt(record),
-          next_retry_at: expected.status === 'retrying' ? expected.nextRunAt : null,
-        })
-        .where('id', '=', claimed.logId)
-        .where('outcome', 'is', null)
-        .where((eb) => eb.exists(eb.selectFrom('moved').select('moved.id')))
-        .returning('task_logs.id'),
-    )
-    .selectFrom('moved')
-    .selectAll()
-    .executeTakeFirst();
-  if (unchanged) return unchanged;
+export async function finishAttempt(db: Kysely<Database>, finish: AttemptFinish): Promise<TaskRow | null> {
+  const [unchanged] = await recordAttempts(db, [finish]);
+  return unchanged ?? finishChangedAttempt(db, finish);
+}
 
+/**
+ * The usual case of finishAttempt for several attempts in one statement: each task that nothing touched since its
+ * claim moves to its next state and its log row is closed. One result per attempt, in order: the task's new row, or
+ * null for a task that changed meanwhile, whose attempt is left for finishChangedAttempt. A task must not appear twice.
+ */
+export async function recordAttempts(db: Kysely<Database>, finishes: readonly AttemptFinish[]): Promise<(TaskRow | null)[]> {
+  if (finishes.length === 0) return [];
+  const columns: unknown[][] = Array.from({ length: 17 }, () => []);
+  for (const { claimed, record, decide } of finishes) {
+    const next = decide(claimed.task);
+    const values = [
+      claimed.task.id,
+      claimed.task.version,
+      claimed.task.attempts,
+      claimed.logId,
+      next.status,
+      next.nextRunAt,
+      next.runFinished,
+      next.runFinished ? (next.nextRunId ?? null) : null,
+      record.startedAt,
+      record.outcome,
+      record.statusCode,
+      record.error,
+      record.durationMs,
+      JSON.stringify(record.responseHeaders),
+      record.responseBody,
+      record.responseTruncated,
+      next.status === 'retrying' ? next.nextRunAt : null,
+    ];
+    values.forEach((value, index) => columns[index]!.push(value));
+  }
+  const rows = await executePrepared<TaskRow>(db, RECORD_ATTEMPTS, columns);
+  const byTask = new Map(rows.map((row) => [row.id, row]));
+  return finishes.map((finish) => byTask.get(finish.claimed.task.id) ?? null);
+}
+
+// The attempts as rows (one array per column), so the text is fixed and stays prepared. Each row is fenced by its own
+// task's version, status and attempt count; a log row is closed only where its task moved. The status test is written
+// `(…) IS TRUE` so the planner cannot serve it from an index on status: the statistics see few running tasks and
+// would pick that index over the primary key, and walk every dead entry that recent attempts left in it.
+export const RECORD_ATTEMPTS = preparedStatement(
+  'punctual_record_attempts',
+  `WITH done AS (
+     SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::uuid[], $5::text[], $6::timestamptz[], $7::boolean[],
+       $8::uuid[], $9::timestamptz[], $10::text[], $11::int[], $12::text[], $13::int[], $14::text[], $15::text[],
+       $16::boolean[], $17::timestamptz[])
+     AS done (task_id, version, attempts, log_id, status, next_run_at, run_finished, next_run_id, started_at, outcome,
+       status_code, error, duration_ms, response_headers, response_body, response_truncated, next_retry_at)
+   ), moved AS (
+     UPDATE tasks SET status = done.status, next_run_at = done.next_run_at, version = tasks.version + 1,
+       lease_expires_at = NULL,
+       run_count = tasks.run_count + CASE WHEN done.run_finished THEN 1 ELSE 0 END,
+       hold_after_run = tasks.hold_after_run AND NOT done.run_finished,
+       attempts = CASE WHEN done.next_run_id IS NULL THEN tasks.attempts ELSE 0 END,
+       run_id = coalesce(done.next_run_id, tasks.run_id),
+       last_run_at = done.started_at, last_outcome = done.outcome, last_status_code = done.status_code,
+       last_error = done.error, updated_at = now()
+     FROM done
+     WHERE tasks.id = done.task_id AND tasks.version = done.version AND (tasks.status = 'running') IS TRUE
+       AND tasks.attempts = done.attempts
+     RETURNING tasks.*
+   ), closed AS (
+     UPDATE task_logs SET outcome = done.outcome, status_code = done.status_code, duration_ms = done.duration_ms,
+       error = done.error, response_headers = done.response_headers::jsonb, response_body = done.response_body,
+       response_truncated = done.response_truncated, started_at = done.started_at, finished_at = now(),
+       next_retry_at = done.next_retry_at
+     FROM done JOIN moved ON moved.id = done.task_id
+     WHERE task_logs.id = done.log_id AND task_logs.outcome IS NULL
+     RETURNING task_logs.id
+   )
+   SELECT * FROM moved`,
+);
+
+/**
+ * finishAttempt for a task that changed since its claim (recordAttempts left it): locks and reads the row again in a
+ * transaction, moves it when the claim still holds, and closes the log row either way.
+ */
+export async function finishChangedAttempt(db: Kysely<Database>, finish: AttemptFinish): Promise<TaskRow | null> {
+  const { claimed, record } = finish;
   return db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('tasks')

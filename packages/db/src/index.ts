@@ -9,8 +9,13 @@ export {
 } from './api-keys.js';
 export {
   claimAttempt,
+  claimAttempts,
   findLostAttempts,
   finishAttempt,
+  finishChangedAttempt,
+  recordAttempts,
+  type AttemptClaim,
+  type AttemptFinish,
   type AttemptRecord,
   type ClaimedAttempt,
   type ClaimedAttemptToSend,
@@ -18,6 +23,8 @@ export {
   type LostAttempt,
   type TaskStateAfterAttempt,
 } from './attempts.js';
+export { createAttemptWriter, type AttemptWriter, type AttemptWriterOptions } from './attempt-writer.js';
+export { createGroupCommit, type GroupCommitOptions } from './group-commit.js';
 export {
   assertPostgresReachable,
   createDatabase,

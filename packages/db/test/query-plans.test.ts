@@ -2,7 +2,8 @@ import type { Database, Kysely, Scope } from '@punctual/db';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lostAttemptsQuery } from '../src/attempts.js';
+import { CLAIM_ATTEMPTS, lostAttemptsQuery, RECORD_ATTEMPTS } from '../src/attempts.js';
+import type { PreparedStatement } from '../src/connection.js';
 import { statsQueries } from '../src/stats.js';
 import { taskLogListQueries } from '../src/task-logs.js';
 import { liveTaskCountQuery } from '../src/task-quota.js';
@@ -268,5 +269,37 @@ describe('query plans over 100k tasks', () => {
         scans.every((scan) => scan.startsWith('Index Only Scan')),
         summary,
       ).toBe(true);
+  });
+});
+
+/** The scans of a prepared statement's generic plan (the one Postgres settles on after a few executions). */
+async function genericScansOf(statement: PreparedStatement, parameters: number): Promise<string[]> {
+  return env.db.connection().execute(async (connection) => {
+    await sql`BEGIN`.execute(connection);
+    try {
+      await sql`SET LOCAL plan_cache_mode = force_generic_plan`.execute(connection);
+      await sql.raw(`PREPARE plan_probe AS ${statement.text}`).execute(connection);
+      const nulls = Array.from({ length: parameters }, () => 'NULL').join(', ');
+      const { rows } = await sql.raw<Record<string, unknown>>(`EXPLAIN (FORMAT JSON) EXECUTE plan_probe(${nulls})`).execute(connection);
+      return scansOf({ explain: () => Promise.resolve(rows) });
+    } finally {
+      await sql`ROLLBACK`.execute(connection);
+      // A prepared statement outlives the transaction: the connection goes back to the pool without it.
+      await sql`DEALLOCATE plan_probe`.execute(connection);
+    }
+  });
+}
+
+describe('the attempt statements (group commit) over 100k tasks', () => {
+  it.each([
+    ['claim', CLAIM_ATTEMPTS, 4],
+    ['record', RECORD_ATTEMPTS, 17],
+  ] as const)('%s: finds each task by its primary key', async (_name, statement, parameters) => {
+    const scans = await genericScansOf(statement, parameters);
+    expect(
+      // The reads of tasks (the update itself, `ModifyTable on tasks`, is not one).
+      scans.filter((scan) => !scan.startsWith('ModifyTable') && (scan.endsWith(' on tasks') || scan.includes('using tasks_'))),
+      JSON.stringify(scans),
+    ).toEqual(['Index Scan using tasks_pkey']);
   });
 });

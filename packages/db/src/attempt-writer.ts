@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import {
+  claimAttempt,
+  claimAttempts,
+  finishChangedAttempt,
+  recordAttempts,
+  type AttemptFinish,
+  type ClaimedAttemptToSend,
+} from './attempts.js';
+import { createGroupCommit } from './group-commit.js';
+import type { Database, TaskRow } from './schema.js';
+
+/** Claims and records attempts for one worker; see createAttemptWriter. */
+export interface AttemptWriter {
+  claim(job: { taskId: string; version: number }): Promise<ClaimedAttemptToSend | null>;
+  finish(finish: AttemptFinish): Promise<TaskRow | null>;
+}
+
+export interface AttemptWriterOptions {
+  workerId: string;
+  leaseMarginMs: number;
+  /** Attempts per statement at most (default 100). */
+  maxBatch?: number;
+}
+
+/**
+ * claimAttempt and finishAttempt with group commit: the claims of concurrent attempts go to Postgres as one statement,
+ * and so do their records (see createGroupCommit: no timer, so a lone attempt is not delayed). Each row keeps its own
+ * version fence and its own log row; a task that changed since its claim takes finishAttempt's locking path alone, and
+ * a batch whose statement fails is run again attempt by attempt.
+ */
+export function createAttemptWriter(db: Kysely<Database>, options: AttemptWriterOptions): AttemptWriter {
+  const { workerId, leaseMarginMs, maxBatch } = options;
+  const claim = createGroupCommit({
+    runBatch: (jobs: readonly { taskId: string; version: number }[]) =>
+      claimAttempts(
+        db,
+        jobs.map((job) => ({ taskId: job.taskId, version: job.version, workerId, leaseMarginMs })),
+      ),
+    runOne: (job) => claimAttempt(db, { taskId: job.taskId, version: job.version, workerId, leaseMarginMs }),
+    keyOf: (job) => job.taskId,
+    maxBatch,
+  });
+  const record = createGroupCommit({
+    runBatch: (finishes: readonly AttemptFinish[]) => recordAttempts(db, finishes),
+    runOne: async (finish: AttemptFinish) => (await recordAttempts(db, [finish]))[0] ?? null,
+    keyOf: (finish) => finish.claimed.task.id,
+    maxBatch,
+  });
+  return {
+    claim,
+    finish: async (finish) => (await record(finish)) ?? finishChangedAttempt(db, finish),
+  };
+}
