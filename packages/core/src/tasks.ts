@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  findTask,
+  findTaskPrepared,
   findTaskForUpdate,
   listTaskLogs,
   listTasks as listTaskRows,
@@ -211,7 +211,7 @@ export async function listTaskLogsOf(
 }
 
 async function requireTask(context: TaskContext, actor: Actor, id: string): Promise<TaskRow> {
-  const task = await findTask(context.db, scopeOf(actor), id);
+  const task = await findTaskPrepared(context.db, scopeOf(actor), id);
   if (!task) throw new NotFoundError('task');
   return task;
 }

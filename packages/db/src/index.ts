@@ -57,6 +57,7 @@ export { deleteLogsStartedBefore, listTaskLogs, type TaskLogListQuery } from './
 export {
   findTask,
   findTaskForUpdate,
+  findTaskPrepared,
   insertTask,
   listScheduledTasks,
   listTasks,

@@ -63,7 +63,7 @@ const COLUMNS = [
  * quota lock (`live + margin + rows of this batch - 1 < max`, the test each of them would pass one by one); the rows of
  * users nearer the quota are left out, for the caller to create one at a time under the lock.
  */
-const INSERT_TASKS_WITHIN_QUOTA = preparedStatement(
+export const INSERT_TASKS_WITHIN_QUOTA = preparedStatement(
   'tasks.insert-batch-within-quota',
   `WITH input AS (
      SELECT * FROM json_to_recordset($1::json) AS r(${COLUMNS.map(([name, type]) => `${name} ${type === 'jsonb' ? 'text' : type}`).join(', ')})
@@ -90,8 +90,12 @@ export async function insertTasksWithinQuota(
   quota: { maxTasks: number; unlockedMargin: number },
 ): Promise<TaskRow[]> {
   if (rows.length === 0) return [];
-  const json = `[${rows.map(rowJson).join(',')}]`;
-  return executePrepared<TaskRow>(db, INSERT_TASKS_WITHIN_QUOTA, [json, LIVE_STATUSES, quota.maxTasks, quota.unlockedMargin]);
+  return executePrepared<TaskRow>(db, INSERT_TASKS_WITHIN_QUOTA, batchInsertValues(rows, quota));
+}
+
+/** The statement `insertTasksWithinQuota` runs and its parameters (the query-plan test explains them). */
+export function batchInsertValues(rows: readonly BatchedTaskRow[], quota: { maxTasks: number; unlockedMargin: number }): unknown[] {
+  return [`[${rows.map(rowJson).join(',')}]`, LIVE_STATUSES, quota.maxTasks, quota.unlockedMargin];
 }
 
 function rowJson(row: BatchedTaskRow): string {
