@@ -5,7 +5,7 @@ import { QuotaExceededError } from './errors.js';
  * How far below the quota a user must be for a create to skip the lock: more creates than this in flight for one
  * user at once could otherwise overshoot it together. Far from the quota (nearly always) a create pays one index-only count.
  */
-const UNLOCKED_MARGIN = 1_000;
+export const UNLOCKED_MARGIN = 1_000;
 
 /**
  * Throws QuotaExceededError when the user already has `maxTasks` live tasks. Call it in the transaction that inserts

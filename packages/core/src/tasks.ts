@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import {
-  findTask,
+  findTaskPrepared,
   findTaskForUpdate,
-  insertTask,
   listTaskLogs,
   listTasks as listTaskRows,
   updateTaskRow,
-  type NewTaskRow,
+  type BatchedTaskRow,
   type TaskRow,
   type TaskRowUpdate,
   type TaskSort,
 } from '@punctual/db';
 import { transitionRefusal, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
-import { AccountGoneError, InvalidInputError, InvalidTransitionError, NotFoundError, isAccountGone } from './errors.js';
+import { InvalidInputError, InvalidTransitionError, NotFoundError } from './errors.js';
 import { applyToOneTask } from './task-actions.js';
 import { discardAttempt, enqueueNextAttempt, filteredScopeOf, scopeOf, type Actor, type TaskContext } from './task-context.js';
 import {
@@ -30,7 +29,7 @@ import {
   type CreateTaskInput,
   type UpdateTaskInput,
 } from './task-input.js';
-import { reserveTaskSlot } from './task-quota.js';
+import { insertNewTask } from './task-create-batch.js';
 import { scheduleOnCreate, scheduleOnUpdate } from './task-schedule.js';
 import { originOf, sealTaskHeaders, sealTaskToken, secretKeysOf } from './task-secrets.js';
 import { toTaskLogView, toTaskStatusView, toTaskView, type Page, type TaskLogView, type TaskStatusView, type TaskView } from './views.js';
@@ -40,25 +39,14 @@ import { toTaskLogView, toTaskStatusView, toTaskView, type Page, type TaskLogVie
  * the next occurrence of `cron` in `timezone`.
  */
 export async function createTask(context: TaskContext, actor: Actor, input: CreateTaskInput): Promise<TaskView> {
-  const row = newTaskRow(context, actor, input);
-  const task = await context.db
-    .transaction()
-    .execute(async (trx) => {
-      await reserveTaskSlot(trx, actor.userId, context.limits.maxTasksPerUser);
-      return insertTask(trx, row);
-    })
-    .catch((error: unknown) => {
-      throw isAccountGone(error) ? new AccountGoneError() : error;
-    });
-  await enqueueNextAttempt(context, task);
-  return toTaskView(task);
+  return toTaskView(await insertNewTask(context, actor, newTaskRow(context, actor, input)));
 }
 
 /**
  * Checks a create request beyond its schema (400 naming the field) and turns it into the row to insert. The id is
  * chosen here, because the secrets are sealed for it (and for the URL's origin).
  */
-export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTaskInput): NewTaskRow & { id: string } {
+export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTaskInput): BatchedTaskRow {
   const method = input.method ?? 'GET';
   const url = checkTargetUrl(input.url, context);
   checkBodyAllowed(method, input.body);
@@ -223,7 +211,7 @@ export async function listTaskLogsOf(
 }
 
 async function requireTask(context: TaskContext, actor: Actor, id: string): Promise<TaskRow> {
-  const task = await findTask(context.db, scopeOf(actor), id);
+  const task = await findTaskPrepared(context.db, scopeOf(actor), id);
   if (!task) throw new NotFoundError('task');
   return task;
 }

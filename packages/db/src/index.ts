@@ -59,10 +59,12 @@ export { findSigningSecret, insertSigningSecret, PREVIOUS_SIGNING_SECRET_TTL_MS,
 export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
 export { applyTaskAction, type ActedTask, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
 export { countLiveTasks, findFinishedTasks, lockTaskQuota } from './task-quota.js';
+export { insertTasksWithinQuota, type BatchedTaskRow } from './task-batch-insert.js';
 export { deleteLogsStartedBefore, listTaskLogs, type TaskLogListQuery } from './task-logs.js';
 export {
   findTask,
   findTaskForUpdate,
+  findTaskPrepared,
   insertTask,
   listScheduledTasks,
   listTasks,

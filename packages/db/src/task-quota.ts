@@ -4,7 +4,7 @@ import type { Database } from './schema.js';
 import { withScope, type DbExecutor, type Scope } from './scope.js';
 
 /** Statuses that count against a user's task quota: every one a task can still leave. */
-const LIVE_STATUSES = TASK_STATUSES.filter((status) => !isTerminal(status));
+export const LIVE_STATUSES = TASK_STATUSES.filter((status) => !isTerminal(status));
 
 /**
  * The statement `countLiveTasks` runs (the query-plan test explains it): an index-only scan of (user_id, status, …),

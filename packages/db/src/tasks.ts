@@ -1,4 +1,5 @@
-import { type Transaction, sql } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
+import { executePrepared, preparedStatement } from './connection.js';
 import { SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import type { Database, NewTaskRow, TaskRow, TaskRowUpdate } from './schema.js';
 import { type DbExecutor, type Scope, withScope } from './scope.js';
@@ -25,6 +26,21 @@ export async function findTask(db: DbExecutor, scope: Scope, id: string): Promis
   const query = withScope(db.selectFrom('tasks').selectAll().where('id', '=', id), scope);
   return (await query.executeTakeFirst()) ?? null;
 }
+
+/**
+ * `findTask` outside a transaction, prepared: a GET of one task (and of its status) is Postgres binding one primary-key
+ * lookup, without parsing and planning it again.
+ */
+export async function findTaskPrepared(db: Kysely<Database>, scope: Scope, id: string): Promise<TaskRow | null> {
+  const [task] =
+    scope.userId === undefined
+      ? await executePrepared<TaskRow>(db, FIND_TASK, [id])
+      : await executePrepared<TaskRow>(db, FIND_TASK_OF_USER, [id, scope.userId]);
+  return task ?? null;
+}
+
+const FIND_TASK = preparedStatement('tasks.find', 'SELECT * FROM tasks WHERE id = $1');
+const FIND_TASK_OF_USER = preparedStatement('tasks.find-of-user', 'SELECT * FROM tasks WHERE id = $1 AND user_id = $2');
 
 /** Locks the task row for the rest of the transaction, so a change and the version it bumps cannot interleave. */
 export async function findTaskForUpdate(trx: Transaction<Database>, scope: Scope, id: string): Promise<TaskRow | null> {

@@ -2,6 +2,7 @@ import { SCHEDULED_STATUSES } from '@punctual/scheduling';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Database, UserRow } from './schema.js';
 import type { DbExecutor } from './scope.js';
+import { executePrepared, preparedStatement } from './connection.js';
 
 export type UserRole = UserRow['role'];
 
@@ -49,9 +50,13 @@ export async function findUserById(db: DbExecutor, id: string): Promise<UserRow 
 /** What every JWT request checks about its account: one primary-key lookup. */
 export type UserAccess = Pick<UserRow, 'role' | 'disabled' | 'session_version'>;
 
-export async function findUserAccess(db: DbExecutor, id: string): Promise<UserAccess | null> {
-  return (await db.selectFrom('users').select(['role', 'disabled', 'session_version']).where('id', '=', id).executeTakeFirst()) ?? null;
+export async function findUserAccess(db: Kysely<Database>, id: string): Promise<UserAccess | null> {
+  const [access] = await executePrepared<UserAccess>(db, FIND_USER_ACCESS, [id]);
+  return access ?? null;
 }
+
+/** Every authenticated request runs it: prepared, so Postgres only binds and executes it. */
+const FIND_USER_ACCESS = preparedStatement('users.find-access', 'SELECT role, disabled, session_version FROM users WHERE id = $1');
 
 /**
  * Replaces a user's password hash. `endSessions` bumps session_version (every JWT issued before stops working); without

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database, Kysely, Scope } from '@punctual/db';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { sql } from 'kysely';
@@ -6,6 +7,8 @@ import { CLAIM_ATTEMPTS, lostAttemptsQuery, RECORD_ATTEMPTS } from '../src/attem
 import type { PreparedStatement } from '../src/connection.js';
 import { statsQueries } from '../src/stats.js';
 import { taskLogListQueries } from '../src/task-logs.js';
+import { executePrepared } from '../src/connection.js';
+import { INSERT_TASKS_WITHIN_QUOTA, batchInsertValues, type BatchedTaskRow } from '../src/task-batch-insert.js';
 import { liveTaskCountQuery } from '../src/task-quota.js';
 import { scheduledTasksQuery, taskListQueries } from '../src/tasks.js';
 
@@ -20,6 +23,7 @@ const DAY_MS = 86_400_000;
 
 let env: TestEnvironment;
 let alice: string;
+let bob: string;
 let alicesTask: string;
 
 beforeAll(async () => {
@@ -28,6 +32,8 @@ beforeAll(async () => {
   const { rows } = await sql<{ user_id: string; id: string }>`
     SELECT user_id, id FROM tasks WHERE user_id = (SELECT id FROM users ORDER BY email LIMIT 1) LIMIT 1`.execute(env.db);
   alice = rows[0]!.user_id;
+  const { rows: others } = await sql<{ id: string }>`SELECT id FROM users ORDER BY email OFFSET 1 LIMIT 1`.execute(env.db);
+  bob = others[0]!.id;
   alicesTask = rows[0]!.id;
 });
 
@@ -108,6 +114,38 @@ async function scansOf(query: Explainable): Promise<string[]> {
   return scans;
 }
 
+/** EXPLAIN (without running it) of the prepared statement behind a batch of creates. */
+function batchInsertExplainable(rows: BatchedTaskRow[]): Explainable {
+  const values = batchInsertValues(rows, { maxTasks: 100_000, unlockedMargin: 1_000 });
+  const statement = { name: 'explain-batch-insert', text: `EXPLAIN (FORMAT JSON) ${INSERT_TASKS_WITHIN_QUOTA.text}` };
+  return { explain: async () => executePrepared<Record<string, unknown>>(env.db, statement, values) };
+}
+
+function newRow(userId: string): BatchedTaskRow {
+  return {
+    id: randomUUID(),
+    user_id: userId,
+    name: 'batched',
+    description: null,
+    url: 'https://example.com/hook',
+    method: 'POST',
+    headers: '{}',
+    secret_headers: null,
+    body: null,
+    token: null,
+    scheduled_at: new Date(),
+    cron: null,
+    timezone: 'UTC',
+    next_run_at: new Date(),
+    run_id: randomUUID(),
+    max_retries: 3,
+    backoff: '{"type": "fixed", "delayMs": 1000}',
+    timeout_ms: 10_000,
+    tags: ['ops'],
+    notify: '{}',
+  };
+}
+
 const user = (): Scope => ({ kind: 'user', userId: alice });
 const admin = (): Scope => ({ kind: 'admin' });
 const adminForUser = (): Scope => ({ kind: 'admin', userId: alice });
@@ -186,6 +224,11 @@ const shapes: Record<string, Shape> = {
     queries: () => ({ count: liveTaskCountQuery(env.db, alice, 100_000) }),
     uses: ['tasks_user_status_created_idx'],
     indexOnly: true,
+  },
+  // The batched create: each user's live tasks counted (once per batch) like the quota count above.
+  'tasks: a batch of creates (quota count and insert)': {
+    queries: () => ({ insert: batchInsertExplainable([newRow(alice), newRow(alice), newRow(bob)]) }),
+    uses: ['tasks_user_status_created_idx'],
   },
   'logs: a user': {
     queries: () => taskLogListQueries(env.db, { scope: user(), ...firstPage }),

@@ -40,6 +40,13 @@ export function createTaskQueue(queue: TasksQueue, jobStates: JobStates): TaskQu
     },
     async enqueueAttempts(attempts) {
       if (attempts.length === 0) return;
+      // One job through `add`: ioredis builds a pipeline (MULTI) for every addBulk, which costs a one-job create a
+      // sixth of the API's CPU.
+      const [only] = attempts;
+      if (attempts.length === 1 && only) {
+        await queue.add('task-attempt', only.job, jobOptions(only.job, only.runAt));
+        return;
+      }
       await queue.addBulk(attempts.map(({ job, runAt }) => ({ name: 'task-attempt', data: job, opts: jobOptions(job, runAt) })));
     },
     async discardAttempts(jobs) {
