@@ -5,6 +5,7 @@ import type { QueueBackend } from './queue-backend.js';
 import { createRedisRateLimitCounter, type RateLimitCounter } from './rate-limit-counter.js';
 import { createRedisConnection, evictionPolicyWarning, waitForRedisReady, type Redis } from './redis-connection.js';
 import { createTaskQueue, type JobStates, type TaskQueue } from './task-queue.js';
+import { wakeOnBlockTimeout } from './worker-wake-up.js';
 
 /** How long a rate-limit count may take before the request is served uncounted: a slow Redis must not hold requests up. */
 const RATE_LIMIT_COMMAND_TIMEOUT_MS = 1_000;
@@ -53,6 +54,8 @@ export function createRedisQueueBackend(options: {
       const workerConnection = createRedisConnection(redisUrl, { blocking: true });
       connections.push(workerConnection);
       const worker = new Worker(TASKS_QUEUE, processor, { connection: workerConnection, prefix, concurrency, autorun });
+      // A delayed job is called when due, not on Redis's next `hz` tick.
+      wakeOnBlockTimeout(worker, workerConnection);
       // BullMQ says 'ready' once; the worker's owner also hears when Redis answers again after an outage.
       let connectedBefore = false;
       workerConnection.on('ready', () => {
