@@ -1,5 +1,5 @@
 import { Queue, Worker, type Telemetry } from 'bullmq';
-import { TASKS_QUEUE } from './jobs.js';
+import { TASKS_QUEUE, TASKS_RETENTION } from './jobs.js';
 import { createRedisLeaderLock } from './leader-lock.js';
 import type { QueueBackend } from './queue-backend.js';
 import { createRedisRateLimitCounter, type RateLimitCounter } from './rate-limit-counter.js';
@@ -53,7 +53,13 @@ export function createRedisQueueBackend(options: {
       // No command timeout here: BullMQ's blocking connection is a copy of this one, and its waits are long.
       const workerConnection = createRedisConnection(redisUrl, { blocking: true });
       connections.push(workerConnection);
-      const worker = new Worker(TASKS_QUEUE, processor, { connection: workerConnection, prefix, concurrency, autorun });
+      const worker = new Worker(TASKS_QUEUE, processor, {
+        ...TASKS_RETENTION,
+        connection: workerConnection,
+        prefix,
+        concurrency,
+        autorun,
+      });
       // A delayed job is called when due, not on Redis's next `hz` tick.
       wakeOnBlockTimeout(worker, workerConnection);
       // BullMQ says 'ready' once; the worker's owner also hears when Redis answers again after an outage.
