@@ -98,18 +98,27 @@ export function createRedisTaskQueue(options: { connection: Redis; prefix: strin
   return createTaskQueue(queue, redisJobStates(options.connection, queue));
 }
 
-/** A job's hash exists from add until removal; `finishedOn` is set once it completed or failed for good. One pipeline. */
+/**
+ * A job's hash exists from add until removal; `finishedOn` is set once it completed or failed for good. Read in one
+ * script for the whole batch, so Redis answers with one small array: a pipeline of one HMGET per job cost the
+ * reconciler more client CPU (building and parsing a thousand commands) than Redis spent answering them.
+ */
+const JOB_STATES = `
+local states = {}
+for i, key in ipairs(KEYS) do
+  local fields = redis.call('HMGET', key, 'timestamp', 'finishedOn')
+  if not fields[1] then states[i] = 0 elseif not fields[2] then states[i] = 1 else states[i] = 2 end
+end
+return states`;
+const STATE_NAMES = [undefined, 'live', 'finished'] as const;
+
 function redisJobStates(connection: Redis, queue: Queue): JobStates {
   return async (jobIds) => {
-    const pipeline = connection.pipeline();
-    for (const id of jobIds) pipeline.hmget(queue.toKey(id), 'timestamp', 'finishedOn');
-    const replies = (await pipeline.exec()) ?? [];
+    const codes = (await connection.eval(JOB_STATES, jobIds.length, ...jobIds.map((id) => queue.toKey(id)))) as number[];
     const states = new Map<string, 'live' | 'finished'>();
     jobIds.forEach((id, index) => {
-      const [error, fields] = replies[index] ?? [null, null];
-      if (error) throw error;
-      const [timestamp, finishedOn] = (fields ?? [null, null]) as [string | null, string | null];
-      if (timestamp !== null) states.set(id, finishedOn === null ? 'live' : 'finished');
+      const state = STATE_NAMES[codes[index] ?? 0];
+      if (state) states.set(id, state);
     });
     return states;
   };
