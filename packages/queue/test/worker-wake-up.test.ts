@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createQueueBackend, taskAttemptJobId, withRedis, type QueueBackend, type TaskAttemptJob, type TasksWorker } from '@punctual/queue';
+import {
+  createQueueBackend,
+  createRedisConnection,
+  createRedisTaskQueue,
+  TASKS_QUEUE,
+  taskAttemptJobId,
+  withRedis,
+  type QueueBackend,
+  type TaskAttemptJob,
+  type TasksWorker,
+} from '@punctual/queue';
+import { Worker } from 'bullmq';
 import { startRedisServer, type RedisServer } from '@punctual/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -54,19 +65,38 @@ describe('the Redis worker wake-up on Redis with its default hz', () => {
     expect(await withRedis(redis.url, (client) => client.config('GET', 'hz'))).toEqual(['hz', '10']);
   });
 
-  it('calls a lone delayed job within a few milliseconds of its time, not on the next hz tick', async () => {
+  it('calls a lone delayed job within a few milliseconds of its time, where plain BullMQ waits for the hz tick', async () => {
     await startWorker();
-    const late: number[] = [];
-    for (let sample = 0; sample < 12; sample += 1) {
-      // A random lead, so the due times fall at every phase of Redis's 100 ms tick.
-      const due = { job: attempt(), at: Date.now() + 80 + Math.random() * 120 };
-      await backend.tasks.enqueueAttempt(due.job, new Date(due.at));
-      late.push(...(await lateness([due])));
+    // The control: a plain BullMQ worker on a queue of its own on the same server, sampled in turn with ours, so a
+    // loaded machine slows both alike.
+    const connection = createRedisConnection(redis.url, { blocking: true });
+    const prefix = `plain-${randomUUID()}`;
+    const plainQueue = createRedisTaskQueue({ connection, prefix });
+    const plainCalls = new Map<string, number>();
+    const plain = new Worker(TASKS_QUEUE, async (job) => void plainCalls.set(job.id!, Date.now()), { connection, prefix, concurrency: 5 });
+    await plain.waitUntilReady();
+    const [ours, theirs]: number[][] = [[], []];
+    try {
+      for (let sample = 0; sample < 16; sample += 1) {
+        // A random lead, so the due times fall at every phase of Redis's 100 ms tick.
+        const due = { job: attempt(), at: Date.now() + 80 + Math.random() * 120 };
+        const control = { job: attempt(), at: due.at + 150 + Math.random() * 100 };
+        await backend.tasks.enqueueAttempt(due.job, new Date(due.at));
+        await plainQueue.enqueueAttempt(control.job, new Date(control.at));
+        ours.push(...(await lateness([due])));
+        const id = taskAttemptJobId(control.job);
+        while (!plainCalls.has(id) && Date.now() < control.at + 5_000) await sleep(5);
+        theirs.push(plainCalls.get(id)! - control.at);
+      }
+    } finally {
+      await plain.close();
+      await plainQueue.close();
+      connection.disconnect();
     }
-    late.sort((a, b) => a - b);
-    // Room for a loaded machine: two samples of twelve may be slow. Without the wake-up half of them are over 50 ms.
-    expect(late[6]).toBeLessThan(25);
-    expect(late[9]).toBeLessThan(50);
+    const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
+    // Idle, ours is ~5 ms late at the median and theirs ~50 ms (anywhere within the 100 ms tick).
+    expect(median(ours)).toBeLessThan(median(theirs) - 20);
+    expect(median(ours)).toBeLessThan(50);
   });
 
   it('wakes one of several blocked workers for jobs added after they blocked, and each job is called once', async () => {
@@ -78,39 +108,38 @@ describe('the Redis worker wake-up on Redis with its default hz', () => {
     const late = await lateness(due);
     await sleep(200);
     for (const { job } of due) expect(calls.get(taskAttemptJobId(job))).toHaveLength(1);
-    expect(late[4]).toBeLessThan(25);
-    expect(late[6]).toBeLessThan(50);
+    // Called, not left to a worker's next long wait (drainDelay, 5 s): room here for a loaded machine.
+    expect(late[late.length - 1]).toBeLessThan(1_000);
   });
 
-  it('keeps the next job on time when the earliest one is withdrawn or rescheduled later', async () => {
+  it('calls the next job when the earliest one is withdrawn or rescheduled later, and never the withdrawn ones', async () => {
     await startWorker();
     const late: number[] = [];
     const neverCalled: string[] = [];
     for (let sample = 0; sample < 6; sample += 1) {
       const [withdrawn, moved, kept] = [attempt(), attempt(), attempt()];
-      const at = Date.now() + 120 + Math.random() * 100;
+      const at = Date.now() + 500 + Math.random() * 100;
       await backend.tasks.enqueueAttempts([
-        { job: withdrawn, runAt: new Date(at - 60) },
-        { job: moved, runAt: new Date(at - 30) },
+        { job: withdrawn, runAt: new Date(at - 200) },
+        { job: moved, runAt: new Date(at - 100) },
         { job: kept, runAt: new Date(at) },
       ]);
       // Rescheduling makes a new version (a new job id) and withdraws the old one.
       const later = { ...moved, version: 2 };
       await backend.tasks.enqueueAttempt(later, new Date(at + 40));
       await backend.tasks.discardAttempts([withdrawn, moved]);
+      // On a machine so loaded that the withdrawal came after their time, they may have run: only count them if not.
+      if (Date.now() < at - 200) neverCalled.push(taskAttemptJobId(withdrawn), taskAttemptJobId(moved));
       late.push(
         ...(await lateness([
           { job: kept, at },
           { job: later, at: at + 40 },
         ])),
       );
-      neverCalled.push(taskAttemptJobId(withdrawn), taskAttemptJobId(moved));
     }
     await sleep(100);
-    late.sort((a, b) => a - b);
     for (const id of neverCalled) expect(calls.has(id)).toBe(false);
-    expect(late[6]).toBeLessThan(25);
-    expect(late[9]).toBeLessThan(50);
+    expect(late[late.length - 1]).toBeLessThan(1_000);
   });
 });
 
