@@ -75,7 +75,8 @@ describe('the Redis worker wake-up on Redis with its default hz', () => {
     const plainCalls = new Map<string, number>();
     const plain = new Worker(TASKS_QUEUE, async (job) => void plainCalls.set(job.id!, Date.now()), { connection, prefix, concurrency: 5 });
     await plain.waitUntilReady();
-    const [ours, theirs]: number[][] = [[], []];
+    const ours: number[] = [];
+    const theirs: number[] = [];
     try {
       for (let sample = 0; sample < 16; sample += 1) {
         // A random lead, so the due times fall at every phase of Redis's 100 ms tick.
