@@ -68,20 +68,34 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
 /**
  * Puts back every waiting task whose job is missing from Redis (an enqueue that failed after the commit, `FLUSHALL`,
  * a Redis restarted without persistence, an eviction), for its `nextRunAt`. Walks the tasks due within the look-ahead
- * by keyset pagination, checks each batch's jobs in one pipelined round trip, and adds the missing ones in bulk; a job
- * that exists is left alone (job ids come from the task and version, so adding one twice is a no-op anyway).
+ * by keyset pagination, checks each batch's jobs in one round trip, and adds the missing ones in bulk; a job that
+ * exists is left alone (job ids come from the task and version, so adding one twice is a no-op anyway). The next
+ * batch is read from Postgres while the queue checks this one, so a pass takes the slower of the two, not their sum.
  */
 export async function repairQueue(
   context: ReconcilerContext,
   options: QueueRepairOptions,
 ): Promise<{ checked: number; enqueued: number; cursor?: ScheduleCursor }> {
   const before = new Date(Date.now() + options.lookaheadMs);
+  const read = (after: ScheduleCursor | undefined) => {
+    const batch = listScheduledTasks(context.db, { before, after, limit: options.batchSize });
+    // Awaited on the next turn; until then a failure must not count as unhandled (this turn may fail first).
+    batch.catch(() => {});
+    return batch;
+  };
   let cursor = options.cursor;
+  let next = read(cursor);
   let checked = 0;
   let enqueued = 0;
   for (let batch = 0; batch < options.maxBatches; batch += 1) {
-    const tasks = await listScheduledTasks(context.db, { before, after: cursor, limit: options.batchSize });
+    const tasks = await next;
     checked += tasks.length;
+    const full = tasks.length === options.batchSize;
+    if (full) {
+      const last = tasks[tasks.length - 1]!;
+      cursor = { nextRunAt: last.next_run_at!, id: last.id };
+      if (batch + 1 < options.maxBatches) next = read(cursor);
+    }
     const missing = await context.queue.missingAttempts(tasks.map((task) => ({ ...task, taskId: task.id })));
     if (missing.length > 0) {
       await context.queue.enqueueAttempts(
@@ -89,9 +103,7 @@ export async function repairQueue(
       );
       enqueued += missing.length;
     }
-    if (tasks.length < options.batchSize) return { checked, enqueued };
-    const last = tasks[tasks.length - 1]!;
-    cursor = { nextRunAt: last.next_run_at!, id: last.id };
+    if (!full) return { checked, enqueued };
   }
   return { checked, enqueued, cursor };
 }

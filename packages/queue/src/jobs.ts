@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, WorkerOptions } from 'bullmq';
 
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
@@ -23,15 +23,22 @@ export const JOBS = {
       { additionalProperties: false },
     ),
     options: {
-      // Completed jobs are not kept: Postgres has the log. Failed jobs (infrastructure errors) are kept a while.
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
       // A processor error (Postgres away, say) is retried by BullMQ; the HTTP attempt itself is fenced in Postgres.
       attempts: 10,
       backoff: { type: 'exponential', delay: 1_000 },
     } satisfies JobsOptions,
   },
 } as const;
+
+/**
+ * How long the `tasks` worker keeps finished jobs. Completed jobs are not kept: Postgres has the log. Failed jobs
+ * (infrastructure errors) are kept a while. Set on the worker, which BullMQ applies to jobs that name none, rather
+ * than on each job: a job's own options are stored in its hash, ~70 bytes of every pending task's share of Redis.
+ */
+export const TASKS_RETENTION = {
+  removeOnComplete: { count: 0 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+} satisfies Pick<WorkerOptions, 'removeOnComplete' | 'removeOnFail'>;
 
 export type JobName = keyof typeof JOBS;
 export type JobPayload<Name extends JobName> = Static<(typeof JOBS)[Name]['payload']>;

@@ -1,6 +1,6 @@
 import { createPostgresBackend, quoteSchemaName, Queue, Worker, type PostgresPoolConfig, type Telemetry } from 'bullmq';
 import pg from 'pg';
-import { TASKS_QUEUE } from './jobs.js';
+import { TASKS_QUEUE, TASKS_RETENTION } from './jobs.js';
 import { createPostgresLeaderLock } from './postgres-leader-lock.js';
 import { migrateQueueSchema } from './postgres-queue-schema.js';
 import type { QueueBackend } from './queue-backend.js';
@@ -60,7 +60,7 @@ export async function createPostgresQueueBackend(options: {
       return new Worker(
         TASKS_QUEUE,
         processor,
-        { connection: bullConnection(Math.min(10, concurrency + 1)), concurrency, autorun },
+        { ...TASKS_RETENTION, connection: bullConnection(Math.min(10, concurrency + 1)), concurrency, autorun },
         createPostgresBackend,
       );
     },

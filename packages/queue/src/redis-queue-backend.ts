@@ -1,10 +1,11 @@
 import { Queue, Worker, type Telemetry } from 'bullmq';
-import { TASKS_QUEUE } from './jobs.js';
+import { TASKS_QUEUE, TASKS_RETENTION } from './jobs.js';
 import { createRedisLeaderLock } from './leader-lock.js';
 import type { QueueBackend } from './queue-backend.js';
 import { createRedisRateLimitCounter, type RateLimitCounter } from './rate-limit-counter.js';
 import { createRedisConnection, evictionPolicyWarning, waitForRedisReady, type Redis } from './redis-connection.js';
 import { createTaskQueue, type JobStates, type TaskQueue } from './task-queue.js';
+import { wakeOnBlockTimeout } from './worker-wake-up.js';
 
 /** How long a rate-limit count may take before the request is served uncounted: a slow Redis must not hold requests up. */
 const RATE_LIMIT_COMMAND_TIMEOUT_MS = 1_000;
@@ -52,7 +53,15 @@ export function createRedisQueueBackend(options: {
       // No command timeout here: BullMQ's blocking connection is a copy of this one, and its waits are long.
       const workerConnection = createRedisConnection(redisUrl, { blocking: true });
       connections.push(workerConnection);
-      const worker = new Worker(TASKS_QUEUE, processor, { connection: workerConnection, prefix, concurrency, autorun });
+      const worker = new Worker(TASKS_QUEUE, processor, {
+        ...TASKS_RETENTION,
+        connection: workerConnection,
+        prefix,
+        concurrency,
+        autorun,
+      });
+      // A delayed job is called when due, not on Redis's next `hz` tick.
+      wakeOnBlockTimeout(worker, workerConnection);
       // BullMQ says 'ready' once; the worker's owner also hears when Redis answers again after an outage.
       let connectedBefore = false;
       workerConnection.on('ready', () => {
@@ -89,18 +98,27 @@ export function createRedisTaskQueue(options: { connection: Redis; prefix: strin
   return createTaskQueue(queue, redisJobStates(options.connection, queue));
 }
 
-/** A job's hash exists from add until removal; `finishedOn` is set once it completed or failed for good. One pipeline. */
+/**
+ * A job's hash exists from add until removal; `finishedOn` is set once it completed or failed for good. Read in one
+ * script for the whole batch, so Redis answers with one small array: a pipeline of one HMGET per job cost the
+ * reconciler more client CPU (building and parsing a thousand commands) than Redis spent answering them.
+ */
+const JOB_STATES = `
+local states = {}
+for i, key in ipairs(KEYS) do
+  local fields = redis.call('HMGET', key, 'timestamp', 'finishedOn')
+  if not fields[1] then states[i] = 0 elseif not fields[2] then states[i] = 1 else states[i] = 2 end
+end
+return states`;
+const STATE_NAMES = [undefined, 'live', 'finished'] as const;
+
 function redisJobStates(connection: Redis, queue: Queue): JobStates {
   return async (jobIds) => {
-    const pipeline = connection.pipeline();
-    for (const id of jobIds) pipeline.hmget(queue.toKey(id), 'timestamp', 'finishedOn');
-    const replies = (await pipeline.exec()) ?? [];
+    const codes = (await connection.eval(JOB_STATES, jobIds.length, ...jobIds.map((id) => queue.toKey(id)))) as number[];
     const states = new Map<string, 'live' | 'finished'>();
     jobIds.forEach((id, index) => {
-      const [error, fields] = replies[index] ?? [null, null];
-      if (error) throw error;
-      const [timestamp, finishedOn] = (fields ?? [null, null]) as [string | null, string | null];
-      if (timestamp !== null) states.set(id, finishedOn === null ? 'live' : 'finished');
+      const state = STATE_NAMES[codes[index] ?? 0];
+      if (state) states.set(id, state);
     });
     return states;
   };

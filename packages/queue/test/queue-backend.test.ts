@@ -97,6 +97,31 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('the %s queue backend', (
       expect(ran.map((job) => job.id)).toEqual([`${kept.taskId}.1`]);
       expect(ran[0]!.at).toBeGreaterThanOrEqual(runAt.getTime() - 50);
     });
+
+    it('stores no retention in a pending job, removes a completed job, and keeps one that failed for good', async () => {
+      const [completes, fails] = [attempt(), attempt()];
+      await backend.tasks.enqueueAttempt(completes, new Date(Date.now() + 300));
+      const pending = await backend.tasks.queue.getJob(`${completes.taskId}.1`);
+      expect(pending!.opts).not.toHaveProperty('removeOnComplete');
+      expect(pending!.opts).not.toHaveProperty('removeOnFail');
+      // The worker's retention applies to a job that names none, as every task attempt now is.
+      await backend.tasks.queue.add('task-attempt', fails, { jobId: `${fails.taskId}.1`, attempts: 1 });
+      const worker = backend.createWorker(
+        async (job) => {
+          if (job.id === `${fails.taskId}.1`) throw new Error('fails for good (test)');
+        },
+        { concurrency: 2 },
+      );
+      try {
+        const deadline = Date.now() + 15_000;
+        while ((await backend.tasks.queue.getJobState(`${fails.taskId}.1`)) !== 'failed' && Date.now() < deadline) await sleep(50);
+        while ((await backend.tasks.queue.getJob(`${completes.taskId}.1`)) && Date.now() < deadline) await sleep(50);
+      } finally {
+        await worker.close();
+      }
+      expect(await backend.tasks.queue.getJob(`${completes.taskId}.1`)).toBeFalsy();
+      expect(await backend.tasks.queue.getJobState(`${fails.taskId}.1`)).toBe('failed');
+    });
   });
 
   describe('leader lock', () => {
