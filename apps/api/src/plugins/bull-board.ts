@@ -115,7 +115,8 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
       const board = lazyBoard(options);
       scope.addHook('onClose', () => board.close());
       const forward = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-        const answer = await (await board.instance()).inject({
+        const instance = await board.instance();
+        const answer = await instance.inject({
           method: request.method as 'GET',
           url: request.url,
           headers: forwardedHeaders(request.headers),
