@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, EnvSchema, loadConfig } from '@punctual/config';
 import { CreateTaskBody } from '@punctual/contract';
 import { checkAddress, IPV4_BLOCKED, IPV6_BLOCKED } from '@punctual/executor';
+import { NODE_FLAGS } from '@punctual/process';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -141,11 +142,15 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the compiled entry points of the one image with plain node', () => {
-    const entries = { migrate: 'api/dist/migrate.js', api: 'api/dist/server.js', worker: 'worker/dist/main.js' };
+    const commands = {
+      migrate: ['node', 'api/dist/migrate.js'],
+      api: ['node', ...NODE_FLAGS, 'api/dist/server.js'],
+      worker: ['node', ...NODE_FLAGS, 'worker/dist/main.js'],
+    };
     for (const name of processes) {
       expect(services[name]!.image, name).toBe('punctual:local');
       expect(services[name]!.build, name).toEqual({ context: '.', dockerfile: 'infra/Dockerfile' });
-      expect(services[name]!.command, name).toEqual(['node', entries[name]]);
+      expect(services[name]!.command, name).toEqual(commands[name]);
     }
   });
 
@@ -259,6 +264,15 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('package.json', () => {
+  it('starts the API and the worker with the production Node flags (NODE_FLAGS), as the image does', () => {
+    const { scripts } = JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> };
+
+    expect(scripts['start:api']).toBe(`exec node ${NODE_FLAGS.join(' ')} apps/api/dist/server.js`);
+    expect(scripts['start:worker']).toBe(`exec node ${NODE_FLAGS.join(' ')} apps/worker/dist/main.js`);
+  });
+});
+
 describe('infra/Dockerfile', () => {
   const stages = dockerStages(readRepoFile('infra/Dockerfile'));
   const runtime = stages.at(-1)!;
@@ -294,7 +308,7 @@ describe('infra/Dockerfile', () => {
     expect(argumentsOf(instructionsOf(runtime, 'USER').at(-1)!)).toEqual(['node']);
     const environment = instructionsOf(runtime, 'ENV').flatMap((env) => argumentsOf(env));
     expect(environment).toContain('NODE_ENV=production');
-    expect(argumentsOf(instructionsOf(runtime, 'CMD').at(-1)!)).toEqual(['node', 'api/dist/server.js']);
+    expect(argumentsOf(instructionsOf(runtime, 'CMD').at(-1)!)).toEqual(['node', ...NODE_FLAGS, 'api/dist/server.js']);
     expect(instructionsOf(runtime, 'EXPOSE').flatMap((expose) => argumentsOf(expose))).toEqual([
       String(DEFAULT_PORT),
       String(DEFAULT_WORKER_HTTP_PORT),
@@ -447,8 +461,8 @@ describe('infra/k8s', () => {
     const images = new Set(workloads.map((workload) => container(workload).image));
     expect(images.size).toBe(1);
     expect(workloads.map((workload) => container(workload).command)).toEqual([
-      ['node', 'api/dist/server.js'],
-      ['node', 'worker/dist/main.js'],
+      ['node', ...NODE_FLAGS, 'api/dist/server.js'],
+      ['node', ...NODE_FLAGS, 'worker/dist/main.js'],
       ['node', 'api/dist/migrate.js'],
     ]);
   });

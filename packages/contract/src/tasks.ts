@@ -1,4 +1,4 @@
-import { HTTP_METHODS } from '@punctual/executor';
+import { HTTP_METHODS } from '@punctual/executor/outbound-request';
 import { BACKOFF_TYPES, BULK_ACTIONS, TASK_STATUSES } from '@punctual/scheduling';
 import { type Static, Type } from 'typebox';
 import { NullableTimestamp, PaginationQuery, StringMap, Timestamp, Uuid } from './common.js';

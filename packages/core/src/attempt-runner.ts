@@ -11,7 +11,8 @@ import {
   type TaskRow,
   type TaskStateAfterAttempt,
 } from '@punctual/db';
-import { failedWithoutResponse, type AttemptResult, type Executor, type HttpMethod, type OutboundRequest } from '@punctual/executor';
+import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
+import { failedWithoutResponse } from '@punctual/executor/attempt-result';
 import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
 import { nextStateAfterAttempt } from '@punctual/scheduling';
 import type { AttemptMetrics } from './attempt-metrics.js';

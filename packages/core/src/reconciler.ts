@@ -9,7 +9,7 @@ import {
   type ScheduleCursor,
 } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
-import { failedWithoutResponse } from '@punctual/executor';
+import { failedWithoutResponse } from '@punctual/executor/attempt-result';
 import { stateAfterAttempt } from './attempt-runner.js';
 import { enqueueNextAttempts, type Logger } from './task-context.js';
 

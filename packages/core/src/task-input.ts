@@ -1,5 +1,6 @@
 import type { BackoffColumn, JsonValue, NotifyColumn } from '@punctual/db';
-import { checkAddress, ipAddressOf, type HttpMethod } from '@punctual/executor';
+import type { HttpMethod } from '@punctual/executor';
+import { checkAddress, ipAddressOf } from '@punctual/executor/address-check';
 import { InvalidInputError } from './errors.js';
 
 /** What a client sends to create a task (already shaped by the API's schema). */

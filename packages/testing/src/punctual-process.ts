@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '@punctual/process';
 import { expect } from 'vitest';
 import { freePort } from './free-port.js';
 
@@ -139,7 +140,7 @@ async function runToCompletion(
  */
 function spawnPunctual(name: string, entry: string, env: Record<string, string>): PunctualProcess {
   installExitHook();
-  const child = spawn(process.execPath, ['--import', ORPHAN_GUARD, entry], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', ORPHAN_GUARD, entry], {
     cwd: ROOT,
     env: processEnv(env),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

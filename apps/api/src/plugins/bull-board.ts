@@ -1,6 +1,3 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import {
   checkAccess,
   createPasswordAuthenticator,
@@ -12,7 +9,7 @@ import {
 } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
 import type { RateLimitCounter, TaskQueue } from '@punctual/queue';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { replyWithError } from './error-handler.js';
 import { createLoginAttempts } from './login-attempts.js';
 import { clientIpKey, RATE_LIMIT_WINDOW_MS } from './rate-limit.js';
@@ -32,6 +29,10 @@ export interface BullBoardOptions {
   maxLoginAttempts: number;
 }
 
+/** Marks the inner board's own 404 (no such page), which the outer route answers in the contract's shape. */
+const BOARD_NOT_FOUND = 'x-punctual-board-not-found';
+/** Set per connection (or by `inject`), not copied between the inner board's answer and the real reply. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date', BOARD_NOT_FOUND]);
 const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 /** How long a verified basic-auth password is trusted without hashing it again (the board polls every few seconds). */
 const VERIFIED_PASSWORD_TTL_MS = 5 * 60_000;
@@ -111,18 +112,79 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
         replyWithError(new RouteNotFoundError(request.method, request.url.split('?')[0] ?? ''), request, reply),
       );
 
-      const serverAdapter = new FastifyAdapter();
-      serverAdapter.setBasePath(BULL_BOARD_PATH);
-      createBullBoard({
-        // The adapter's type names the Redis-backed Queue; at run time it takes either backend's (no Redis info then).
-        queues: options.queues.map(
-          (queue) => new BullMQAdapter(queue as ConstructorParameters<typeof BullMQAdapter>[0], { readOnlyMode: options.readOnly }),
-        ),
-        serverAdapter,
-        options: { uiConfig: { boardTitle: 'Punctual' } },
-      });
-      await scope.register(serverAdapter.registerPlugin());
+      const board = lazyBoard(options);
+      scope.addHook('onClose', () => board.close());
+      const forward = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+        const instance = await board.instance();
+        const answer = await instance.inject({
+          method: request.method as 'GET',
+          url: request.url,
+          headers: forwardedHeaders(request.headers),
+          ...(request.body === undefined ? {} : { payload: JSON.stringify(request.body) }),
+        });
+        if (answer.headers[BOARD_NOT_FOUND] !== undefined)
+          return replyWithError(new RouteNotFoundError(request.method, request.url.split('?')[0] ?? ''), request, reply);
+        for (const [name, value] of Object.entries(answer.headers)) {
+          if (value !== undefined && !HOP_BY_HOP.has(name)) void reply.header(name, value);
+        }
+        return reply.code(answer.statusCode).send(answer.rawPayload);
+      };
+      scope.all('/', forward);
+      scope.all('/*', forward);
     },
     { prefix: BULL_BOARD_PATH },
   );
+}
+
+function forwardedHeaders(headers: FastifyRequest['headers']): Record<string, string | string[]> {
+  const forwarded: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    // The credentials were checked by the guard; the body is sent again as JSON, with a length of its own.
+    if (value !== undefined && !HOP_BY_HOP.has(name) && name !== 'authorization') forwarded[name] = value;
+  }
+  return forwarded;
+}
+
+/**
+ * Bull Board itself (its routes, views and static files) in a Fastify instance of its own, built on the first request
+ * to the board and reached with `inject`. Its packages (lodash, valibot, ejs, @fastify/static, @fastify/view ...) cost
+ * ~7 MiB of resident memory that most API processes never use: they are loaded only when an admin opens the board.
+ */
+function lazyBoard(options: BullBoardOptions): { instance(): Promise<FastifyInstance>; close(): Promise<void> } {
+  let built: Promise<FastifyInstance> | undefined;
+  const build = async (): Promise<FastifyInstance> => {
+    const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter }] = await Promise.all([
+      import('@bull-board/api'),
+      import('@bull-board/api/bullMQAdapter'),
+      import('@bull-board/fastify'),
+    ]);
+    const board = Fastify({ logger: false });
+    board.setNotFoundHandler((_request, reply) => reply.code(404).header(BOARD_NOT_FOUND, '1').send());
+    const serverAdapter = new FastifyAdapter();
+    serverAdapter.setBasePath(BULL_BOARD_PATH);
+    createBullBoard({
+      // The adapter's type names the Redis-backed Queue; at run time it takes either backend's (no Redis info then).
+      queues: options.queues.map(
+        (queue) => new BullMQAdapter(queue as ConstructorParameters<typeof BullMQAdapter>[0], { readOnlyMode: options.readOnly }),
+      ),
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'Punctual' } },
+    });
+    await board.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
+    await board.ready();
+    return board;
+  };
+  return {
+    instance() {
+      // A failed build (a missing file) is not kept: the next request tries again.
+      built ??= build().catch((error: unknown) => {
+        built = undefined;
+        throw error;
+      });
+      return built;
+    },
+    async close() {
+      await (await built?.catch(() => undefined))?.close();
+    },
+  };
 }
