@@ -92,8 +92,7 @@ export async function repairQueue(
     checked += tasks.length;
     const full = tasks.length === options.batchSize;
     if (full) {
-      const last = tasks[tasks.length - 1]!;
-      cursor = { nextRunAt: last.next_run_at!, id: last.id };
+      cursor = tasks[tasks.length - 1]!.cursor;
       if (batch + 1 < options.maxBatches) next = read(cursor);
     }
     const missing = await context.queue.missingAttempts(tasks.map((task) => ({ ...task, taskId: task.id })));

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { applyRetention, createTask, recoverLostAttempts, repairQueue, WORKER_LOST, type ReconcilerContext } from '@punctual/core';
 import { claimAttempt } from '@punctual/db';
 import { failJob, useTaskEnvironment } from '@punctual/testing';
@@ -84,6 +85,22 @@ describe('repairQueue', () => {
     const second = await repairQueue(reconciler, { lookaheadMs: HOUR, batchSize: 2, maxBatches: 10, cursor: first.cursor });
     expect(second).toEqual({ checked: 3, enqueued: 3 });
     expect(await jobIds()).toEqual(created.map((task) => `${task.id}.1`).sort());
+  });
+
+  it('pages past tasks due within one millisecond: the cursor keeps microseconds, so no task is read twice', async () => {
+    const created = [];
+    for (let n = 0; n < 6; n += 1)
+      created.push(await createTask(t.tasks, t.actor, { name: `m${n}`, url: 'https://example.com', scheduledAt: inFuture(60_000) }));
+    // Six distinct microseconds of one millisecond: a cursor rounded to milliseconds reads the earlier ones again.
+    await sql`UPDATE tasks SET next_run_at = date_trunc('milliseconds', now() + interval '1 minute') + (ord * interval '1 microsecond')
+              FROM unnest(${created.map((task) => task.id)}::uuid[]) WITH ORDINALITY AS picked(id, ord) WHERE tasks.id = picked.id`.execute(
+      t.env.db,
+    );
+    await t.queue.queue.obliterate({ force: true });
+
+    const result = await repairQueue(reconciler, { lookaheadMs: HOUR, batchSize: 2, maxBatches: 10 });
+
+    expect(result).toEqual({ checked: 6, enqueued: 6 });
   });
 });
 

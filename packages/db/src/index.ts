@@ -70,6 +70,7 @@ export {
   listTasks,
   updateTaskRow,
   type ScheduleCursor,
+  type ScheduledTask,
   type TaskListQuery,
   type TaskSort,
 } from './tasks.js';

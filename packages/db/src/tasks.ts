@@ -109,11 +109,18 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (match) => `\\${match}`);
 }
 
-/** Where a walk over the scheduled tasks resumes: after this (nextRunAt, id). */
+/**
+ * Where a walk over the scheduled tasks resumes: after this (nextRunAt, id). `nextRunAt` is Postgres' own text of the
+ * timestamp, to the microsecond: a JavaScript Date keeps milliseconds only, and a cursor rounded down to them would
+ * read rows of the same millisecond again (and never get past more than a page of them).
+ */
 export interface ScheduleCursor {
-  nextRunAt: Date;
+  nextRunAt: string;
   id: string;
 }
+
+/** A scheduled task as a walk over them reads it, with the cursor that resumes after it. */
+export type ScheduledTask = Pick<TaskRow, 'id' | 'run_id' | 'version' | 'next_run_at'> & { cursor: ScheduleCursor };
 
 /**
  * One page of the tasks that wait for a run (`pending`/`retrying`) due before `before`, in (nextRunAt, id) order from
@@ -122,18 +129,20 @@ export interface ScheduleCursor {
 export async function listScheduledTasks(
   db: DbExecutor,
   options: { before: Date; after?: ScheduleCursor; limit: number },
-): Promise<Pick<TaskRow, 'id' | 'run_id' | 'version' | 'next_run_at'>[]> {
-  return scheduledTasksQuery(db, options).execute();
+): Promise<ScheduledTask[]> {
+  const rows = await scheduledTasksQuery(db, options).execute();
+  return rows.map(({ next_run_at_text, ...task }) => ({ ...task, cursor: { nextRunAt: next_run_at_text, id: task.id } }));
 }
 
 /** The statement `listScheduledTasks` runs (the query-plan test explains it). */
 export function scheduledTasksQuery(db: DbExecutor, options: { before: Date; after?: ScheduleCursor; limit: number }) {
   let query = db
     .selectFrom('tasks')
-    .select(['id', 'run_id', 'version', 'next_run_at'])
+    .select(['id', 'run_id', 'version', 'next_run_at', sql<string>`next_run_at::text`.as('next_run_at_text')])
     .where('status', 'in', SCHEDULED_STATUSES)
     .where('next_run_at', '<', options.before);
   const after = options.after;
-  if (after) query = query.where((eb) => eb(eb.refTuple('next_run_at', 'id'), '>', eb.tuple(after.nextRunAt, after.id)));
+  if (after)
+    query = query.where((eb) => eb(eb.refTuple('next_run_at', 'id'), '>', eb.tuple(sql<Date>`${after.nextRunAt}::timestamptz`, after.id)));
   return query.orderBy('next_run_at').orderBy('id').limit(options.limit);
 }

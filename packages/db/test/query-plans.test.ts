@@ -274,7 +274,7 @@ const shapes: Record<string, Shape> = {
     queries: () => ({
       page: scheduledTasksQuery(env.db, {
         before: new Date(Date.now() + 3_600_000),
-        after: { nextRunAt: new Date(Date.now() + 600_000), id: alicesTask },
+        after: { nextRunAt: new Date(Date.now() + 600_000).toISOString(), id: alicesTask },
         limit: 1_000,
       }),
     }),
