@@ -1,15 +1,15 @@
 import { applyRetention, IDEMPOTENCY_KEY_TTL_MS, recoverLostAttempts, repairQueue, type ReconcilerContext } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
-import { createQueueBackend, createRedisConnection, type Redis, type TaskQueue } from '@punctual/queue';
-import { startApi, startRedisServer, startTargetServer } from '@punctual/testing';
+import { createQueueBackend, type Redis, type TaskQueue } from '@punctual/queue';
+import { startApi } from '@punctual/testing';
 import type pg from 'pg';
 import { registerUser, type ApiSession } from '../api-session.js';
-import { createBenchEnvironment } from '../bench-environment.js';
 import { FAR_FUTURE_MS, runLoad, type LoadResult } from '../http-load.js';
 import type { Measurement } from '../results-table.js';
 import type { Scenario } from '../scenario.js';
 import { copiedTaskColumns, createTemplateTask } from '../seed-tasks.js';
 import { READY, readExtraOptions } from './extra-options.js';
+import { startPrivateRedisStack } from './private-redis-stack.js';
 
 const SCENARIO = 'million';
 /** Rows inserted per statement, and jobs added per `enqueueAttempts` (as the API's batches would). */
@@ -47,17 +47,10 @@ export const MILLION_SCENARIO: Scenario = {
   title: '1,000,000 pending tasks: Redis ≤ 1 KiB/task; GET /tasks/:id and list pages p99 ≤ 10 ms; a reconciler pass ≤ 5 s',
   runs: 1,
   async run(context) {
-    const { options, size, teardown } = context;
+    const { size, teardown } = context;
     const log = (message: string): void => context.log(message);
     const extra = readExtraOptions(size);
-    const redisServer = await startRedisServer();
-    teardown.push(() => redisServer.stop());
-    const environment = await createBenchEnvironment({ databaseUrl: options.databaseUrl, redisUrl: redisServer.url });
-    teardown.push(() => environment.cleanup());
-    const target = await startTargetServer();
-    teardown.push(() => target.close());
-    const redis = createRedisConnection(redisServer.url, { blocking: true });
-    teardown.push(async () => redis.disconnect());
+    const { redisServer, environment, target, redis } = await startPrivateRedisStack(context);
     const queueBackend = await createQueueBackend({
       backend: 'redis',
       redisUrl: redisServer.url,

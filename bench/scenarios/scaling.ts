@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { createRedisConnection, createRedisTaskQueue } from '@punctual/queue';
-import { startApi, startRedisServer, startTargetServer, startWorker, withDatabase } from '@punctual/testing';
+import { createRedisTaskQueue } from '@punctual/queue';
+import { startApi, startWorker, withDatabase } from '@punctual/testing';
 import pg from 'pg';
 import { registerUser } from '../api-session.js';
-import { createBenchEnvironment } from '../bench-environment.js';
 import { drainDueTasks, type DrainResult } from '../drain-run.js';
 import { FAR_FUTURE_MS } from '../http-load.js';
 import type { Measurement } from '../results-table.js';
@@ -11,6 +10,7 @@ import type { Scenario } from '../scenario.js';
 import { createBackendReader } from '../scaling-probes.js';
 import { createTemplateTask, seedDueTasks } from '../seed-tasks.js';
 import { READY, readExtraOptions } from './extra-options.js';
+import { startPrivateRedisStack } from './private-redis-stack.js';
 
 const SCENARIO = 'scaling';
 /** The machine the model projects to: this many cores for the workers, and a dedicated Postgres with as many. */
@@ -42,17 +42,10 @@ export const SCALING_SCENARIO: Scenario = {
   title: 'drain with 1, 2, 4 workers: per process and per core; model of 8 cores + a dedicated Postgres (contention here, not scaling)',
   runs: 1,
   async run(context) {
-    const { options, size, teardown } = context;
+    const { size, teardown } = context;
     const log = (message: string): void => context.log(message);
     const extra = readExtraOptions(size);
-    const redisServer = await startRedisServer();
-    teardown.push(() => redisServer.stop());
-    const environment = await createBenchEnvironment({ databaseUrl: options.databaseUrl, redisUrl: redisServer.url });
-    teardown.push(() => environment.cleanup());
-    const target = await startTargetServer();
-    teardown.push(() => target.close());
-    const redis = createRedisConnection(redisServer.url, { blocking: true });
-    teardown.push(async () => redis.disconnect());
+    const { environment, target, redis } = await startPrivateRedisStack(context);
     const queue = createRedisTaskQueue({ connection: redis, prefix: environment.queuePrefix });
     teardown.push(() => queue.close());
     const monitor = new pg.Client({
