@@ -1,7 +1,7 @@
 import { PUNCTUAL_VERSION } from '@punctual/config';
 import { AdminBootstrapRefusedError, bootstrapAdmin, createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createDatabase } from '@punctual/db';
-import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
+import { exitOnStartupProblem, releaseStartupMemory, stopGracefully } from '@punctual/process';
 import { createQueueBackend } from '@punctual/queue';
 import { startProcessTracing } from '@punctual/telemetry';
 import { buildApp } from './app.js';
@@ -58,4 +58,5 @@ if (!(await queueBackend.waitUntilReady(QUEUE_READY_TIMEOUT_MS)))
   logger.warn(`queue connection not ready after ${QUEUE_READY_TIMEOUT_MS} ms; listening anyway (/health reports it)`);
 for (const warning of await queueBackend.warnings()) logger.warn(warning);
 
+releaseStartupMemory();
 await app.listen({ host: config.host, port: config.port });

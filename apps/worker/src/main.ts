@@ -4,7 +4,7 @@ import { createLogger, isStartupProblem, readStartupConfig } from '@punctual/cor
 import { createAttemptWriter, createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
 import { createWorkerMetrics } from '@punctual/metrics';
-import { exitOnStartupProblem, stopGracefully } from '@punctual/process';
+import { exitOnStartupProblem, releaseStartupMemory, stopGracefully } from '@punctual/process';
 import { createQueueBackend, parseTaskAttemptJob } from '@punctual/queue';
 import { startProcessTracing } from '@punctual/telemetry';
 import { startWorkerHttpServer } from './http-server.js';
@@ -111,6 +111,7 @@ const maintenance = startMaintenance({
 
 for (const warning of await queueBackend.warnings()) logger.warn(warning);
 
+releaseStartupMemory();
 logger.info(
   { port: health.port, concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix, queueBackend: queueBackend.name },
   'worker started',
