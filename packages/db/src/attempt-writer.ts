@@ -6,9 +6,10 @@ import {
   recordAttempts,
   type AttemptFinish,
   type ClaimedAttemptToSend,
+  type TaskAfterAttempt,
 } from './attempts.js';
 import { createGroupCommit } from './group-commit.js';
-import type { Database, TaskRow } from './schema.js';
+import type { Database } from './schema.js';
 
 /**
  * One claim statement and one record statement under way at a time per worker: what arrives meanwhile goes in the
@@ -22,7 +23,7 @@ const STATEMENTS_IN_FLIGHT = 1;
 /** Claims and records attempts for one worker; see createAttemptWriter. */
 export interface AttemptWriter {
   claim(job: { taskId: string; version: number }): Promise<ClaimedAttemptToSend | null>;
-  finish(finish: AttemptFinish): Promise<TaskRow | null>;
+  finish(finish: AttemptFinish): Promise<TaskAfterAttempt | null>;
 }
 
 export interface AttemptWriterOptions {

@@ -123,7 +123,7 @@ function openV1(keys: SecretKeys, [, iv, tag, ciphertext]: string[]): string {
 /** One sub-key per purpose, so the master key itself never encrypts anything. */
 function subKey(master: Buffer, purpose: SecretPurpose): Buffer {
   let byPurpose = subKeys.get(master);
-  if (!byPurpose) subKeys.set(master, (byPurpose = new Map()));
+  if (!byPurpose) subKeys.set(master, (byPurpose = new Map<SecretPurpose, Buffer>()));
   let key = byPurpose.get(purpose);
   if (!key) byPurpose.set(purpose, (key = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `punctual ${purpose} v2`, 32))));
   return key;
