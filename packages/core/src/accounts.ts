@@ -104,6 +104,8 @@ export async function sessionActor(db: Kysely<Database>, claims: Pick<SessionCla
   return { userId: claims.sub, role: access.role, credential: 'jwt', scope: 'full' };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const accessLookups = new WeakMap<Kysely<Database>, GroupCommit<string, UserAccess | null>>();
 
 /**
@@ -112,6 +114,8 @@ const accessLookups = new WeakMap<Kysely<Database>, GroupCommit<string, UserAcce
  * applies from the next request on.
  */
 async function accessOf(db: Kysely<Database>, userId: string): Promise<UserAccess | null> {
+  // No account has such an id; kept out of the shared statement, where it would fail the other requests' lookups.
+  if (!UUID.test(userId)) return null;
   let lookups = accessLookups.get(db);
   if (lookups === undefined) {
     lookups = new GroupCommit(
