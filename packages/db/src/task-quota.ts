@@ -43,7 +43,11 @@ export async function lockTaskQuotaBound(trx: Transaction<Database>, userId: str
 
 /** Sets the user's quota bound to a count taken under `lockTaskQuotaBound`'s lock. */
 export async function setTaskQuotaBound(trx: Transaction<Database>, userId: string, live: number): Promise<void> {
-  await trx.updateTable('task_quota_bounds').set({ live_at_most: String(live) }).where('user_id', '=', userId).execute();
+  await trx
+    .updateTable('task_quota_bounds')
+    .set({ live_at_most: String(live) })
+    .where('user_id', '=', userId)
+    .execute();
 }
 
 /**

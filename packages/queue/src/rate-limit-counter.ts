@@ -46,7 +46,9 @@ export function createRedisRateLimitCounter(redis: Redis, prefix: string): RateL
       const batch = state.waiting.splice(0, state.waiting.length);
       state.inFlight += 1;
       void incrementBy(redis, key, batch)
-        .then(([current, ttlMs]) => batch.forEach((pending, index) => pending.resolve({ current: current - batch.length + 1 + index, ttlMs })))
+        .then(([current, ttlMs]) =>
+          batch.forEach((pending, index) => pending.resolve({ current: current - batch.length + 1 + index, ttlMs })),
+        )
         .catch((error: unknown) => batch.forEach((pending) => pending.reject(error)))
         .finally(() => {
           state.inFlight -= 1;
