@@ -78,7 +78,6 @@ export {
 export {
   countOtherActiveAdmins,
   deleteUserWithTasks,
-  findUserAccess,
   findUsersAccess,
   findUserByEmail,
   findUserById,

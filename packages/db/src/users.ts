@@ -50,14 +50,6 @@ export async function findUserById(db: DbExecutor, id: string): Promise<UserRow 
 /** What every JWT request checks about its account: one primary-key lookup. */
 export type UserAccess = Pick<UserRow, 'role' | 'disabled' | 'session_version'>;
 
-export async function findUserAccess(db: Kysely<Database>, id: string): Promise<UserAccess | null> {
-  const [access] = await executePrepared<UserAccess>(db, FIND_USER_ACCESS, [id]);
-  return access ?? null;
-}
-
-/** Every authenticated request runs it: prepared, so Postgres only binds and executes it. */
-const FIND_USER_ACCESS = preparedStatement('users.find-access', 'SELECT role, disabled, session_version FROM users WHERE id = $1');
-
 /**
  * The access of several accounts in one primary-key lookup (the concurrent requests' ids, batched), by id; an id
  * without an account is absent.
