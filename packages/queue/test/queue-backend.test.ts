@@ -196,6 +196,14 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('the %s queue backend', (
     await backend.ping();
     expect(backend.name).toBe(backendName);
   });
+
+  it.runIf(backendName === 'postgres')("commits BullMQ's queue changes without waiting for the WAL flush", async () => {
+    // The queue is repaired from our tables, never the reverse (see QUEUE_SESSION_OPTIONS); a flush per job transition
+    // was a wait on every fetch and finish.
+    const queueBackend = (backend.tasks.queue as unknown as { backend: { query(sql: string): Promise<{ rows: { synchronous_commit: string }[] }> } })
+      .backend;
+    expect((await queueBackend.query('SHOW synchronous_commit')).rows[0]!.synchronous_commit).toBe('off');
+  });
 });
 
 describe('the Postgres queue schema', () => {
