@@ -59,6 +59,20 @@ export async function findUserAccess(db: Kysely<Database>, id: string): Promise<
 const FIND_USER_ACCESS = preparedStatement('users.find-access', 'SELECT role, disabled, session_version FROM users WHERE id = $1');
 
 /**
+ * The access of several accounts in one primary-key lookup (the concurrent requests' ids, batched), by id; an id
+ * without an account is absent.
+ */
+export async function findUsersAccess(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, UserAccess>> {
+  const rows = await executePrepared<UserAccess & { id: string }>(db, FIND_USERS_ACCESS, [[...new Set(ids)]]);
+  return new Map(rows.map(({ id, ...access }) => [id, access]));
+}
+
+const FIND_USERS_ACCESS = preparedStatement(
+  'users.find-access-batch',
+  'SELECT id, role, disabled, session_version FROM users WHERE id = ANY ($1::uuid[])',
+);
+
+/**
  * Replaces a user's password hash. `endSessions` bumps session_version (every JWT issued before stops working); without
  * it (a rehash at login) the row is changed only while it still holds `previousHash`, so a concurrent password change wins.
  */
