@@ -79,4 +79,25 @@ describe('createLogger', () => {
     expect(result.stdout).not.toMatch(/^\{/m);
     expect(result.stdout).not.toContain('pretty-secret');
   });
+
+  it('writes JSON lines to stdout without blocking, and every line of a process that exits at once still arrives', () => {
+    const logger = fileURLToPath(new URL('../src/logger.ts', import.meta.url));
+    // 2,000 lines written faster than one write completes, then an immediate exit: pino flushes what is left.
+    const script =
+      `const { createLogger } = await import(${JSON.stringify(logger)});` +
+      `const log = createLogger({ name: 'punctual-worker', level: 'info', format: 'json' });` +
+      `for (let i = 0; i < 2000; i++) log.info({ i }, 'attempt finished');` +
+      `process.exit(0);`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { i: number });
+    expect(lines.map((line) => line.i)).toEqual(Array.from({ length: 2000 }, (_, index) => index));
+  });
 });
