@@ -91,9 +91,10 @@ export async function listTasks(db: DbExecutor, query: TaskListQuery): Promise<L
   if (endsTheList(rows)) return { rows, total: offset + rows.length, totalExact: true };
   const estimate = await estimatedRows(queries.matches);
   // More than the cap match; a full page says at least up to its end, an empty one past the end at most its offset.
-  const total = rows.length === 0 && offset > EXACT_TOTAL_CAP
-    ? Math.min(Math.max(estimate, EXACT_TOTAL_CAP + 1), offset)
-    : Math.max(estimate, EXACT_TOTAL_CAP + 1, offset + rows.length);
+  const total =
+    rows.length === 0 && offset > EXACT_TOTAL_CAP
+      ? Math.min(Math.max(estimate, EXACT_TOTAL_CAP + 1), offset)
+      : Math.max(estimate, EXACT_TOTAL_CAP + 1, offset + rows.length);
   return { rows, total, totalExact: false };
 }
 

@@ -77,7 +77,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       TRUNCATE task_tags;
       RETURN NULL;
     END $$`.execute(db);
-  await sql`CREATE TRIGGER tasks_tags_truncate AFTER TRUNCATE ON tasks FOR EACH STATEMENT EXECUTE FUNCTION task_tags_truncate()`.execute(db);
+  await sql`CREATE TRIGGER tasks_tags_truncate AFTER TRUNCATE ON tasks FOR EACH STATEMENT EXECUTE FUNCTION task_tags_truncate()`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
