@@ -3,6 +3,7 @@ import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXACT_TOTAL_CAP, listTasks, type TaskListQuery, type TaskSort } from '../src/tasks.js';
+import { deleteUserWithTasks } from '../src/users.js';
 
 /**
  * Task list pages and totals (migration 0008's task_tags, `EXACT_TOTAL_CAP`): every page is the one the plain query
@@ -195,7 +196,8 @@ describe('task_tags', () => {
 
     await env.db.deleteFrom('tasks').where('id', '=', created[2]!.id).execute();
     expect(await mismatches()).toBe(0);
-    await env.db.deleteFrom('users').where('id', '=', carol[0]!.id).execute();
+    // As an admin's DELETE /users/:id does: the tasks in a data-modifying WITH, then the user.
+    await deleteUserWithTasks(env.db, carol[0]!.id);
     expect(await mismatches()).toBe(0);
     const { rows: left } = await sql<{ count: number }>`
       SELECT count(*)::int AS count FROM task_tags WHERE user_id = ${carol[0]!.id}`.execute(env.db);
