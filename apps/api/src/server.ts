@@ -58,5 +58,6 @@ if (!(await queueBackend.waitUntilReady(QUEUE_READY_TIMEOUT_MS)))
   logger.warn(`queue connection not ready after ${QUEUE_READY_TIMEOUT_MS} ms; listening anyway (/health reports it)`);
 for (const warning of await queueBackend.warnings()) logger.warn(warning);
 
-releaseStartupMemory();
 await app.listen({ host: config.host, port: config.port });
+// After listen: Fastify compiles the routes' schemas when it gets ready, which is part of start-up's garbage.
+releaseStartupMemory();

@@ -1,4 +1,4 @@
-import type { Database, Kysely, Scope, TaskRow } from '@punctual/db';
+import type { Database, Kysely, Scope, TaskAfterAttempt, TaskRow } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
 import { SCHEDULED_STATUSES } from '@punctual/scheduling';
 import type { TargetPolicy, TaskDefaults } from './task-input.js';
@@ -52,7 +52,10 @@ export function filteredScopeOf(actor: Actor, userId?: string): Scope | null {
  * Puts the tasks' next attempts in the queue, for those waiting for one. Runs after the rows are committed; a failure
  * here loses nothing (Postgres has the schedule and the reconciler repairs Redis from it), so it is logged, not thrown.
  */
-export async function enqueueNextAttempts(context: Pick<TaskContext, 'queue' | 'logger'>, tasks: readonly TaskRow[]): Promise<void> {
+export async function enqueueNextAttempts(
+  context: Pick<TaskContext, 'queue' | 'logger'>,
+  tasks: readonly TaskAfterAttempt[],
+): Promise<void> {
   const waiting = tasks.filter((task) => SCHEDULED_STATUSES.includes(task.status));
   if (waiting.length === 0) return;
   try {
@@ -67,7 +70,7 @@ export async function enqueueNextAttempts(context: Pick<TaskContext, 'queue' | '
   }
 }
 
-export async function enqueueNextAttempt(context: Pick<TaskContext, 'queue' | 'logger'>, task: TaskRow): Promise<void> {
+export async function enqueueNextAttempt(context: Pick<TaskContext, 'queue' | 'logger'>, task: TaskAfterAttempt): Promise<void> {
   await enqueueNextAttempts(context, [task]);
 }
 

@@ -6,14 +6,24 @@ import {
   recordAttempts,
   type AttemptFinish,
   type ClaimedAttemptToSend,
+  type TaskAfterAttempt,
 } from './attempts.js';
 import { createGroupCommit } from './group-commit.js';
-import type { Database, TaskRow } from './schema.js';
+import type { Database } from './schema.js';
+
+/**
+ * One claim statement and one record statement under way at a time per worker: what arrives meanwhile goes in the
+ * next. With two, an attempt arriving while one statement ran went out at once alone, so batches alternated with
+ * singles: at WORKER_CONCURRENCY 50, 5.5 attempts per statement and 0.33 commits per attempt, against 12 and 0.17 with
+ * one, and Postgres' CPU per attempt fell by about a fifth (0.40–0.59 → 0.33–0.46 ms in runs on a shared machine; in a
+ * single-connection study, 1.48 ms alone, 0.45 in sixes, 0.25 in twenties). A lone attempt still goes at once.
+ */
+const STATEMENTS_IN_FLIGHT = 1;
 
 /** Claims and records attempts for one worker; see createAttemptWriter. */
 export interface AttemptWriter {
   claim(job: { taskId: string; version: number }): Promise<ClaimedAttemptToSend | null>;
-  finish(finish: AttemptFinish): Promise<TaskRow | null>;
+  finish(finish: AttemptFinish): Promise<TaskAfterAttempt | null>;
 }
 
 export interface AttemptWriterOptions {
@@ -39,12 +49,14 @@ export function createAttemptWriter(db: Kysely<Database>, options: AttemptWriter
       ),
     runOne: (job) => claimAttempt(db, { taskId: job.taskId, version: job.version, workerId, leaseMarginMs }),
     keyOf: (job) => job.taskId,
+    maxInFlight: STATEMENTS_IN_FLIGHT,
     maxBatch,
   });
   const record = createGroupCommit({
     runBatch: (finishes: readonly AttemptFinish[]) => recordAttempts(db, finishes),
     runOne: async (finish: AttemptFinish) => (await recordAttempts(db, [finish]))[0] ?? null,
     keyOf: (finish) => finish.claimed.task.id,
+    maxInFlight: STATEMENTS_IN_FLIGHT,
     maxBatch,
   });
   return {

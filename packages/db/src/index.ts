@@ -21,6 +21,7 @@ export {
   type ClaimedAttemptToSend,
   type SealedSigningSecrets,
   type LostAttempt,
+  type TaskAfterAttempt,
   type TaskStateAfterAttempt,
 } from './attempts.js';
 export { createAttemptWriter, type AttemptWriter, type AttemptWriterOptions } from './attempt-writer.js';

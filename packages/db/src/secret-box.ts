@@ -40,8 +40,19 @@ const TAG_BYTES = 16;
 
 /** A key's public id, carried by every value it seals: the first 8 hex digits of its sha256. */
 export function keyIdOf(key: Buffer): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    id = createHash('sha256').update(key).digest('hex').slice(0, 8);
+    keyIds.set(key, id);
+  }
+  return id;
 }
+
+// A key's id and sub-keys are derived once per key Buffer (keys are read from the configuration once and never
+// changed): a worker opens the owner's signing secret for every attempt, and a hash and an HKDF per open were ~2 % of
+// its CPU. Only what derives from the master keys is kept, never an opened secret.
+const keyIds = new WeakMap<Buffer, string>();
+const subKeys = new WeakMap<Buffer, Map<SecretPurpose, Buffer>>();
 
 /**
  * Seals a secret: AES-256-GCM under the purpose's HKDF-SHA256 sub-key of `keys.current`, a random 12-byte IV, a
@@ -111,7 +122,11 @@ function openV1(keys: SecretKeys, [, iv, tag, ciphertext]: string[]): string {
 
 /** One sub-key per purpose, so the master key itself never encrypts anything. */
 function subKey(master: Buffer, purpose: SecretPurpose): Buffer {
-  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `punctual ${purpose} v2`, 32));
+  let byPurpose = subKeys.get(master);
+  if (!byPurpose) subKeys.set(master, (byPurpose = new Map<SecretPurpose, Buffer>()));
+  let key = byPurpose.get(purpose);
+  if (!key) byPurpose.set(purpose, (key = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `punctual ${purpose} v2`, 32))));
+  return key;
 }
 
 function additionalData(binding: SecretBinding): Buffer {

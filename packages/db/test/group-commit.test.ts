@@ -2,7 +2,7 @@ import { createGroupCommit } from '@punctual/db';
 import { describe, expect, it } from 'vitest';
 
 /** A group commit over plain values whose statements finish when the test says: what went out, and in which form. */
-function recordingGroupCommit(options: { failBatch?: boolean; failOne?: (item: string) => boolean } = {}) {
+function recordingGroupCommit(options: { failBatch?: boolean; failOne?: (item: string) => boolean; maxInFlight?: number } = {}) {
   const sent: { kind: 'batch' | 'one'; items: string[]; finish: () => void }[] = [];
   const statement = <T>(kind: 'batch' | 'one', items: string[], result: () => T): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -21,6 +21,7 @@ function recordingGroupCommit(options: { failBatch?: boolean; failOne?: (item: s
     runOne: (item) => statement('one', [item], () => `done ${item}`),
     keyOf: (item) => item.split('#')[0]!,
     maxBatch: 3,
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
   });
   return { sent, submit };
 }
@@ -59,6 +60,20 @@ describe('createGroupCommit', () => {
     sent[1]!.finish();
     sent[2]!.finish();
     expect(await Promise.all(results)).toEqual(['done a', 'done b', 'done c', 'done d', 'done e']);
+  });
+
+  it('with one statement in flight, sends everything that arrived meanwhile as the next batch, and nothing before', async () => {
+    const { sent, submit } = recordingGroupCommit({ maxInFlight: 1 });
+    const results = ['a', 'b', 'c', 'd'].map((item) => submit(item));
+    expect(sent.map((s) => s.items)).toEqual([['a']]);
+    sent[0]!.finish();
+    await handOver();
+    expect(sent.map((s) => [s.kind, s.items])).toEqual([
+      ['one', ['a']],
+      ['batch', ['b', 'c', 'd']],
+    ]);
+    sent[1]!.finish();
+    expect(await Promise.all(results)).toEqual(['done a', 'done b', 'done c', 'done d']);
   });
 
   it('keeps a batch to maxBatch items and two items of the same key apart', async () => {

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Value } from 'typebox/value';
+import { Compile } from 'typebox/compile';
 import type { JobsOptions, WorkerOptions } from 'bullmq';
 
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -52,7 +52,10 @@ export function taskAttemptJobId(job: Pick<TaskAttemptJob, 'taskId' | 'version'>
   return `${job.taskId}.${job.version}`;
 }
 
+// Compiled once: every attempt's job is checked, and the interpreted Value.Check was ~2 % of a worker's CPU.
+const taskAttemptJob = Compile(JOBS['task-attempt'].payload);
+
 /** Validates a job's data; returns null for anything that is not a well-formed task attempt. */
 export function parseTaskAttemptJob(data: unknown): TaskAttemptJob | null {
-  return Value.Check(JOBS['task-attempt'].payload, data) ? data : null;
+  return taskAttemptJob.Check(data) ? data : null;
 }
