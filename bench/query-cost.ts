@@ -66,7 +66,7 @@ export async function measureQueryCost(options: {
             (SELECT * FROM tasks WHERE id = $3) AS t`,
     [options.seedTasks, user.userId, template],
   );
-  await pool.query('VACUUM ANALYZE tasks');
+  await pool.query('VACUUM ANALYZE tasks, task_tags');
   const counts = await pool.query<{ total: number; mine: number }>(
     'SELECT count(*)::int AS total, count(*) FILTER (WHERE user_id = $1)::int AS mine FROM tasks',
     [user.userId],

@@ -112,8 +112,6 @@ async function estimatedRows(query: { explain(format: 'json'): Promise<Array<Rec
  * `task_tags` (migration 0008), walked in list order when the list is sorted by creation time.
  */
 export function taskListQueries(db: DbExecutor, query: TaskListQuery) {
-  // Postgres' own null order (last ascending, first descending), so one index serves both directions: a task with
-  // no next run sorts as the latest. created_at is never null.
   const byCreation = !query.sort.endsWith('nextRunAt');
   const direction = query.sort.startsWith('-') ? 'desc' : 'asc';
   const offset = (query.page - 1) * query.limit;
@@ -182,6 +180,8 @@ export function taskListQueries(db: DbExecutor, query: TaskListQuery) {
   let base = withScope(db.selectFrom('tasks'), query.scope).where(filters);
   // Sorted by next run: the tag's tasks as a set, the order from the (…, next_run_at, id) index.
   if (query.tag !== undefined) base = base.where('tasks.id', 'in', tagMatches);
+  // Postgres' own null order (last ascending, first descending), so one index serves both directions: a task with
+  // no next run sorts as the latest. created_at is never null.
   const column = byCreation ? 'tasks.created_at' : 'tasks.next_run_at';
   const rows = base.selectAll('tasks').orderBy(column, direction).orderBy('tasks.id', direction).limit(query.limit).offset(offset);
   if (query.tag !== undefined && onlyTag) return { rows, total: count(tagMatches.limit(EXACT_TOTAL_CAP + 1)), matches: tagMatches };
