@@ -72,20 +72,3 @@ export async function createTasks(session: ApiSession, bodies: readonly object[]
   }
   return ids;
 }
-
-/** Times `samples` sequential GETs of `path` (after a few untimed ones), in milliseconds, response body included. */
-export async function timeGets(session: ApiSession, path: string, samples: number): Promise<number[]> {
-  const get = async (): Promise<number> => {
-    const started = performance.now();
-    const response = await fetch(`${session.baseUrl}${path}`, { headers: { authorization: session.headers.authorization! } });
-    const text = await response.text();
-    const elapsed = performance.now() - started;
-    if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${text}`);
-    return elapsed;
-  };
-  // Warm the connection, the route's schema compilation and Postgres' plan cache.
-  for (let i = 0; i < 5; i++) await get();
-  const timings: number[] = [];
-  for (let i = 0; i < samples; i++) timings.push(await get());
-  return timings;
-}

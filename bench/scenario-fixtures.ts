@@ -1,4 +1,5 @@
 import { startApi, startTargetServer, startWorker, type PunctualProcess, type TargetServer } from '@punctual/testing';
+import { registerUser, type ApiSession } from './api-session.js';
 import { createBenchEnvironment, type BenchEnvironment } from './bench-environment.js';
 import type { ScenarioContext } from './scenario.js';
 
@@ -44,4 +45,41 @@ export async function useWorker(
 /** Stops a process that may already have been stopped; a slow exit is killed rather than failing the teardown. */
 async function stopQuietly(child: PunctualProcess): Promise<void> {
   await child.stop('SIGTERM', 15_000).catch(() => child.kill());
+}
+
+/** What the end-to-end scenarios (burst, steady, sustained) run against: the API and one worker, a target, a user. */
+export interface EndToEnd {
+  environment: BenchEnvironment;
+  target: TargetServer;
+  api: PunctualProcess & { url: string };
+  session: ApiSession;
+}
+
+/** The API and one worker (default settings) started together, the target, and a registered user. */
+export async function useEndToEnd(context: ScenarioContext): Promise<EndToEnd> {
+  const environment = await useEnvironment(context);
+  const target = await useTarget(context);
+  const [api] = await Promise.all([useApi(context, environment), useWorker(context, environment)]);
+  return { environment, target, api, session: await registerUser(api.url) };
+}
+
+/**
+ * The body of the `index`-th bench task calling `path` on the target with `{ hello: 'world' }`, no retries; `query`
+ * adds parameters the scenario reads back from the call (the time its create was due to go out, say).
+ */
+export function benchTask(
+  scenario: string,
+  target: TargetServer,
+  path: string,
+  index: number,
+  extra: { query?: string; scheduledAt?: string } = {},
+) {
+  return {
+    name: `bench ${scenario} ${index}`,
+    url: `${target.url}${path}?i=${index}${extra.query ?? ''}`,
+    method: 'POST',
+    body: { hello: 'world' },
+    ...(extra.scheduledAt ? { scheduledAt: extra.scheduledAt } : {}),
+    maxRetries: 0,
+  };
 }

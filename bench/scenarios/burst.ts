@@ -1,7 +1,7 @@
-import { createTasks, registerUser } from '../api-session.js';
+import { createTasks } from '../api-session.js';
 import { checkDelivery, exactlyOnce } from '../delivery.js';
 import type { Scenario, ScenarioContext, ScenarioRun } from '../scenario.js';
-import { useApi, useEnvironment, useTarget, useWorker } from '../scenario-fixtures.js';
+import { benchTask, useEndToEnd } from '../scenario-fixtures.js';
 import { percentile } from '../statistics.js';
 
 const SIZES = { full: { tasks: 10_000 }, tiny: { tasks: 100 } };
@@ -20,21 +20,12 @@ export const burst: Scenario = {
     'target received a call minus the due time. Every task must be called once and logged once.',
   async run(context: ScenarioContext): Promise<ScenarioRun> {
     const { tasks } = SIZES[context.size];
-    const environment = await useEnvironment(context);
-    const target = await useTarget(context);
-    const [api] = await Promise.all([useApi(context, environment), useWorker(context, environment)]);
-    const session = await registerUser(api.url);
+    const { environment, target, session } = await useEndToEnd(context);
 
     const dueAt = Math.ceil((Date.now() + 5_000 + (tasks / ASSUMED_CREATES_PER_SECOND) * 1_000) / 1_000) * 1_000;
     context.log(`creating ${tasks} tasks due at ${new Date(dueAt).toISOString()}`);
-    const bodies = Array.from({ length: tasks }, (_, index) => ({
-      name: `bench burst ${index}`,
-      url: `${target.url}${PATH}?i=${index}`,
-      method: 'POST',
-      body: { hello: 'world' },
-      scheduledAt: new Date(dueAt).toISOString(),
-      maxRetries: 0,
-    }));
+    const scheduledAt = new Date(dueAt).toISOString();
+    const bodies = Array.from({ length: tasks }, (_, index) => benchTask('burst', target, PATH, index, { scheduledAt }));
     await createTasks(session, bodies, CREATE_CONNECTIONS);
     const createdAt = Date.now();
 

@@ -3,7 +3,7 @@ import { BASELINE_TARGET_PATH, runBaselineDrain, type BaselineDrain } from '../b
 import { checkDelivery, exactlyOnce, type DeliveryCheck } from '../delivery.js';
 import type { Measurement } from '../results-table.js';
 import type { Scenario, ScenarioContext, ScenarioRun } from '../scenario.js';
-import { useApi, useEnvironment, useTarget, useWorker } from '../scenario-fixtures.js';
+import { benchTask, useApi, useEnvironment, useTarget, useWorker } from '../scenario-fixtures.js';
 
 const SIZES = { full: { tasks: 20_000 }, tiny: { tasks: 200 } };
 const PATH = '/ok/drain';
@@ -28,13 +28,7 @@ export const drain: Scenario = {
     const api = await useApi(context, environment);
     const session = await registerUser(api.url);
     context.log(`creating ${tasks} due tasks through the API, no worker running`);
-    const bodies = Array.from({ length: tasks }, (_, index) => ({
-      name: `bench drain ${index}`,
-      url: `${target.url}${PATH}?i=${index}`,
-      method: 'POST',
-      body: { hello: 'world' },
-      maxRetries: 0,
-    }));
+    const bodies = Array.from({ length: tasks }, (_, index) => benchTask('drain', target, PATH, index));
     await createTasks(session, bodies, CREATE_CONNECTIONS);
     // Nothing but the drain runs from here on, as for the baselines.
     await api.stop();

@@ -1,8 +1,7 @@
-import { registerUser } from '../api-session.js';
 import { checkDelivery, exactlyOnce, hitParameter } from '../delivery.js';
 import { sendOpenLoop } from '../open-loop.js';
 import type { Scenario, ScenarioContext, ScenarioRun } from '../scenario.js';
-import { useApi, useEnvironment, useTarget, useWorker } from '../scenario-fixtures.js';
+import { benchTask, useEndToEnd } from '../scenario-fixtures.js';
 import { percentile } from '../statistics.js';
 
 const SIZES = { full: { perSecond: 1_000, warmUpSeconds: 3, seconds: 15 }, tiny: { perSecond: 50, warmUpSeconds: 1, seconds: 2 } };
@@ -19,10 +18,7 @@ export const steady: Scenario = {
     'once and logged once.',
   async run(context: ScenarioContext): Promise<ScenarioRun> {
     const size = SIZES[context.size];
-    const environment = await useEnvironment(context);
-    const target = await useTarget(context);
-    const [api] = await Promise.all([useApi(context, environment), useWorker(context, environment)]);
-    const session = await registerUser(api.url);
+    const { environment, target, session } = await useEndToEnd(context);
 
     context.log(`${size.perSecond} creates/s for ${size.warmUpSeconds} + ${size.seconds} s`);
     const load = await sendOpenLoop({
@@ -31,13 +27,7 @@ export const steady: Scenario = {
         { perSecond: size.perSecond, seconds: size.warmUpSeconds },
         { perSecond: size.perSecond, seconds: size.seconds },
       ],
-      body: (index, intendedAt) => ({
-        name: `bench steady ${index}`,
-        url: `${target.url}${PATH}?i=${index}&sent=${intendedAt}`,
-        method: 'POST',
-        body: { hello: 'world' },
-        maxRetries: 0,
-      }),
+      body: (index, intendedAt) => benchTask('steady', target, PATH, index, { query: `&sent=${intendedAt}` }),
     });
     const tasks = load.creates.length;
     const delivery = await checkDelivery({ pool: environment.pool, target, path: PATH, userId: session.userId, tasks, timeoutMs: 60_000 });

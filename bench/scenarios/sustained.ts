@@ -1,9 +1,8 @@
 import type { TargetHit } from '@punctual/testing';
-import { registerUser } from '../api-session.js';
 import { checkDelivery, exactlyOnce, hitParameter } from '../delivery.js';
 import { sendOpenLoop, type OpenLoopResult } from '../open-loop.js';
 import type { ChartPoint, Scenario, ScenarioContext, ScenarioRun } from '../scenario.js';
-import { useApi, useEnvironment, useTarget, useWorker } from '../scenario-fixtures.js';
+import { benchTask, useEndToEnd } from '../scenario-fixtures.js';
 import { percentile } from '../statistics.js';
 
 const SIZES = {
@@ -40,22 +39,13 @@ export const sustained: Scenario = {
     'are the end-to-end chart: calls received per second and create → call p99 against the offered rate.',
   async run(context: ScenarioContext): Promise<ScenarioRun> {
     const size = SIZES[context.size];
-    const environment = await useEnvironment(context);
-    const target = await useTarget(context);
-    const [api] = await Promise.all([useApi(context, environment), useWorker(context, environment)]);
-    const session = await registerUser(api.url);
+    const { environment, target, session } = await useEndToEnd(context);
 
     let lastBacklog = 0;
     const load = await sendOpenLoop({
       session,
       steps: size.rates.map((perSecond) => ({ perSecond, seconds: size.seconds })),
-      body: (index, intendedAt) => ({
-        name: `bench sustained ${index}`,
-        url: `${target.url}${PATH}?i=${index}&sent=${intendedAt}`,
-        method: 'POST',
-        body: { hello: 'world' },
-        maxRetries: 0,
-      }),
+      body: (index, intendedAt) => benchTask('sustained', target, PATH, index, { query: `&sent=${intendedAt}` }),
       continueAfter: (step, sent) => {
         const backlog = sent - target.hitsFor(PATH).length;
         const grown = backlog - lastBacklog;

@@ -219,6 +219,22 @@ describe('GET /api/v1/auth/me', () => {
     expect(response.json<{ message: string }>().message).toMatch(/expired/);
   });
 
+  it('answers 401 once a token expires, though it was accepted (and its check remembered) before', async () => {
+    const { user } = await register(t.api.app);
+    // With and without iat: the remembered check must end at exp either way.
+    const tokens = [
+      signJwt({ sub: user.id, role: 'user', iat: nowSeconds(), exp: nowSeconds() + 1 }),
+      signJwt({ sub: user.id, role: 'user', exp: nowSeconds() + 1 }),
+    ];
+    for (const token of tokens) expect((await me(authed(token))).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    for (const token of tokens) {
+      const response = await me(authed(token));
+      expect(response.statusCode).toBe(401);
+      expect(response.json<{ message: string }>().message).toMatch(/expired/);
+    }
+  });
+
   it('accepts a token signed independently with the same secret (the fixture signs what the app would)', async () => {
     const { user } = await register(t.api.app);
     const token = signJwt({ sub: user.id, role: 'user', iat: nowSeconds(), exp: nowSeconds() + 3600 });

@@ -1,5 +1,5 @@
 import {
-  findUserAccess,
+  findUsersAccess,
   findUserByEmail,
   findUserById,
   insertUser,
@@ -8,7 +8,9 @@ import {
   type Database,
   type Kysely,
   type SecretKeys,
+  type UserAccess,
 } from '@punctual/db';
+import { GroupCommit } from './group-commit.js';
 import type { RequestActor } from './access.js';
 import {
   AccountDisabledError,
@@ -95,11 +97,37 @@ export async function getUser(db: Kysely<Database>, id: string): Promise<UserVie
  * token's; a deleted or disabled account, or a token issued before the last password change, is refused (401).
  */
 export async function sessionActor(db: Kysely<Database>, claims: Pick<SessionClaims, 'sub'> & { sv?: number }): Promise<RequestActor> {
-  const access = await findUserAccess(db, claims.sub);
+  const access = await accessOf(db, claims.sub);
   if (!access) throw new AccountGoneError();
   if (access.disabled) throw new AccountDisabledError();
   if ((claims.sv ?? 0) !== access.session_version) throw new SessionEndedError();
   return { userId: claims.sub, role: access.role, credential: 'jwt', scope: 'full' };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const accessLookups = new WeakMap<Kysely<Database>, GroupCommit<string, UserAccess | null>>();
+
+/**
+ * The account's access as of now, read with the other requests' that arrive meanwhile in one statement (GroupCommit:
+ * a lone request is not delayed). Each lookup starts after its request arrived, so a change to the account still
+ * applies from the next request on.
+ */
+async function accessOf(db: Kysely<Database>, userId: string): Promise<UserAccess | null> {
+  // No account has such an id; kept out of the shared statement, where it would fail the other requests' lookups.
+  if (!UUID.test(userId)) return null;
+  let lookups = accessLookups.get(db);
+  if (lookups === undefined) {
+    lookups = new GroupCommit(
+      async (ids) => {
+        const found = await findUsersAccess(db, ids);
+        return ids.map((id) => ({ status: 'fulfilled', value: found.get(id) ?? null }));
+      },
+      { maxInFlight: 2, maxBatch: 500 },
+    );
+    accessLookups.set(db, lookups);
+  }
+  return lookups.submit(userId);
 }
 
 /** Checks the current password, then sets the new one and ends every JWT issued before (API keys stay valid). */

@@ -48,7 +48,7 @@ export { resealSecrets, type ResealCounts, type ResealOptions } from './secret-r
 export { getStats, type AttemptCountsView, type StatsRequest, type StatsView } from './stats.js';
 export { actOnTask, actOnTasks, type BulkActionResult } from './task-actions.js';
 export { scopeOf, type Actor, type Logger, type TaskContext, type TaskLimits } from './task-context.js';
-export { GroupCommit } from './task-create-batch.js';
+export { GroupCommit } from './group-commit.js';
 export { openTaskSecrets, originOf, secretKeysOf } from './task-secrets.js';
 export {
   REDACTED,

@@ -1,60 +1,8 @@
 import { insertTasksWithinQuota, insertTask, type BatchedTaskRow, type TaskRow } from '@punctual/db';
 import { AccountGoneError, isAccountGone } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 import { enqueueNextAttempt, enqueueNextAttempts, type Actor, type TaskContext } from './task-context.js';
-import { reserveTaskSlot, UNLOCKED_MARGIN } from './task-quota.js';
-
-interface Waiting<I, O> {
-  item: I;
-  resolve: (value: O) => void;
-  reject: (reason: unknown) => void;
-}
-
-/**
- * Runs submitted items in shared batches (group commit): a batch goes out at once while fewer than `maxInFlight` are
- * out, and the items that arrive meanwhile wait for a free slot and go out together. There is no timer, so a lone item
- * is never delayed; under load the batches grow by themselves. Written here because the batching libraries (e.g.
- * dataloader) gather per event-loop tick instead, which under load sends many small batches and at rest adds a wait.
- */
-export class GroupCommit<I, O> {
-  readonly #waiting: Waiting<I, O>[] = [];
-  #inFlight = 0;
-
-  /** `run` answers each item of a batch on its own, in the order given. */
-  constructor(
-    private readonly run: (items: I[]) => Promise<PromiseSettledResult<O>[]>,
-    private readonly options: { maxInFlight: number; maxBatch: number },
-  ) {}
-
-  submit(item: I): Promise<O> {
-    return new Promise<O>((resolve, reject) => {
-      this.#waiting.push({ item, resolve, reject });
-      this.#sendWhileRoom();
-    });
-  }
-
-  #sendWhileRoom(): void {
-    while (this.#inFlight < this.options.maxInFlight && this.#waiting.length > 0) {
-      this.#inFlight += 1;
-      void this.#send(this.#waiting.splice(0, this.options.maxBatch));
-    }
-  }
-
-  async #send(batch: Waiting<I, O>[]): Promise<void> {
-    try {
-      const results = await this.run(batch.map((waiting) => waiting.item));
-      batch.forEach((waiting, index) => {
-        const result = results[index];
-        if (result?.status === 'fulfilled') waiting.resolve(result.value);
-        else waiting.reject(result === undefined ? new Error('a batch left an item unanswered') : result.reason);
-      });
-    } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
-    } finally {
-      this.#inFlight -= 1;
-      this.#sendWhileRoom();
-    }
-  }
-}
+import { reserveTaskSlot } from './task-quota.js';
 
 interface CreateRequest {
   actor: Actor;
@@ -66,7 +14,13 @@ const CREATES_IN_FLIGHT = 2;
 /** Far above what a batch gathers at a few hundred connections; it bounds the statement's size. */
 const MAX_CREATES_PER_BATCH = 200;
 
-const batchers = new WeakMap<TaskContext, GroupCommit<CreateRequest, TaskRow>>();
+/** A stored create, and its attempt's way into the queue (which never rejects: a failure there is logged). */
+interface Created {
+  task: TaskRow;
+  queued: Promise<void>;
+}
+
+const batchers = new WeakMap<TaskContext, GroupCommit<CreateRequest, Created>>();
 
 /**
  * Stores a checked task row and queues its first attempt, sharing one INSERT and one queue round trip with the creates
@@ -82,18 +36,26 @@ export async function insertNewTask(context: TaskContext, actor: Actor, row: Bat
     });
     batchers.set(context, batcher);
   }
-  return batcher.submit({ actor, row });
+  const { task, queued } = await batcher.submit({ actor, row });
+  await queued;
+  return task;
 }
 
-async function createBatch(context: TaskContext, requests: CreateRequest[]): Promise<PromiseSettledResult<TaskRow>[]> {
+async function createBatch(context: TaskContext, requests: CreateRequest[]): Promise<PromiseSettledResult<Created>[]> {
   const rows = requests.map((request) => request.row);
-  const quota = { maxTasks: context.limits.maxTasksPerUser, unlockedMargin: UNLOCKED_MARGIN };
+  const quota = { maxTasks: context.limits.maxTasksPerUser };
   // Nothing is written when the statement fails: every create is then tried alone, to find the one at fault.
   const inserted = await insertTasksWithinQuota(context.db, rows, quota).catch(() => []);
-  // Committed first: Postgres is the source of truth, the queue follows it.
-  await enqueueNextAttempts(context, inserted);
+  // Committed first: Postgres is the source of truth, the queue follows it. The batch's slot is free once the rows are
+  // committed, so the next batch's INSERT does not wait for this one's queue round trip; each create answers after both.
+  const queued = enqueueNextAttempts(context, inserted);
   const byId = new Map(inserted.map((task) => [task.id, task]));
-  return Promise.allSettled(requests.map(async ({ actor, row }) => byId.get(row.id) ?? createAlone(context, actor, row)));
+  return Promise.allSettled(
+    requests.map(async ({ actor, row }): Promise<Created> => {
+      const task = byId.get(row.id);
+      return task ? { task, queued } : { task: await createAlone(context, actor, row), queued: Promise.resolve() };
+    }),
+  );
 }
 
 /** The create of a user near the quota (counted again under the user's quota lock), or the retry of a failed batch's. */

@@ -107,8 +107,8 @@ describe('batched creates', () => {
   });
 
   it('refuses only the create over the quota; the rest of the batch is stored', async () => {
-    // 1,005 allowed and 1,004 live: this user is near the quota (within the margin), the other far below it. The first
-    // two creates go out alone, the other three in one batch with one of the near user's.
+    // 1,005 allowed and 1,004 live (written without a create, so no quota bound yet): this user is counted, the other
+    // far below the quota. The first two creates go out alone, the other three in one batch with one of the near user's.
     const near = (await insertUser(t.env.db, { email: `near-${randomUUID()}@example.com`, passwordHash: 'x' }))!;
     await sql`INSERT INTO tasks (user_id, name, url, method, run_id, max_retries, backoff, timeout_ms, notify)
               SELECT ${near.id}, 'seed', 'https://example.com', 'GET', gen_random_uuid(), 0, '{}', 1000, '{}'

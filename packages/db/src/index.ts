@@ -59,7 +59,7 @@ export { findSealedSecrets, replaceSealedSecret, type SealedSecretColumn, type S
 export { findSigningSecret, insertSigningSecret, PREVIOUS_SIGNING_SECRET_TTL_MS, rotateSigningSecretRow } from './signing-secrets.js';
 export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
 export { applyTaskAction, type ActedTask, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
-export { countLiveTasks, findFinishedTasks, lockTaskQuota } from './task-quota.js';
+export { countLiveTasks, findFinishedTasks, lockTaskQuotaBound, setTaskQuotaBound } from './task-quota.js';
 export { insertTasksWithinQuota, type BatchedTaskRow } from './task-batch-insert.js';
 export { deleteLogsStartedBefore, listTaskLogs, type TaskLogListQuery } from './task-logs.js';
 export {
@@ -78,7 +78,7 @@ export {
 export {
   countOtherActiveAdmins,
   deleteUserWithTasks,
-  findUserAccess,
+  findUsersAccess,
   findUserByEmail,
   findUserById,
   insertUser,

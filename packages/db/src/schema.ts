@@ -150,6 +150,13 @@ export interface RateLimitCountersTable {
   window_ends_at: Timestamp;
 }
 
+/** Per user, a number its live tasks never exceed (migration 0009 explains how it is kept). */
+export interface TaskQuotaBoundsTable {
+  user_id: string;
+  /** Null only inside the transaction that made the row, until it sets the counted figure. */
+  live_at_most: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   signing_secrets: SigningSecretsTable;
@@ -159,6 +166,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   api_keys: ApiKeysTable;
   rate_limit_counters: RateLimitCountersTable;
+  task_quota_bounds: TaskQuotaBoundsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

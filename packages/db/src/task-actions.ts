@@ -31,7 +31,26 @@ export async function applyTaskAction(
 ): Promise<TaskActionResult> {
   const ids = [...new Set(request.ids)];
   if (ids.length === 0) return { changed: [], refused: [] };
-  const { action } = request;
+  if (!revivesTasks(request.action) || db.isTransaction) return applyTaskActionIn(db, request.scope, ids, request.action);
+  // A revived task raises its owner's quota bound (a trigger of migration 0009), row by row in the order the UPDATE
+  // meets them, while a batch of creates locks the bounds of its users in user-id order: an admin's bulk action over
+  // several owners could deadlock with it. Locking the owners' bounds first, in the same order, cannot.
+  return db.transaction().execute(async (trx) => {
+    await sql`
+      SELECT 1 FROM task_quota_bounds
+       WHERE user_id IN (SELECT user_id FROM tasks WHERE id IN (${sql.join(ids)}))
+       ORDER BY user_id FOR UPDATE`.execute(trx);
+    return applyTaskActionIn(trx, request.scope, ids, request.action);
+  });
+}
+
+/** Whether the action can bring a finished task back to life (see the quota bound, migration 0009). */
+function revivesTasks(action: TaskActionName): boolean {
+  return action === 'retry' || action === 'run';
+}
+
+async function applyTaskActionIn(db: DbExecutor, scope: Scope, ids: string[], action: TaskActionName): Promise<TaskActionResult> {
+  const request = { scope, action };
   const rule = TASK_TRANSITIONS[action];
 
   let changed: ActedTask[];

@@ -1,7 +1,6 @@
 import { executePrepared, preparedStatement } from './connection.js';
 import type { Database, NewTaskRow, TaskRow } from './schema.js';
 import type { Kysely } from 'kysely';
-import { LIVE_STATUSES } from './task-quota.js';
 
 /** What a batched create writes for each task: the row `newTaskRow` builds (its jsonb columns as JSON text). */
 export type BatchedTaskRow = Required<
@@ -59,20 +58,26 @@ const COLUMNS = [
 
 /**
  * One statement for a whole batch, so its text is fixed and prepared once per connection: the rows come as one JSON
- * array. A user's rows are inserted only while the user is far enough below the quota that a create need not take the
- * quota lock (`live + margin + rows of this batch - 1 < max`, the test each of them would pass one by one); the rows of
- * users nearer the quota are left out, for the caller to create one at a time under the lock.
+ * array. A user's rows are inserted only when the user's quota bound leaves room for all of them
+ * (`live_at_most + rows <= max`, see migration 0009), the bound's row locked until commit so that concurrent creates of
+ * the user are compared one after the other; the insert trigger then adds the rows to it. The rows of users without a
+ * bound, or too near the quota by it, are left out, for the caller to create one at a time with a count.
+ * The bounds are locked in user id order, so two batches of the same users cannot deadlock.
  */
 export const INSERT_TASKS_WITHIN_QUOTA = preparedStatement(
   'tasks.insert-batch-within-quota',
   `WITH input AS (
      SELECT * FROM json_to_recordset($1::json) AS r(${COLUMNS.map(([name, type]) => `${name} ${type === 'jsonb' ? 'text' : type}`).join(', ')})
    ),
+   wanted AS (SELECT user_id, count(*) AS n FROM input GROUP BY user_id),
+   bounds AS (
+     SELECT b.user_id, b.live_at_most FROM task_quota_bounds b
+     WHERE b.user_id = ANY (ARRAY(SELECT user_id FROM wanted))
+     ORDER BY b.user_id
+     FOR UPDATE
+   ),
    roomy AS (
-     SELECT wanted.user_id
-     FROM (SELECT user_id, count(*) AS n FROM input GROUP BY user_id) wanted
-     WHERE (SELECT count(*) FROM (SELECT 1 FROM tasks t WHERE t.user_id = wanted.user_id AND t.status = ANY($2::text[]) LIMIT $3) live)
-           + $4 + wanted.n - 1 < $3
+     SELECT wanted.user_id FROM wanted JOIN bounds USING (user_id) WHERE bounds.live_at_most + wanted.n <= $2
    )
    INSERT INTO tasks (${COLUMNS.map(([name]) => name).join(', ')})
    SELECT ${COLUMNS.map(([name, type]) => (type === 'jsonb' ? `${name}::jsonb` : name)).join(', ')}
@@ -81,21 +86,21 @@ export const INSERT_TASKS_WITHIN_QUOTA = preparedStatement(
 );
 
 /**
- * Inserts the rows of users far below their quota in one autocommit statement and returns those rows as stored; the
- * rows of the other users are not written. Throws when the statement fails, having written nothing.
+ * Inserts the rows of users whose quota bound leaves room for them in one autocommit statement and returns those rows
+ * as stored; the rows of the other users are not written. Throws when the statement fails, having written nothing.
  */
 export async function insertTasksWithinQuota(
   db: Kysely<Database>,
   rows: readonly BatchedTaskRow[],
-  quota: { maxTasks: number; unlockedMargin: number },
+  quota: { maxTasks: number },
 ): Promise<TaskRow[]> {
   if (rows.length === 0) return [];
   return executePrepared<TaskRow>(db, INSERT_TASKS_WITHIN_QUOTA, batchInsertValues(rows, quota));
 }
 
 /** The statement `insertTasksWithinQuota` runs and its parameters (the query-plan test explains them). */
-export function batchInsertValues(rows: readonly BatchedTaskRow[], quota: { maxTasks: number; unlockedMargin: number }): unknown[] {
-  return [`[${rows.map(rowJson).join(',')}]`, LIVE_STATUSES, quota.maxTasks, quota.unlockedMargin];
+export function batchInsertValues(rows: readonly BatchedTaskRow[], quota: { maxTasks: number }): unknown[] {
+  return [`[${rows.map(rowJson).join(',')}]`, quota.maxTasks];
 }
 
 function rowJson(row: BatchedTaskRow): string {

@@ -28,11 +28,26 @@ export async function countLiveTasks(db: DbExecutor, userId: string, atMost: num
 }
 
 /**
- * Holds the user's task-quota lock until the transaction ends, so creates near the quota are counted one at a time.
- * An advisory lock on a hash of the user id: no row is locked, so nothing else about the user waits for it.
+ * Locks the user's quota bound until the transaction ends (making the row when the user has none) and returns it: the
+ * number the user's live tasks cannot exceed, or null when unknown (a row just made). Every create of the user waits
+ * for this lock, so a count taken after it sees every create that got past the quota before.
  */
-export async function lockTaskQuota(trx: Transaction<Database>, userId: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`punctual:task-quota:${userId}`}, 0))`.execute(trx);
+export async function lockTaskQuotaBound(trx: Transaction<Database>, userId: string): Promise<number | null> {
+  const { rows } = await sql<{ live_at_most: string | null }>`
+    INSERT INTO task_quota_bounds AS b (user_id, live_at_most) VALUES (${userId}, NULL)
+    ON CONFLICT (user_id) DO UPDATE SET live_at_most = b.live_at_most
+    RETURNING live_at_most`.execute(trx);
+  const bound = rows[0]?.live_at_most ?? null;
+  return bound === null ? null : Number(bound);
+}
+
+/** Sets the user's quota bound to a count taken under `lockTaskQuotaBound`'s lock. */
+export async function setTaskQuotaBound(trx: Transaction<Database>, userId: string, live: number): Promise<void> {
+  await trx
+    .updateTable('task_quota_bounds')
+    .set({ live_at_most: String(live) })
+    .where('user_id', '=', userId)
+    .execute();
 }
 
 /**

@@ -173,6 +173,28 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('the %s queue backend', (
         await other.close();
       }
     });
+
+    it('gives concurrent requests of a key each its own count, as if counted one by one', async () => {
+      // Redis counts the requests that wait for a round trip with one INCRBY: each must still get its own number, in
+      // arrival order (Postgres counts each on its own, in whatever order the pool's connections run them).
+      const other = await env.createQueueBackend();
+      await other.waitUntilReady(10_000);
+      try {
+        const key = `user:${randomUUID()}`;
+        const mine = Array.from({ length: 40 }, () => backend.rateLimits.increment(key, 60_000));
+        const theirs = Array.from({ length: 10 }, () => other.rateLimits.increment(key, 60_000));
+        const counts = await Promise.all([...mine, ...theirs]);
+        expect(counts.map((count) => count.current).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, index) => index + 1));
+        const own = counts.slice(0, 40).map((count) => count.current);
+        if (backendName === 'redis') expect(own).toEqual([...own].sort((a, b) => a - b));
+        for (const count of counts) expect(count.ttlMs).toBeGreaterThan(0);
+        expect((await backend.rateLimits.read(key))?.current).toBe(50);
+        const elsewhere = await Promise.all([1, 2, 3].map(() => backend.rateLimits.increment(`user:${randomUUID()}`, 60_000)));
+        expect(elsewhere.map((count) => count.current)).toEqual([1, 1, 1]);
+      } finally {
+        await other.close();
+      }
+    });
   });
 
   it('answers its health check', async () => {
