@@ -35,7 +35,15 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
   pool.on('error', () => {});
   // So does a checked-out client between two statements (pg-pool listens only while it is idle), which a Postgres
   // restart under load meets; the statement that follows fails instead, as any query to a gone server does.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    // Our named statements (see preparedStatement) are all key lookups and batches by key, whose best plan does not
+    // depend on the values. Left to choose, Postgres kept planning the batched claim and record afresh for each call
+    // (their arrays' lengths vary), which was half of its CPU per attempt: 0.68–0.77 ms against 0.37 with the generic
+    // plan, in batches of twelve. Kysely's own statements are unnamed and planned per call whatever this says. Sent
+    // as the connection's first statement rather than a startup option, which connection poolers refuse.
+    client.query('SET plan_cache_mode = force_generic_plan').catch(() => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   return db;

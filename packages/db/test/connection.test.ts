@@ -53,6 +53,21 @@ describe('executePrepared', () => {
     }
   });
 
+  it('plans a named statement once per connection (generic plan), whatever its values', async () => {
+    const db = createDatabase(env().databaseUrl, { maxConnections: 1 });
+    try {
+      const lengths = preparedStatement('test_prepared_generic', 'SELECT count(*)::int AS n FROM unnest($1::int[])');
+      for (const length of [1, 3, 7, 12, 50, 2, 9, 30]) {
+        expect(await executePrepared<{ n: number }>(db, lengths, [Array.from({ length }, (_, index) => index)])).toEqual([{ n: length }]);
+      }
+      const plans = await sql<{ generic_plans: string; custom_plans: string }>`
+        SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'test_prepared_generic'`.execute(db);
+      expect(plans.rows).toEqual([{ generic_plans: '8', custom_plans: '0' }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it('refuses a Kysely instance it did not make', async () => {
     const db = createDatabase(env().databaseUrl);
     const other = db.withoutPlugins();

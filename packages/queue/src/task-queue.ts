@@ -47,7 +47,17 @@ export function createTaskQueue(queue: TasksQueue, jobStates: JobStates): TaskQu
         await queue.add('task-attempt', only.job, jobOptions(only.job, only.runAt));
         return;
       }
-      await queue.addBulk(attempts.map(({ job, runAt }) => ({ name: 'task-attempt', data: job, opts: jobOptions(job, runAt) })));
+      // In job id order. Several producers may add the same attempts at once: the API or a worker what it just committed,
+      // the reconciler the same tasks when it finds their jobs missing. BullMQ's PostgreSQL backend inserts a batch
+      // row by row (`add_jobs_bulk`, ON CONFLICT DO NOTHING), and an insert whose id another open transaction has just
+      // inserted waits for it; two batches sharing ids in different orders then waited on each other, and Postgres
+      // ended one with `deadlock detected` (40P01). In one order for every producer, whoever comes second at the first
+      // shared id waits there holding none of the others, so no cycle forms. (Redis runs a batch atomically: the order
+      // costs nothing there.) The order of the batch's waiting jobs is not a promise: they are all due now.
+      const sorted = attempts
+        .map(({ job, runAt }) => ({ id: taskAttemptJobId(job), job, runAt }))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      await queue.addBulk(sorted.map(({ job, runAt }) => ({ name: 'task-attempt', data: job, opts: jobOptions(job, runAt) })));
     },
     async discardAttempts(jobs) {
       // A job that is active (locked by a worker) cannot be removed; its claim fails on the version, which is enough.
