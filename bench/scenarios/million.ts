@@ -161,7 +161,8 @@ async function usedMemory(redis: Redis): Promise<number> {
 
 /**
  * Inserts `count` copies of the template as pending tasks (owned in turn by `ownerId` and `users - 1` new users, due
- * evenly over the next 30 days, two tags each), `ROWS_PER_INSERT` to a statement, and adds each statement's jobs as
+ * evenly over the next 30 days, two tags each: `million` and one of ten `group-N`, a tenth of each user's tasks in each
+ * group), `ROWS_PER_INSERT` to a statement, and adds each statement's jobs as
  * delayed jobs while the next statement runs. Throws once `deadline` has passed.
  */
 async function seedPendingTasks(
@@ -198,7 +199,7 @@ async function seedPendingTasks(
     const { rows } = await pool.query<{ id: string; run_id: string; version: number; next_run_at: Date }>(
       `INSERT INTO tasks (${columns.join(', ')}, id, user_id, name, run_id, status, version, scheduled_at, next_run_at, tags, created_at, updated_at)
        SELECT ${columns.map((column) => `t.${column}`).join(', ')}, gen_random_uuid(), ($5::uuid[])[1 + g % cardinality($5::uuid[])],
-              'million task ' || g, gen_random_uuid(), 'pending', 1, due, due, ARRAY['million', 'group-' || g % 10],
+              'million task ' || g, gen_random_uuid(), 'pending', 1, due, due, ARRAY['million', 'group-' || (g / cardinality($5::uuid[])) % 10],
               now() - g * interval '1 millisecond', now() - g * interval '1 millisecond'
          FROM tasks t, generate_series($2::int + 1, $3::int) AS g,
               LATERAL (SELECT to_timestamp(($4::float8 + g::float8 * $6::float8 / $7::float8) / 1000) AS due) AS d
@@ -214,7 +215,7 @@ async function seedPendingTasks(
     options.log(`${offset + rows.length} rows inserted`);
   }
   await enqueueing;
-  await pool.query('VACUUM ANALYZE tasks');
+  await pool.query('VACUUM ANALYZE tasks, task_tags');
 }
 
 /** `enqueueAttempts` in batches of `JOBS_PER_ENQUEUE`, a few batches in flight (as concurrent API requests would be). */

@@ -378,6 +378,70 @@ describe('GET /api/v1/tasks', () => {
   });
 });
 
+describe('GET /api/v1/tasks: totals of long lists', () => {
+  /** Past the exact-count cap (1,000): the lister has this many tasks tagged `many`, the first 5 of them also `few`. */
+  const MANY = 1_005;
+  let lister: Session;
+
+  beforeAll(async () => {
+    lister = await register(t.api.app);
+    const template = await createTask(t.api.app, lister.token, { name: 'many 0', tags: ['many', 'few'] });
+    const {
+      id: _id,
+      run_id: _runId,
+      created_at: _createdAt,
+      updated_at: _updatedAt,
+      headers,
+      body,
+      backoff,
+      notify,
+      ...rest
+    } = await taskRow(template.id);
+    // The JSON columns go back in as JSON text.
+    const row = {
+      ...rest,
+      headers: JSON.stringify(headers),
+      body: body === null ? null : JSON.stringify(body),
+      backoff: JSON.stringify(backoff),
+      notify: JSON.stringify(notify),
+    };
+    await t.env.db
+      .insertInto('tasks')
+      .values(
+        Array.from({ length: MANY - 1 }, (_, index) => ({
+          ...row,
+          name: `many ${index + 1}`,
+          run_id: randomUUID(),
+          tags: index < 4 ? ['many', 'few'] : ['many'],
+          created_at: new Date(Date.parse(template.createdAt) + (index + 1) * 1_000),
+        })),
+      )
+      .execute();
+  });
+
+  async function list(query: string): Promise<Page<TaskResponse>> {
+    const response = await t.api.app.inject({ method: 'GET', url: `/api/v1/tasks${query}`, headers: authed(lister.token) });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json<Page<TaskResponse>>();
+  }
+
+  it('estimates the total of more than 1,000 matches, says so, and still pages newest first', async () => {
+    const page = await list('?tag=many&limit=3');
+
+    expect(page).toMatchObject({ page: 1, limit: 3, totalExact: false });
+    expect(Number.isInteger(page.total)).toBe(true);
+    expect(page.total).toBeGreaterThan(1_000);
+    expect(page.data.map((task) => task.name)).toEqual(['many 1004', 'many 1003', 'many 1002']);
+  });
+
+  it('counts exactly within the cap, and on the last page of a longer list', async () => {
+    expect(await list('?tag=few')).toMatchObject({ total: 5, totalExact: true });
+    const last = await list(`?tag=many&limit=10&page=${Math.ceil(MANY / 10)}`);
+    expect(last).toMatchObject({ total: MANY, totalExact: true });
+    expect(last.data.map((task) => task.name)).toEqual(['many 4', 'many 3', 'many 2', 'many 1', 'many 0']);
+  });
+});
+
 describe('PATCH and PUT /api/v1/tasks/:id', () => {
   it.each(['PATCH', 'PUT'] as const)('%s changes the given fields and keeps the rest (200)', async (method) => {
     const created = await createTask(t.api.app, alice.token, { tags: ['a'], maxRetries: 5 });

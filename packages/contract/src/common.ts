@@ -42,7 +42,16 @@ export const Paginated = <T extends TSchema>(item: T) =>
     data: Type.Array(item),
     page: Type.Integer(),
     limit: Type.Integer(),
-    total: Type.Integer({ description: 'items matching the filters, over all pages' }),
+    total: Type.Integer({
+      description:
+        'items matching the filters, over all pages: counted exactly up to 1,000 matches; beyond, a task list gives ' +
+        "Postgres' estimate (see totalExact)",
+    }),
+    totalExact: Type.Boolean({
+      description:
+        'true when total is an exact count; false when more than 1,000 tasks match and total is an estimate ' +
+        '(more than 1,000, and at least up to the end of this page). The last page of a list always has an exact total.',
+    }),
   });
 /** One page of `T`s, as `Paginated` describes it. */
 export type Page<T> = Static<ReturnType<typeof Paginated<TUnsafe<T>>>>;

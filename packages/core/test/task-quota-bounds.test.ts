@@ -155,8 +155,8 @@ describe('an admin bulk action reviving the tasks of several owners', () => {
     const context = contextWithQuota(1_000);
     const [low, high] = (await Promise.all([newActor(), newActor()])).sort((a, b) => (a.userId < b.userId ? -1 : 1));
     // The higher owner's task comes first in the table and in its primary key, so the UPDATE meets it first.
-    const highTask = await createTask(context, high!, body('high'));
-    const lowTask = await createTask(context, low!, body('low'));
+    const highTask = await createTask(context, high, body('high'));
+    const lowTask = await createTask(context, low, body('low'));
     const firstId = `00000000-0000-4000-8000-${randomUUID().slice(-12)}`;
     const lastId = `ffffffff-0000-4000-8000-${randomUUID().slice(-12)}`;
     await sql`UPDATE tasks SET id = ${firstId}, status = 'completed', next_run_at = NULL WHERE id = ${highTask.id}`.execute(t.env.db);
@@ -165,13 +165,13 @@ describe('an admin bulk action reviving the tasks of several owners', () => {
     // A create batch's order: the lower owner's bound first, then (after the bulk action started) the higher's.
     const batch = await t.env.db.connection().execute(async (connection) => {
       await sql`BEGIN`.execute(connection);
-      await sql`SELECT 1 FROM task_quota_bounds WHERE user_id = ${low!.userId} FOR UPDATE`.execute(connection);
+      await sql`SELECT 1 FROM task_quota_bounds WHERE user_id = ${low.userId} FOR UPDATE`.execute(connection);
       const bulk = applyTaskAction(t.env.db, { scope: { kind: 'admin' }, ids: [firstId, lastId], action: 'run' }).then(
         (result) => ({ changed: result.changed.length }),
         (error: unknown) => ({ error: (error as Error).message }),
       );
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const second = await sql`SELECT 1 FROM task_quota_bounds WHERE user_id = ${high!.userId} FOR UPDATE`.execute(connection).then(
+      const second = await sql`SELECT 1 FROM task_quota_bounds WHERE user_id = ${high.userId} FOR UPDATE`.execute(connection).then(
         () => 'locked',
         (error: unknown) => (error as Error).message,
       );
@@ -180,7 +180,7 @@ describe('an admin bulk action reviving the tasks of several owners', () => {
     });
     // Without the ordered lock, Postgres found a deadlock after deadlock_timeout and aborted one side.
     expect(batch).toEqual({ second: 'locked', bulk: { changed: 2 } });
-    expect(await boundOf(low!)).toBe(2);
-    expect(await boundOf(high!)).toBe(2);
+    expect(await boundOf(low)).toBe(2);
+    expect(await boundOf(high)).toBe(2);
   });
 });

@@ -44,6 +44,17 @@ export interface NotifyColumn {
   email?: string;
 }
 
+/**
+ * One row per tag of a task, kept by triggers on `tasks` (migration 0008): what a `?tag=` page is read from, in list
+ * order. Written only by those triggers, never by the app.
+ */
+export interface TaskTagsTable {
+  task_id: string;
+  tag: string;
+  user_id: string;
+  created_at: Date;
+}
+
 export interface TasksTable {
   id: Generated<string>;
   user_id: string;
@@ -150,6 +161,7 @@ export interface Database {
   users: UsersTable;
   signing_secrets: SigningSecretsTable;
   tasks: TasksTable;
+  task_tags: TaskTagsTable;
   task_logs: TaskLogsTable;
   idempotency_keys: IdempotencyKeysTable;
   api_keys: ApiKeysTable;

@@ -51,7 +51,7 @@ async function seed(db: Kysely<Database>): Promise<void> {
   const { rows: indexes } = await sql<{ name: string; definition: string }>`
     SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
     FROM pg_index i
-    WHERE i.indrelid IN ('tasks'::regclass, 'task_logs'::regclass)
+    WHERE i.indrelid IN ('tasks'::regclass, 'task_tags'::regclass, 'task_logs'::regclass)
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`.execute(db);
   for (const { name } of indexes) await sql`DROP INDEX ${sql.id(name)}`.execute(db);
 
@@ -95,7 +95,7 @@ async function seed(db: Kysely<Database>): Promise<void> {
   // CREATE INDEX takes a SHARE lock, which does not conflict with itself: the builds can run side by side.
   await Promise.all(indexes.map(({ definition }) => sql.raw(definition).execute(db)));
   // Statistics for the planner, and the visibility map that lets it answer from an index alone (autovacuum's job).
-  await sql`VACUUM ANALYZE users, tasks, task_logs, task_quota_bounds`.execute(db);
+  await sql`VACUUM ANALYZE users, tasks, task_tags, task_logs, task_quota_bounds`.execute(db);
 }
 
 interface PlanNode {
@@ -187,6 +187,19 @@ const shapes: Record<string, Shape> = {
   },
   'tasks: a user, by tag': {
     queries: () => taskListQueries(env.db, { scope: user(), tag: 'critical', sort: '-createdAt', ...firstPage }),
+    uses: ['task_tags_user_tag_created_idx'],
+  },
+  'tasks: a user, by tag, page 40': {
+    queries: () => taskListQueries(env.db, { scope: user(), tag: 'critical', sort: '-createdAt', page: 40, limit: 20 }),
+    uses: ['task_tags_user_tag_created_idx'],
+  },
+  'tasks: a user, by tag and status': {
+    queries: () => taskListQueries(env.db, { scope: user(), tag: 'critical', status: 'pending', sort: '-createdAt', ...firstPage }),
+    uses: ['task_tags_user_tag_created_idx'],
+  },
+  'tasks: a user, by tag, by nextRunAt': {
+    queries: () => taskListQueries(env.db, { scope: user(), tag: 'critical', sort: 'nextRunAt', ...firstPage }),
+    uses: ['task_tags_user_tag_created_idx'],
   },
   'tasks: a user, q': {
     queries: () => taskListQueries(env.db, { scope: user(), q: 'svc42.example', sort: '-createdAt', ...firstPage }),
@@ -217,7 +230,7 @@ const shapes: Record<string, Shape> = {
   },
   'tasks: an admin, everyone, by tag': {
     queries: () => taskListQueries(env.db, { scope: admin(), tag: 'critical', sort: '-createdAt', ...firstPage }),
-    uses: ['tasks_tags_idx'],
+    uses: ['task_tags_tag_created_idx'],
   },
   // A q without three letters or digits in a row has no trigram to look up: an admin's count then reads the table
   // (a known gap, in the README); a user's stays within their (user_id, …) indexes.

@@ -6,6 +6,7 @@ import * as searchIndexes from './0004-search-indexes.js';
 import * as signingSecrets from './0005-signing-secrets.js';
 import * as credentials from './0006-credentials.js';
 import * as rateLimitCounters from './0007-rate-limit-counters.js';
+import * as taskTags from './0008-task-tags.js';
 import * as taskQuotaBounds from './0009-task-quota-bounds.js';
 
 /** Every migration, in order. Names sort as they run; never rename or edit one that has shipped. */
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0005-signing-secrets': signingSecrets,
   '0006-credentials': credentials,
   '0007-rate-limit-counters': rateLimitCounters,
+  '0008-task-tags': taskTags,
   '0009-task-quota-bounds': taskQuotaBounds,
 };
