@@ -99,7 +99,7 @@ describe('POST /api/v1/tasks/:id/<action>', () => {
     expect(row.next_run_at!.getTime()).toBeLessThanOrEqual(Date.now());
     expect(row.run_id).not.toBe(before.run_id);
     const queued = await job(task.id, row.version);
-    expect(queued?.data).toEqual({ taskId: task.id, runId: row.run_id, version: row.version });
+    expect(queued?.data).toEqual({ taskId: task.id, version: row.version });
     expect(queued!.delay).toBe(0);
   });
 

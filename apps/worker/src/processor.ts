@@ -21,9 +21,9 @@ export function createProcessor(context: AttemptContext, logger: Logger, hooks: 
       logger.warn({ jobId: job.id, name: job.name }, 'dropping a job that is not a task attempt');
       return;
     }
-    // The worker's logger carries workerId; the job's lines add the task and run, and an attempt's its number (fields
+    // The worker's logger carries workerId; the job's lines add the task (and an attempt's, its run and number) (fields
     // of each line rather than a child logger per job: a child costs more than the one line it usually writes).
-    const jobFields = { taskId: payload.taskId, runId: payload.runId, jobId: job.id };
+    const jobFields = { taskId: payload.taskId, jobId: job.id };
     span.setAttribute(ATTEMPT_ATTRIBUTES.taskId, payload.taskId);
     let summary;
     try {

@@ -45,13 +45,16 @@ export const Paginated = <T extends TSchema>(item: T) =>
     total: Type.Integer({
       description:
         'items matching the filters, over all pages: counted exactly up to 1,000 matches; beyond, a task list gives ' +
-        "Postgres' estimate (see totalExact)",
+        "Postgres' estimate, flagged by totalExact: false",
     }),
-    totalExact: Type.Boolean({
-      description:
-        'true when total is an exact count; false when more than 1,000 tasks match and total is an estimate ' +
-        '(more than 1,000, and at least up to the end of this page). The last page of a list always has an exact total.',
-    }),
+    totalExact: Type.Optional(
+      Type.Literal(false, {
+        description:
+          'present, and false, only when total is an estimate: more than 1,000 tasks match (total is then more than ' +
+          '1,000, and at least up to the end of this page). Absent when total is exact, as it always is on the last ' +
+          'page of a list and for logs and users.',
+      }),
+    ),
   });
 /** One page of `T`s, as `Paginated` describes it. */
 export type Page<T> = Static<ReturnType<typeof Paginated<TUnsafe<T>>>>;

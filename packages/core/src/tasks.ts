@@ -97,7 +97,7 @@ export interface TaskListRequest {
 /** One page of the actor's tasks (an admin's: everyone's, or one user's); a user's `userId` of someone else matches nothing. */
 export async function listTasks(context: TaskContext, actor: Actor, request: TaskListRequest): Promise<Page<TaskView>> {
   const scope = filteredScopeOf(actor, request.userId);
-  if (scope === null) return { data: [], page: request.page, limit: request.limit, total: 0, totalExact: true };
+  if (scope === null) return { data: [], page: request.page, limit: request.limit, total: 0 };
   const { rows, total, totalExact } = await listTaskRows(context.db, {
     scope,
     status: request.status,
@@ -107,7 +107,14 @@ export async function listTasks(context: TaskContext, actor: Actor, request: Tas
     page: request.page,
     limit: request.limit,
   });
-  return { data: rows.map(toTaskView), page: request.page, limit: request.limit, total, totalExact };
+  // The contract's envelope is `{ data, page, limit, total }`: the flag is added only when the total is an estimate.
+  return {
+    data: rows.map(toTaskView),
+    page: request.page,
+    limit: request.limit,
+    total,
+    ...(totalExact ? {} : { totalExact: false as const }),
+  };
 }
 
 /**
@@ -196,7 +203,7 @@ export async function listLogs(context: TaskContext, actor: Actor, request: Task
     page: request.page,
     limit: request.limit,
   });
-  return { data: rows.map(toTaskLogView), page: request.page, limit: request.limit, total, totalExact: true };
+  return { data: rows.map(toTaskLogView), page: request.page, limit: request.limit, total };
 }
 
 /** One task's finished attempts, newest first; 404 when the task is not the actor's. */

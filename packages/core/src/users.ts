@@ -22,7 +22,7 @@ export interface UserListRequest {
 export async function listUsers(context: Pick<TaskContext, 'db'>, actor: Actor, request: UserListRequest): Promise<Page<ManagedUserView>> {
   requireAdmin(actor);
   const { rows, total } = await listUserRows(context.db, request);
-  return { data: rows.map(toManagedUserView), page: request.page, limit: request.limit, total, totalExact: true };
+  return { data: rows.map(toManagedUserView), page: request.page, limit: request.limit, total };
 }
 
 export interface UserChange {

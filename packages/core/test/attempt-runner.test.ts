@@ -101,7 +101,7 @@ describe('runAttempt', () => {
     expect(log).toMatchObject({ outcome: 'failed', status_code: 503, error: 'HTTP 503' });
     expect(log!.next_retry_at).toEqual(row.next_run_at);
     const next = await queuedJob(task.id);
-    expect(next?.data).toEqual({ taskId: task.id, runId: row.run_id, version: row.version });
+    expect(next?.data).toEqual({ taskId: task.id, version: row.version });
     expect(next!.delay).toBeGreaterThan(3_000);
   });
 
@@ -212,7 +212,7 @@ describe('runAttempt on a recurring task', () => {
     // Midnight of 1 January in Berlin is 23:00 UTC on 31 December.
     expect(row.next_run_at!.toISOString()).toMatch(/-12-31T23:00:00\.000Z$/);
     expect(row.next_run_at!.getTime()).toBeGreaterThan(Date.now());
-    expect((await queuedJob(task.id))?.data).toEqual({ taskId: task.id, runId: row.run_id, version: row.version });
+    expect((await queuedJob(task.id))?.data).toEqual({ taskId: task.id, version: row.version });
   });
 
   it('records a run whose attempts are used up as failed and waits for the next occurrence', async () => {

@@ -1,4 +1,13 @@
-export { JOBS, TASKS_QUEUE, parseTaskAttemptJob, taskAttemptJobId, type JobName, type JobPayload, type TaskAttemptJob } from './jobs.js';
+export {
+  JOBS,
+  TASKS_QUEUE,
+  parseTaskAttemptJob,
+  taskAttemptJobData,
+  taskAttemptJobId,
+  type JobName,
+  type JobPayload,
+  type TaskAttemptJob,
+} from './jobs.js';
 export {
   assertRedisReachable,
   createRedisConnection,

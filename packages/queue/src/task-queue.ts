@@ -1,5 +1,5 @@
 import type { IQueueBackend, JobsOptions, Queue } from 'bullmq';
-import { JOBS, taskAttemptJobId, type TaskAttemptJob } from './jobs.js';
+import { JOBS, taskAttemptJobData, taskAttemptJobId, type TaskAttemptJob } from './jobs.js';
 
 /** BullMQ's `tasks` queue on either backend (Bull Board and the queue-depth metric read it). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- BullMQ's own defaults for data and result types.
@@ -36,7 +36,7 @@ export function createTaskQueue(queue: TasksQueue, jobStates: JobStates): TaskQu
   return {
     queue,
     async enqueueAttempt(job, runAt) {
-      await queue.add('task-attempt', job, jobOptions(job, runAt));
+      await queue.add('task-attempt', taskAttemptJobData(job), jobOptions(job, runAt));
     },
     async enqueueAttempts(attempts) {
       if (attempts.length === 0) return;
@@ -44,7 +44,7 @@ export function createTaskQueue(queue: TasksQueue, jobStates: JobStates): TaskQu
       // sixth of the API's CPU.
       const [only] = attempts;
       if (attempts.length === 1 && only) {
-        await queue.add('task-attempt', only.job, jobOptions(only.job, only.runAt));
+        await queue.add('task-attempt', taskAttemptJobData(only.job), jobOptions(only.job, only.runAt));
         return;
       }
       // In job id order. Several producers may add the same attempts at once: the API or a worker what it just committed,
@@ -57,7 +57,9 @@ export function createTaskQueue(queue: TasksQueue, jobStates: JobStates): TaskQu
       const sorted = attempts
         .map(({ job, runAt }) => ({ id: taskAttemptJobId(job), job, runAt }))
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      await queue.addBulk(sorted.map(({ job, runAt }) => ({ name: 'task-attempt', data: job, opts: jobOptions(job, runAt) })));
+      await queue.addBulk(
+        sorted.map(({ job, runAt }) => ({ name: 'task-attempt', data: taskAttemptJobData(job), opts: jobOptions(job, runAt) })),
+      );
     },
     async discardAttempts(jobs) {
       // A job that is active (locked by a worker) cannot be removed; its claim fails on the version, which is enough.

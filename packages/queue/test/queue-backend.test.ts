@@ -27,7 +27,8 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('the %s queue backend', (
       const delayed = (await tasks.queue.getDelayed()).filter((j) => (j.data as { taskId: string }).taskId === job.taskId);
       expect(delayed).toHaveLength(1);
       expect(delayed[0]!.id).toBe(`${job.taskId}.1`);
-      expect(delayed[0]!.data).toEqual(job);
+      // Ids only, and only those its claim needs: the task and the version (no run id).
+      expect(delayed[0]!.data).toEqual({ taskId: job.taskId, version: job.version });
       expect(delayed[0]!.delay).toBeGreaterThan(55_000);
       expect(await tasks.queue.getJobState(`${job.taskId}.1`)).toBe('delayed');
     });
@@ -246,6 +247,7 @@ describe('the Postgres queue schema', () => {
 
 describe('parseTaskAttemptJob', () => {
   it.each([
+    [{ taskId: randomUUID(), version: 1 }, true],
     [{ taskId: randomUUID(), runId: randomUUID(), version: 1 }, true],
     [{ taskId: 'nope', runId: randomUUID(), version: 1 }, false],
     [{ taskId: randomUUID(), runId: randomUUID(), version: 0 }, false],
