@@ -41,7 +41,10 @@ export function createProcessor(context: AttemptContext, logger: Logger, hooks: 
         [ATTEMPT_ATTRIBUTES.attempt]: summary.attempt,
         [ATTEMPT_ATTRIBUTES.outcome]: summary.outcome,
       });
-      logger.info({ ...jobFields, attempt: summary.attempt, outcome: summary.outcome, status: summary.status }, 'attempt finished');
+      logger.info(
+        { ...jobFields, runId: summary.runId, attempt: summary.attempt, outcome: summary.outcome, status: summary.status },
+        'attempt finished',
+      );
     }
   };
   // Each attempt is a span of its own trace, linked to the enqueue (see withAttemptSpan); a no-op without tracing.
