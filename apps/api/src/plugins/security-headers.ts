@@ -15,21 +15,21 @@ declare module 'fastify' {
  * middleware depends on nothing but its options, and building it (as @fastify/helmet did on every request, parsing
  * the Content-Security-Policy each time) cost more than a request's JWT check.
  */
-export function helmetHeaders(options: Readonly<HelmetOptions> = {}): ReadonlyArray<readonly [string, string]> {
-  const headers = new Map<string, readonly [string, string]>();
+export function helmetHeaders(options: Readonly<HelmetOptions> = {}): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
   const recorder = {
     setHeader(name: string, value: string | number | readonly string[]) {
-      headers.set(name.toLowerCase(), [name, Array.isArray(value) ? value.join(', ') : String(value)]);
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
       return recorder;
     },
     removeHeader(name: string) {
-      headers.delete(name.toLowerCase());
+      delete headers[name.toLowerCase()];
     },
   };
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
     if (error) throw error instanceof Error ? error : new Error(String(error));
   });
-  return [...headers.values()];
+  return headers;
 }
 
 /**
@@ -39,8 +39,9 @@ export function helmetHeaders(options: Readonly<HelmetOptions> = {}): ReadonlyAr
  */
 export async function registerSecurityHeaders(app: FastifyInstance, options: { corsOrigins: string[] }): Promise<void> {
   const defaults = helmetHeaders();
-  const ofRoute = new WeakMap<object, ReadonlyArray<readonly [string, string]>>();
-  // On the raw response, as helmet's middleware would set them: a reply's own header of the same name still wins.
+  const ofRoute = new WeakMap<object, Readonly<Record<string, string>>>();
+  // Reply headers rather than the raw response's (which Node checks once when set and again when the reply's own
+  // headers join them at writeHead); as with helmet's middleware, a reply's own header of the same name still wins.
   app.addHook('onRequest', (request, reply, done) => {
     const routeOptions = request.routeOptions.config.helmet;
     let headers = defaults;
@@ -48,7 +49,7 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: { c
       headers = ofRoute.get(routeOptions) ?? helmetHeaders(routeOptions);
       ofRoute.set(routeOptions, headers);
     }
-    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    reply.headers(headers);
     done();
   });
   if (options.corsOrigins.length === 0) return;
