@@ -5,6 +5,7 @@ import {
   startApi,
   startRedisServer,
   startTargetServer,
+  parsePrometheusText,
   startWorker,
   withDatabase,
   withPostgresClient,
@@ -338,6 +339,31 @@ interface WorkerResult extends PoolFigures {
   succeededLogs: number;
   distinctRuns: number;
   timedOut: boolean;
+  /** Where a worker slot's time goes, per attempt (the worker's own histograms, whole run). */
+  cycle: AttemptCycle;
+}
+
+/**
+ * A slot's time per attempt: waiting for the claim, the call, waiting for the record (means of the worker's
+ * histograms), and the whole cycle (concurrency / attempts per second): the rest is BullMQ's fetch and finish of the
+ * job and time the slot's work waited for the event loop.
+ */
+interface AttemptCycle {
+  claimMs: number;
+  callMs: number;
+  recordMs: number;
+  cycleMs: number;
+}
+
+async function readAttemptCycle(metricsUrl: string): Promise<Omit<AttemptCycle, 'cycleMs'>> {
+  const scraped = parsePrometheusText(await (await fetch(metricsUrl)).text());
+  const mean = (name: string, labels: Record<string, string> = {}): number =>
+    (scraped.sum(`${name}_sum`, labels) * 1_000) / scraped.sum(`${name}_count`, labels);
+  return {
+    claimMs: mean('punctual_attempt_store_wait_seconds', { step: 'claim' }),
+    callMs: mean('punctual_attempt_duration_seconds'),
+    recordMs: mean('punctual_attempt_store_wait_seconds', { step: 'record' }),
+  };
 }
 
 interface Sample extends Reading {
@@ -371,6 +397,7 @@ async function measureWorker(
   const take = async (): Promise<Sample> => ({ hits: target.hitsFor(path).length, ...(await readCounters(probes, worker.pid)) });
   const deadline = startedAt + 60_000 + count * 50;
   let timedOut = false;
+  let cycle = { claimMs: NaN, callMs: NaN, recordMs: NaN };
   try {
     for (;;) {
       const sample = await take();
@@ -384,6 +411,7 @@ async function measureWorker(
     }
     // Let the last attempts be recorded.
     await sleep(1_000);
+    cycle = await readAttemptCycle(`${worker.healthUrl}/metrics`);
   } finally {
     rss.stop();
     await worker.stop();
@@ -451,6 +479,7 @@ async function measureWorker(
     succeededLogs: logs.rows[0]!.succeeded,
     distinctRuns: logs.rows[0]!.runs,
     timedOut,
+    cycle: { ...cycle, cycleMs: (concurrency * seconds * 1_000) / done },
   };
 }
 
@@ -530,7 +559,10 @@ async function main(teardown: Teardown): Promise<boolean> {
         `${w.perAttempt.tupUpdated} updated; pool peak ${w.peakConnections.open} open / ${w.peakConnections.active} active of ${w.poolMax}; ` +
         `waits ${JSON.stringify(w.postgresWaits)}; tables ${JSON.stringify(w.tables)}; ` +
         `RSS peak ${w.peakRssMiB?.toFixed(0) ?? '?'} MiB; ${w.succeededLogs} succeeded logs, ${w.distinctRuns} runs` +
-        `${w.timedOut ? ' (TIMED OUT)' : ''}`,
+        `${w.timedOut ? ' (TIMED OUT)' : ''}\n` +
+        `     a slot's ${w.cycle.cycleMs.toFixed(1)} ms per attempt: waiting for the claim ${w.cycle.claimMs.toFixed(1)} ms, the call ` +
+        `${w.cycle.callMs.toFixed(1)} ms, waiting for the record ${w.cycle.recordMs.toFixed(1)} ms; the rest (BullMQ's fetch and finish, ` +
+        `the event loop's queue) ${(w.cycle.cycleMs - w.cycle.claimMs - w.cycle.callMs - w.cycle.recordMs).toFixed(1)} ms`,
     );
 
   const { databaseUrl: _databaseUrl, ...sizes } = options;
