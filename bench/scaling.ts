@@ -397,7 +397,7 @@ async function measureWorker(
   const take = async (): Promise<Sample> => ({ hits: target.hitsFor(path).length, ...(await readCounters(probes, worker.pid)) });
   const deadline = startedAt + 60_000 + count * 50;
   let timedOut = false;
-  let cycle = { claimMs: NaN, callMs: NaN, recordMs: NaN };
+  let cycle: Omit<AttemptCycle, 'cycleMs'>;
   try {
     for (;;) {
       const sample = await take();

@@ -80,7 +80,7 @@ export const METRICS = {
   attemptStoreWait: {
     name: 'punctual_attempt_store_wait_seconds',
     type: 'histogram',
-    help: "How long an attempt waited for Postgres to claim it (step claim) or to record its outcome (step record), the wait for the batch under way included",
+    help: 'How long an attempt waited for Postgres to claim it (step claim) or to record its outcome (step record), the wait for the batch under way included',
     labelNames: ['step'],
     buckets: STORE_WAIT_BUCKETS,
     process: 'worker',
