@@ -339,13 +339,13 @@ interface WorkerResult extends PoolFigures {
   succeededLogs: number;
   distinctRuns: number;
   timedOut: boolean;
-  /** Where a worker slot's time goes, per attempt (the worker's own histograms, whole run). */
+  /** Where a worker slot's time goes, per attempt (the worker's own histograms, over the window). */
   cycle: AttemptCycle;
 }
 
 /**
- * A slot's time per attempt: waiting for the claim, the call, waiting for the record (means of the worker's
- * histograms), and the whole cycle (concurrency / attempts per second): the rest is BullMQ's fetch and finish of the
+ * A slot's time per attempt over the run's window: waiting for the claim, the call, waiting for the record (means of
+ * the worker's histograms between the window's first and last samples), and the whole cycle (concurrency / attempts per second): the rest is BullMQ's fetch and finish of the
  * job and time the slot's work waited for the event loop.
  */
 interface AttemptCycle {
@@ -355,20 +355,36 @@ interface AttemptCycle {
   cycleMs: number;
 }
 
-async function readAttemptCycle(metricsUrl: string): Promise<Omit<AttemptCycle, 'cycleMs'>> {
+/** The worker's histogram sums and counts behind AttemptCycle, read at each sample so the cycle covers the window. */
+interface CycleTotals {
+  claim: { sum: number; count: number };
+  call: { sum: number; count: number };
+  record: { sum: number; count: number };
+}
+
+async function readCycleTotals(metricsUrl: string): Promise<CycleTotals> {
   const scraped = parsePrometheusText(await (await fetch(metricsUrl)).text());
-  const mean = (name: string, labels: Record<string, string> = {}): number =>
-    (scraped.sum(`${name}_sum`, labels) * 1_000) / scraped.sum(`${name}_count`, labels);
+  const totals = (name: string, labels: Record<string, string> = {}) => ({
+    sum: scraped.sum(`${name}_sum`, labels),
+    count: scraped.sum(`${name}_count`, labels),
+  });
   return {
-    claimMs: mean('punctual_attempt_store_wait_seconds', { step: 'claim' }),
-    callMs: mean('punctual_attempt_duration_seconds'),
-    recordMs: mean('punctual_attempt_store_wait_seconds', { step: 'record' }),
+    claim: totals('punctual_attempt_store_wait_seconds', { step: 'claim' }),
+    call: totals('punctual_attempt_duration_seconds'),
+    record: totals('punctual_attempt_store_wait_seconds', { step: 'record' }),
   };
+}
+
+/** Mean ms of each step between two readings. */
+function cycleBetween(first: CycleTotals, last: CycleTotals): Omit<AttemptCycle, 'cycleMs'> {
+  const mean = (step: keyof CycleTotals): number => ((last[step].sum - first[step].sum) * 1_000) / (last[step].count - first[step].count);
+  return { claimMs: mean('claim'), callMs: mean('call'), recordMs: mean('record') };
 }
 
 interface Sample extends Reading {
   /** Calls the target has received. */
   hits: number;
+  cycle: CycleTotals;
 }
 
 async function measureWorker(
@@ -394,10 +410,13 @@ async function measureWorker(
   const rss = startRssSampler([worker.pid]);
   const startedAt = Date.now();
   const samples: Sample[] = [];
-  const take = async (): Promise<Sample> => ({ hits: target.hitsFor(path).length, ...(await readCounters(probes, worker.pid)) });
+  const take = async (): Promise<Sample> => ({
+    hits: target.hitsFor(path).length,
+    cycle: await readCycleTotals(`${worker.healthUrl}/metrics`),
+    ...(await readCounters(probes, worker.pid)),
+  });
   const deadline = startedAt + 60_000 + count * 50;
   let timedOut = false;
-  let cycle: Omit<AttemptCycle, 'cycleMs'>;
   try {
     for (;;) {
       const sample = await take();
@@ -411,7 +430,6 @@ async function measureWorker(
     }
     // Let the last attempts be recorded.
     await sleep(1_000);
-    cycle = await readAttemptCycle(`${worker.healthUrl}/metrics`);
   } finally {
     rss.stop();
     await worker.stop();
@@ -479,7 +497,7 @@ async function measureWorker(
     succeededLogs: logs.rows[0]!.succeeded,
     distinctRuns: logs.rows[0]!.runs,
     timedOut,
-    cycle: { ...cycle, cycleMs: (concurrency * seconds * 1_000) / done },
+    cycle: { ...cycleBetween(first.cycle, last.cycle), cycleMs: (concurrency * seconds * 1_000) / done },
   };
 }
 
