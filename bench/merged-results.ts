@@ -20,7 +20,7 @@ export async function readSavedResults(path: string): Promise<SavedResults> {
  * Several runs of `pnpm bench` as one set of results, for the docs: each scenario from the last file that ran it, in
  * the suite's order; the other programs' CPU is the busiest run's (the page must not look quieter than any run was).
  * Lets a long scenario (the 10-minute memory run) be run on its own and still stand in the one table. The command
- * names each run and the scenarios it gave.
+ * names each run, the scenarios it gave and how busy the machine was during it.
  */
 export function mergeResults(runs: readonly SavedResults[], order: readonly string[]): { results: BenchResults; command: string } {
   if (runs.length === 0) throw new Error('no results to merge');
@@ -34,7 +34,7 @@ export function mergeResults(runs: readonly SavedResults[], order: readonly stri
   const command = used
     .map((run) => {
       const names = picked.filter((entry) => entry.run === run).map((entry) => entry.scenario.name);
-      return `\`${run.command}\` (${names.join(', ')})`;
+      return `\`${run.command}\` (${names.join(', ')}; other programs used ${run.foreignCpu.averageCores.toFixed(2)} CPUs)`;
     })
     .join(' and ');
   const busiest = used.reduce((a, b) => (b.foreignCpu.averageCores > a.foreignCpu.averageCores ? b : a));

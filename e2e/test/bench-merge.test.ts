@@ -49,7 +49,8 @@ describe('pnpm bench --docs-from', () => {
     ]);
     expect(results.measurements.map((measurement) => measurement.scenario)).toEqual(['create', 'drain', 'lone', 'memory']);
     expect(command).toBe(
-      '`pnpm bench --runs 3` (create) and `pnpm bench memory drain --runs 1` (drain, memory) and `pnpm bench lone --runs 3` (lone)',
+      '`pnpm bench --runs 3` (create; other programs used 0.05 CPUs) and `pnpm bench memory drain --runs 1` (drain, memory; ' +
+        'other programs used 0.40 CPUs) and `pnpm bench lone --runs 3` (lone; other programs used 0.01 CPUs)',
     );
     // The busiest run that contributed, not the one whose scenario was replaced.
     expect(results.foreignCpu.averageCores).toBe(0.4);
