@@ -195,11 +195,15 @@ interface Reading {
   redis: number;
   commands: { commands: number; scripts: number };
   backends: BackendReading;
+  /** CPU seconds of this process: the target the calls go to (and the bench's own sampling, a small share). */
+  bench: number;
 }
 
 async function readCounters(probes: Probes, pid: number): Promise<Reading> {
+  const { user, system } = process.cpuUsage();
   return {
     at: Date.now(),
+    bench: (user + system) / 1e6,
     cpu: (await processCpuSeconds(pid)) ?? Number.NaN,
     redis: await redisCpuSeconds(probes.redis),
     commands: await redisCommands(probes.redis),
@@ -327,6 +331,8 @@ interface WorkerResult extends PoolFigures {
   attemptsPerWorkerCpuSecond: number;
   postgresCpuMsPerAttempt: number;
   redisCpuMsPerAttempt: number;
+  /** The bench process: the target answering the calls, and the sampling. */
+  targetCpuMsPerAttempt: number;
   /** Worker, its Postgres backends and Redis together. */
   stackCpuMsPerAttempt: number;
   redisCommandsPerAttempt: number;
@@ -479,6 +485,7 @@ async function measureWorker(
     attemptsPerWorkerCpuSecond: done / workerCpu,
     postgresCpuMsPerAttempt: ms(postgresCpu),
     redisCpuMsPerAttempt: ms(redisCpu),
+    targetCpuMsPerAttempt: ms(last.bench - first.bench),
     stackCpuMsPerAttempt: ms(workerCpu + postgresCpu + redisCpu),
     redisCommandsPerAttempt: (last.commands.commands - first.commands.commands) / done,
     redisScriptsPerAttempt: (last.commands.scripts - first.commands.scripts) / done,
@@ -572,7 +579,7 @@ async function main(teardown: Teardown): Promise<boolean> {
     console.log(
       `   target ${w.targetDelayMs} ms, concurrency ${w.concurrency}, ${w.attempts} attempts: ${w.attemptsPerSecond.toFixed(0)} attempts/s using ${w.workerCoresUsed.toFixed(2)} cores; ` +
         `worker ${w.workerCpuMsPerAttempt.toFixed(2)} ms CPU/attempt = ${w.attemptsPerWorkerCpuSecond.toFixed(0)} attempts per CPU-second; ` +
-        `Postgres ${w.postgresCpuMsPerAttempt.toFixed(2)} ms, Redis ${w.redisCpuMsPerAttempt.toFixed(2)} ms ` +
+        `Postgres ${w.postgresCpuMsPerAttempt.toFixed(2)} ms, Redis ${w.redisCpuMsPerAttempt.toFixed(2)} ms, the target ${w.targetCpuMsPerAttempt.toFixed(2)} ms ` +
         `(${w.redisCommandsPerAttempt.toFixed(1)} commands, ${w.redisScriptsPerAttempt.toFixed(1)} scripts); per attempt ${w.perAttempt.xactCommit} commits, ${w.perAttempt.tupInserted} inserted, ` +
         `${w.perAttempt.tupUpdated} updated; pool peak ${w.peakConnections.open} open / ${w.peakConnections.active} active of ${w.poolMax}; ` +
         `waits ${JSON.stringify(w.postgresWaits)}; tables ${JSON.stringify(w.tables)}; ` +
