@@ -14,7 +14,7 @@ export class RequestLogController extends LogController {
   /** Call once the app exists: the lines are written through a child of its logger (Fastify's serializers and all). */
   attach(appLog: FastifyBaseLogger): void {
     // An empty redact list replaces the parent's; bindings stay the parent's, so each line reads as request.log's would.
-    this.#lines = appLog.child({}, { redact: { paths: [] } } as Parameters<FastifyBaseLogger['child']>[1]);
+    this.#lines = appLog.child({}, { redact: { paths: [] } });
   }
 
   override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {

@@ -27,7 +27,7 @@ export function helmetHeaders(options: Readonly<HelmetOptions> = {}): Readonly<R
     },
   };
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
-    if (error) throw error instanceof Error ? error : new Error(String(error));
+    if (error) throw error instanceof Error ? error : new Error('helmet refused its options');
   });
   return headers;
 }
