@@ -12,6 +12,7 @@ import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerInputSanity } from './plugins/input-sanity.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { RequestLogController } from './plugins/request-log.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerValidation } from './plugins/validation.js';
 import { apiKeyRoutes } from './routes/auth/api-keys.js';
@@ -49,8 +50,10 @@ declare module 'fastify' {
 /** The API: plugins first (validation, errors, security headers, docs, auth, rate limits), then routes. Connections are passed in, never created here. */
 export async function buildApp(deps: AppDependencies, options: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
   const { config } = deps;
+  const logController = new RequestLogController();
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    logController,
     bodyLimit: config.bodyLimitBytes,
     // X-Forwarded-For is believed only from the proxies TRUST_PROXY names: otherwise a client picks its own IP.
     trustProxy: fastifyTrustProxy(config.trustProxy),
@@ -62,6 +65,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (options.logger) logController.attach(app.log);
   // JSON only: without this, Fastify's built-in text/plain parser turns a text body into a 400 instead of a 415.
   app.removeContentTypeParser('text/plain');
 

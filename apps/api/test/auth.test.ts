@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { bootstrapAdmin } from '@punctual/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authed,
   createTestApp,
+  JWT_SECRET,
   login,
   PASSWORD,
   register,
@@ -207,6 +208,20 @@ describe('GET /api/v1/auth/me', () => {
     const token = `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: user.id, role: 'admin', exp: nowSeconds() + 3600 })}.`;
 
     expect((await me(authed(token))).statusCode).toBe(401);
+  });
+
+  it('answers 401 for a token without exp, and for one signed with HS512 by the same secret', async () => {
+    const { user } = await register(t.api.app);
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const hs512 = `${encode({ alg: 'HS512', typ: 'JWT' })}.${encode({ sub: user.id, role: 'user', exp: nowSeconds() + 3600 })}`;
+    for (const token of [
+      signJwt({ sub: user.id, role: 'user', iat: nowSeconds() }),
+      `${hs512}.${createHmac('sha512', JWT_SECRET).update(hs512).digest('base64url')}`,
+    ]) {
+      const response = await me(authed(token));
+      expect(response.statusCode).toBe(401);
+      expect(response.json<{ message: string }>().message).toBe('the bearer token is invalid');
+    }
   });
 
   it('answers 401 for an expired token, saying it expired', async () => {

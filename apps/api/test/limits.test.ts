@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { QueueBackendName } from '@punctual/queue';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { LightMyRequestResponse } from 'fastify';
+import helmet from 'helmet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authed, countTasks, createTask, createTestApp, register, taskBody, type Session, type TestApp } from './test-app.js';
 
@@ -314,6 +317,31 @@ describe('HTTP hardening', () => {
       'strict-transport-security': expect.stringContaining('max-age='),
       'content-security-policy': expect.stringContaining("default-src 'self'"),
     });
+  });
+
+  it("sends exactly helmet's default headers on answers, errors and unknown routes alike", async () => {
+    // What helmet's own middleware sets on a real node:http response.
+    const server = createServer((request, response) => helmet()(request, response, () => response.end()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const expected: Record<string, string> = {};
+    try {
+      const { port } = server.address() as AddressInfo;
+      (await fetch(`http://127.0.0.1:${port}/`)).headers.forEach((value, name) => {
+        if (!['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) expected[name] = value;
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(Object.keys(expected).length).toBeGreaterThan(8);
+
+    for (const request of [
+      { method: 'GET', url: '/health/live' },
+      { method: 'POST', url: '/api/v1/tasks', payload: taskBody() },
+      { method: 'GET', url: '/nowhere' },
+    ] as const) {
+      const response = await api.app.inject(request);
+      expect(response.headers, `${request.method} ${request.url}`).toMatchObject(expected);
+    }
   });
 
   it('keeps /docs working under a CSP that allows swagger-ui', async () => {

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { LogFormat, LogLevel } from '@punctual/config';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
@@ -72,11 +73,63 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
 }
 
 /**
- * stdout, written asynchronously: while one write is under way the next lines gather and go out together, so a worker
- * logging every attempt makes a few writes a second instead of one blocking write per line (that and formatting were
- * ~8 % of a busy worker's CPU). No timer and no minimum: an idle process's line goes out at once. pino flushes what is
- * left when the process exits; a process killed with SIGKILL loses at most the lines of the write under way.
+ * stdout, written asynchronously and once per turn of the event loop: the lines logged during one turn (under load,
+ * those of many requests or attempts) go out together in one write when the turn ends, and while a write is under way
+ * the lines of the next turns gather behind it. One write per line was ~8 % of a busy worker's CPU, and the API's two
+ * request lines still cost a write each when writes completed between requests. No timer and no minimum: an idle
+ * process's line goes out at the end of the turn that logged it. What is left is written when the process exits; a
+ * process killed with SIGKILL loses at most the lines of the write under way and of the turn it was in.
  */
 function stdoutDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false });
+  const stdout = pino.destination({ dest: 1, sync: false });
+  // Looked up at each call: on EPIPE pino swaps the destination's methods for no-ops.
+  return linesPerTurn({ fd: 1, write: (data) => stdout.write(data), flushSync: () => stdout.flushSync() });
+}
+
+/** What `linesPerTurn` writes to: pino's asynchronous destination (sonic-boom) and its file descriptor. */
+export interface TurnTarget {
+  readonly fd: number;
+  write(data: string): unknown;
+  flushSync(): void;
+}
+
+/** A destination that hands `target` the lines of each event-loop turn in one write (see `stdoutDestination`). */
+export function linesPerTurn(target: TurnTarget): DestinationStream {
+  let pending = '';
+  const writePending = (): void => {
+    const lines = pending;
+    pending = '';
+    target.write(lines);
+  };
+  // At exit nothing asynchronous completes: what the target holds goes out first (pino flushes it too), then the last
+  // turn's lines, synchronously, in order.
+  process.on('exit', () => {
+    if (pending === '') return;
+    try {
+      target.flushSync();
+      writeAllSync(target.fd, pending);
+    } catch {
+      // stdout is gone (EPIPE): nothing can be written any more.
+    }
+    pending = '';
+  });
+  return {
+    write(line: string) {
+      if (pending === '') setImmediate(writePending);
+      pending += line;
+    },
+  };
+}
+
+/** Writes all of `data`, waiting out a full non-blocking pipe (EAGAIN) as sonic-boom's own flushSync does. */
+function writeAllSync(fd: number, data: string): void {
+  let rest = Buffer.from(data);
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(fd, rest));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
 }

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createLogger } from '@punctual/core';
 import { describe, expect, it } from 'vitest';
+import { linesPerTurn } from '../src/logger.js';
 
 /** A JSON logger from the factory whose lines are kept, as the process would write them. */
 function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> } {
@@ -125,5 +127,21 @@ describe('createLogger', () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { i: number });
     expect(lines.map((line) => line.i)).toEqual(Array.from({ length: 2000 }, (_, index) => index));
+  });
+
+  it('hands its target the lines of one event-loop turn in one write, and a lone line at the end of its turn', async () => {
+    const writes: string[] = [];
+    const destination = linesPerTurn({ fd: -1, write: (data) => writes.push(data), flushSync: () => {} });
+
+    destination.write('a\n');
+    destination.write('b\n');
+    destination.write('c\n');
+    expect(writes).toEqual([]);
+    await nextTurn();
+    expect(writes).toEqual(['a\nb\nc\n']);
+
+    destination.write('d\n');
+    await nextTurn();
+    expect(writes).toEqual(['a\nb\nc\n', 'd\n']);
   });
 });

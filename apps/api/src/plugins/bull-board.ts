@@ -105,7 +105,7 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
   await app.register(
     async (scope) => {
       scope.addHook('onRoute', (route) => {
-        route.config = { ...route.config, sessionOnly: true, adminOnly: true, helmet: BOARD_HELMET } as typeof route.config;
+        route.config = { ...route.config, sessionOnly: true, adminOnly: true, helmet: BOARD_HELMET };
       });
       scope.addHook('onRequest', guard);
       scope.setNotFoundHandler((request, reply) =>
