@@ -230,7 +230,7 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('the %s queue backend', (
   });
 
   it.runIf(backendName === 'postgres')("fetches and finishes a busy worker's jobs over at most 4 connections of its own", async () => {
-    // More only ran more finish-and-fetches at once, contending in Postgres for the same index pages and rows: ~12 %
+    // More only ran more finish-and-fetches at once, contending in Postgres for the same index pages and rows: ~15 %
     // more of its CPU per job with 10 (see WORKER_CONNECTIONS). 50 jobs in flight finishing together would open 10.
     const queueConnections = (): Promise<number> =>
       withPostgresClient(env.databaseUrl, async (client) => {
