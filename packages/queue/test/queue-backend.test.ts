@@ -228,6 +228,36 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('the %s queue backend', (
     ).backend;
     expect((await queueBackend.query('SHOW synchronous_commit')).rows[0]!.synchronous_commit).toBe('off');
   });
+
+  it.runIf(backendName === 'postgres')("fetches and finishes a busy worker's jobs over at most 4 connections of its own", async () => {
+    // More only ran more finish-and-fetches at once, contending in Postgres for the same index pages and rows: ~15 %
+    // more of its CPU per job with 10 (see WORKER_CONNECTIONS). 50 jobs in flight finishing together would open 10.
+    const queueConnections = (): Promise<Set<number>> =>
+      withPostgresClient(env.databaseUrl, async (client) => {
+        const { rows } = await client.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'punctual-bullmq'",
+        );
+        return new Set(rows.map((row) => row.pid));
+      });
+    const jobs = Array.from({ length: 60 }, () => ({ job: attempt(), runAt: null }));
+    await backend.tasks.enqueueAttempts(jobs);
+    const before = await queueConnections();
+    let completed = 0;
+    const worker = backend.createWorker(() => sleep(200), { concurrency: 50 });
+    worker.on('completed', () => (completed += 1));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (completed < jobs.length && Date.now() < deadline) await sleep(50);
+      expect(completed).toBe(jobs.length);
+      // An idle connection stays in its pool for 10 s: all the worker opened are still there. (Its LISTEN session has
+      // renamed itself after the queue by then.)
+      const opened = [...(await queueConnections())].filter((pid) => !before.has(pid));
+      expect(opened.length).toBeGreaterThanOrEqual(1);
+      expect(opened.length).toBeLessThanOrEqual(4);
+    } finally {
+      await worker.close();
+    }
+  });
 });
 
 describe('the Postgres queue schema', () => {
