@@ -1,4 +1,13 @@
-import { type AliasedExpression, type Compilable, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
+import {
+  type AliasedExpression,
+  type Compilable,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+  type Transaction,
+  sql,
+} from 'kysely';
 import { executePrepared, preparedStatement } from './connection.js';
 import { SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import type { Database, NewTaskRow, TaskRow, TaskRowUpdate } from './schema.js';
@@ -139,8 +148,7 @@ export async function listTasks(db: DbExecutor, query: TaskListQuery): Promise<L
   if (query.q === undefined) {
     // The page and its count in one statement (one round trip; each a short range of an index), the count beside
     // each row; an empty page past the end has none, and is counted on its own.
-    const counted = await sql<TaskRow & { list_total: string }>`
-      SELECT list_page.*, (${queries.total}) AS list_total FROM (${queries.rows}) AS list_page`.execute(db);
+    const counted = await pageWithTotal(queries).execute(db);
     rows = counted.rows.map(({ list_total: _total, ...row }) => row);
     if (rows.length === 0 && offset === 0) return { rows, total: 0, totalExact: true };
     count = Number(counted.rows[0]?.list_total ?? (await queries.total.executeTakeFirstOrThrow()).total);
@@ -162,6 +170,12 @@ export async function listTasks(db: DbExecutor, query: TaskListQuery): Promise<L
   return { rows, total, totalExact: false };
 }
 
+/** The page of a list and its count (at most `EXACT_TOTAL_CAP` + 1) as one statement: the count beside each row. */
+export function pageWithTotal(queries: { rows: Compilable; total: Compilable }) {
+  return sql<TaskRow & { list_total: string }>`
+    SELECT list_page.*, (${queries.total}) AS list_total FROM (${queries.rows}) AS list_page`;
+}
+
 /**
  * How long an estimated total is reused for the same filters (every page of a list shares it). The planner's estimate
  * moves only with ANALYZE and the table's size, and the total is flagged as an estimate anyway.
@@ -178,7 +192,7 @@ async function estimatedRows(db: DbExecutor, query: Compilable & Explainable): P
   const compiled = query.compile();
   const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
   let kept = estimates.get(db);
-  if (!kept) estimates.set(db, (kept = new Map()));
+  if (!kept) estimates.set(db, (kept = new Map<string, { at: number; rows: number }>()));
   const known = kept.get(key);
   if (known && Date.now() - known.at < ESTIMATE_TTL_MS) return known.rows;
   const [result] = await query.explain('json');
@@ -221,7 +235,9 @@ export function taskListQueries(db: DbExecutor, query: TaskListQuery, frequencie
         candidates = candidates.where(sql<string>`task_search.body || ''`, 'ilike', pattern);
         conditions.push(eb('tasks.id', 'in', candidates));
       }
-      conditions.push(eb.or([eb('tasks.name', 'ilike', pattern), eb('tasks.description', 'ilike', pattern), eb('tasks.url', 'ilike', pattern)]));
+      conditions.push(
+        eb.or([eb('tasks.name', 'ilike', pattern), eb('tasks.description', 'ilike', pattern), eb('tasks.url', 'ilike', pattern)]),
+      );
     }
     return eb.and(conditions);
   };

@@ -60,8 +60,10 @@ async function reference(query: TaskListQuery): Promise<{ ids: string[]; count: 
       // A search as the contract says: a case-insensitive substring of the name, the description or the URL.
       ...(query.q === undefined
         ? []
-        : [sql`(strpos(lower(name), lower(${query.q})) > 0 OR strpos(lower(description), lower(${query.q})) > 0
-                OR strpos(lower(url), lower(${query.q})) > 0)`]),
+        : [
+            sql`(strpos(lower(name), lower(${query.q})) > 0 OR strpos(lower(description), lower(${query.q})) > 0
+                OR strpos(lower(url), lower(${query.q})) > 0)`,
+          ]),
     ],
     sql` AND `,
   );
@@ -262,7 +264,9 @@ describe('task_search', () => {
 
     // As an attempt's claim and record do: columns other than the searched ones. The row is not even rewritten.
     const version = () =>
-      sql<{ xmin: string }>`SELECT xmin::text FROM task_search WHERE task_id = ${created[0]!.id}`.execute(env.db).then((r) => r.rows[0]!.xmin);
+      sql<{ xmin: string }>`SELECT xmin::text FROM task_search WHERE task_id = ${created[0]!.id}`
+        .execute(env.db)
+        .then((r) => r.rows[0]!.xmin);
     const before = await version();
     await env.db
       .updateTable('tasks')
