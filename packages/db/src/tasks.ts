@@ -77,13 +77,19 @@ const MAX_SEARCH_TERMS = 3;
 export type TrigramFrequencies = ReadonlyMap<string, number>;
 
 const TRIGRAM_FREQUENCIES_TTL_MS = 5 * 60_000;
-const trigramFrequencies = new WeakMap<object, { loadedAt: number; frequencies: Promise<TrigramFrequencies> }>();
+/** No statistics yet (a new table, before autovacuum's first ANALYZE of it): asked again sooner. */
+const NO_TRIGRAM_FREQUENCIES_TTL_MS = 10_000;
+const trigramFrequencies = new WeakMap<object, { loadedAt: number; ttlMs: number; frequencies: Promise<TrigramFrequencies> }>();
 
-/** The trigram statistics, read at most every 5 minutes per database handle (they change only with ANALYZE). */
+/**
+ * The trigram statistics, read at most every 5 minutes per database handle (they change only with ANALYZE), every 10 s
+ * while there are none.
+ */
 export async function searchTrigramFrequencies(db: DbExecutor): Promise<TrigramFrequencies> {
   const cached = trigramFrequencies.get(db);
-  if (cached && Date.now() - cached.loadedAt < TRIGRAM_FREQUENCIES_TTL_MS) return cached.frequencies;
-  const frequencies = sql<{ trigrams: string[] | null; shares: number[] | null }>`
+  if (cached && Date.now() - cached.loadedAt < cached.ttlMs) return cached.frequencies;
+  const entry = { loadedAt: Date.now(), ttlMs: TRIGRAM_FREQUENCIES_TTL_MS, frequencies: Promise.resolve<TrigramFrequencies>(new Map()) };
+  entry.frequencies = sql<{ trigrams: string[] | null; shares: number[] | null }>`
     SELECT most_common_elems::text::text[] AS trigrams, most_common_elem_freqs AS shares FROM pg_stats_ext_exprs
      WHERE statistics_schemaname = current_schema() AND statistics_name = 'task_search_trigram_stats'`
     .execute(db)
@@ -91,12 +97,13 @@ export async function searchTrigramFrequencies(db: DbExecutor): Promise<TrigramF
       const [stats] = rows;
       const map = new Map<string, number>();
       stats?.trigrams?.forEach((trigram, index) => map.set(trigram, stats.shares![index]!));
+      if (map.size === 0) entry.ttlMs = NO_TRIGRAM_FREQUENCIES_TTL_MS;
       return map;
     });
-  trigramFrequencies.set(db, { loadedAt: Date.now(), frequencies });
+  trigramFrequencies.set(db, entry);
   // A failed read is not remembered: the next search asks again.
-  frequencies.catch(() => trigramFrequencies.delete(db));
-  return frequencies;
+  entry.frequencies.catch(() => trigramFrequencies.delete(db));
+  return entry.frequencies;
 }
 
 /**
