@@ -19,14 +19,15 @@ const BASELINES = [
 ];
 
 /**
- * Writes docs/benchmarks.md (the machine, the date, the command, the table, what each scenario and baseline does) and
+ * Writes docs/benchmarks.md (the machine, the date, how it was measured: `measuredWith`, markdown naming the command or
+ * commands; the table, what each scenario and baseline does) and
  * docs/benchmarks.svg (throughput and p99 against offered load, from the runs' chart points).
  */
-export async function writeBenchmarksDoc(results: BenchResults, command: string): Promise<string[]> {
+export async function writeBenchmarksDoc(results: BenchResults, measuredWith: string): Promise<string[]> {
   await mkdir(DOCS_DIR, { recursive: true });
   const points = results.scenarios.flatMap((scenario) => scenario.chart);
   const files = [new URL('benchmarks.md', DOCS_DIR)];
-  await writeFile(files[0]!, benchmarksPage(results, command, points.length > 0));
+  await writeFile(files[0]!, benchmarksPage(results, measuredWith, points.length > 0));
   if (points.length > 0) {
     files.push(new URL('benchmarks.svg', DOCS_DIR));
     await writeFile(files[1]!, await renderChart(points));
@@ -34,13 +35,13 @@ export async function writeBenchmarksDoc(results: BenchResults, command: string)
   return files.map((file) => file.pathname);
 }
 
-function benchmarksPage(results: BenchResults, command: string, hasChart: boolean): string {
+function benchmarksPage(results: BenchResults, measuredWith: string, hasChart: boolean): string {
   const { machine, foreignCpu } = results;
   const runs = Math.max(...results.scenarios.map((scenario) => scenario.runs.length));
   const lines = [
     '# Benchmarks',
     '',
-    `Measured with \`${command}\` on ${results.startedAt.toISOString().slice(0, 10)}: ${machine.cpus} × ${machine.cpuModel}, ` +
+    `Measured with ${measuredWith} on ${results.startedAt.toISOString().slice(0, 10)}: ${machine.cpus} × ${machine.cpuModel}, ` +
       `${machine.memoryGiB} GiB, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}. Everything ` +
       '(Postgres, Redis, the API, the worker, the baselines, the target and the load generator) ran on that one machine. ' +
       `Other programs used ${foreignCpu.averageCores.toFixed(2)} of its ${machine.cpus} CPUs on average during the run.`,

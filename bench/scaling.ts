@@ -5,6 +5,7 @@ import {
   startApi,
   startRedisServer,
   startTargetServer,
+  parsePrometheusText,
   startWorker,
   withDatabase,
   withPostgresClient,
@@ -194,11 +195,15 @@ interface Reading {
   redis: number;
   commands: { commands: number; scripts: number };
   backends: BackendReading;
+  /** CPU seconds of this process: the target the calls go to (and the bench's own sampling, a small share). */
+  bench: number;
 }
 
 async function readCounters(probes: Probes, pid: number): Promise<Reading> {
+  const { user, system } = process.cpuUsage();
   return {
     at: Date.now(),
+    bench: (user + system) / 1e6,
     cpu: (await processCpuSeconds(pid)) ?? Number.NaN,
     redis: await redisCpuSeconds(probes.redis),
     commands: await redisCommands(probes.redis),
@@ -326,6 +331,8 @@ interface WorkerResult extends PoolFigures {
   attemptsPerWorkerCpuSecond: number;
   postgresCpuMsPerAttempt: number;
   redisCpuMsPerAttempt: number;
+  /** The bench process: the target answering the calls, and the sampling. */
+  targetCpuMsPerAttempt: number;
   /** Worker, its Postgres backends and Redis together. */
   stackCpuMsPerAttempt: number;
   redisCommandsPerAttempt: number;
@@ -338,11 +345,52 @@ interface WorkerResult extends PoolFigures {
   succeededLogs: number;
   distinctRuns: number;
   timedOut: boolean;
+  /** Where a worker slot's time goes, per attempt (the worker's own histograms, over the window). */
+  cycle: AttemptCycle;
+}
+
+/**
+ * A slot's time per attempt over the run's window: waiting for the claim, the call, waiting for the record (means of
+ * the worker's histograms between the window's first and last samples), and the whole cycle (concurrency / attempts per second): the rest is BullMQ's fetch and finish of the
+ * job and time the slot's work waited for the event loop.
+ */
+interface AttemptCycle {
+  claimMs: number;
+  callMs: number;
+  recordMs: number;
+  cycleMs: number;
+}
+
+/** The worker's histogram sums and counts behind AttemptCycle, read at each sample so the cycle covers the window. */
+interface CycleTotals {
+  claim: { sum: number; count: number };
+  call: { sum: number; count: number };
+  record: { sum: number; count: number };
+}
+
+async function readCycleTotals(metricsUrl: string): Promise<CycleTotals> {
+  const scraped = parsePrometheusText(await (await fetch(metricsUrl)).text());
+  const totals = (name: string, labels: Record<string, string> = {}) => ({
+    sum: scraped.sum(`${name}_sum`, labels),
+    count: scraped.sum(`${name}_count`, labels),
+  });
+  return {
+    claim: totals('punctual_attempt_store_wait_seconds', { step: 'claim' }),
+    call: totals('punctual_attempt_duration_seconds'),
+    record: totals('punctual_attempt_store_wait_seconds', { step: 'record' }),
+  };
+}
+
+/** Mean ms of each step between two readings. */
+function cycleBetween(first: CycleTotals, last: CycleTotals): Omit<AttemptCycle, 'cycleMs'> {
+  const mean = (step: keyof CycleTotals): number => ((last[step].sum - first[step].sum) * 1_000) / (last[step].count - first[step].count);
+  return { claimMs: mean('claim'), callMs: mean('call'), recordMs: mean('record') };
 }
 
 interface Sample extends Reading {
   /** Calls the target has received. */
   hits: number;
+  cycle: CycleTotals;
 }
 
 async function measureWorker(
@@ -368,7 +416,11 @@ async function measureWorker(
   const rss = startRssSampler([worker.pid]);
   const startedAt = Date.now();
   const samples: Sample[] = [];
-  const take = async (): Promise<Sample> => ({ hits: target.hitsFor(path).length, ...(await readCounters(probes, worker.pid)) });
+  const take = async (): Promise<Sample> => ({
+    hits: target.hitsFor(path).length,
+    cycle: await readCycleTotals(`${worker.healthUrl}/metrics`),
+    ...(await readCounters(probes, worker.pid)),
+  });
   const deadline = startedAt + 60_000 + count * 50;
   let timedOut = false;
   try {
@@ -433,6 +485,7 @@ async function measureWorker(
     attemptsPerWorkerCpuSecond: done / workerCpu,
     postgresCpuMsPerAttempt: ms(postgresCpu),
     redisCpuMsPerAttempt: ms(redisCpu),
+    targetCpuMsPerAttempt: ms(last.bench - first.bench),
     stackCpuMsPerAttempt: ms(workerCpu + postgresCpu + redisCpu),
     redisCommandsPerAttempt: (last.commands.commands - first.commands.commands) / done,
     redisScriptsPerAttempt: (last.commands.scripts - first.commands.scripts) / done,
@@ -451,6 +504,7 @@ async function measureWorker(
     succeededLogs: logs.rows[0]!.succeeded,
     distinctRuns: logs.rows[0]!.runs,
     timedOut,
+    cycle: { ...cycleBetween(first.cycle, last.cycle), cycleMs: (concurrency * seconds * 1_000) / done },
   };
 }
 
@@ -525,12 +579,15 @@ async function main(teardown: Teardown): Promise<boolean> {
     console.log(
       `   target ${w.targetDelayMs} ms, concurrency ${w.concurrency}, ${w.attempts} attempts: ${w.attemptsPerSecond.toFixed(0)} attempts/s using ${w.workerCoresUsed.toFixed(2)} cores; ` +
         `worker ${w.workerCpuMsPerAttempt.toFixed(2)} ms CPU/attempt = ${w.attemptsPerWorkerCpuSecond.toFixed(0)} attempts per CPU-second; ` +
-        `Postgres ${w.postgresCpuMsPerAttempt.toFixed(2)} ms, Redis ${w.redisCpuMsPerAttempt.toFixed(2)} ms ` +
+        `Postgres ${w.postgresCpuMsPerAttempt.toFixed(2)} ms, Redis ${w.redisCpuMsPerAttempt.toFixed(2)} ms, the target ${w.targetCpuMsPerAttempt.toFixed(2)} ms ` +
         `(${w.redisCommandsPerAttempt.toFixed(1)} commands, ${w.redisScriptsPerAttempt.toFixed(1)} scripts); per attempt ${w.perAttempt.xactCommit} commits, ${w.perAttempt.tupInserted} inserted, ` +
         `${w.perAttempt.tupUpdated} updated; pool peak ${w.peakConnections.open} open / ${w.peakConnections.active} active of ${w.poolMax}; ` +
         `waits ${JSON.stringify(w.postgresWaits)}; tables ${JSON.stringify(w.tables)}; ` +
         `RSS peak ${w.peakRssMiB?.toFixed(0) ?? '?'} MiB; ${w.succeededLogs} succeeded logs, ${w.distinctRuns} runs` +
-        `${w.timedOut ? ' (TIMED OUT)' : ''}`,
+        `${w.timedOut ? ' (TIMED OUT)' : ''}\n` +
+        `     a slot's ${w.cycle.cycleMs.toFixed(1)} ms per attempt: waiting for the claim ${w.cycle.claimMs.toFixed(1)} ms, the call ` +
+        `${w.cycle.callMs.toFixed(1)} ms, waiting for the record ${w.cycle.recordMs.toFixed(1)} ms; the rest (BullMQ's fetch and finish, ` +
+        `the event loop's queue) ${(w.cycle.cycleMs - w.cycle.claimMs - w.cycle.callMs - w.cycle.recordMs).toFixed(1)} ms`,
     );
 
   const { databaseUrl: _databaseUrl, ...sizes } = options;

@@ -297,6 +297,20 @@ describe('infra/Dockerfile', () => {
     expect(deploy).toMatch(/pnpm --filter @punctual\/worker --prod deploy --legacy .*\/out\/worker\b/);
   });
 
+  it('has the patched dependencies (pnpm-workspace.yaml) before pnpm fetch, which refuses a missing patch', () => {
+    const { patchedDependencies } = readYaml<{ patchedDependencies: Record<string, string> }>('pnpm-workspace.yaml');
+    const patches = Object.values(patchedDependencies);
+    expect(patches.length).toBeGreaterThan(0);
+    for (const patch of patches) expect(existsSync(new URL(patch, repoRoot)), patch).toBe(true);
+    const position = (test: (instruction: (typeof build.instructions)[number]) => boolean): number => build.instructions.findIndex(test);
+    const copiesPatches = position((instruction) => instruction.getKeyword() === 'COPY' && argumentsOf(instruction)[0] === 'patches');
+    const fetches = position(
+      (instruction) => instruction.getKeyword() === 'RUN' && /^pnpm fetch\b/.test(instruction.getArgumentsContent() ?? ''),
+    );
+    expect(copiesPatches).toBeGreaterThanOrEqual(0);
+    expect(fetches).toBeGreaterThan(copiesPatches);
+  });
+
   it('ships only the deployed apps, as the non-root node user, in production mode, starting the compiled API', () => {
     const copies = instructionsOf(runtime, 'COPY').map((copy) => argumentsOf(copy));
     expect(copies).toEqual([

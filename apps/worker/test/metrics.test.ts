@@ -87,6 +87,7 @@ async function waitForStatus(id: string, status: string, timeoutMs = 20_000): Pr
 const ATTEMPTS = 'punctual_attempts_total';
 const DURATION = 'punctual_attempt_duration_seconds';
 const LATENESS = 'punctual_attempt_lateness_seconds';
+const STORE_WAIT = 'punctual_attempt_store_wait_seconds';
 
 describe("a worker's /metrics", () => {
   it('starts with every counter at 0 and the default process metrics', async () => {
@@ -119,6 +120,12 @@ describe("a worker's /metrics", () => {
     expect(scraped.value(`${LATENESS}_bucket`, { le: '10' })).toBe(1);
     expect(scraped.value(`${LATENESS}_bucket`, { le: '60' })).toBe(2);
     expect(scraped.value(`${LATENESS}_sum`)).toBeGreaterThanOrEqual(30);
+    // Each attempt waited once to be claimed and once to be recorded, each wait well under the 5 s top bucket.
+    for (const step of ['claim', 'record']) {
+      expect(scraped.value(`${STORE_WAIT}_count`, { step }), step).toBe(2);
+      expect(scraped.value(`${STORE_WAIT}_bucket`, { step, le: '5' }), step).toBe(2);
+      expect(scraped.value(`${STORE_WAIT}_sum`, { step }), step).toBeGreaterThan(0);
+    }
     expect(scraped.value('punctual_attempts_in_flight')).toBe(0);
     expect(scraped.value('punctual_stale_jobs_dropped_total')).toBe(0);
   });
@@ -160,6 +167,9 @@ describe("a worker's /metrics", () => {
     expect(scraped.value('punctual_stale_jobs_dropped_total')).toBe(1);
     expect(scraped.sum(ATTEMPTS)).toBe(3);
     expect(scraped.value(`${LATENESS}_count`)).toBe(3);
+    // The stale job waited for its claim (which found nothing) and had nothing to record.
+    expect(scraped.value(`${STORE_WAIT}_count`, { step: 'claim' })).toBe(4);
+    expect(scraped.value(`${STORE_WAIT}_count`, { step: 'record' })).toBe(3);
   });
 
   it('counts the reconciler repairs and lost attempts it handled, and the queue depth by state', async () => {

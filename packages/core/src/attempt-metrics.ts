@@ -13,4 +13,9 @@ export interface AttemptMetrics {
   attemptRecorded(outcome: AttemptOutcome, durationMs: number): void;
   /** The attempt is no longer in flight, recorded or not (every `attemptStarted` has one). */
   attemptEnded(): void;
+  /**
+   * How long the attempt waited for Postgres: to be claimed (stale jobs too), or to have its outcome recorded. With
+   * group commit this includes waiting for the statement under way, so it shows whether Postgres keeps up.
+   */
+  storeWaited(step: 'claim' | 'record', ms: number): void;
 }

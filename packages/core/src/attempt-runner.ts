@@ -51,7 +51,8 @@ export type AttemptSummary =
  * then record the outcome and the task's next state in one transaction, and queue the next attempt when one is due.
  */
 export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): Promise<AttemptSummary> {
-  const { writer } = context;
+  const { writer, metrics } = context;
+  const claiming = performance.now();
   const claimed = writer
     ? await writer.claim(job)
     : await claimAttempt(context.db, {
@@ -60,7 +61,7 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
         workerId: context.workerId,
         leaseMarginMs: context.leaseMarginMs,
       });
-  const { metrics } = context;
+  metrics?.storeWaited('claim', performance.now() - claiming);
   if (!claimed) {
     metrics?.staleJobDropped();
     return { kind: 'dropped', reason: 'stale' };
@@ -78,7 +79,9 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
       record: { ...result, startedAt },
       decide: (current: TaskRow) => stateAfterAttempt(current, result, new Date()),
     };
+    const recording = performance.now();
     const updated = writer ? await writer.finish(finish) : await finishAttempt(context.db, finish);
+    metrics?.storeWaited('record', performance.now() - recording);
     metrics?.attemptRecorded(result.outcome, result.durationMs);
     if (updated) await enqueueNextAttempt({ queue: context.queue, logger }, updated);
     return {

@@ -47,6 +47,32 @@ describe('createLogger', () => {
     expect(JSON.parse(line)).toMatchObject({ token: '[redacted]', task: { token: '[redacted]' }, req: { method: 'GET' }, keep: 'visible' });
   });
 
+  it('redacts every line alike, across lines and loggers (the redaction library is patched to parse its paths once)', () => {
+    const first = capture();
+    const second = capture();
+
+    for (let round = 1; round <= 3; round++) {
+      for (const { logger } of [first, second]) {
+        logger.info(
+          { token: `secret-a${round}`, task: { apiKey: `secret-b${round}` }, req: { headers: { cookie: `secret-c${round}` } } },
+          'again',
+        );
+      }
+    }
+
+    for (const { lines } of [first, second]) {
+      expect(lines).toHaveLength(3);
+      for (const line of lines) {
+        expect(line).not.toMatch(/secret-/);
+        expect(JSON.parse(line)).toMatchObject({
+          token: '[redacted]',
+          task: { apiKey: '[redacted]' },
+          req: { headers: { cookie: '[redacted]' } },
+        });
+      }
+    }
+  });
+
   it("blanks the sensitive values of a logged headers object by the task rule's names, keeping the others", () => {
     const { lines, logger } = capture();
 

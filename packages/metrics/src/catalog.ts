@@ -23,6 +23,8 @@ const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const ATTEMPT_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 // Lateness is normally well under a second; minutes mean a backlog, hours an outage.
 const LATENESS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+// A claim or record is a few milliseconds when Postgres keeps up; tens mean it (or the machine) is the bottleneck.
+const STORE_WAIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
  * Every metric Punctual defines, once: the registries of the API and the worker are built from it, and the tests check
@@ -73,6 +75,14 @@ export const METRICS = {
     help: 'How late an attempt started: its start minus the time it was due (0 when early)',
     labelNames: [],
     buckets: LATENESS_BUCKETS,
+    process: 'worker',
+  },
+  attemptStoreWait: {
+    name: 'punctual_attempt_store_wait_seconds',
+    type: 'histogram',
+    help: 'How long an attempt waited for Postgres to claim it (step claim) or to record its outcome (step record), the wait for the batch under way included',
+    labelNames: ['step'],
+    buckets: STORE_WAIT_BUCKETS,
     process: 'worker',
   },
   attemptsInFlight: {

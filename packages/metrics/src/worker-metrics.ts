@@ -12,6 +12,7 @@ export interface AttemptRecorder {
   attemptStarted(latenessMs: number): void;
   attemptRecorded(outcome: AttemptOutcome, durationMs: number): void;
   attemptEnded(): void;
+  storeWaited(step: 'claim' | 'record', ms: number): void;
 }
 
 /** What the maintenance loop reports after a pass. */
@@ -35,6 +36,7 @@ export function createWorkerMetrics(options: { jobCounts: JobCounts; queueCounts
   const attempts = defineCounter(registry, METRICS.attempts);
   const duration = defineHistogram(registry, METRICS.attemptDuration);
   const lateness = defineHistogram(registry, METRICS.attemptLateness);
+  const storeWait = defineHistogram(registry, METRICS.attemptStoreWait);
   const inFlight = defineGauge(registry, METRICS.attemptsInFlight);
   const staleJobs = defineCounter(registry, METRICS.staleJobsDropped);
   const repairs = defineCounter(registry, METRICS.reconcilerRepairs);
@@ -64,6 +66,7 @@ export function createWorkerMetrics(options: { jobCounts: JobCounts; queueCounts
         duration.observe({ outcome }, durationMs / 1000);
       },
       attemptEnded: () => inFlight.dec(),
+      storeWaited: (step, ms) => storeWait.observe({ step }, ms / 1000),
     },
     maintenance: {
       lostAttemptsClosed: (count) => lost.inc(count),
