@@ -69,6 +69,8 @@ const FREQUENT_TRIGRAM_SHARE = 0.01;
 const COMMON_TRIGRAM_SHARE = 0.05;
 /** At most this many of a pattern's trigrams are asked of the index; the whole pattern is matched on the candidates. */
 const MAX_SEARCH_TERMS = 3;
+/** What pg_trgm makes trigrams of: letters and digits (anything else separates words). */
+const WORD_CHARACTER = /^[\p{L}\p{N}]$/u;
 
 /**
  * How common each of the most common trigrams of the searched texts is (share of rows), from the statistics ANALYZE
@@ -118,7 +120,7 @@ export function searchTerms(q: string, frequencies: TrigramFrequencies): string[
   const found = new Map<string, { text: string; share: number; at: number }>();
   for (let at = 0; at + 3 <= characters.length; at++) {
     const run = characters.slice(at, at + 3);
-    if (!run.every((character) => /^[\p{L}\p{N}]$/u.test(character))) continue;
+    if (!run.every((character) => WORD_CHARACTER.test(character))) continue;
     const text = run.join('');
     const trigram = text.toLowerCase();
     const share = frequencies.get(trigram) ?? 0;
