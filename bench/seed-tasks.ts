@@ -42,7 +42,7 @@ export async function seedDueTasks(
      RETURNING id, run_id, version`,
     [templateId, count, url],
   );
-  if (options.analyze ?? true) await pool.query('VACUUM ANALYZE tasks, task_tags');
+  if (options.analyze ?? true) await pool.query('VACUUM ANALYZE tasks, task_tags, task_search');
   return rows.map((row) => ({ taskId: row.id, runId: row.run_id, version: row.version }));
 }
 

@@ -215,7 +215,7 @@ async function seedPendingTasks(
     options.log(`${offset + rows.length} rows inserted`);
   }
   await enqueueing;
-  await pool.query('VACUUM ANALYZE tasks, task_tags');
+  await pool.query('VACUUM ANALYZE tasks, task_tags, task_search');
 }
 
 /** `enqueueAttempts` in batches of `JOBS_PER_ENQUEUE`, a few batches in flight (as concurrent API requests would be). */

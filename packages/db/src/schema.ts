@@ -55,6 +55,14 @@ export interface TaskTagsTable {
   created_at: Date;
 }
 
+/** `?q=`'s text of each task (name, description and URL), kept by triggers on `tasks` (migration 0010). */
+export interface TaskSearchTable {
+  task_id: string;
+  user_id: string;
+  created_at: Date;
+  body: string;
+}
+
 export interface TasksTable {
   id: Generated<string>;
   user_id: string;
@@ -162,6 +170,7 @@ export interface Database {
   signing_secrets: SigningSecretsTable;
   tasks: TasksTable;
   task_tags: TaskTagsTable;
+  task_search: TaskSearchTable;
   task_logs: TaskLogsTable;
   idempotency_keys: IdempotencyKeysTable;
   api_keys: ApiKeysTable;

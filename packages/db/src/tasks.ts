@@ -1,4 +1,13 @@
-import { type AliasedExpression, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
+import {
+  type AliasedExpression,
+  type Compilable,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+  type Transaction,
+  sql,
+} from 'kysely';
 import { executePrepared, preparedStatement } from './connection.js';
 import { SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import type { Database, NewTaskRow, TaskRow, TaskRowUpdate } from './schema.js';
@@ -49,10 +58,80 @@ export async function findTaskForUpdate(trx: Transaction<Database>, scope: Scope
 }
 
 /**
- * The text `?q=` searches, written exactly as `tasks_search_trgm_idx` indexes it (migration 0004): Postgres uses an
- * expression index only for the same expression.
+ * A trigram in more than this share of the searched texts is not asked of the trigram index beside a rarer one: a GIN
+ * scan walks the posting list of every trigram it is given, and one in many rows costs more to walk than it removes.
  */
-const searchText = sql<string>`(name || ' ' || coalesce(description, '') || ' ' || url)`;
+const FREQUENT_TRIGRAM_SHARE = 0.01;
+/**
+ * Nor alone when in more than this share: its candidates would outnumber the rows a walk in list order reads before a
+ * page of matches (the planner's choice without the index).
+ */
+const COMMON_TRIGRAM_SHARE = 0.05;
+/** At most this many of a pattern's trigrams are asked of the index; the whole pattern is matched on the candidates. */
+const MAX_SEARCH_TERMS = 3;
+/** What pg_trgm makes trigrams of: letters and digits (anything else separates words). */
+const WORD_CHARACTER = /^[\p{L}\p{N}]$/u;
+
+/**
+ * How common each of the most common trigrams of the searched texts is (share of rows), from the statistics ANALYZE
+ * keeps on `task_search` (migration 0010); empty before the first ANALYZE, or when the statistics are not ours to read.
+ */
+export type TrigramFrequencies = ReadonlyMap<string, number>;
+
+const TRIGRAM_FREQUENCIES_TTL_MS = 5 * 60_000;
+/** No statistics yet (a new table, before autovacuum's first ANALYZE of it): asked again sooner. */
+const NO_TRIGRAM_FREQUENCIES_TTL_MS = 10_000;
+const trigramFrequencies = new WeakMap<object, { loadedAt: number; ttlMs: number; frequencies: Promise<TrigramFrequencies> }>();
+
+/**
+ * The trigram statistics, read at most every 5 minutes per database handle (they change only with ANALYZE), every 10 s
+ * while there are none.
+ */
+export async function searchTrigramFrequencies(db: DbExecutor): Promise<TrigramFrequencies> {
+  const cached = trigramFrequencies.get(db);
+  if (cached && Date.now() - cached.loadedAt < cached.ttlMs) return cached.frequencies;
+  const entry = { loadedAt: Date.now(), ttlMs: TRIGRAM_FREQUENCIES_TTL_MS, frequencies: Promise.resolve<TrigramFrequencies>(new Map()) };
+  entry.frequencies = sql<{ trigrams: string[] | null; shares: number[] | null }>`
+    SELECT most_common_elems::text::text[] AS trigrams, most_common_elem_freqs AS shares FROM pg_stats_ext_exprs
+     WHERE statistics_schemaname = current_schema() AND statistics_name = 'task_search_trigram_stats'`
+    .execute(db)
+    .then(({ rows }) => {
+      const [stats] = rows;
+      const map = new Map<string, number>();
+      stats?.trigrams?.forEach((trigram, index) => map.set(trigram, stats.shares![index]!));
+      if (map.size === 0) entry.ttlMs = NO_TRIGRAM_FREQUENCIES_TTL_MS;
+      return map;
+    });
+  trigramFrequencies.set(db, entry);
+  // A failed read is not remembered: the next search asks again.
+  entry.frequencies.catch(() => trigramFrequencies.delete(db));
+  return entry.frequencies;
+}
+
+/**
+ * What the trigram index is asked for a search: runs of three letters or digits of `q`, each a `LIKE '%abc%'` whose one
+ * trigram the index looks up: the rarest (when in at most `COMMON_TRIGRAM_SHARE` of the rows), and the next rarest
+ * that are in at most `FREQUENT_TRIGRAM_SHARE`, up to `MAX_SEARCH_TERMS` (ties in the order of `q`). Each is a
+ * substring of `q`, so every match of the whole pattern is among the candidates. Empty when `q` has no such run or
+ * only common ones: the page then walks the tasks in list order, which soon finds a page of a common pattern.
+ */
+export function searchTerms(q: string, frequencies: TrigramFrequencies): string[] {
+  const characters = [...q];
+  const found = new Map<string, { text: string; share: number; at: number }>();
+  for (let at = 0; at + 3 <= characters.length; at++) {
+    const run = characters.slice(at, at + 3);
+    if (!run.every((character) => WORD_CHARACTER.test(character))) continue;
+    const text = run.join('');
+    const trigram = text.toLowerCase();
+    const share = frequencies.get(trigram) ?? 0;
+    if (!found.has(trigram)) found.set(trigram, { text, share, at });
+  }
+  return [...found.values()]
+    .sort((a, b) => a.share - b.share || a.at - b.at)
+    .filter((term, index) => term.share <= (index === 0 ? COMMON_TRIGRAM_SHARE : FREQUENT_TRIGRAM_SHARE))
+    .slice(0, MAX_SEARCH_TERMS)
+    .map((term) => `%${term.text}%`);
+}
 
 /**
  * A list's total is counted exactly while the matches are at most this many (a count that reads at most this many
@@ -69,17 +148,19 @@ export interface ListPage<Row> {
 
 /** One page of tasks and the total count (see `EXACT_TOTAL_CAP`). */
 export async function listTasks(db: DbExecutor, query: TaskListQuery): Promise<ListPage<TaskRow>> {
-  const queries = taskListQueries(db, query);
+  const queries = taskListQueries(db, query, query.q === undefined ? undefined : await searchTrigramFrequencies(db));
   const offset = (query.page - 1) * query.limit;
   // A page that is not full is the last one: where it ends is the total (and a first page that is empty, 0).
   const endsTheList = (rows: TaskRow[]) => rows.length < query.limit && (rows.length > 0 || offset === 0);
   let rows: TaskRow[];
   let count: number;
   if (query.q === undefined) {
-    // The page and the count side by side: each is a short range of an index.
-    const [page, counted] = await Promise.all([queries.rows.execute(), queries.total.executeTakeFirstOrThrow()]);
-    rows = page;
-    count = Number(counted.total);
+    // The page and its count in one statement (one round trip; each a short range of an index), the count beside
+    // each row; an empty page past the end has none, and is counted on its own.
+    const counted = await pageWithTotal(queries).execute(db);
+    rows = counted.rows.map(({ list_total: _total, ...row }) => row);
+    if (rows.length === 0 && offset === 0) return { rows, total: 0, totalExact: true };
+    count = Number(counted.rows[0]?.list_total ?? (await queries.total.executeTakeFirstOrThrow()).total);
   } else {
     // A search's page and count would each read the same trigram posting lists (the bulk of its cost), and a search
     // usually fits on one page: the page first, and a count only when the page does not tell the total.
@@ -89,7 +170,7 @@ export async function listTasks(db: DbExecutor, query: TaskListQuery): Promise<L
   }
   if (count <= EXACT_TOTAL_CAP) return { rows, total: count, totalExact: true };
   if (endsTheList(rows)) return { rows, total: offset + rows.length, totalExact: true };
-  const estimate = await estimatedRows(queries.matches);
+  const estimate = await estimatedRows(db, queries.matches);
   // More than the cap match; a full page says at least up to its end, an empty one past the end at most its offset.
   const total =
     rows.length === 0 && offset > EXACT_TOTAL_CAP
@@ -98,11 +179,41 @@ export async function listTasks(db: DbExecutor, query: TaskListQuery): Promise<L
   return { rows, total, totalExact: false };
 }
 
-/** The number of rows Postgres' planner expects the statement to return (EXPLAIN, without running it). */
-async function estimatedRows(query: { explain(format: 'json'): Promise<Array<Record<string, unknown>>> }): Promise<number> {
+/** The page of a list and its count (at most `EXACT_TOTAL_CAP` + 1) as one statement: the count beside each row. */
+export function pageWithTotal(queries: { rows: Compilable; total: Compilable }) {
+  return sql<TaskRow & { list_total: string }>`
+    SELECT list_page.*, (${queries.total}) AS list_total FROM (${queries.rows}) AS list_page`;
+}
+
+/**
+ * How long an estimated total is reused for the same filters (every page of a list shares it). The planner's estimate
+ * moves only with ANALYZE and the table's size, and the total is flagged as an estimate anyway.
+ */
+const ESTIMATE_TTL_MS = 30_000;
+const ESTIMATES_KEPT = 1_000;
+const estimates = new WeakMap<object, Map<string, { at: number; rows: number }>>();
+
+/**
+ * The number of rows Postgres' planner expects the statement to return (EXPLAIN, without running it), remembered for
+ * `ESTIMATE_TTL_MS` per database handle and statement.
+ */
+async function estimatedRows(db: DbExecutor, query: Compilable & Explainable): Promise<number> {
+  const compiled = query.compile();
+  const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+  let kept = estimates.get(db);
+  if (!kept) estimates.set(db, (kept = new Map<string, { at: number; rows: number }>()));
+  const known = kept.get(key);
+  if (known && Date.now() - known.at < ESTIMATE_TTL_MS) return known.rows;
   const [result] = await query.explain('json');
   const [explained] = result!['QUERY PLAN'] as Array<{ Plan: { 'Plan Rows': number } }>;
-  return Math.round(explained!.Plan['Plan Rows']);
+  const rows = Math.round(explained!.Plan['Plan Rows']);
+  if (kept.size >= ESTIMATES_KEPT) kept.clear();
+  kept.set(key, { at: Date.now(), rows });
+  return rows;
+}
+
+interface Explainable {
+  explain(format: 'json'): Promise<Array<Record<string, unknown>>>;
 }
 
 /**
@@ -111,7 +222,7 @@ async function estimatedRows(query: { explain(format: 'json'): Promise<Array<Rec
  * A user's lists use the (user_id, …) indexes; an admin's the ones without user_id; `q` the trigram index; `tag`
  * `task_tags` (migration 0008), walked in list order when the list is sorted by creation time.
  */
-export function taskListQueries(db: DbExecutor, query: TaskListQuery) {
+export function taskListQueries(db: DbExecutor, query: TaskListQuery, frequencies: TrigramFrequencies = new Map()) {
   const byCreation = !query.sort.endsWith('nextRunAt');
   const direction = query.sort.startsWith('-') ? 'desc' : 'asc';
   const offset = (query.page - 1) * query.limit;
@@ -120,10 +231,20 @@ export function taskListQueries(db: DbExecutor, query: TaskListQuery) {
     if (query.status !== undefined) conditions.push(eb('tasks.status', '=', query.status));
     if (query.q !== undefined) {
       const pattern = `%${escapeLike(query.q)}%`;
-      // The index finds the candidates over the three fields joined; each field is then matched on its own, so text
-      // spanning the end of one field and the start of the next is not a match.
+      // The index finds the candidates from the three fields joined (task_search's text), by the pattern's rarer
+      // trigrams; each field is then matched on its own, so text spanning the end of one field and the start of the
+      // next is not a match.
+      const terms = searchTerms(query.q, frequencies);
+      if (terms.length > 0) {
+        let candidates = db.selectFrom('task_search').select('task_search.task_id');
+        if (query.scope.userId !== undefined) candidates = candidates.where('task_search.user_id', '=', query.scope.userId);
+        for (const term of terms) candidates = candidates.where('task_search.body', 'ilike', term);
+        // The whole pattern on the candidates' text before their tasks are read, written so that the index is not
+        // asked for its (common) trigrams too.
+        candidates = candidates.where(sql<string>`task_search.body || ''`, 'ilike', pattern);
+        conditions.push(eb('tasks.id', 'in', candidates));
+      }
       conditions.push(
-        eb(searchText, 'ilike', pattern),
         eb.or([eb('tasks.name', 'ilike', pattern), eb('tasks.description', 'ilike', pattern), eb('tasks.url', 'ilike', pattern)]),
       );
     }

@@ -39,12 +39,15 @@ beforeAll(async () => {
     SELECT ${bob}::uuid, 'bob ' || i, 'https://example.com/bob', 'GET', gen_random_uuid(), 3, '{"type": "fixed", "delayMs": 1000}',
            10000, '{}', ARRAY['big', 'odd']
     FROM generate_series(1, 5) i`.execute(env.db);
-  await sql`ANALYZE tasks, task_tags`.execute(env.db);
+  await sql`ANALYZE tasks, task_tags, task_search`.execute(env.db);
 });
 
 afterAll(async () => env?.cleanup());
 
-/** The page as the plain query over `tasks` gives it (the list before task_tags): the ids, in order, and the count. */
+/**
+ * The page as the plain query over `tasks` gives it (the list before task_tags and task_search): the ids, in order, and
+ * the count.
+ */
 async function reference(query: TaskListQuery): Promise<{ ids: string[]; count: number }> {
   const column = query.sort.endsWith('nextRunAt') ? sql.ref('next_run_at') : sql.ref('created_at');
   const direction = query.sort.startsWith('-') ? sql`DESC` : sql`ASC`;
@@ -54,6 +57,13 @@ async function reference(query: TaskListQuery): Promise<{ ids: string[]; count: 
       ...(query.scope.userId === undefined ? [] : [sql`user_id = ${query.scope.userId}`]),
       ...(query.status === undefined ? [] : [sql`status = ${query.status}`]),
       ...(query.tag === undefined ? [] : [sql`tags @> ARRAY[${query.tag}]::text[]`]),
+      // A search as the contract says: a case-insensitive substring of the name, the description or the URL.
+      ...(query.q === undefined
+        ? []
+        : [
+            sql`(strpos(lower(name), lower(${query.q})) > 0 OR strpos(lower(description), lower(${query.q})) > 0
+                OR strpos(lower(url), lower(${query.q})) > 0)`,
+          ]),
     ],
     sql` AND `,
   );
@@ -85,6 +95,20 @@ describe('task list pages', () => {
     ['a tag nobody has', () => page({ tag: 'none' })],
     ["an admin, everyone's tag", () => page({ scope: { kind: 'admin' }, tag: 'odd', sort: 'createdAt' })],
     ["an admin, one user's tag", () => page({ scope: { kind: 'admin', userId: bob }, tag: 'big' })],
+    // Searches (task_search, migration 0010): rare and common patterns, a match in the URL only, text that spans the
+    // end of the name and the start of the URL (no match), LIKE's wildcards taken literally, and with other filters.
+    ['a search', () => page({ q: 'task 1' })],
+    ['a search, page 3', () => page({ q: 'TASK 1', page: 3 })],
+    ['a search of one task', () => page({ q: 'task 1234' })],
+    ['a search in the URL only', () => page({ q: 'example.com/77' })],
+    ['a search across two fields', () => page({ q: '7  https' })],
+    ['a search with a wildcard', () => page({ q: 'task 1_3' })],
+    ['a search that nothing matches', () => page({ q: 'zzzqqq' })],
+    ['a search of two letters', () => page({ q: 'k 9', sort: 'nextRunAt' })],
+    ['a search and a tag', () => page({ q: 'task 12', tag: 'odd' })],
+    ['a search and a status, by -nextRunAt', () => page({ q: 'task 3', status: 'paused', sort: '-nextRunAt' })],
+    ["an admin, everyone's search", () => page({ scope: { kind: 'admin' }, q: 'bob 3' })],
+    ["an admin, everyone's search of common text", () => page({ scope: { kind: 'admin' }, q: 'example.com', page: 2 })],
   ])('%s: the same tasks in the same order as the plain query', async (_name, build) => {
     const query = build();
     const [listed, expected] = await Promise.all([listTasks(env.db, query), reference(query)]);
@@ -201,6 +225,65 @@ describe('task_tags', () => {
     expect(await mismatches()).toBe(0);
     const { rows: left } = await sql<{ count: number }>`
       SELECT count(*)::int AS count FROM task_tags WHERE user_id = ${carol[0]!.id}`.execute(env.db);
+    expect(left[0]!.count).toBe(0);
+  });
+});
+
+describe('task_search', () => {
+  /** task_search as it should be: one row per task, with its owner, creation time and searched text. */
+  async function mismatches(): Promise<number> {
+    const { rows } = await sql<{ count: number }>`
+      WITH expected AS (SELECT id AS task_id, user_id, created_at, name || ' ' || coalesce(description, '') || ' ' || url AS body
+                          FROM tasks),
+           actual AS (SELECT task_id, user_id, created_at, body FROM task_search)
+      SELECT count(*)::int AS count FROM ((SELECT * FROM expected EXCEPT ALL SELECT * FROM actual)
+                                          UNION ALL (SELECT * FROM actual EXCEPT ALL SELECT * FROM expected)) AS diff`.execute(env.db);
+    return rows[0]!.count;
+  }
+
+  it('follows creates, renames and edits, deletes and a deleted user; updates of other columns leave it be', async () => {
+    expect(await mismatches()).toBe(0);
+
+    const { rows: erin } = await sql<{ id: string }>`
+      INSERT INTO users (email, password_hash) VALUES ('erin@example.com', 'x') RETURNING id`.execute(env.db);
+    const erinsSearch = (q: string) => listTasks(env.db, page({ scope: { kind: 'user', userId: erin[0]!.id }, q }));
+    const { rows: created } = await sql<{ id: string }>`
+      INSERT INTO tasks (user_id, name, description, url, method, run_id, max_retries, backoff, timeout_ms, notify)
+      SELECT ${erin[0]!.id}::uuid, 'erin ' || i, CASE WHEN i = 2 THEN 'weekly digest' END, 'https://example.com/erin',
+             'GET', gen_random_uuid(), 3, '{"type": "fixed", "delayMs": 1000}', 10000, '{}'
+      FROM generate_series(1, 3) i RETURNING id`.execute(env.db);
+    expect(await mismatches()).toBe(0);
+    expect((await erinsSearch('digest')).rows.map((row) => row.id)).toEqual([created[1]!.id]);
+
+    await env.db.updateTable('tasks').set({ name: 'renamed quarterly' }).where('id', '=', created[0]!.id).execute();
+    await env.db.updateTable('tasks').set({ description: null }).where('id', '=', created[1]!.id).execute();
+    await env.db.updateTable('tasks').set({ url: 'https://hooks.example.org/quarterly' }).where('id', '=', created[2]!.id).execute();
+    expect(await mismatches()).toBe(0);
+    expect(await erinsSearch('digest')).toMatchObject({ rows: [], total: 0 });
+    expect((await erinsSearch('quarterly')).rows.map((row) => row.id).sort()).toEqual([created[0]!.id, created[2]!.id].sort());
+
+    // As an attempt's claim and record do: columns other than the searched ones. The row is not even rewritten.
+    const version = () =>
+      sql<{ xmin: string }>`SELECT xmin::text FROM task_search WHERE task_id = ${created[0]!.id}`
+        .execute(env.db)
+        .then((r) => r.rows[0]!.xmin);
+    const before = await version();
+    await env.db
+      .updateTable('tasks')
+      .set({ status: 'running', attempts: 1, lease_expires_at: new Date() })
+      .where('id', '=', created[0]!.id)
+      .execute();
+    // An edit that sets the name to what it was changes nothing either.
+    await env.db.updateTable('tasks').set({ name: 'renamed quarterly' }).where('id', '=', created[0]!.id).execute();
+    expect(await version()).toBe(before);
+
+    await env.db.deleteFrom('tasks').where('id', '=', created[2]!.id).execute();
+    expect(await mismatches()).toBe(0);
+    expect((await erinsSearch('quarterly')).rows.map((row) => row.id)).toEqual([created[0]!.id]);
+    await deleteUserWithTasks(env.db, erin[0]!.id);
+    expect(await mismatches()).toBe(0);
+    const { rows: left } = await sql<{ count: number }>`
+      SELECT count(*)::int AS count FROM task_search WHERE user_id = ${erin[0]!.id}`.execute(env.db);
     expect(left[0]!.count).toBe(0);
   });
 });

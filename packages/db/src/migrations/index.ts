@@ -8,6 +8,7 @@ import * as credentials from './0006-credentials.js';
 import * as rateLimitCounters from './0007-rate-limit-counters.js';
 import * as taskTags from './0008-task-tags.js';
 import * as taskQuotaBounds from './0009-task-quota-bounds.js';
+import * as taskSearch from './0010-task-search.js';
 
 /** Every migration, in order. Names sort as they run; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-rate-limit-counters': rateLimitCounters,
   '0008-task-tags': taskTags,
   '0009-task-quota-bounds': taskQuotaBounds,
+  '0010-task-search': taskSearch,
 };
