@@ -54,6 +54,7 @@ function benchmarksPage(results: BenchResults, measuredWith: string, hasChart: b
     '',
   ];
   if (hasChart) lines.push('![Throughput and p99 latency against offered load](benchmarks.svg)', '');
+  lines.push('Where the time goes, and why the targets that are missed are missed: [performance.md](performance.md).', '');
   lines.push('## Scenarios', '');
   for (const scenario of results.scenarios) {
     lines.push(`- **${scenario.name}**: ${scenario.description ?? scenario.title}`);
