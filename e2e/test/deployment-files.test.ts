@@ -471,6 +471,23 @@ describe('infra/k8s', () => {
     }
   });
 
+  it("gives a container that caps V8's old space a memory limit above that cap, so V8 collects before the kernel kills", () => {
+    const mebibytes = (quantity: string): number => {
+      const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+      if (!match) throw new Error(`memory quantity ${quantity}: write it in Mi or Gi`);
+      return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+    };
+    const capped = workloads
+      .flatMap((workload) => workload.spec.template.spec.containers)
+      .filter((c) => c.command?.some((arg) => arg.startsWith('--max-old-space-size=')));
+    expect(capped.map((c) => c.name).sort()).toEqual(['api', 'worker']);
+    for (const c of capped) {
+      const oldSpace = Number(c.command!.find((arg) => arg.startsWith('--max-old-space-size='))!.split('=')[1]);
+      // The young generation (3 × semi-space), code, stacks and buffers live outside the old space.
+      expect(mebibytes(String(c.resources!.limits!.memory)), c.name).toBeGreaterThanOrEqual(oldSpace + 256);
+    }
+  });
+
   it('runs the compiled entry points of one image', () => {
     const images = new Set(workloads.map((workload) => container(workload).image));
     expect(images.size).toBe(1);
