@@ -482,7 +482,7 @@ describe('infra/k8s', () => {
       .filter((c) => c.command?.some((arg) => arg.startsWith('--max-old-space-size=')));
     expect(capped.map((c) => c.name).sort()).toEqual(['api', 'worker']);
     for (const c of capped) {
-      const oldSpace = Number(c.command!.find((arg) => arg.startsWith('--max-old-space-size='))!.split('=')[1]);
+      const oldSpace = Number(c.command.find((arg) => arg.startsWith('--max-old-space-size='))!.split('=')[1]);
       // The young generation (3 × semi-space), code, stacks and buffers live outside the old space.
       expect(mebibytes(String(c.resources!.limits!.memory)), c.name).toBeGreaterThanOrEqual(oldSpace + 256);
     }
