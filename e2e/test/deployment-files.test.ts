@@ -42,10 +42,10 @@ import {
 const LONGEST_ATTEMPT_SECONDS = schemaOption(CreateTaskBody.properties.timeoutMs, 'maximum') / 1000;
 
 /**
- * Variables a deployment file may set that EnvSchema does not (yet) read: the spec's email settings (the notifier is
- * not built yet) and OpenTelemetry's standard names (read by the tracing setup). Anything else unknown is a typo.
+ * Variables a deployment file may set that EnvSchema does not read: OpenTelemetry's standard names (read by the tracing
+ * setup). Anything else unknown is a typo.
  */
-const READ_OUTSIDE_ENV_SCHEMA = new Set(['SMTP_URL', 'EMAIL_FROM', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME']);
+const READ_OUTSIDE_ENV_SCHEMA = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME']);
 const KNOWN_VARIABLES = new Set([...Object.keys(EnvSchema.properties), ...READ_OUTSIDE_ENV_SCHEMA]);
 
 const DEFAULT_PORT = schemaOption(EnvSchema.properties.PORT, 'default');

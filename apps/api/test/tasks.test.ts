@@ -395,6 +395,7 @@ describe('GET /api/v1/tasks: totals of long lists', () => {
       body,
       backoff,
       notify,
+      callbacks,
       ...rest
     } = await taskRow(template.id);
     // The JSON columns go back in as JSON text.
@@ -404,6 +405,7 @@ describe('GET /api/v1/tasks: totals of long lists', () => {
       body: body === null ? null : JSON.stringify(body),
       backoff: JSON.stringify(backoff),
       notify: JSON.stringify(notify),
+      callbacks: callbacks === null ? null : JSON.stringify(callbacks),
     };
     await t.env.db
       .insertInto('tasks')

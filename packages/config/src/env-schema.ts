@@ -112,6 +112,22 @@ export const EnvSchema = Type.Object({
   }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   LOG_FORMAT: Type.Optional(Type.Enum(['json', 'pretty'], { description: 'json lines, or pino-pretty; default pretty in development' })),
+  SMTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^smtps?://[^\\s]+$',
+      description: 'where emails are sent (smtp://user:pass@host:587, smtps:// for TLS from the start); unset, emails are recorded as failed',
+    }),
+  ),
+  EMAIL_FROM: Type.String({ default: 'punctual@localhost', minLength: 3, maxLength: 254, description: 'the From of every email' }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({ pattern: '^https?://[^\\s]+$', description: "the dashboard's address, for links to a task in emails" }),
+  ),
+  NOTIFY_EMAIL_DOMAINS: Type.Optional(
+    Type.String({
+      description:
+        "comma-separated domains that notify.email may name besides the owner's own address (so Punctual is no open mail relay)",
+    }),
+  ),
   BULL_BOARD_READ_ONLY: Type.Boolean({
     default: true,
     description: 'false lets admins retry, clean, promote and remove jobs from the Bull Board at /admin/queues',

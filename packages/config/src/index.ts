@@ -5,6 +5,7 @@ export {
   readConfig,
   readEnvironment,
   type Config,
+  type EmailConfig,
   type LogFormat,
   type LogLevel,
   type QueueBackendName,

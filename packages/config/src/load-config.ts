@@ -13,6 +13,16 @@ export type QueueBackendName = NonNullable<Env['QUEUE_BACKEND']>;
 export type LogFormat = NonNullable<Env['LOG_FORMAT']>;
 
 /** Punctual's configuration, parsed once at boot and passed to whatever needs a value. */
+export interface EmailConfig {
+  /** Null: emails are recorded as failed ("SMTP_URL is not set") and logged, never sent. */
+  smtpUrl: string | null;
+  from: string;
+  /** The dashboard's base address (no trailing slash), for links in emails; null: no links. */
+  publicUrl: string | null;
+  /** Lower-case domains that `notify.email` may name besides the owner's own address. */
+  allowedDomains: string[];
+}
+
 export interface Config {
   env: Env['NODE_ENV'];
   databaseUrl: string;
@@ -68,6 +78,8 @@ export interface Config {
   logFormat: LogFormat;
   /** BULL_BOARD_READ_ONLY: the Bull Board shows the queues but refuses retries, cleans and the like. */
   bullBoardReadOnly: boolean;
+  /** Outcome emails (SMTP_URL, EMAIL_FROM, PUBLIC_URL, NOTIFY_EMAIL_DOMAINS). */
+  email: EmailConfig;
   /** OpenTelemetry tracing: on when `otlpEndpoint` is set; `serviceName` null means each process's own default. */
   tracing: { otlpEndpoint: string | null; serviceName: string | null; exportDelayMs: number };
   /** Things an operator should know about, to be logged once the logger exists. */
@@ -138,6 +150,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push(`${env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'}: set ADMIN_EMAIL and ADMIN_PASSWORD together`);
   }
+  const notifyEmailDomains = parsed('NOTIFY_EMAIL_DOMAINS', () => parseEmailDomains(env.NOTIFY_EMAIL_DOMAINS), problems);
+  const publicUrl = parsed('PUBLIC_URL', () => parseBaseUrl(env.PUBLIC_URL), problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   let jwtSecret = env.JWT_SECRET;
@@ -196,6 +210,12 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
+    email: {
+      smtpUrl: env.SMTP_URL ?? null,
+      from: env.EMAIL_FROM,
+      publicUrl: publicUrl ?? null,
+      allowedDomains: notifyEmailDomains ?? [],
+    },
     tracing: {
       otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
       serviceName: env.OTEL_SERVICE_NAME ?? null,
@@ -203,6 +223,26 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     },
     warnings,
   };
+}
+
+/** NOTIFY_EMAIL_DOMAINS: lower-case domain names, without duplicates; none when unset. */
+function parseEmailDomains(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  const domains = value.split(',').map((domain) => domain.trim().toLowerCase().replace(/^@/, ''));
+  for (const domain of domains) {
+    if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domain)) {
+      throw new Error(`"${domain}" is not a domain name (give names like example.com, comma-separated)`);
+    }
+  }
+  return [...new Set(domains)];
+}
+
+/** PUBLIC_URL without a trailing slash, so a path can be appended. */
+function parseBaseUrl(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const url = new URL(value);
+  if (url.search || url.hash) throw new Error('must be a base address without ?query or #fragment');
+  return url.href.replace(/\/+$/, '');
 }
 
 /** The value `parse` returns, or undefined after adding its error's message as the variable's problem. */

@@ -42,6 +42,46 @@ export interface NotifyColumn {
   onFailure: boolean;
   onRetry: boolean;
   email?: string;
+  /** Recurring tasks: one alert when this many runs in a row failed, one "recovered" email at the next success. */
+  afterConsecutiveFailures?: number;
+}
+
+/** Where a run's outcome is POSTed (signed), when it ends. */
+export interface CallbacksColumn {
+  onSuccess?: string;
+  onFailure?: string;
+}
+
+export const NOTIFICATION_CHANNELS = ['email', 'callback'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed'] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/**
+ * One email or callback an attempt's outcome asked for (migration 0011). Written with the attempt's record; its id is
+ * its delivery job's id. `payload` is what the delivery sends: the callback's JSON body, or the facts an email states.
+ */
+export interface NotificationsTable {
+  id: string;
+  task_id: string;
+  user_id: string;
+  run_id: string;
+  /** The attempt whose outcome made the event. */
+  attempt: number;
+  channel: NotificationChannel;
+  /** attempt.retrying · run.failed · run.succeeded · task.failing · task.recovered */
+  event: string;
+  /** An email address, or the callback's URL. */
+  recipient: string;
+  payload: Json<Record<string, JsonValue>>;
+  status: ColumnType<NotificationStatus, NotificationStatus | undefined, NotificationStatus>;
+  /** Deliveries tried so far. */
+  attempts: Generated<number>;
+  last_error: string | null;
+  /** While a worker delivers it: another worker leaves it alone until then. */
+  locked_until: Timestamp | null;
+  created_at: CreatedAt;
+  sent_at: Timestamp | null;
 }
 
 /**
@@ -102,6 +142,9 @@ export interface TasksTable {
   hold_after_run: Generated<boolean>;
   tags: ColumnType<string[], string[] | undefined, string[]>;
   notify: Json<NotifyColumn>;
+  callbacks: Json<CallbacksColumn> | null;
+  /** Runs in a row that failed; a success sets it back to 0. */
+  consecutive_failures: Generated<number>;
   created_at: CreatedAt;
   updated_at: DefaultedTimestamp;
 }
@@ -176,6 +219,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   rate_limit_counters: RateLimitCountersTable;
   task_quota_bounds: TaskQuotaBoundsTable;
+  notifications: NotificationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -184,6 +228,7 @@ export type TaskRow = Selectable<TasksTable>;
 export type NewTaskRow = Insertable<TasksTable>;
 export type TaskRowUpdate = Updateable<TasksTable>;
 export type TaskLogRow = Selectable<TaskLogsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 export type SigningSecretRow = Selectable<SigningSecretsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -9,6 +9,7 @@ import * as rateLimitCounters from './0007-rate-limit-counters.js';
 import * as taskTags from './0008-task-tags.js';
 import * as taskQuotaBounds from './0009-task-quota-bounds.js';
 import * as taskSearch from './0010-task-search.js';
+import * as notifications from './0011-notifications.js';
 
 /** Every migration, in order. Names sort as they run; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-task-tags': taskTags,
   '0009-task-quota-bounds': taskQuotaBounds,
   '0010-task-search': taskSearch,
+  '0011-notifications': notifications,
 };
