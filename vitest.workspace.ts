@@ -10,6 +10,7 @@ const packages = [
   'core',
   'embedded',
   'metrics',
+  'notifier',
   'process',
   'telemetry',
   'testing',

@@ -1,0 +1,1 @@
+export { EMAIL_EVENTS, type EmailEvent, type EmailFacts, type EmailMessage } from './email-facts.js';
