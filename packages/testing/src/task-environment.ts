@@ -38,6 +38,7 @@ export interface TaskEnvironment {
     defaults: { timeoutMs: number; maxRetries: number; retryDelayMs: number; retryMaxDelayMs: number };
     limits: { maxTasksPerUser: number; minCronIntervalSeconds: number };
     allowPrivateTargets: boolean;
+    allowedEmailDomains: string[];
     logger: { warn: () => void };
   };
   /** Sets columns of a task's row directly, as the worker or time would have left it. */
@@ -67,6 +68,7 @@ export function useTaskEnvironment(options: TaskEnvironmentOptions): TaskEnviron
       defaults: { timeoutMs: 2_000, maxRetries: options.maxRetries ?? 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
       limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
       allowPrivateTargets: options.allowPrivateTargets ?? false,
+      allowedEmailDomains: [],
       logger: { warn: () => {} },
     };
   });
