@@ -107,8 +107,10 @@ export function redriveFailedPageQuery(db: Kysely<Database>, request: FailedTask
   const { changes, previousVersion } = updateOf('retry');
   return db
     .with('page', () => failedTaskPageSql(request))
-    .with('locked', () =>
-      sql<{ user_id: string }>`(
+    .with(
+      'locked',
+      () =>
+        sql<{ user_id: string }>`(
         SELECT user_id FROM task_quota_bounds WHERE user_id = ANY (ARRAY(SELECT DISTINCT user_id FROM page))
         ORDER BY user_id FOR UPDATE)`,
     )

@@ -172,7 +172,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "A task's emails and callbacks, newest first",
         description:
           "One row per email or callback a run's outcome asked for (notify, callbacks), with its delivery status: pending " +
-          '(retries may follow), sent, or failed (given up on). 404 when the task is absent or not the caller\'s.',
+          "(retries may follow), sent, or failed (given up on). 404 when the task is absent or not the caller's.",
         security,
         params: IdParams,
         querystring: TaskNotificationsQuery,
