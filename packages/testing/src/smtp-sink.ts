@@ -43,8 +43,8 @@ interface Rejection {
 }
 
 /**
- * Starts an SMTP sink on 127.0.0.1 (a free port, or `options.port`): no authentication, no TLS, every message accepted
- * unless rejectNext() says otherwise.
+ * Starts an SMTP sink on 127.0.0.1 (a free port, or `options.port`): no TLS, authentication optional (any login is
+ * accepted), every message accepted unless rejectNext() says otherwise.
  */
 export async function startSmtpSink(options: { port?: number } = {}): Promise<SmtpSink> {
   const messages: ReceivedEmail[] = [];
@@ -64,7 +64,10 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
     const parsed = await simpleParser(stream);
     const headers: Record<string, string> = {};
     for (const { key, line } of parsed.headerLines) {
-      headers[key.toLowerCase()] = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+      headers[key.toLowerCase()] = line
+        .slice(line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim();
     }
     messages.push({
       ...envelope,
@@ -86,6 +89,11 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
       logger: false,
       // stop() drops connections (a 421, then close) after this instead of waiting for clients to quit.
       closeTimeout: 50,
+      // Any login is accepted, so an SMTP_URL with credentials works against the sink too.
+      allowInsecureAuth: true,
+      onAuth(auth, _session, callback) {
+        callback(null, { user: auth.username });
+      },
       onRcptTo(_address, _session, callback) {
         callback(takeRejection('rcpt'));
       },
