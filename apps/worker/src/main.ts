@@ -103,7 +103,6 @@ worker.on('failed', (job, err) => {
     'job failed; BullMQ retries it',
   );
 });
-logWorkerErrors(worker, queueBackend.name, logger);
 
 const deliveries = trackAttempts(
   createNotificationProcessor(
@@ -125,7 +124,7 @@ deliveryWorker.on('failed', (job, err) => {
   const level = isDeliveryRetry(err) ? 'debug' : 'warn';
   logger[level]({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'delivery job failed; BullMQ retries it');
 });
-logWorkerErrors(deliveryWorker, queueBackend.name, logger);
+logWorkerErrors([worker, deliveryWorker], queueBackend.name, logger);
 
 const health = await startWorkerHttpServer({
   host: config.host,

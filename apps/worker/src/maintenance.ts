@@ -6,7 +6,7 @@ import {
   repairQueue,
   type ReconcilerContext,
 } from '@punctual/core';
-import type { NotificationCursor, ScheduleCursor } from '@punctual/db';
+import type { ScheduleCursor } from '@punctual/db';
 import type { MaintenanceRecorder } from '@punctual/metrics';
 import type { QueueBackend } from '@punctual/queue';
 import type { Logger } from 'pino';
@@ -52,7 +52,7 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
   // Tasks due within a few intervals are checked each pass; later ones when their time comes closer.
   const lookaheadMs = Math.max(60_000, options.intervalMs * 4);
   let cursor: ScheduleCursor | undefined;
-  let deliveriesCursor: NotificationCursor | undefined;
+  let deliveriesCursor: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;

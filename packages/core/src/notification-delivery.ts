@@ -6,7 +6,6 @@ import {
   type ClaimedNotification,
   type Database,
   type Kysely,
-  type NotificationCursor,
 } from '@punctual/db';
 import { BLOCKED_ADDRESS_CODE, type Executor } from '@punctual/executor';
 import { isPermanentEmailFailure, renderEmail, type EmailFacts, type EmailMessage } from '@punctual/notifier';
@@ -143,19 +142,19 @@ async function makeCallback(context: DeliveryContext, notification: ClaimedNotif
  */
 export async function repairDeliveries(
   context: { db: Kysely<Database>; queue: NotificationQueue },
-  options: { batchSize: number; maxBatches: number; cursor?: NotificationCursor },
-): Promise<{ checked: number; enqueued: number; cursor?: NotificationCursor }> {
+  options: { batchSize: number; maxBatches: number; cursor?: string },
+): Promise<{ checked: number; enqueued: number; cursor?: string }> {
   let cursor = options.cursor;
   let checked = 0;
   let enqueued = 0;
   for (let batch = 0; batch < options.maxBatches; batch += 1) {
     const pending = await listPendingNotifications(context.db, { after: cursor, limit: options.batchSize });
     checked += pending.length;
-    const missing = await context.queue.missingDeliveries(pending.map((row) => row.id));
+    const missing = await context.queue.missingDeliveries(pending);
     await context.queue.enqueueDeliveries(missing);
     enqueued += missing.length;
     if (pending.length < options.batchSize) return { checked, enqueued };
-    cursor = pending[pending.length - 1]!.cursor;
+    cursor = pending[pending.length - 1];
   }
   return { checked, enqueued, cursor };
 }

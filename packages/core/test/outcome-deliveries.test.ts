@@ -30,15 +30,17 @@ const silent = { warn: () => {} };
 let attempts: AttemptContext;
 let deliveries: DeliveryContext;
 let guardedExecutor: Executor;
+let roomyExecutor: Executor;
 
 beforeAll(() => {
   attempts = { ...attemptsWithoutSmtp, notifications: { emailEnabled: true, queue: t.backend.notifications } };
   deliveries = { db: t.env.db, executor: attemptsWithoutSmtp.executor, mailer: null, publicUrl: null, secretsKey, logger: silent };
   // The guard as deployed: loopback refused before any connection is made.
   guardedExecutor = createExecutor({ responseBodyLimitBytes: 1024, userAgent: 'punctual/test', allowPrivateTargets: false });
+  roomyExecutor = createExecutor({ responseBodyLimitBytes: 65_536, userAgent: 'punctual/test', allowPrivateTargets: true });
 });
 afterAll(async () => {
-  await guardedExecutor.close();
+  await Promise.all([guardedExecutor.close(), roomyExecutor.close()]);
 });
 beforeEach(async () => {
   await t.env.db.deleteFrom('tasks').execute();
@@ -50,7 +52,14 @@ async function taskRow(id: string) {
 }
 
 async function notificationsOf(taskId: string) {
-  return t.env.db.selectFrom('notifications').selectAll().where('task_id', '=', taskId).orderBy('created_at').orderBy('event').execute();
+  return t.env.db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .orderBy('created_at')
+    .orderBy('channel')
+    .orderBy('event')
+    .execute();
 }
 
 /** A task with the given delivery settings, set on its row (as the API stores them). */
@@ -69,8 +78,8 @@ async function taskWith(options: {
     backoff: { delayMs: 1_000 },
   });
   await t.updateTask(task.id, {
-    ...(options.notify ? { notify: JSON.stringify(options.notify) } : {}),
-    ...(options.callbacks ? { callbacks: JSON.stringify(options.callbacks) } : {}),
+    notify: JSON.stringify(options.notify ?? { onFailure: true, onRetry: false }),
+    callbacks: options.callbacks ? JSON.stringify(options.callbacks) : null,
   });
   return task;
 }
@@ -154,7 +163,8 @@ describe('notifications written with the attempt record', () => {
   it('calls back onSuccess with the first 4 KiB of the response body, and writes nothing else', async () => {
     const task = await taskWith({ path: '/big/10000', callbacks: { onSuccess: `${target().url}/ok/cb` } });
 
-    expect(await attemptNow(task.id)).toMatchObject({ outcome: 'succeeded' });
+    // The attempt keeps 64 KiB of the response; the callback carries 4 KiB of it.
+    expect(await attemptNow(task.id, { ...attempts, executor: roomyExecutor })).toMatchObject({ outcome: 'succeeded' });
 
     const rows = await notificationsOf(task.id);
     expect(rows.map((row) => [row.channel, row.event])).toEqual([['callback', 'run.succeeded']]);

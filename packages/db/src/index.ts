@@ -52,7 +52,6 @@ export {
   pendingNotificationIds,
   type ClaimedNotification,
   type NewNotification,
-  type NotificationCursor,
 } from './notification-deliveries.js';
 export { NOTIFICATION_CHANNELS, NOTIFICATION_STATUSES } from './schema.js';
 export { withScope, type DbExecutor, type Scope } from './scope.js';

@@ -116,27 +116,15 @@ export async function finishNotification(
     .execute();
 }
 
-/** Where a walk over pending notifications stopped. */
-export interface NotificationCursor {
-  createdAt: Date;
-  id: string;
-}
-
 /**
- * Pending notifications, oldest first, after `after` (keyset), from the partial index on pending rows: the ones the
- * reconciler checks against the queue.
+ * Pending notifications' ids after `after`, in id order, from the partial index on pending rows: the ones the
+ * reconciler checks against the queue (by keyset, so a walk never reads a row twice).
  */
-export async function listPendingNotifications(
-  db: DbExecutor,
-  options: { after?: NotificationCursor; limit: number },
-): Promise<{ id: string; cursor: NotificationCursor }[]> {
-  let query = db.selectFrom('notifications').select(['id', 'created_at']).where('status', '=', 'pending');
-  if (options.after) {
-    const { createdAt, id } = options.after;
-    query = query.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
-  }
-  const rows = await query.orderBy('created_at').orderBy('id').limit(options.limit).execute();
-  return rows.map((row) => ({ id: row.id, cursor: { createdAt: row.created_at, id: row.id } }));
+export async function listPendingNotifications(db: DbExecutor, options: { after?: string; limit: number }): Promise<string[]> {
+  let query = db.selectFrom('notifications').select('id').where('status', '=', 'pending');
+  if (options.after) query = query.where('id', '>', options.after);
+  const rows = await query.orderBy('id').limit(options.limit).execute();
+  return rows.map((row) => row.id);
 }
 
 /** Deletes notifications older than `before`, at most `batchSize`; returns how many. */
