@@ -154,6 +154,36 @@ describe('outcome deliveries', () => {
     expect(row).toMatchObject({ status: 'pending', channel: 'callback' });
   });
 
+  it('alerts once when a recurring task has failed N runs in a row, and once when it recovers', async () => {
+    const client = await register();
+    const owner = await ownerEmail(client);
+    const task = await client.createTask({
+      name: 'Every second',
+      url: `${stack.target.url}/status/500/${randomUUID()}`,
+      cron: '* * * * * *',
+      maxRetries: 0,
+      notify: { afterConsecutiveFailures: 3 },
+    });
+    await waitFor(async () => expect((await client.getTask(task.id)).runCount).toBeGreaterThanOrEqual(5), 20_000, 250);
+    // An update waits for a moment between runs (a running task is a 409).
+    const healthy = `${stack.target.url}/ok/${randomUUID()}`;
+    await waitFor(async () => {
+      const fixed = await client.request('PATCH', `/api/v1/tasks/${task.id}`, { url: healthy });
+      expect(fixed.status, JSON.stringify(fixed.body)).toBe(200);
+    });
+    await waitFor(() => expect(emailsTo(owner)).toHaveLength(2), 20_000, 250);
+    await client.request('POST', `/api/v1/tasks/${task.id}/pause`);
+
+    const [alert, recovered] = emailsTo(owner);
+    expect(alert!.subject).toMatch(/3 runs in a row failed/);
+    expect(recovered!.subject).toMatch(/recovered/);
+    const rows = await notificationsOf(client, task.id);
+    expect(rows.map((row) => row.event).sort()).toEqual(['task.failing', 'task.recovered']);
+    // Later successes send nothing more.
+    await sleep(1_500);
+    expect(emailsTo(owner)).toHaveLength(2);
+  });
+
   it('keeps emails while the SMTP server is down without delaying the task, and sends them once it is back', async () => {
     const client = await register();
     const owner = await ownerEmail(client);

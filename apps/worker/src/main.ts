@@ -114,6 +114,7 @@ const deliveries = trackAttempts(
       secretsKey: config.secretsKey,
       secretsKeyPrevious: config.secretsKeyPrevious,
       logger,
+      metrics: metrics.deliveries,
     },
     logger,
   ),

@@ -40,6 +40,8 @@ export interface DeliveryContext {
   secretsKey: Buffer;
   secretsKeyPrevious?: Buffer | null;
   logger: Logger;
+  /** Told of each delivery's outcome (the worker's /metrics); none when absent. */
+  metrics?: { delivered(channel: 'email' | 'callback', outcome: 'sent' | 'retried' | 'failed'): void };
 }
 
 /** The delivery job this is, as BullMQ counts it. */
@@ -75,12 +77,14 @@ export async function deliverNotification(context: DeliveryContext, job: Deliver
     claimed.channel === 'email' ? await sendEmail(context, claimed) : await makeCallback(context, claimed);
   if (error === null) {
     await finishNotification(context.db, claimed.id, { status: 'sent', error: null });
+    context.metrics?.delivered(claimed.channel, 'sent');
     return 'sent';
   }
   const outOfTime = claimed.age_ms + deliveryRetryDelayMs(job.attemptsMade + 1) > DELIVERY_WINDOW_MS;
   const lastTry = job.attemptsMade + 1 >= job.maxAttempts;
   if (permanent || outOfTime || lastTry) {
     await finishNotification(context.db, claimed.id, { status: 'failed', error });
+    context.metrics?.delivered(claimed.channel, 'failed');
     context.logger.warn(
       { notificationId: claimed.id, taskId: claimed.task_id, channel: claimed.channel, event: claimed.event, err: error },
       'notification not delivered; given up',
@@ -88,6 +92,7 @@ export async function deliverNotification(context: DeliveryContext, job: Deliver
     return 'failed';
   }
   await finishNotification(context.db, claimed.id, { status: 'pending', error });
+  context.metrics?.delivered(claimed.channel, 'retried');
   throw new DeliveryRetryError(error);
 }
 
