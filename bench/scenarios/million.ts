@@ -1,6 +1,13 @@
-import { applyRetention, IDEMPOTENCY_KEY_TTL_MS, recoverLostAttempts, repairQueue, type ReconcilerContext } from '@punctual/core';
+import {
+  applyRetention,
+  IDEMPOTENCY_KEY_TTL_MS,
+  recoverLostAttempts,
+  repairDeliveries,
+  repairQueue,
+  type ReconcilerContext,
+} from '@punctual/core';
 import { createDatabase } from '@punctual/db';
-import { createQueueBackend, type Redis, type TaskQueue } from '@punctual/queue';
+import { createQueueBackend, type QueueBackend, type Redis, type TaskQueue } from '@punctual/queue';
 import { startApi } from '@punctual/testing';
 import type pg from 'pg';
 import { registerUser, type ApiSession } from '../api-session.js';
@@ -93,7 +100,7 @@ export const MILLION_SCENARIO: Scenario = {
 
     const reads = await measureReads(environment.pool, session, extra, log);
     log('one maintenance pass, as the worker runs it and at its full budget');
-    const passes = await timeMaintenancePasses(environment.databaseUrl, queueBackend.tasks);
+    const passes = await timeMaintenancePasses(environment.databaseUrl, queueBackend);
 
     const measurements: Measurement[] = [
       { scenario: SCENARIO, metric: 'seeding (rows, jobs, vacuum)', value: seedSeconds, unit: 's' },
@@ -277,9 +284,17 @@ interface PassResult {
 }
 
 /** Times the maintenance pass (see MAINTENANCE) with the worker's look-ahead, then with one that covers every task. */
-async function timeMaintenancePasses(databaseUrl: string, queue: TaskQueue): Promise<{ lookahead: PassResult; fullBudget: PassResult }> {
+async function timeMaintenancePasses(
+  databaseUrl: string,
+  backend: Pick<QueueBackend, 'tasks' | 'notifications'>,
+): Promise<{ lookahead: PassResult; fullBudget: PassResult }> {
   const db = createDatabase(databaseUrl, { maxConnections: 2, applicationName: 'punctual-bench' });
-  const context: ReconcilerContext = { db, queue, logger: { warn: () => {} } };
+  const context: ReconcilerContext = {
+    db,
+    queue: backend.tasks,
+    logger: { warn: () => {} },
+    notifications: { emailEnabled: false, queue: backend.notifications },
+  };
   const pass = async (lookaheadMs: number): Promise<PassResult> => {
     const started = performance.now();
     await recoverLostAttempts(context, { limit: MAINTENANCE.lostAttemptsPerPass });
@@ -288,6 +303,10 @@ async function timeMaintenancePasses(databaseUrl: string, queue: TaskQueue): Pro
       batchSize: MAINTENANCE.repairBatch,
       maxBatches: MAINTENANCE.repairMaxBatches,
     });
+    await repairDeliveries(
+      { db, queue: backend.notifications },
+      { batchSize: MAINTENANCE.repairBatch, maxBatches: MAINTENANCE.repairMaxBatches },
+    );
     await applyRetention(context, {
       logRetentionDays: MAINTENANCE.logRetentionDays,
       batchSize: MAINTENANCE.retentionBatch,

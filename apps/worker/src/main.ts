@@ -3,6 +3,7 @@ import { PUNCTUAL_VERSION } from '@punctual/config';
 import { createLogger, isStartupProblem, readStartupConfig } from '@punctual/core';
 import { createAttemptWriter, createDatabase, pingDatabase } from '@punctual/db';
 import { createExecutor } from '@punctual/executor';
+import { createMailer } from '@punctual/notifier';
 import { createWorkerMetrics } from '@punctual/metrics';
 import { exitOnStartupProblem, releaseStartupMemory, stopGracefully } from '@punctual/process';
 import { createQueueBackend, parseTaskAttemptJob } from '@punctual/queue';
@@ -10,12 +11,19 @@ import { startProcessTracing } from '@punctual/telemetry';
 import { startWorkerHttpServer } from './http-server.js';
 import { createDatabaseGate } from './database-gate.js';
 import { startMaintenance } from './maintenance.js';
+import { createNotificationProcessor, isDeliveryRetry } from './notification-processor.js';
 import { createProcessor } from './processor.js';
 import { closeWorker, logWorkerErrors, trackAttempts } from './queue-worker.js';
 
 /** The longest attempt (timeoutMs ≤ 300 s) plus time to record it: SIGTERM waits this long for in-flight calls. */
 const SHUTDOWN_GRACE_MS = 310_000;
 const HEALTH_CHECK_TIMEOUT_MS = 2_000;
+/**
+ * Deliveries (emails, callbacks) in flight per worker process. Each is bounded by its own deadline (a callback's 10 s,
+ * the SMTP timeouts), and they have their own queue and slots: a slow SMTP server or callback target holds these, never
+ * an attempt's.
+ */
+const DELIVERY_CONCURRENCY = 10;
 
 const config = await exitOnStartupProblem(readStartupConfig(), isStartupProblem);
 
@@ -47,13 +55,20 @@ const executor = createExecutor({
   allowPrivateTargets: config.allowPrivateTargets,
 });
 
+// Without SMTP_URL, emails are recorded as failed when their attempt is (and logged), never queued.
+const mailer = config.email.smtpUrl ? createMailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }) : null;
+if (!mailer) logger.warn('SMTP_URL is not set: outcome emails are recorded as failed, not sent');
+const notifications = { emailEnabled: mailer !== null, queue: queueBackend.notifications };
+
 // Queue depth is read from the queue at each scrape (either backend), bounded so a Redis outage cannot hang /metrics.
 const metrics = createWorkerMetrics({ jobCounts: (...states) => queue.queue.getJobCounts(...states) });
 
 const gate = createDatabaseGate({
   // Attempts in flight finish (or fail to record, and are retried); no new job is taken meanwhile.
-  pause: () => worker.pause(true),
-  resume: () => worker.resume(),
+  pause: () => Promise.all([worker.pause(true), deliveryWorker.pause(true)]).then(() => {}),
+  resume: async () => {
+    await Promise.all([worker.resume(), deliveryWorker.resume()]);
+  },
   probe: () => pingDatabase(db),
   probeIntervalMs: 1_000,
   logger,
@@ -72,6 +87,7 @@ const processor = createProcessor(
     // Concurrent attempts share their claim and record statements (group commit): Postgres' cost per attempt is the
     // bottleneck of a drain, and most of it is per statement (parse, plan, start, commit), not per row.
     writer: createAttemptWriter(db, { workerId, leaseMarginMs: config.leaseMarginMs }),
+    notifications,
   },
   logger,
   { onDatabaseUnavailable: () => gate.close() },
@@ -87,7 +103,29 @@ worker.on('failed', (job, err) => {
     'job failed; BullMQ retries it',
   );
 });
-logWorkerErrors(worker, queueBackend.name, logger);
+
+const deliveries = trackAttempts(
+  createNotificationProcessor(
+    {
+      db,
+      executor,
+      mailer,
+      publicUrl: config.email.publicUrl,
+      secretsKey: config.secretsKey,
+      secretsKeyPrevious: config.secretsKeyPrevious,
+      logger,
+      metrics: metrics.deliveries,
+    },
+    logger,
+  ),
+);
+const deliveryWorker = queueBackend.createNotificationWorker(deliveries.processor, { concurrency: DELIVERY_CONCURRENCY, autorun: false });
+deliveryWorker.on('failed', (job, err) => {
+  // A delivery to try again is expected (its error is on the notification row); anything else is worth a warning.
+  const level = isDeliveryRetry(err) ? 'debug' : 'warn';
+  logger[level]({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'delivery job failed; BullMQ retries it');
+});
+logWorkerErrors([worker, deliveryWorker], queueBackend.name, logger);
 
 const health = await startWorkerHttpServer({
   host: config.host,
@@ -101,7 +139,7 @@ const health = await startWorkerHttpServer({
 // One worker at a time (by a lock in the queue's store) repairs the queue from Postgres, recovers lost attempts and
 // applies retention.
 const maintenance = startMaintenance({
-  context: { db, queue, logger },
+  context: { db, queue, logger, notifications },
   backend: queueBackend,
   intervalMs: config.reconcileIntervalMs,
   logRetentionDays: config.logRetentionDays,
@@ -122,8 +160,13 @@ stopGracefully({ delayMs: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) =
   else logger.info({ signal }, 'stopping: no new jobs, finishing the ones in flight');
   // Waits for in-flight attempts to be recorded before anything they need is closed.
   gate.stop();
-  await Promise.all([closeWorker(worker, attempts, queueBackend.name, logger), maintenance.stop()]);
+  await Promise.all([
+    closeWorker(worker, attempts, queueBackend.name, logger),
+    closeWorker(deliveryWorker, deliveries, queueBackend.name, logger),
+    maintenance.stop(),
+  ]);
   await queueBackend.close();
+  mailer?.close();
   await executor.close();
   health.server.close();
   await db.destroy();
@@ -131,3 +174,4 @@ stopGracefully({ delayMs: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) =
   logger.info('stopped');
 });
 worker.run().catch((err: unknown) => worker.emit('error', err as Error));
+deliveryWorker.run().catch((err: unknown) => deliveryWorker.emit('error', err as Error));

@@ -1,4 +1,11 @@
-import { applyRetention, IDEMPOTENCY_KEY_TTL_MS, recoverLostAttempts, repairQueue, type ReconcilerContext } from '@punctual/core';
+import {
+  applyRetention,
+  IDEMPOTENCY_KEY_TTL_MS,
+  recoverLostAttempts,
+  repairDeliveries,
+  repairQueue,
+  type ReconcilerContext,
+} from '@punctual/core';
 import type { ScheduleCursor } from '@punctual/db';
 import type { MaintenanceRecorder } from '@punctual/metrics';
 import type { QueueBackend } from '@punctual/queue';
@@ -35,7 +42,8 @@ const STOP_WAIT_MS = 5_000;
 /**
  * The reconciler and maintenance loop. Every worker runs it; a lock in the queue's store lets one of them at a time do
  * the work (a dead holder is replaced: the Redis lock lapses after three intervals, the Postgres lock with its session).
- * Each pass: closes the attempts of lost workers, puts back jobs missing from the queue, deletes logs past retention.
+ * Each pass: closes the attempts of lost workers, puts back attempt and delivery jobs missing from the queue, deletes
+ * logs and notifications past retention.
  * A pass that fails (Postgres or Redis away) is logged and the next one tries again.
  */
 export function startMaintenance(options: MaintenanceOptions): Maintenance {
@@ -44,6 +52,7 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
   // Tasks due within a few intervals are checked each pass; later ones when their time comes closer.
   const lookaheadMs = Math.max(60_000, options.intervalMs * 4);
   let cursor: ScheduleCursor | undefined;
+  let deliveriesCursor: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -56,14 +65,22 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
       const repair = await repairQueue(context, { lookaheadMs, batchSize: REPAIR_BATCH, maxBatches: REPAIR_MAX_BATCHES, cursor });
       cursor = repair.cursor;
       options.metrics?.jobsReenqueued(repair.enqueued);
+      const deliveries = await repairDeliveries(
+        { db: context.db, queue: context.notifications.queue },
+        { batchSize: REPAIR_BATCH, maxBatches: REPAIR_MAX_BATCHES, cursor: deliveriesCursor },
+      );
+      deliveriesCursor = deliveries.cursor;
       const retention = await applyRetention(context, {
         logRetentionDays: options.logRetentionDays,
         batchSize: RETENTION_BATCH,
         maxBatches: RETENTION_MAX_BATCHES,
         idempotencyKeyTtlMs: IDEMPOTENCY_KEY_TTL_MS,
       });
-      const level = recovered > 0 || repair.enqueued > 0 ? 'info' : 'debug';
-      logger[level]({ recovered, checked: repair.checked, reenqueued: repair.enqueued, retention }, 'maintenance pass');
+      const level = recovered > 0 || repair.enqueued > 0 || deliveries.enqueued > 0 ? 'info' : 'debug';
+      logger[level](
+        { recovered, checked: repair.checked, reenqueued: repair.enqueued, deliveriesReenqueued: deliveries.enqueued, retention },
+        'maintenance pass',
+      );
     } catch (error) {
       logger.warn({ err: error }, 'maintenance pass failed; the next one tries again');
     }

@@ -37,28 +37,31 @@ export function trackAttempts(processor: (job: Job) => Promise<void>): AttemptTr
 }
 
 /**
- * Logs the worker's errors. The store being away is one warning per outage (the connection retries on its own, and
- * every retry would otherwise log), and one info line when it answers again; any other error is an error.
+ * Logs the workers' errors (the attempts' and the deliveries', which share the store). The store being away is one
+ * warning per outage for the process (each connection retries on its own, and every retry would otherwise log), and
+ * one info line when it answers again; any other error is an error.
  */
-export function logWorkerErrors(worker: TasksWorker, backend: QueueBackendName, logger: Logger): void {
+export function logWorkerErrors(workers: readonly TasksWorker[], backend: QueueBackendName, logger: Logger): void {
   const store = STORE_NAMES[backend];
   let away = false;
-  worker.on('error', (err) => {
-    if (!isConnectionError(err)) {
-      logger.error({ err }, 'worker error');
-      return;
-    }
-    if (away) return;
-    away = true;
-    logger.warn({ err }, `${store} does not answer; the worker waits for it (in-flight attempts are still recorded)`);
-  });
   const answered = (): void => {
     if (!away) return;
     away = false;
     logger.info(`${store} answers again; the worker takes jobs`);
   };
-  worker.on('ready', answered);
-  worker.on('completed', answered);
+  for (const worker of workers) {
+    worker.on('error', (err) => {
+      if (!isConnectionError(err)) {
+        logger.error({ err }, 'worker error');
+        return;
+      }
+      if (away) return;
+      away = true;
+      logger.warn({ err }, `${store} does not answer; the worker waits for it (in-flight attempts are still recorded)`);
+    });
+    worker.on('ready', answered);
+    worker.on('completed', answered);
+  }
 }
 
 /**

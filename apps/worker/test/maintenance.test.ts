@@ -27,7 +27,7 @@ beforeEach(async () => {
 function start(backend: QueueBackend = t.backend) {
   const { logger, lines, messages } = capturingLogger();
   const maintenance = startMaintenance({
-    context: { db: t.env.db, queue: t.queue, logger },
+    context: { db: t.env.db, queue: t.queue, logger, notifications: { emailEnabled: false, queue: t.backend.notifications } },
     backend,
     intervalMs: INTERVAL_MS,
     logRetentionDays: 30,

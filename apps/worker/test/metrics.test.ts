@@ -43,6 +43,7 @@ beforeAll(async () => {
       secretsKey: t.tasks.secretsKey,
       workerId: 'metrics-test:1',
       leaseMarginMs: 30_000,
+      notifications: { emailEnabled: false, queue: t.backend.notifications },
       logger,
       metrics: metrics.attempts,
     },
@@ -189,7 +190,7 @@ describe("a worker's /metrics", () => {
     await t.updateTask(lost.id, { lease_expires_at: new Date(Date.now() - 1_000) });
 
     const maintenance = startMaintenance({
-      context: { db: t.env.db, queue: t.queue, logger },
+      context: { db: t.env.db, queue: t.queue, logger, notifications: { emailEnabled: false, queue: t.backend.notifications } },
       backend: t.backend,
       intervalMs: 600_000,
       logRetentionDays: 30,

@@ -115,7 +115,8 @@ export const EnvSchema = Type.Object({
   SMTP_URL: Type.Optional(
     Type.String({
       pattern: '^smtps?://[^\\s]+$',
-      description: 'where emails are sent (smtp://user:pass@host:587, smtps:// for TLS from the start); unset, emails are recorded as failed',
+      description:
+        'where emails are sent (smtp://user:pass@host:587, smtps:// for TLS from the start); unset, emails are recorded as failed',
     }),
   ),
   EMAIL_FROM: Type.String({ default: 'punctual@localhost', minLength: 3, maxLength: 254, description: 'the From of every email' }),
@@ -124,8 +125,7 @@ export const EnvSchema = Type.Object({
   ),
   NOTIFY_EMAIL_DOMAINS: Type.Optional(
     Type.String({
-      description:
-        "comma-separated domains that notify.email may name besides the owner's own address (so Punctual is no open mail relay)",
+      description: "comma-separated domains that notify.email may name besides the owner's own address (so Punctual is no open mail relay)",
     }),
   ),
   BULL_BOARD_READ_ONLY: Type.Boolean({

@@ -13,10 +13,12 @@ import {
 } from '@punctual/db';
 import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
 import { failedWithoutResponse } from '@punctual/executor/attempt-result';
-import type { TaskAttemptJob, TaskQueue } from '@punctual/queue';
-import { nextStateAfterAttempt } from '@punctual/scheduling';
+import type { NotificationQueue, TaskAttemptJob, TaskQueue } from '@punctual/queue';
+import { nextStateAfterAttempt, type AttemptResponse } from '@punctual/scheduling';
 import type { AttemptMetrics } from './attempt-metrics.js';
+import { outcomeNotifications, type NotificationSettings } from './outcome-notifications.js';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
+import { enqueueDeliveries } from './notification-delivery.js';
 import { enqueueNextAttempt, type Logger } from './task-context.js';
 import { openTaskSecrets, secretKeysOf } from './task-secrets.js';
 
@@ -40,6 +42,8 @@ export interface AttemptContext {
    * and lease margin); without it, each attempt's statements go to Postgres alone.
    */
   writer?: AttemptWriter;
+  /** Outcome emails and callbacks: written with each record, their deliveries queued after it. */
+  notifications: NotificationSettings & { queue: NotificationQueue };
 }
 
 export type AttemptSummary =
@@ -77,13 +81,17 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
     const finish = {
       claimed,
       record: { ...result, startedAt },
-      decide: (current: TaskRow) => stateAfterAttempt(current, result, new Date()),
+      decide: (current: TaskRow) =>
+        stateAfterAttempt(current, result, new Date(), { attempt: claimed.attempt, settings: context.notifications }),
     };
     const recording = performance.now();
     const updated = writer ? await writer.finish(finish) : await finishAttempt(context.db, finish);
     metrics?.storeWaited('record', performance.now() - recording);
     metrics?.attemptRecorded(result.outcome, result.durationMs);
-    if (updated) await enqueueNextAttempt({ queue: context.queue, logger }, updated);
+    if (updated) {
+      await enqueueNextAttempt({ queue: context.queue, logger }, updated);
+      await enqueueDeliveries({ queue: context.notifications.queue, logger }, updated.notificationIds);
+    }
     return {
       kind: 'attempted',
       taskId: task.id,
@@ -108,12 +116,14 @@ function attemptLogger(context: AttemptContext, fields: { taskId: string; runId:
 
 /**
  * The task's next state after an attempt, from the task row as it is when the attempt is recorded (a `reset-retries`
- * during the attempt counts). A recurring task's next run gets a new run id.
+ * during the attempt counts). A recurring task's next run gets a new run id. With `notified` (the attempt's number and
+ * the notification settings), the emails and callbacks the outcome asks for come with it.
  */
 export function stateAfterAttempt(
   task: TaskRow,
-  result: Pick<AttemptResult, 'outcome' | 'retryAfterMs'>,
+  result: AttemptResponse & Pick<AttemptResult, 'retryAfterMs'>,
   now: Date,
+  notified?: { attempt: number; settings: NotificationSettings },
 ): TaskStateAfterAttempt {
   const next = nextStateAfterAttempt({
     outcome: result.outcome,
@@ -132,6 +142,12 @@ export function stateAfterAttempt(
     nextRunAt: next.nextRunAt,
     runFinished,
     nextRunId: runFinished && task.cron !== null ? randomUUID() : undefined,
+    notifications: notified
+      ? outcomeNotifications(
+          { task, attempt: notified.attempt, result, runFinished, nextRunAt: next.nextRunAt, finishedAt: now },
+          notified.settings,
+        )
+      : undefined,
   };
 }
 

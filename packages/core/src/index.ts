@@ -80,3 +80,15 @@ export { MAX_REDRIVE_TASKS, REDRIVE_PAGE_SIZE, retryFailedTasks, type RetryFaile
 export { deleteUser, listUsers, updateUser, type UserChange, type UserListRequest } from './users.js';
 export * from './views.js';
 export { isStartupProblem, readStartupConfig } from './startup.js';
+export {
+  CALLBACK_TIMEOUT_MS,
+  DeliveryRetryError,
+  deliverNotification,
+  enqueueDeliveries,
+  repairDeliveries,
+  type DeliveryContext,
+  type DeliveryJob,
+  type DeliveryOutcome,
+  type EmailSender,
+} from './notification-delivery.js';
+export { NO_SMTP_ERROR, outcomeNotifications, type NotificationSettings } from './outcome-notifications.js';

@@ -1,5 +1,6 @@
 import {
   deleteLogsStartedBefore,
+  deleteNotificationsCreatedBefore,
   findLostAttempts,
   finishAttempt,
   listScheduledTasks,
@@ -8,9 +9,11 @@ import {
   type Kysely,
   type ScheduleCursor,
 } from '@punctual/db';
-import type { TaskQueue } from '@punctual/queue';
+import type { NotificationQueue, TaskQueue } from '@punctual/queue';
 import { failedWithoutResponse } from '@punctual/executor/attempt-result';
 import { stateAfterAttempt } from './attempt-runner.js';
+import { enqueueDeliveries } from './notification-delivery.js';
+import type { NotificationSettings } from './outcome-notifications.js';
 import { enqueueNextAttempts, type Logger } from './task-context.js';
 
 /** The error a lost attempt's log is closed with. */
@@ -20,6 +23,8 @@ export interface ReconcilerContext {
   db: Kysely<Database>;
   queue: TaskQueue;
   logger: Logger;
+  /** A lost attempt's failure notifies like any failure; pending deliveries missing from the queue are put back. */
+  notifications: NotificationSettings & { queue: NotificationQueue };
 }
 
 export interface QueueRepairOptions {
@@ -43,13 +48,11 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
   const recovered = [];
   for (const attempt of lost) {
     const now = new Date();
+    const result = failedWithoutResponse(WORKER_LOST, Math.max(0, now.getTime() - attempt.startedAt.getTime()));
     const task = await finishAttempt(context.db, {
       claimed: attempt,
-      record: {
-        ...failedWithoutResponse(WORKER_LOST, Math.max(0, now.getTime() - attempt.startedAt.getTime())),
-        startedAt: attempt.startedAt,
-      },
-      decide: (current) => stateAfterAttempt(current, { outcome: 'failed', retryAfterMs: null }, now),
+      record: { ...result, startedAt: attempt.startedAt },
+      decide: (current) => stateAfterAttempt(current, result, now, { attempt: attempt.attempt, settings: context.notifications }),
     });
     if (task) {
       recovered.push(task);
@@ -62,6 +65,10 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
     }
   }
   await enqueueNextAttempts(context, recovered);
+  await enqueueDeliveries(
+    { queue: context.notifications.queue, logger: context.logger },
+    recovered.flatMap((task) => task.notificationIds),
+  );
   return recovered.length;
 }
 
@@ -107,21 +114,29 @@ export async function repairQueue(
   return { checked, enqueued, cursor };
 }
 
-/** Deletes logs older than the retention period and expired idempotency keys, in batches. Returns the counts. */
+/**
+ * Deletes logs and notifications older than the retention period and expired idempotency keys, in batches. Returns
+ * the counts.
+ */
 export async function applyRetention(
   context: Pick<ReconcilerContext, 'db'>,
   options: { logRetentionDays: number; batchSize: number; maxBatches: number; idempotencyKeyTtlMs: number },
-): Promise<{ logs: number; idempotencyKeys: number }> {
+): Promise<{ logs: number; notifications: number; idempotencyKeys: number }> {
   const before = new Date(Date.now() - options.logRetentionDays * 86_400_000);
-  let logs = 0;
-  for (let batch = 0; batch < options.maxBatches; batch += 1) {
-    const deleted = await deleteLogsStartedBefore(context.db, { before, batchSize: options.batchSize });
-    logs += deleted;
-    if (deleted < options.batchSize) break;
-  }
+  const inBatches = async (deleteBatch: (batch: { before: Date; batchSize: number }) => Promise<number>): Promise<number> => {
+    let total = 0;
+    for (let batch = 0; batch < options.maxBatches; batch += 1) {
+      const deleted = await deleteBatch({ before, batchSize: options.batchSize });
+      total += deleted;
+      if (deleted < options.batchSize) break;
+    }
+    return total;
+  };
+  const logs = await inBatches((batch) => deleteLogsStartedBefore(context.db, batch));
+  const notifications = await inBatches((batch) => deleteNotificationsCreatedBefore(context.db, batch));
   const idempotencyKeys = await purgeExpiredIdempotencyKeys(context.db, {
     olderThan: new Date(Date.now() - options.idempotencyKeyTtlMs),
     batchSize: options.batchSize,
   });
-  return { logs, idempotencyKeys };
+  return { logs, notifications, idempotencyKeys };
 }

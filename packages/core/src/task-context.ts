@@ -1,4 +1,4 @@
-import type { Database, Kysely, Scope, TaskAfterAttempt, TaskRow } from '@punctual/db';
+import type { Database, Kysely, Scope, TaskRow } from '@punctual/db';
 import type { TaskQueue } from '@punctual/queue';
 import { SCHEDULED_STATUSES } from '@punctual/scheduling';
 import type { TargetPolicy, TaskDefaults } from './task-input.js';
@@ -50,13 +50,16 @@ export function filteredScopeOf(actor: Actor, userId?: string): Scope | null {
   return scopeOf(actor, userId);
 }
 
+/** What queueing a task's next attempt reads of it. */
+export type ScheduledTask = Pick<TaskRow, 'id' | 'run_id' | 'version' | 'status' | 'next_run_at'>;
+
 /**
  * Puts the tasks' next attempts in the queue, for those waiting for one. Runs after the rows are committed; a failure
  * here loses nothing (Postgres has the schedule and the reconciler repairs Redis from it), so it is logged, not thrown.
  */
 export async function enqueueNextAttempts(
   context: Pick<TaskContext, 'queue' | 'logger'>,
-  tasks: readonly TaskAfterAttempt[],
+  tasks: readonly ScheduledTask[],
 ): Promise<void> {
   const waiting = tasks.filter((task) => SCHEDULED_STATUSES.includes(task.status));
   if (waiting.length === 0) return;
@@ -72,7 +75,7 @@ export async function enqueueNextAttempts(
   }
 }
 
-export async function enqueueNextAttempt(context: Pick<TaskContext, 'queue' | 'logger'>, task: TaskAfterAttempt): Promise<void> {
+export async function enqueueNextAttempt(context: Pick<TaskContext, 'queue' | 'logger'>, task: ScheduledTask): Promise<void> {
   await enqueueNextAttempts(context, [task]);
 }
 

@@ -19,6 +19,7 @@ export function useAttemptContext(t: TaskEnvironment): AttemptContext {
       workerId: 'test-worker:1',
       leaseMarginMs: 30_000,
       logger: { warn: () => {} },
+      notifications: { emailEnabled: false, queue: t.backend.notifications },
     } satisfies AttemptContext);
   });
   afterAll(async () => {

@@ -46,7 +46,7 @@ function finishOf(claimed: ClaimedAttempt, statusCode: number, overrides: { dura
   return {
     claimed,
     record: { ...result, startedAt: new Date() },
-    decide: (task) => stateAfterAttempt(task, { outcome, retryAfterMs: null }, new Date()),
+    decide: (task) => stateAfterAttempt(task, { ...result, retryAfterMs: null }, new Date()),
   };
 }
 

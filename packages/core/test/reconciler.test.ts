@@ -10,7 +10,7 @@ const silent = { warn: () => {} };
 const HOUR = 3_600_000;
 
 beforeAll(() => {
-  reconciler = { db: t.env.db, queue: t.queue, logger: silent };
+  reconciler = { db: t.env.db, queue: t.queue, logger: silent, notifications: { emailEnabled: false, queue: t.backend.notifications } };
 });
 
 beforeEach(async () => {

@@ -1,6 +1,7 @@
 import { type AttemptResponse, SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import { type Kysely, type UpdateObject, sql } from 'kysely';
 import { executePrepared, preparedStatement } from './connection.js';
+import { insertNotifications, notificationColumns, pendingNotificationIds, type NewNotification } from './notification-deliveries.js';
 import type { Database, TaskRow } from './schema.js';
 
 export interface ClaimedAttempt {
@@ -108,10 +109,18 @@ export interface TaskStateAfterAttempt {
   runFinished: boolean;
   /** A recurring task's next run: its new run id (its attempt count starts again). A finished one-off keeps its own. */
   nextRunId?: string;
+  /** The emails and callbacks the outcome asks for, written with the record (only where the task moved). */
+  notifications?: readonly NewNotification[];
 }
 
-/** What recording an attempt tells of its task: enough to queue the next attempt (the worker reads no more). */
-export type TaskAfterAttempt = Pick<TaskRow, 'id' | 'run_id' | 'version' | 'status' | 'next_run_at'>;
+/**
+ * What recording an attempt tells of its task: enough to queue the next attempt and the notifications written with it
+ * (the worker reads no more).
+ */
+export type TaskAfterAttempt = Pick<TaskRow, 'id' | 'user_id' | 'run_id' | 'version' | 'status' | 'next_run_at'> & {
+  /** Notifications written with the record that are to be delivered: their jobs are queued after the commit. */
+  notificationIds: string[];
+};
 
 /** What recording an attempt needs: the claim, the response, and how to pick the task's next state from its row. */
 export interface AttemptFinish {
@@ -142,8 +151,9 @@ export async function finishAttempt(db: Kysely<Database>, finish: AttemptFinish)
 export async function recordAttempts(db: Kysely<Database>, finishes: readonly AttemptFinish[]): Promise<(TaskAfterAttempt | null)[]> {
   if (finishes.length === 0) return [];
   const columns: unknown[][] = Array.from({ length: 17 }, () => []);
-  for (const { claimed, record, decide } of finishes) {
-    const next = decide(claimed.task);
+  const decided = finishes.map((finish) => finish.decide(finish.claimed.task));
+  for (const [index, { claimed, record }] of finishes.entries()) {
+    const next = decided[index]!;
     const values = [
       claimed.task.id,
       claimed.task.version,
@@ -165,9 +175,15 @@ export async function recordAttempts(db: Kysely<Database>, finishes: readonly At
     ];
     values.forEach((value, index) => columns[index]!.push(value));
   }
-  const rows = await executePrepared<TaskAfterAttempt>(db, RECORD_ATTEMPTS, columns);
+  const notifications = notificationColumns(
+    finishes.map((finish, index) => ({ claimed: finish.claimed, notifications: decided[index]!.notifications ?? [] })),
+  );
+  const rows = await executePrepared<Omit<TaskAfterAttempt, 'notificationIds'>>(db, RECORD_ATTEMPTS, [...columns, ...notifications]);
   const byTask = new Map(rows.map((row) => [row.id, row]));
-  return finishes.map((finish) => byTask.get(finish.claimed.task.id) ?? null);
+  return finishes.map((finish, index) => {
+    const row = byTask.get(finish.claimed.task.id);
+    return row ? { ...row, notificationIds: pendingNotificationIds(decided[index]!.notifications) } : null;
+  });
 }
 
 // The attempts as rows (one array per column), so the text is fixed and stays prepared. Each row is fenced by its own
@@ -175,6 +191,9 @@ export async function recordAttempts(db: Kysely<Database>, finishes: readonly At
 // `(…) IS TRUE` so the planner cannot serve it from an index on status: the statistics see few running tasks and
 // would pick that index over the primary key, and walk every dead entry that recent attempts left in it. It returns
 // only what queueing the next attempt needs: the whole row, parsed for every attempt, was ~3 % of a worker's CPU.
+// The outcome's notifications (usually none) are inserted for the tasks that moved, in the same statement, so none is
+// written for a record that did not take and none is lost between the record and its notification; the owner's
+// email is read here for those addressed to the owner.
 export const RECORD_ATTEMPTS = preparedStatement(
   'punctual_record_attempts',
   `WITH done AS (
@@ -191,11 +210,23 @@ export const RECORD_ATTEMPTS = preparedStatement(
        attempts = CASE WHEN done.next_run_id IS NULL THEN tasks.attempts ELSE 0 END,
        run_id = coalesce(done.next_run_id, tasks.run_id),
        last_run_at = done.started_at, last_outcome = done.outcome, last_status_code = done.status_code,
-       last_error = done.error, updated_at = now()
+       last_error = done.error, updated_at = now(),
+       consecutive_failures = CASE WHEN NOT done.run_finished THEN tasks.consecutive_failures
+         WHEN done.outcome = 'succeeded' THEN 0 ELSE tasks.consecutive_failures + 1 END
      FROM done
      WHERE tasks.id = done.task_id AND tasks.version = done.version AND (tasks.status = 'running') IS TRUE
        AND tasks.attempts = done.attempts
-     RETURNING tasks.id, tasks.run_id, tasks.version, tasks.status, tasks.next_run_at
+     RETURNING tasks.id, tasks.user_id, tasks.run_id, tasks.version, tasks.status, tasks.next_run_at
+   ), notified AS (
+     INSERT INTO notifications (id, task_id, user_id, run_id, attempt, channel, event, recipient, payload, status, last_error)
+     SELECT n.id, n.task_id, moved.user_id, n.run_id, n.attempt, n.channel, n.event, coalesce(n.recipient, users.email),
+       n.payload::jsonb, n.status, n.error
+     FROM unnest($18::uuid[], $19::uuid[], $20::uuid[], $21::int[], $22::text[], $23::text[], $24::text[], $25::text[],
+       $26::text[], $27::text[])
+       AS n (task_id, id, run_id, attempt, channel, event, recipient, payload, status, error)
+     JOIN moved ON moved.id = n.task_id
+     JOIN users ON users.id = moved.user_id
+     ON CONFLICT DO NOTHING
    ), closed AS (
      UPDATE task_logs SET outcome = done.outcome, status_code = done.status_code, duration_ms = done.duration_ms,
        error = done.error, response_headers = done.response_headers::jsonb, response_body = done.response_body,
@@ -212,7 +243,7 @@ export const RECORD_ATTEMPTS = preparedStatement(
  * finishAttempt for a task that changed since its claim (recordAttempts left it): locks and reads the row again in a
  * transaction, moves it when the claim still holds, and closes the log row either way.
  */
-export async function finishChangedAttempt(db: Kysely<Database>, finish: AttemptFinish): Promise<TaskRow | null> {
+export async function finishChangedAttempt(db: Kysely<Database>, finish: AttemptFinish): Promise<TaskAfterAttempt | null> {
   const { claimed, record } = finish;
   return db.transaction().execute(async (trx) => {
     const current = await trx
@@ -239,7 +270,10 @@ export async function finishChangedAttempt(db: Kysely<Database>, finish: Attempt
       .where('id', '=', claimed.logId)
       .where('outcome', 'is', null)
       .execute();
-    return task;
+    if (!task || !next) return null;
+    // The notifications of the run as it was claimed (its run id and attempt), decided on the row as it is now.
+    await insertNotifications(trx, claimed, next.notifications ?? []);
+    return { ...task, notificationIds: pendingNotificationIds(next.notifications) };
   });
 }
 
@@ -250,7 +284,12 @@ function taskChangesAfterAttempt(next: TaskStateAfterAttempt, record: AttemptRec
     version: sql`version + 1`,
     lease_expires_at: null,
     ...(next.runFinished
-      ? { run_count: sql`run_count + 1`, hold_after_run: false, ...(next.nextRunId ? { attempts: 0, run_id: next.nextRunId } : {}) }
+      ? {
+          run_count: sql`run_count + 1`,
+          hold_after_run: false,
+          consecutive_failures: record.outcome === 'succeeded' ? 0 : sql`consecutive_failures + 1`,
+          ...(next.nextRunId ? { attempts: 0, run_id: next.nextRunId } : {}),
+        }
       : {}),
     last_run_at: record.startedAt,
     last_outcome: record.outcome,

@@ -53,6 +53,16 @@ export { listTaskNotifications, type ListedNotification, type TaskNotificationLi
 export { claimIdempotencyKey, findIdempotencyKey, purgeExpiredIdempotencyKeys, type IdempotencyKeyClaim } from './idempotency-keys.js';
 export { migrations } from './migrations/index.js';
 export type * from './schema.js';
+export {
+  claimNotification,
+  deleteNotificationsCreatedBefore,
+  finishNotification,
+  insertNotifications,
+  listPendingNotifications,
+  pendingNotificationIds,
+  type ClaimedNotification,
+  type NewNotification,
+} from './notification-deliveries.js';
 export { NOTIFICATION_CHANNELS, NOTIFICATION_STATUSES } from './schema.js';
 export { withScope, type DbExecutor, type Scope } from './scope.js';
 export {

@@ -1,12 +1,15 @@
 import type { BlockedAddress } from './address-check.js';
 
+/** The code an attempt's error starts with when the guard refused its address. */
+export const BLOCKED_ADDRESS_CODE = 'ERR_BLOCKED_ADDRESS';
+
 /**
  * Refusal to connect to an address the guard blocks (loopback, private, link-local …). Raised before the socket
  * connects, so nothing is sent; the attempt's error reads `ERR_BLOCKED_ADDRESS blocked address 127.0.0.1 (loopback)`, or for a
  * host name `ERR_BLOCKED_ADDRESS blocked address (private), resolved from internal.example` (no address).
  */
 export class BlockedAddressError extends Error {
-  readonly code = 'ERR_BLOCKED_ADDRESS';
+  readonly code = BLOCKED_ADDRESS_CODE;
 
   constructor(
     readonly blocked: BlockedAddress,

@@ -1,6 +1,6 @@
 export { checkAddress, IPV4_BLOCKED, IPV6_BLOCKED, ipAddressOf, type BlockedAddress, type BlockedRange } from './address-check.js';
 export { failedWithoutResponse, type AttemptResult } from './attempt-result.js';
-export { BlockedAddressError } from './blocked-address-error.js';
+export { BLOCKED_ADDRESS_CODE, BlockedAddressError } from './blocked-address-error.js';
 export { createDnsCache, type DnsCache, type DnsCacheOptions, type Resolver } from './dns-cache.js';
 export { createExecutor, type Executor, type ExecutorOptions } from './executor.js';
 export { createGuardedConnector, createGuardedLookup, type GuardedConnectorOptions } from './guarded-connector.js';

@@ -113,6 +113,13 @@ export const METRICS = {
     labelNames: [],
     process: 'worker',
   },
+  notifications: {
+    name: 'punctual_notifications_total',
+    type: 'counter',
+    help: 'Outcome deliveries this worker made, by channel (email, callback) and outcome (sent; retried: failed, tried again later; failed: given up on)',
+    labelNames: ['channel', 'outcome'],
+    process: 'worker',
+  },
   queueJobs: {
     name: 'punctual_queue_jobs',
     type: 'gauge',

@@ -5,6 +5,7 @@ export {
   QUEUE_COUNTS_TIMEOUT_MS,
   type AttemptRecorder,
   type JobCounts,
+  type DeliveryRecorder,
   type MaintenanceRecorder,
   type WorkerMetrics,
 } from './worker-metrics.js';

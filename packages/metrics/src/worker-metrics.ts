@@ -21,6 +21,11 @@ export interface MaintenanceRecorder {
   jobsReenqueued(count: number): void;
 }
 
+/** What the delivery of an email or callback reports (core's DeliveryMetrics). */
+export interface DeliveryRecorder {
+  delivered(channel: 'email' | 'callback', outcome: 'sent' | 'retried' | 'failed'): void;
+}
+
 /** BullMQ's `Queue#getJobCounts`, on either queue backend. */
 export type JobCounts = (...states: QueueJobState[]) => Promise<Record<string, number>>;
 
@@ -28,9 +33,13 @@ export interface WorkerMetrics {
   registry: Registry;
   attempts: AttemptRecorder;
   maintenance: MaintenanceRecorder;
+  deliveries: DeliveryRecorder;
 }
 
-/** A worker process's metrics: attempts by outcome, their duration and lateness, in flight, drops, repairs, queue depth. */
+/**
+ * A worker process's metrics: attempts by outcome, their duration and lateness, in flight, drops, repairs, outcome
+ * deliveries, queue depth.
+ */
 export function createWorkerMetrics(options: { jobCounts: JobCounts; queueCountsTimeoutMs?: number }): WorkerMetrics {
   const registry = createRegistry();
   const attempts = defineCounter(registry, METRICS.attempts);
@@ -41,6 +50,7 @@ export function createWorkerMetrics(options: { jobCounts: JobCounts; queueCounts
   const staleJobs = defineCounter(registry, METRICS.staleJobsDropped);
   const repairs = defineCounter(registry, METRICS.reconcilerRepairs);
   const lost = defineCounter(registry, METRICS.lostAttempts);
+  const notifications = defineCounter(registry, METRICS.notifications);
   const timeoutMs = options.queueCountsTimeoutMs ?? QUEUE_COUNTS_TIMEOUT_MS;
   defineGauge(registry, METRICS.queueJobs, async function collect() {
     this.reset();
@@ -52,6 +62,8 @@ export function createWorkerMetrics(options: { jobCounts: JobCounts; queueCounts
   // Every counter present at 0 from the start, so rate() and increase() see the first event.
   for (const outcome of ATTEMPT_OUTCOMES) attempts.inc({ outcome }, 0);
   for (const counter of [staleJobs, repairs, lost]) counter.inc(0);
+  for (const channel of ['email', 'callback'])
+    for (const outcome of ['sent', 'retried', 'failed']) notifications.inc({ channel, outcome }, 0);
 
   return {
     registry,
@@ -71,6 +83,9 @@ export function createWorkerMetrics(options: { jobCounts: JobCounts; queueCounts
     maintenance: {
       lostAttemptsClosed: (count) => lost.inc(count),
       jobsReenqueued: (count) => repairs.inc(count),
+    },
+    deliveries: {
+      delivered: (channel, outcome) => notifications.inc({ channel, outcome }),
     },
   };
 }

@@ -1,6 +1,11 @@
 export {
+  DELIVERY_WINDOW_MS,
   JOBS,
+  NOTIFICATIONS_QUEUE,
   TASKS_QUEUE,
+  deliveryRetryDelayMs,
+  parseNotificationJob,
+  type NotificationJob,
   parseTaskAttemptJob,
   taskAttemptJobData,
   taskAttemptJobId,
@@ -26,3 +31,4 @@ export { migrateQueueSchema, queueSchemaName } from './postgres-queue-schema.js'
 export { assertQueueReachable, createQueueBackend } from './create-queue-backend.js';
 export { createRedisTaskQueue } from './redis-queue-backend.js';
 export { type QueueBackend, type QueueBackendName, type QueueBackendOptions, type TasksWorker } from './queue-backend.js';
+export { type NotificationQueue, type NotificationsQueue } from './notification-queue.js';

@@ -1,6 +1,7 @@
 import { createPostgresBackend, quoteSchemaName, Queue, Worker, type KeepJobs, type PostgresPoolConfig, type Telemetry } from 'bullmq';
 import pg from 'pg';
-import { TASKS_QUEUE, TASKS_RETENTION } from './jobs.js';
+import { NOTIFICATIONS_QUEUE, NOTIFICATIONS_RETENTION, NOTIFICATIONS_WORKER_SETTINGS, TASKS_QUEUE, TASKS_RETENTION } from './jobs.js';
+import { createNotificationQueue } from './notification-queue.js';
 import { createPostgresLeaderLock } from './postgres-leader-lock.js';
 import { migrateQueueSchema } from './postgres-queue-schema.js';
 import type { QueueBackend } from './queue-backend.js';
@@ -66,12 +67,17 @@ export async function createPostgresQueueBackend(options: {
   const pool = ownPool({ connectionString: databaseUrl, max: 3, application_name: 'punctual-queue' });
   const pools: pg.Pool[] = [pool];
   const queue = new Queue(TASKS_QUEUE, { connection: bullConnection(5), telemetry: options.telemetry }, createPostgresBackend);
-  const tasks = createTaskQueue(queue, postgresJobStates(pool, schema));
+  const tasks = createTaskQueue(queue, postgresJobStates(pool, schema, TASKS_QUEUE));
+  const notifications = createNotificationQueue(
+    new Queue(NOTIFICATIONS_QUEUE, { connection: bullConnection(2) }, createPostgresBackend),
+    postgresJobStates(pool, schema, NOTIFICATIONS_QUEUE),
+  );
   let rateLimits: RateLimitCounter | undefined;
 
   return {
     name: 'postgres',
     tasks,
+    notifications,
     get rateLimits() {
       if (!rateLimits) {
         const rateLimitPool = ownPool({
@@ -101,6 +107,22 @@ export async function createPostgresQueueBackend(options: {
         createPostgresBackend,
       );
     },
+    createNotificationWorker(processor, { concurrency, autorun = true }) {
+      return new Worker(
+        NOTIFICATIONS_QUEUE,
+        processor,
+        {
+          ...NOTIFICATIONS_RETENTION,
+          removeOnComplete: REMOVE_COMPLETED_JOB,
+          settings: NOTIFICATIONS_WORKER_SETTINGS,
+          // Deliveries are few next to attempts: two connections carry them.
+          connection: bullConnection(2),
+          concurrency,
+          autorun,
+        },
+        createPostgresBackend,
+      );
+    },
     createLeaderLock(name) {
       return createPostgresLeaderLock(databaseUrl, { key: `${prefix}:${name}` });
     },
@@ -110,7 +132,7 @@ export async function createPostgresQueueBackend(options: {
     waitUntilReady: async () => true,
     warnings: async () => [],
     async close() {
-      await tasks.close();
+      await Promise.all([tasks.close(), notifications.close()]);
       await Promise.all(pools.map((each) => each.end().catch(() => {})));
     },
   };
@@ -126,10 +148,10 @@ function ownPool(config: pg.PoolConfig): pg.Pool {
 }
 
 /** One query over BullMQ's job table for the whole batch (its primary key is (queue, id)). */
-function postgresJobStates(pool: pg.Pool, schema: string): JobStates {
+function postgresJobStates(pool: pg.Pool, schema: string, queueName: string): JobStates {
   const sql = `SELECT id, state IN ('completed', 'failed') AS finished FROM ${quoteSchemaName(schema)}.job WHERE queue = $1 AND id = ANY($2::text[])`;
   return async (jobIds) => {
-    const { rows } = await pool.query<{ id: string; finished: boolean }>(sql, [TASKS_QUEUE, jobIds]);
+    const { rows } = await pool.query<{ id: string; finished: boolean }>(sql, [queueName, jobIds]);
     return new Map(rows.map((row) => [row.id, row.finished ? 'finished' : 'live']));
   };
 }

@@ -1,6 +1,7 @@
 import type { QueueBackendName } from '@punctual/config';
 import type { IQueueBackend, JobProgress, Processor, Telemetry, Worker } from 'bullmq';
 import type { LeaderLock } from './leader-lock.js';
+import type { NotificationQueue } from './notification-queue.js';
 import type { RateLimitCounter } from './rate-limit-counter.js';
 import type { TaskQueue } from './task-queue.js';
 
@@ -18,6 +19,8 @@ export interface QueueBackend {
   readonly name: QueueBackendName;
   /** Enqueue, withdraw and the reconciler's missing-job check; `tasks.queue` is the BullMQ queue itself. */
   readonly tasks: TaskQueue;
+  /** Outcome deliveries: enqueue, and the reconciler's missing-job check. */
+  readonly notifications: NotificationQueue;
   /** The API's rate-limit counters, shared by every replica. */
   readonly rateLimits: RateLimitCounter;
   /**
@@ -26,6 +29,11 @@ export interface QueueBackend {
    * connection comes back after an outage.
    */
   createWorker(processor: Processor, options: { concurrency: number; autorun?: boolean }): TasksWorker;
+  /**
+   * A BullMQ worker on the `notifications` queue, with connections of its own and the delivery retry delays
+   * (deliveryRetryDelayMs). Close it before the backend.
+   */
+  createNotificationWorker(processor: Processor, options: { concurrency: number; autorun?: boolean }): TasksWorker;
   /** A lock one process at a time holds, named within this deployment's prefix (`maintenance`). */
   createLeaderLock(name: string, options: { ttlMs: number }): LeaderLock;
   /** One round trip to the queue's store; rejects when it does not answer (callers bound it with a deadline). */

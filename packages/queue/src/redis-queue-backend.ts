@@ -1,5 +1,6 @@
 import { Queue, Worker, type Telemetry } from 'bullmq';
-import { TASKS_QUEUE, TASKS_RETENTION } from './jobs.js';
+import { NOTIFICATIONS_QUEUE, NOTIFICATIONS_RETENTION, NOTIFICATIONS_WORKER_SETTINGS, TASKS_QUEUE, TASKS_RETENTION } from './jobs.js';
+import { createNotificationQueue } from './notification-queue.js';
 import { createRedisLeaderLock } from './leader-lock.js';
 import type { QueueBackend } from './queue-backend.js';
 import { createRedisRateLimitCounter, type RateLimitCounter } from './rate-limit-counter.js';
@@ -33,6 +34,8 @@ export function createRedisQueueBackend(options: {
   const connection = createRedisConnection(redisUrl, blocking ? { blocking, commandTimeout: QUEUE_COMMAND_TIMEOUT_MS } : { blocking });
   const connections: Redis[] = [connection];
   const tasks = createRedisTaskQueue({ connection, prefix, telemetry: options.telemetry });
+  const notificationsQueue = new Queue(NOTIFICATIONS_QUEUE, { connection, prefix });
+  const notifications = createNotificationQueue(notificationsQueue, redisJobStates(connection, notificationsQueue));
   let rateLimits: RateLimitCounter | undefined;
   const makeRateLimits = (): RateLimitCounter => {
     const rateLimitConnection = createRedisConnection(redisUrl, { commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS });
@@ -45,6 +48,7 @@ export function createRedisQueueBackend(options: {
   return {
     name: 'redis',
     tasks,
+    notifications,
     get rateLimits() {
       rateLimits ??= makeRateLimits();
       return rateLimits;
@@ -70,6 +74,20 @@ export function createRedisQueueBackend(options: {
       });
       return worker;
     },
+    createNotificationWorker(processor, { concurrency, autorun = true }) {
+      const workerConnection = createRedisConnection(redisUrl, { blocking: true });
+      connections.push(workerConnection);
+      const worker = new Worker(NOTIFICATIONS_QUEUE, processor, {
+        ...NOTIFICATIONS_RETENTION,
+        settings: NOTIFICATIONS_WORKER_SETTINGS,
+        connection: workerConnection,
+        prefix,
+        concurrency,
+        autorun,
+      });
+      wakeOnBlockTimeout(worker, workerConnection);
+      return worker;
+    },
     createLeaderLock(name, { ttlMs }) {
       return createRedisLeaderLock(connection, { key: `${prefix}:${name}:lock`, ttlMs });
     },
@@ -85,7 +103,8 @@ export function createRedisQueueBackend(options: {
     async close() {
       // A Redis that never answers must not hold the close up: the connections are cut after a bound either way.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([tasks.close().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      const closing = Promise.all([tasks.close(), notifications.close()]).catch(() => {});
+      await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
       clearTimeout(timer);
       for (const client of connections) client.disconnect();
     },

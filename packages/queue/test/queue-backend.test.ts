@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseTaskAttemptJob, queueSchemaName, type QueueBackend, type QueueBackendName } from '@punctual/queue';
+import { deliveryRetryDelayMs, parseNotificationJob, parseTaskAttemptJob, queueSchemaName, type QueueBackend, type QueueBackendName } from '@punctual/queue';
 import { createTestEnvironment, failJob, withPostgresClient, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -139,6 +139,57 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('the %s queue backend', (
       }
       expect(await backend.tasks.queue.getJob(`${completes.taskId}.1`)).toBeFalsy();
       expect(await backend.tasks.queue.getJobState(`${fails.taskId}.1`)).toBe('failed');
+    });
+  });
+
+  describe('notification queue', () => {
+    const queue = () => backend.notifications;
+
+    it('queues a delivery once per notification id, however often it is added, due at once with the id only', async () => {
+      const id = randomUUID();
+      await Promise.all([queue().enqueueDeliveries([id]), queue().enqueueDeliveries([id, id])]);
+      const job = await queue().queue.getJob(id);
+      expect(job!.data).toEqual({ notificationId: id });
+      expect(await queue().queue.getJobState(id)).toBe('waiting');
+      expect(parseNotificationJob(job!.data)).toEqual({ notificationId: id });
+      expect(parseNotificationJob({ notificationId: 'nope' })).toBeNull();
+      await queue().queue.remove(id);
+    });
+
+    it('finds the deliveries of a batch that have no live job', async () => {
+      const [live, lost] = [randomUUID(), randomUUID()];
+      await queue().enqueueDeliveries([live]);
+      expect(await queue().missingDeliveries([live, lost])).toEqual([lost]);
+      await queue().queue.remove(live);
+    });
+
+    it('retries a failed delivery after the delivery backoff: 5 s first, doubling, at most an hour', async () => {
+      expect([1, 2, 3, 10, 11, 30].map(deliveryRetryDelayMs)).toEqual([5_000, 10_000, 20_000, 2_560_000, 3_600_000, 3_600_000]);
+      const id = randomUUID();
+      let runs = 0;
+      const worker = backend.createNotificationWorker(
+        async (job) => {
+          if (job.id !== id) return;
+          runs += 1;
+          throw new Error('SMTP away (test)');
+        },
+        { concurrency: 1 },
+      );
+      try {
+        await queue().enqueueDeliveries([id]);
+        const deadline = Date.now() + 10_000;
+        while ((await queue().queue.getJobState(id)) !== 'delayed' && Date.now() < deadline) await sleep(50);
+        const job = await queue().queue.getJob(id);
+        expect(runs).toBe(1);
+        expect(job!.attemptsMade).toBe(1);
+        // Due about 5 s after it failed.
+        const dueIn = job!.processedOn! + 5_000 - Date.now();
+        expect(dueIn).toBeGreaterThan(2_000);
+        expect(dueIn).toBeLessThanOrEqual(5_000);
+      } finally {
+        await worker.close();
+        await queue().queue.remove(id);
+      }
     });
   });
 

@@ -19,3 +19,10 @@ export {
   type TransitionSubject,
   type TransitionTarget,
 } from './transitions.js';
+export {
+  outcomeDeliveries,
+  type OutcomeCallback,
+  type OutcomeDeliveries,
+  type OutcomeDeliveryInput,
+  type OutcomeEmail,
+} from './outcome-deliveries.js';

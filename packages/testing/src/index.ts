@@ -13,3 +13,4 @@ export { parsePrometheusText, type PrometheusScrape, type Sample } from './prome
 export { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { findTestServices, MissingTestServiceError, type TestServices, type TestServicesOptions } from './test-services.js';
 export { CHECKS_UP_ON_REDIS } from './health-checks.js';
+export { startSmtpSink, type ReceivedEmail, type SmtpSink } from './smtp-sink.js';

@@ -31,8 +31,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE UNIQUE INDEX notifications_event_key ON notifications (run_id, attempt, channel, event)`.execute(db);
   // A task's deliveries, newest first (GET /tasks/:id/notifications).
   await sql`CREATE INDEX notifications_task_created_idx ON notifications (task_id, created_at DESC, id DESC)`.execute(db);
-  // Deliveries still to make: what the reconciler checks against the queue.
-  await sql`CREATE INDEX notifications_pending_idx ON notifications (created_at) WHERE status = 'pending'`.execute(db);
+  // Deliveries still to make: what the reconciler walks (by id) and checks against the queue.
+  await sql`CREATE INDEX notifications_pending_idx ON notifications (id) WHERE status = 'pending'`.execute(db);
   // Retention deletes by age.
   await sql`CREATE INDEX notifications_created_idx ON notifications (created_at)`.execute(db);
   // Re-drive: a user's (or everyone's) failed one-off tasks by when their last attempt ran.
