@@ -1,6 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { TaskAfterAttempt } from './attempts.js';
-import type { Database } from './schema.js';
+import type { Database, TaskRow } from './schema.js';
 import type { Scope } from './scope.js';
 import { updateOf } from './task-actions.js';
 import { LIVE_STATUSES } from './task-quota.js';
@@ -30,12 +29,15 @@ export interface FailedTaskPageRequest extends FailedTaskFilter {
   maxTasksPerUser: number;
 }
 
+/** A retried task's new state (for its job), and the version it had (whose job is withdrawn). */
+export type RedrivenTask = Pick<TaskRow, 'id' | 'run_id' | 'version' | 'status' | 'next_run_at'> & { previous_version: number };
+
 /** One page of a re-drive: every task it matched (in order) and those it retried (as the retry action leaves them). */
 export interface FailedTaskPage {
   matched: number;
   /** Null when the page was the last one (fewer than `limit` rows). */
   next: FailedTaskCursor | null;
-  retried: (TaskAfterAttempt & { previous_version: number })[];
+  retried: RedrivenTask[];
 }
 
 /** One page of a dry run: what the page matched, and how many of each owner's tasks the owner has room for. */

@@ -47,6 +47,7 @@ export {
   type FailedTaskFilter,
   type FailedTaskPage,
   type FailedTaskPageRequest,
+  type RedrivenTask,
 } from './failed-task-redrive.js';
 export { migrateToLatest } from './migrate.js';
 export { listTaskNotifications, type ListedNotification, type TaskNotificationListQuery } from './notifications.js';
