@@ -18,6 +18,8 @@ export interface TaskEnvironmentOptions {
   blocking?: boolean;
   /** The queue backend (QUEUE_BACKEND of the test run unless given). */
   queueBackend?: QueueBackendName;
+  /** Domains notify.email may name besides the actor's own address (example.com, the test accounts' domain, unless given). */
+  allowedEmailDomains?: string[];
 }
 
 /** What `useTaskEnvironment` fills in before the file's tests (and its own `beforeAll` hooks, which run after) start. */
@@ -68,7 +70,7 @@ export function useTaskEnvironment(options: TaskEnvironmentOptions): TaskEnviron
       defaults: { timeoutMs: 2_000, maxRetries: options.maxRetries ?? 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
       limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
       allowPrivateTargets: options.allowPrivateTargets ?? false,
-      allowedEmailDomains: [],
+      allowedEmailDomains: options.allowedEmailDomains ?? ['example.com'],
       logger: { warn: () => {} },
     };
   });
