@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { checkCallbacks, checkFailureStreak, notifyEmailAllowed } from '@punctual/core';
+import { describe, expect, it } from 'vitest';
 
 describe('notifyEmailAllowed', () => {
   const owner = 'Owner@Example.com';
