@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '@punctual/config';
-import { ApiKey, ErrorResponse, ManagedUser, Task, TaskLog, User } from '@punctual/contract';
+import { ApiKey, ErrorResponse, ManagedUser, Task, TaskLog, TaskNotification, User } from '@punctual/contract';
 import type { TaskContext } from '@punctual/core';
 import type { Database, Kysely } from '@punctual/db';
 import type { QueueBackend } from '@punctual/queue';
@@ -90,6 +90,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
       defaults: config.defaults,
       limits: { maxTasksPerUser: config.limits.maxTasksPerUser, minCronIntervalSeconds: config.limits.minCronIntervalSeconds },
       allowPrivateTargets: config.allowPrivateTargets,
+      allowedEmailDomains: config.email.allowedDomains,
       logger: app.log,
     },
   });
@@ -99,7 +100,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   registerErrorHandler(app);
   registerInputSanity(app);
   await registerSecurityHeaders(app, { corsOrigins: config.corsOrigins });
-  for (const schema of [ErrorResponse, User, ManagedUser, ApiKey, Task, TaskLog]) app.addSchema(schema);
+  for (const schema of [ErrorResponse, User, ManagedUser, ApiKey, Task, TaskLog, TaskNotification]) app.addSchema(schema);
   await registerDocs(app);
   await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, db: deps.db });
 

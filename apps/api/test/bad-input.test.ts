@@ -7,7 +7,11 @@ import { authed, createTask, type TaskResponse, countTasks, useTestApp } from '.
 // changes), or a 2xx after which the stored task holds exactly what was sent. Never a 5xx. validation.test.ts pins the
 // individual rules; this file throws the odd, the huge and the random at them.
 
-const t = useTestApp({ users: ['alice'] });
+const t = useTestApp({
+  users: ['alice'],
+  // notify.email names other addresses at example.com (the accounts' domain), which the server must allow.
+  env: { NOTIFY_EMAIL_DOMAINS: 'example.com' },
+});
 const { alice } = t.users;
 /** The target of every update case. */
 let existing: TaskResponse;

@@ -12,14 +12,18 @@ export {
   type Page,
 } from './common.js';
 export { AttemptOutcome, LogsQuery, TaskLog, TaskLogsQuery } from './logs.js';
+export { TaskNotification, TaskNotificationsQuery } from './notifications.js';
 export { AttemptCounts, Stats, StatsQuery } from './stats.js';
 export { StringEnum } from './string-enum.js';
 export {
   BulkActionBody,
   BulkActionResponse,
+  Callbacks,
   CreateTaskBody,
   CreateTaskHeaders,
   HttpMethod,
+  RetryFailedBody,
+  RetryFailedResponse,
   TASK_SORTS,
   Task,
   TaskListQuery,

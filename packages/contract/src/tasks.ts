@@ -24,14 +24,55 @@ const Backoff = Type.Object(
   { additionalProperties: false },
 );
 
+const AfterConsecutiveFailures = Type.Integer({
+  minimum: 1,
+  maximum: 1000,
+  description:
+    "recurring: one alert email when this many runs in a row failed, one 'recovered' email at the next success; replaces " +
+    'the per-run failure email. Refused (400) on a one-off task',
+});
+
 const Notify = Type.Object(
   {
     onFailure: Type.Boolean({ description: 'email when a run fails for good (default true)' }),
     onRetry: Type.Boolean({ description: 'email on every failed attempt that will be retried (default false)' }),
-    email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: "default: the owner's email" })),
+    email: Type.Optional(
+      Type.String({
+        format: 'email',
+        maxLength: 254,
+        description:
+          "default: the owner's email. Another address only in a domain the server allows (NOTIFY_EMAIL_DOMAINS), so " +
+          'Punctual is no open mail relay: any other is refused (400); ask an admin to add the domain',
+      }),
+    ),
+    afterConsecutiveFailures: Type.Optional(AfterConsecutiveFailures),
   },
   { additionalProperties: false },
 );
+
+/** A callback URL: checked like the task's `url`. */
+const CallbackUrl = Type.String({
+  format: 'uri',
+  maxLength: 2048,
+  description:
+    'absolute http(s) URL, checked and normalized like the task url (no credentials; an IP-literal private or loopback host ' +
+    'is refused unless ALLOW_PRIVATE_TARGETS)',
+});
+
+export const Callbacks = Type.Object(
+  {
+    onSuccess: Type.Optional(CallbackUrl),
+    onFailure: Type.Optional(CallbackUrl),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'when a run ends, a signed POST (Standard Webhooks, webhook-id `<runId>.<type>`) of { type: run.succeeded | run.failed, ' +
+      'taskId, runId, attempts, statusCode, durationMs, error, responseBody (first 4 KiB), finishedAt } to onSuccess or ' +
+      'onFailure; a failed delivery is retried with backoff for up to 24 h. Each delivery is listed at GET /tasks/{id}/notifications',
+  },
+);
+export type Callbacks = Static<typeof Callbacks>;
 
 const Headers = StringMap(Type.String({ maxLength: 8192 }), {
   maxProperties: 50,
@@ -96,6 +137,7 @@ const taskFields = {
   }),
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 }),
   notify: Type.Partial(Notify, { additionalProperties: false }),
+  callbacks: Callbacks,
 };
 
 /** The settings create and update both take as they are, each optional. */
@@ -105,7 +147,6 @@ const optionalSettings = {
   backoff: Type.Optional(taskFields.backoff),
   timeoutMs: Type.Optional(taskFields.timeoutMs),
   tags: Type.Optional(taskFields.tags),
-  notify: Type.Optional(taskFields.notify),
 };
 
 export const CreateTaskBody = Type.Object(
@@ -120,6 +161,8 @@ export const CreateTaskBody = Type.Object(
     scheduledAt: Type.Optional(taskFields.scheduledAt),
     cron: Type.Optional(taskFields.cron),
     ...optionalSettings,
+    notify: Type.Optional(taskFields.notify),
+    callbacks: Type.Optional(taskFields.callbacks),
   },
   { additionalProperties: false },
 );
@@ -174,6 +217,20 @@ export const UpdateTaskBody = Type.Object(
       }),
     ),
     ...optionalSettings,
+    notify: Type.Optional(
+      Type.Object(
+        {
+          ...Type.Partial(Notify).properties,
+          afterConsecutiveFailures: Type.Optional(
+            Type.Union([AfterConsecutiveFailures, Type.Null()], { description: 'null removes it (needed before making the task one-off)' }),
+          ),
+        },
+        { additionalProperties: false, description: 'merged into the stored settings: fields not given keep their values' },
+      ),
+    ),
+    callbacks: Type.Optional(
+      Type.Union([taskFields.callbacks, Type.Null()], { description: 'replaces the callbacks as a whole; null or {} removes them' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -206,6 +263,7 @@ export const Task = Type.Object(
     lastError: Type.Union([Type.String(), Type.Null()]),
     tags: Type.Array(Type.String()),
     notify: Notify,
+    callbacks: Callbacks,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -268,3 +326,33 @@ export const BulkActionResponse = Type.Object({
   ),
 });
 export type BulkActionResponse = Static<typeof BulkActionResponse>;
+
+export const RetryFailedBody = Type.Object(
+  {
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'only tasks with this tag' })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'tasks whose last attempt started at or after this time' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'tasks whose last attempt started before this time' })),
+    dryRun: Type.Optional(Type.Boolean({ default: false, description: 'count only: nothing changes' })),
+    userId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          "admins: one user's tasks (default: everyone's). For a user, their own id changes nothing and another user's id " +
+          'matches nothing, as in lists',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RetryFailedBody = Static<typeof RetryFailedBody>;
+
+export const RetryFailedResponse = Type.Object({
+  matched: Type.Integer({ minimum: 0, description: 'failed one-off tasks in the window (at most 10,000 per call)' }),
+  retried: Type.Integer({
+    minimum: 0,
+    description:
+      'tasks re-driven as the retry action does; fewer than matched when an owner has no room left under MAX_TASKS_PER_USER. ' +
+      'With dryRun: how many would be (the quota applied as it stands), though none is',
+  }),
+});
+export type RetryFailedResponse = Static<typeof RetryFailedResponse>;

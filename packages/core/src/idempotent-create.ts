@@ -4,7 +4,7 @@ import { AccountGoneError, IdempotencyKeyReusedError, isAccountGone } from './er
 import { reserveTaskSlot } from './task-quota.js';
 import { enqueueNextAttempt, type Actor, type TaskContext } from './task-context.js';
 import type { CreateTaskInput } from './task-input.js';
-import { createTask, newTaskRow } from './tasks.js';
+import { checkNotifyEmailOnCreate, createTask, newTaskRow } from './tasks.js';
 import { toTaskView, type TaskView } from './views.js';
 
 /** How long an Idempotency-Key stays bound to the task it created; after that it is free for a new one. */
@@ -31,6 +31,7 @@ export async function createTaskIdempotently(
   const key = options.idempotencyKey;
   if (key === undefined) return { task: await createTask(context, actor, input), replayed: false };
   const row = newTaskRow(context, actor, input);
+  await checkNotifyEmailOnCreate(context, actor, input);
   const requestHash = hashCreateRequest(context.secretsKey, input);
   const outcome = await claimAndInsert(context, actor, key, requestHash, row).catch((error: unknown) => {
     throw isAccountGone(error) ? new AccountGoneError() : error;

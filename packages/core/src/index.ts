@@ -56,6 +56,7 @@ export {
   isSensitiveHeader,
   splitHeaders,
   type CreateTaskInput,
+  type NotifyInput,
   type TargetPolicy,
   type TaskDefaults,
   type UpdateTaskInput,
@@ -67,11 +68,15 @@ export {
   getTaskStatus,
   listLogs,
   listTaskLogsOf,
+  listTaskNotificationsOf,
   listTasks,
   updateTask,
   type TaskListRequest,
   type TaskLogListRequest,
+  type TaskNotificationListRequest,
 } from './tasks.js';
+export { checkCallbacks, checkFailureStreak, checkNotifyEmail, notifyEmailAllowed } from './task-deliveries.js';
+export { MAX_REDRIVE_TASKS, REDRIVE_PAGE_SIZE, retryFailedTasks, type RetryFailedRequest, type RetryFailedResult } from './task-redrive.js';
 export { deleteUser, listUsers, updateUser, type UserChange, type UserListRequest } from './users.js';
 export * from './views.js';
 export { isStartupProblem, readStartupConfig } from './startup.js';

@@ -23,6 +23,8 @@ export interface TaskContext extends TargetPolicy {
   secretsKeyPrevious?: Buffer | null;
   defaults: TaskDefaults;
   limits: TaskLimits;
+  /** Domains `notify.email` may name besides the owner's own address (NOTIFY_EMAIL_DOMAINS, lower-case). */
+  allowedEmailDomains: readonly string[];
   logger: Logger;
 }
 

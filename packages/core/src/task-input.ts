@@ -1,4 +1,4 @@
-import type { BackoffColumn, JsonValue, NotifyColumn } from '@punctual/db';
+import type { BackoffColumn, CallbacksColumn, JsonValue, NotifyColumn } from '@punctual/db';
 import type { HttpMethod } from '@punctual/executor';
 import { checkAddress, ipAddressOf } from '@punctual/executor/address-check';
 import { InvalidInputError } from './errors.js';
@@ -21,8 +21,13 @@ export interface CreateTaskInput {
   backoff?: Partial<BackoffColumn>;
   timeoutMs?: number;
   tags?: string[];
-  notify?: Partial<NotifyColumn>;
+  notify?: NotifyInput;
+  /** Where a run's outcome is POSTed; `null` or `{}` (on update) removes them. */
+  callbacks?: CallbacksColumn | null;
 }
+
+/** Notification settings as given: merged into the stored ones; `afterConsecutiveFailures: null` (on update) removes it. */
+export type NotifyInput = Partial<Omit<NotifyColumn, 'afterConsecutiveFailures'>> & { afterConsecutiveFailures?: number | null };
 
 /** A partial update: any create field; `null` clears an optional one (`headers: null` removes every header). */
 export type UpdateTaskInput = Omit<Partial<CreateTaskInput>, 'headers'> & { headers?: Record<string, string> | null };
@@ -180,8 +185,9 @@ export function defaultBackoff(defaults: TaskDefaults): BackoffColumn {
   return { type: 'exponential', delayMs: defaults.retryDelayMs, maxDelayMs: defaults.retryMaxDelayMs, jitter: false };
 }
 
-export function resolveNotify(notify: Partial<NotifyColumn> | undefined, base: NotifyColumn): NotifyColumn {
-  return { ...base, ...notify };
+export function resolveNotify(notify: NotifyInput | undefined, base: NotifyColumn): NotifyColumn {
+  const { afterConsecutiveFailures, ...rest } = { ...base, ...notify };
+  return afterConsecutiveFailures === undefined || afterConsecutiveFailures === null ? rest : { ...rest, afterConsecutiveFailures };
 }
 
 export const DEFAULT_NOTIFY: NotifyColumn = { onFailure: true, onRetry: false };

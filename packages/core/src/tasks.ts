@@ -3,6 +3,7 @@ import {
   findTaskPrepared,
   findTaskForUpdate,
   listTaskLogs,
+  listTaskNotifications,
   listTasks as listTaskRows,
   updateTaskRow,
   type BatchedTaskRow,
@@ -30,16 +31,34 @@ import {
   type UpdateTaskInput,
 } from './task-input.js';
 import { insertNewTask } from './task-create-batch.js';
+import { checkCallbacks, checkFailureStreak, checkNotifyEmail } from './task-deliveries.js';
 import { scheduleOnCreate, scheduleOnUpdate } from './task-schedule.js';
 import { originOf, sealTaskHeaders, sealTaskToken, secretKeysOf } from './task-secrets.js';
-import { toTaskLogView, toTaskStatusView, toTaskView, type Page, type TaskLogView, type TaskStatusView, type TaskView } from './views.js';
+import {
+  toTaskLogView,
+  toTaskNotificationView,
+  toTaskStatusView,
+  toTaskView,
+  type Page,
+  type TaskLogView,
+  type TaskNotificationView,
+  type TaskStatusView,
+  type TaskView,
+} from './views.js';
 
 /**
  * Stores a new task and queues its first attempt: for `scheduledAt` (now when absent; a past time runs at once), or for
  * the next occurrence of `cron` in `timezone`.
  */
 export async function createTask(context: TaskContext, actor: Actor, input: CreateTaskInput): Promise<TaskView> {
-  return toTaskView(await insertNewTask(context, actor, newTaskRow(context, actor, input)));
+  const row = newTaskRow(context, actor, input);
+  await checkNotifyEmailOnCreate(context, actor, input);
+  return toTaskView(await insertNewTask(context, actor, row));
+}
+
+/** `notify.email` on a create: the owner is the caller. */
+export async function checkNotifyEmailOnCreate(context: TaskContext, actor: Actor, input: CreateTaskInput): Promise<void> {
+  await checkNotifyEmail(context.db, { email: input.notify?.email, ownerId: actor.userId, allowedDomains: context.allowedEmailDomains });
 }
 
 /**
@@ -53,6 +72,9 @@ export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTask
   const token = checkToken(input.token ?? null);
   const { visible, sensitive } = splitHeaders(input.headers ?? {}, { hasToken: token !== null });
   const schedule = scheduleOnCreate(input, new Date(), context.limits);
+  const notify = resolveNotify(input.notify, DEFAULT_NOTIFY);
+  checkFailureStreak(notify, schedule.cron !== null);
+  const callbacks = checkCallbacks(input.callbacks ?? null, context);
   const keys = secretKeysOf(context);
   const id = randomUUID();
   return {
@@ -72,7 +94,8 @@ export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTask
     backoff: JSON.stringify(resolveBackoff(input.backoff, defaultBackoff(context.defaults))),
     timeout_ms: input.timeoutMs ?? context.defaults.timeoutMs,
     tags: normalizeTags(input.tags),
-    notify: JSON.stringify(resolveNotify(input.notify, DEFAULT_NOTIFY)),
+    notify: JSON.stringify(notify),
+    callbacks: callbacks === null ? null : JSON.stringify(callbacks),
   };
 }
 
@@ -129,6 +152,8 @@ export async function updateTask(context: TaskContext, actor: Actor, id: string,
     const refusal = transitionRefusal('update', { status: task.status, recurring: task.cron !== null });
     if (refusal !== null) throw new InvalidTransitionError(refusal);
     const changes = taskChanges(context, task, input);
+    // An admin's update of another user's task: the address is checked against the owner's email.
+    await checkNotifyEmail(trx, { email: input.notify?.email, ownerId: task.user_id, allowedDomains: context.allowedEmailDomains });
     return { before: task, after: await updateTaskRow(trx, task.id, changes) };
   });
   if (after.version !== before.version) {
@@ -165,7 +190,15 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   if (input.backoff !== undefined) changes.backoff = JSON.stringify(resolveBackoff(input.backoff, task.backoff));
   if (input.timeoutMs !== undefined) changes.timeout_ms = input.timeoutMs;
   if (input.tags !== undefined) changes.tags = normalizeTags(input.tags);
-  if (input.notify !== undefined) changes.notify = JSON.stringify(resolveNotify(input.notify, task.notify));
+  const notify = input.notify === undefined ? task.notify : resolveNotify(input.notify, task.notify);
+  if (input.notify !== undefined) changes.notify = JSON.stringify(notify);
+  if (input.notify !== undefined || input.cron !== undefined) {
+    checkFailureStreak(notify, input.cron === undefined ? task.cron !== null : input.cron !== null);
+  }
+  if (input.callbacks !== undefined) {
+    const callbacks = checkCallbacks(input.callbacks, context);
+    changes.callbacks = callbacks === null ? null : JSON.stringify(callbacks);
+  }
   if (input.timezone !== undefined) changes.timezone = input.timezone;
   const schedule = scheduleOnUpdate(task, input, new Date(), context.limits);
   if (schedule !== null) {
@@ -241,4 +274,21 @@ function checkSecretsFollowOrigin(task: TaskRow, url: string, input: UpdateTaskI
       `must be given again (or null to drop them) when url moves to another origin than ${from}: sensitive header values are stored`,
     );
   }
+}
+
+export interface TaskNotificationListRequest {
+  page: number;
+  limit: number;
+}
+
+/** One task's emails and callbacks, newest first; 404 when the task is not the actor's. */
+export async function listTaskNotificationsOf(
+  context: TaskContext,
+  actor: Actor,
+  taskId: string,
+  request: TaskNotificationListRequest,
+): Promise<Page<TaskNotificationView>> {
+  await requireTask(context, actor, taskId);
+  const { rows, total } = await listTaskNotifications(context.db, { taskId, page: request.page, limit: request.limit });
+  return { data: rows.map(toTaskNotificationView), page: request.page, limit: request.limit, total };
 }

@@ -1,5 +1,5 @@
-import type { ApiKey, ManagedUser, Page, Task, TaskLog, TaskStatusResponse, User } from '@punctual/contract';
-import type { ApiKeyListing, TaskLogRow, TaskRow, UserRow } from '@punctual/db';
+import type { ApiKey, ManagedUser, Page, Task, TaskLog, TaskNotification, TaskStatusResponse, User } from '@punctual/contract';
+import type { ApiKeyListing, ListedNotification, TaskLogRow, TaskRow, UserRow } from '@punctual/db';
 import type { HttpMethod } from '@punctual/executor';
 import { REDACTED, isSensitiveHeader } from './task-input.js';
 
@@ -12,6 +12,8 @@ export type TaskView = Task;
 export type TaskStatusView = TaskStatusResponse;
 /** One attempt as the API shows it; listed attempts are finished, an open one has no outcome yet. */
 export type TaskLogView = TaskLog;
+/** One email or callback as the API shows it (not its payload). */
+export type TaskNotificationView = TaskNotification;
 /** A user as admins see them: with whether the account is disabled. */
 export type ManagedUserView = ManagedUser;
 /** An API key as its owner sees it: never the key itself. */
@@ -72,6 +74,7 @@ export function toTaskView(row: TaskRow): TaskView {
     lastError: row.last_error,
     tags: row.tags,
     notify: row.notify,
+    callbacks: row.callbacks ?? {},
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -109,5 +112,20 @@ export function toTaskLogView(row: TaskLogRow): TaskLogView {
     finishedAt: iso(row.finished_at),
     workerId: row.worker_id,
     nextRetryAt: iso(row.next_retry_at),
+  };
+}
+
+/** A notification row as the API shows it: `to` is its recipient (an address or a callback URL). */
+export function toTaskNotificationView(row: ListedNotification): TaskNotificationView {
+  return {
+    id: row.id,
+    channel: row.channel,
+    event: row.event,
+    to: row.recipient,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    createdAt: row.created_at.toISOString(),
+    sentAt: iso(row.sent_at),
   };
 }

@@ -39,7 +39,18 @@ export {
   queryOnce,
   type DatabaseOptions,
 } from './connection.js';
+export {
+  countFailedPage,
+  redriveFailedPage,
+  type FailedTaskCount,
+  type FailedTaskCursor,
+  type FailedTaskFilter,
+  type FailedTaskPage,
+  type FailedTaskPageRequest,
+  type RedrivenTask,
+} from './failed-task-redrive.js';
 export { migrateToLatest } from './migrate.js';
+export { listTaskNotifications, type ListedNotification, type TaskNotificationListQuery } from './notifications.js';
 export { claimIdempotencyKey, findIdempotencyKey, purgeExpiredIdempotencyKeys, type IdempotencyKeyClaim } from './idempotency-keys.js';
 export { migrations } from './migrations/index.js';
 export type * from './schema.js';

@@ -82,9 +82,10 @@ async function applyTaskActionIn(db: DbExecutor, scope: Scope, ids: string[], ac
 
 /**
  * What an action writes, read off its row of the transition table, and the expression of the version the row had
- * before it (taken from the same flag, in the same statement, so it is exact).
+ * before it (taken from the same flag, in the same statement, so it is exact). Re-drive (failed-task-redrive.ts) writes
+ * the `retry` action's.
  */
-function updateOf(action: Exclude<TaskActionName, 'delete'>): {
+export function updateOf(action: Exclude<TaskActionName, 'delete'>): {
   changes: UpdateObject<Database, 'tasks'>;
   previousVersion: RawBuilder<number>;
 } {

@@ -26,6 +26,7 @@ export type BatchedTaskRow = Required<
     | 'timeout_ms'
     | 'tags'
     | 'notify'
+    | 'callbacks'
   >
 >;
 
@@ -54,6 +55,7 @@ const COLUMNS = [
   ['timeout_ms', 'int'],
   ['tags', 'text[]'],
   ['notify', 'jsonb'],
+  ['callbacks', 'jsonb'],
 ] as const satisfies readonly (readonly [keyof BatchedTaskRow, string])[];
 
 /**

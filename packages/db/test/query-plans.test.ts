@@ -9,6 +9,8 @@ import { statsQueries } from '../src/stats.js';
 import { taskLogListQueries } from '../src/task-logs.js';
 import { executePrepared } from '../src/connection.js';
 import { INSERT_TASKS_WITHIN_QUOTA, batchInsertValues, type BatchedTaskRow } from '../src/task-batch-insert.js';
+import { countFailedPageQuery, redriveFailedPageQuery, type FailedTaskPageRequest } from '../src/failed-task-redrive.js';
+import { taskNotificationListQueries } from '../src/notifications.js';
 import { liveTaskCountQuery } from '../src/task-quota.js';
 import {
   pageWithTotal,
@@ -71,7 +73,7 @@ async function seed(db: Kysely<Database>): Promise<void> {
     SELECT 'user' || lpad(i::text, 2, '0') || '@example.com', 'x' FROM generate_series(1, ${USERS}::int) i`.execute(db);
   await sql`
     INSERT INTO tasks (user_id, name, description, url, method, headers, run_id, max_retries, backoff, timeout_ms, notify,
-                       status, next_run_at, tags, created_at)
+                       status, next_run_at, tags, created_at, last_run_at)
     SELECT u.ids[1 + i % ${USERS}::int],
            'job ' || i || ' ' || (ARRAY['billing', 'reports', 'export', 'sync', 'cleanup', 'digest', 'invoice', 'backup'])[1 + i % 8],
            CASE WHEN i % 3 = 0 THEN 'nightly run of ' || md5(i::text) END,
@@ -83,7 +85,9 @@ async function seed(db: Kysely<Database>): Promise<void> {
                   'retrying', 'running'])[1 + i % 11],
            CASE WHEN i % 11 BETWEEN 3 AND 7 THEN NULL ELSE now() + (i % 10000) * interval '1 minute' END,
            ARRAY[(ARRAY['prod', 'staging', 'dev', 'billing', 'ops', 'eu', 'us', 'nightly', 'hourly', 'critical'])[1 + i % 10]],
-           now() - (${TASKS}::int - i) * interval '30 seconds'
+           now() - (${TASKS}::int - i) * interval '30 seconds',
+           -- Finished tasks' last attempt, a minute after their creation (re-drive pages by it).
+           CASE WHEN i % 11 BETWEEN 3 AND 7 THEN now() - (${TASKS}::int - i) * interval '30 seconds' + interval '1 minute' END
     FROM generate_series(1, ${TASKS}::int) i, (SELECT array_agg(id ORDER BY email) AS ids FROM users) u`.execute(db);
   await sql`
     INSERT INTO task_logs (task_id, user_id, run_id, attempt, outcome, status_code, duration_ms, response_headers,
@@ -166,6 +170,7 @@ function newRow(userId: string): BatchedTaskRow {
     timeout_ms: 10_000,
     tags: ['ops'],
     notify: '{}',
+    callbacks: null,
   };
 }
 
@@ -186,6 +191,12 @@ const firstPage = { page: 1, limit: 20 };
 // A five-day window ten days back: about a seventh of the logs.
 const from = () => new Date(Date.now() - 10 * DAY_MS);
 const to = () => new Date(Date.now() - 5 * DAY_MS);
+
+/** The statements of a re-drive page (the update, and the dry run's count). */
+function redriveStatements(request: Partial<FailedTaskPageRequest> & Pick<FailedTaskPageRequest, 'scope'>) {
+  const page: FailedTaskPageRequest = { after: null, limit: 1_000, maxTasksPerUser: 100_000, ...request };
+  return { redrive: redriveFailedPageQuery(env.db, page), dryRun: countFailedPageQuery(env.db, page) };
+}
 
 interface Shape {
   /** The statements of one request, by role (page and count, or the two stats aggregates). */
@@ -336,6 +347,38 @@ const shapes: Record<string, Shape> = {
   'reconciler: attempts whose lease lapsed': {
     queries: () => ({ lost: lostAttemptsQuery(env.db, { limit: 500 }) }),
     uses: ['tasks_lease_idx'],
+  },
+  // Re-drive (POST /tasks/retry-failed): each page one statement over the partial indexes of failed one-off tasks.
+  'retry-failed: a user, a window': {
+    queries: () => redriveStatements({ scope: user(), since: from(), until: to() }),
+    uses: ['tasks_failed_user_idx'],
+  },
+  'retry-failed: a user, the next page': {
+    queries: () => redriveStatements({ scope: user(), after: { lastRunAt: from().toISOString(), id: alicesTask } }),
+    uses: ['tasks_failed_user_idx'],
+  },
+  'retry-failed: an admin, everyone': {
+    queries: () => redriveStatements({ scope: admin() }),
+    uses: ['tasks_failed_idx'],
+  },
+  'retry-failed: an admin, everyone, a window': {
+    queries: () => redriveStatements({ scope: admin(), since: from(), until: to() }),
+    uses: ['tasks_failed_idx'],
+  },
+  'retry-failed: an admin, one user': {
+    queries: () => redriveStatements({ scope: adminForUser() }),
+    uses: ['tasks_failed_user_idx'],
+  },
+  // With a tag: the failed index or task_tags, as the planner likes; never the whole table.
+  'retry-failed: a user, by tag': {
+    queries: () => redriveStatements({ scope: user(), tag: 'critical' }),
+  },
+  'retry-failed: an admin, everyone, by tag': {
+    queries: () => redriveStatements({ scope: admin(), tag: 'critical' }),
+  },
+  'notifications: one task, newest first': {
+    queries: () => taskNotificationListQueries(env.db, { taskId: alicesTask, ...firstPage }),
+    uses: ['notifications_task_created_idx'],
   },
   // Counting every row reads every index entry, but only those: the tables, several times wider, are not read.
   'stats: an admin, everyone': {

@@ -18,6 +18,8 @@ export interface TaskEnvironmentOptions {
   blocking?: boolean;
   /** The queue backend (QUEUE_BACKEND of the test run unless given). */
   queueBackend?: QueueBackendName;
+  /** Domains notify.email may name besides the actor's own address (example.com, the test accounts' domain, unless given). */
+  allowedEmailDomains?: string[];
 }
 
 /** What `useTaskEnvironment` fills in before the file's tests (and its own `beforeAll` hooks, which run after) start. */
@@ -38,6 +40,7 @@ export interface TaskEnvironment {
     defaults: { timeoutMs: number; maxRetries: number; retryDelayMs: number; retryMaxDelayMs: number };
     limits: { maxTasksPerUser: number; minCronIntervalSeconds: number };
     allowPrivateTargets: boolean;
+    allowedEmailDomains: string[];
     logger: { warn: () => void };
   };
   /** Sets columns of a task's row directly, as the worker or time would have left it. */
@@ -67,6 +70,7 @@ export function useTaskEnvironment(options: TaskEnvironmentOptions): TaskEnviron
       defaults: { timeoutMs: 2_000, maxRetries: options.maxRetries ?? 2, retryDelayMs: 1_000, retryMaxDelayMs: 60_000 },
       limits: { maxTasksPerUser: 100_000, minCronIntervalSeconds: 1 },
       allowPrivateTargets: options.allowPrivateTargets ?? false,
+      allowedEmailDomains: options.allowedEmailDomains ?? ['example.com'],
       logger: { warn: () => {} },
     };
   });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actOnTask, actOnTasks } from '@punctual/core';
-import { BulkActionBody, BulkActionResponse, IdParams, RefTo, Task } from '@punctual/contract';
+import { MAX_REDRIVE_TASKS, actOnTask, actOnTasks, retryFailedTasks } from '@punctual/core';
+import { BulkActionBody, BulkActionResponse, IdParams, RefTo, RetryFailedBody, RetryFailedResponse, Task } from '@punctual/contract';
 import { TASK_ACTIONS, TASK_TRANSITIONS, describeTransition } from '@punctual/scheduling';
 import { errorResponses } from '../../schemas/common.js';
 
@@ -46,5 +46,25 @@ export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => ({ results: await actOnTasks(context, request.actor, request.body.ids, request.body.action) }),
+  );
+
+  app.post(
+    '/tasks/retry-failed',
+    {
+      schema: {
+        tags: ['task actions'],
+        operationId: 'retryFailedTasks',
+        summary: 'Re-drive failed one-off tasks in bulk, as the retry action does',
+        description:
+          "The caller's failed one-off tasks (an admin's: everyone's, or userId's) whose last attempt started in [since, until) " +
+          `(either bound optional), with tag when given: at most ${MAX_REDRIVE_TASKS.toLocaleString('en')} per request, oldest ` +
+          'last attempt first. Each gets a new runId, attempts 0, and runs now. A task whose owner is at MAX_TASKS_PER_USER live ' +
+          'tasks is matched but not retried. With dryRun nothing changes and retried says how many would be. since after until is a 400.',
+        security,
+        body: RetryFailedBody,
+        response: { 200: RetryFailedResponse, ...errorResponses(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request) => retryFailedTasks(context, request.actor, request.body),
   );
 };

@@ -5,6 +5,7 @@ import {
   getTask,
   getTaskStatus,
   listTaskLogsOf,
+  listTaskNotificationsOf,
   listTasks,
   updateTask,
   type CreateTaskInput,
@@ -19,6 +20,8 @@ import {
   TaskListQuery,
   TaskLog,
   TaskLogsQuery,
+  TaskNotification,
+  TaskNotificationsQuery,
   TaskStatusResponse,
   UpdateTaskBody,
 } from '@punctual/contract';
@@ -158,5 +161,24 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => listTaskLogsOf(context, request.actor, request.params.id, request.query),
+  );
+
+  app.get(
+    '/tasks/:id/notifications',
+    {
+      schema: {
+        tags: ['tasks'],
+        operationId: 'listTaskNotifications',
+        summary: "A task's emails and callbacks, newest first",
+        description:
+          "One row per email or callback a run's outcome asked for (notify, callbacks), with its delivery status: pending " +
+          "(retries may follow), sent, or failed (given up on). 404 when the task is absent or not the caller's.",
+        security,
+        params: IdParams,
+        querystring: TaskNotificationsQuery,
+        response: { 200: Paginated(RefTo(TaskNotification)), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => listTaskNotificationsOf(context, request.actor, request.params.id, request.query),
   );
 };
