@@ -66,11 +66,13 @@ describe('outcome deliveries', () => {
     });
 
     await client.waitForStatus(task.id, 'failed');
-    const emails = await sink.waitForMessages(2, 20_000).then(() => waitFor(() => {
-      const received = emailsTo(owner);
-      expect(received).toHaveLength(2);
-      return received;
-    }));
+    const emails = await sink.waitForMessages(2, 20_000).then(() =>
+      waitFor(() => {
+        const received = emailsTo(owner);
+        expect(received).toHaveLength(2);
+        return received;
+      }),
+    );
     const subjects = emails.map((email) => email.subject).sort();
     expect(subjects[0]).toMatch(/Nightly export/);
     for (const email of emails) {

@@ -75,7 +75,7 @@ export {
   type TaskLogListRequest,
   type TaskNotificationListRequest,
 } from './tasks.js';
-export { checkCallbacks, checkFailureStreak, checkNotifyEmail, notifyEmailAllowed } from './task-deliveries.js';
+export { checkCallbacks, checkFailureStreak, checkNotifyEmail } from './task-deliveries.js';
 export { MAX_REDRIVE_TASKS, REDRIVE_PAGE_SIZE, retryFailedTasks, type RetryFailedRequest, type RetryFailedResult } from './task-redrive.js';
 export { deleteUser, listUsers, updateUser, type UserChange, type UserListRequest } from './users.js';
 export * from './views.js';

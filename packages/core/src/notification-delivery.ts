@@ -73,8 +73,7 @@ export async function deliverNotification(context: DeliveryContext, job: Deliver
   const claimed = await claimNotification(context.db, job.notificationId, DELIVERY_LOCK_MS);
   if (claimed === 'done') return 'skipped';
   if (claimed === 'busy') throw new DeliveryRetryError('another worker is delivering this notification');
-  const { error, permanent } =
-    claimed.channel === 'email' ? await sendEmail(context, claimed) : await makeCallback(context, claimed);
+  const { error, permanent } = claimed.channel === 'email' ? await sendEmail(context, claimed) : await makeCallback(context, claimed);
   if (error === null) {
     await finishNotification(context.db, claimed.id, { status: 'sent', error: null });
     context.metrics?.delivered(claimed.channel, 'sent');
@@ -96,7 +95,10 @@ export async function deliverNotification(context: DeliveryContext, job: Deliver
   throw new DeliveryRetryError(error);
 }
 
-async function sendEmail(context: DeliveryContext, notification: ClaimedNotification): Promise<{ error: string | null; permanent: boolean }> {
+async function sendEmail(
+  context: DeliveryContext,
+  notification: ClaimedNotification,
+): Promise<{ error: string | null; permanent: boolean }> {
   if (!context.mailer) return { error: NO_SMTP_ERROR, permanent: true };
   const message = renderEmail(notification.payload as unknown as EmailFacts, {
     publicUrl: context.publicUrl,
@@ -115,7 +117,10 @@ async function sendEmail(context: DeliveryContext, notification: ClaimedNotifica
  * The contract's callback: a signed JSON POST (Standard Webhooks, `webhook-id` = `<runId>.<type>`) through the same
  * address guard as task calls. A 2xx delivers it; a blocked address never will.
  */
-async function makeCallback(context: DeliveryContext, notification: ClaimedNotification): Promise<{ error: string | null; permanent: boolean }> {
+async function makeCallback(
+  context: DeliveryContext,
+  notification: ClaimedNotification,
+): Promise<{ error: string | null; permanent: boolean }> {
   const keys = secretKeysOf(context);
   const userId = notification.user_id;
   const row = await findSigningSecret(context.db, userId);
@@ -168,7 +173,10 @@ export async function repairDeliveries(
  * Queues the deliveries of notifications just committed. Like an attempt's enqueue, a failure loses nothing (the rows
  * are pending in Postgres and the reconciler queues them), so it is logged, not thrown.
  */
-export async function enqueueDeliveries(context: { queue: NotificationQueue; logger: Logger }, notificationIds: readonly string[]): Promise<void> {
+export async function enqueueDeliveries(
+  context: { queue: NotificationQueue; logger: Logger },
+  notificationIds: readonly string[],
+): Promise<void> {
   if (notificationIds.length === 0) return;
   try {
     await context.queue.enqueueDeliveries(notificationIds);

@@ -41,28 +41,24 @@ export function outcomeNotifications(outcome: NotifiedOutcome, settings: Notific
     callbacks: task.callbacks,
     consecutiveFailures: task.consecutive_failures,
   });
-  const emails = deliveries.emails.map(
-    (event): NewNotification => ({
-      id: randomUUID(),
-      channel: 'email',
-      event,
-      recipient: task.notify.email ?? null,
-      payload: emailFacts(outcome, event) as unknown as Record<string, JsonValue>,
-      status: settings.emailEnabled ? 'pending' : 'failed',
-      lastError: settings.emailEnabled ? null : NO_SMTP_ERROR,
-    }),
-  );
-  const callbacks = deliveries.callbacks.map(
-    ({ type, url }): NewNotification => ({
-      id: randomUUID(),
-      channel: 'callback',
-      event: type,
-      recipient: url,
-      payload: callbackPayload(outcome, type),
-      status: 'pending',
-      lastError: null,
-    }),
-  );
+  const emails = deliveries.emails.map((event): NewNotification => ({
+    id: randomUUID(),
+    channel: 'email',
+    event,
+    recipient: task.notify.email ?? null,
+    payload: emailFacts(outcome, event) as unknown as Record<string, JsonValue>,
+    status: settings.emailEnabled ? 'pending' : 'failed',
+    lastError: settings.emailEnabled ? null : NO_SMTP_ERROR,
+  }));
+  const callbacks = deliveries.callbacks.map(({ type, url }): NewNotification => ({
+    id: randomUUID(),
+    channel: 'callback',
+    event: type,
+    recipient: url,
+    payload: callbackPayload(outcome, type),
+    status: 'pending',
+    lastError: null,
+  }));
   return [...emails, ...callbacks];
 }
 

@@ -57,10 +57,7 @@ export type ScheduledTask = Pick<TaskRow, 'id' | 'run_id' | 'version' | 'status'
  * Puts the tasks' next attempts in the queue, for those waiting for one. Runs after the rows are committed; a failure
  * here loses nothing (Postgres has the schedule and the reconciler repairs Redis from it), so it is logged, not thrown.
  */
-export async function enqueueNextAttempts(
-  context: Pick<TaskContext, 'queue' | 'logger'>,
-  tasks: readonly ScheduledTask[],
-): Promise<void> {
+export async function enqueueNextAttempts(context: Pick<TaskContext, 'queue' | 'logger'>, tasks: readonly ScheduledTask[]): Promise<void> {
   const waiting = tasks.filter((task) => SCHEDULED_STATUSES.includes(task.status));
   if (waiting.length === 0) return;
   try {

@@ -1,4 +1,5 @@
 import { findUserById, type CallbacksColumn, type DbExecutor, type NotifyColumn } from '@punctual/db';
+import { emailDomainAllowed, emailRecipientAllowed } from '@punctual/notifier';
 import { InvalidInputError } from './errors.js';
 import { checkTargetUrl, type TargetPolicy } from './task-input.js';
 
@@ -20,18 +21,6 @@ export function checkCallbacks(callbacks: CallbacksColumn | null, policy: Target
 }
 
 /**
- * Whether `notify.email` may receive a task's emails: the owner's own address (case-insensitive), or one whose domain
- * (after the last `@`, exactly: no subdomains) is among `allowedDomains` (lower-case, NOTIFY_EMAIL_DOMAINS).
- */
-export function notifyEmailAllowed(email: string, ownerEmail: string, allowedDomains: readonly string[]): boolean {
-  return email.toLowerCase() === ownerEmail.toLowerCase() || inAllowedDomain(email, allowedDomains);
-}
-
-function inAllowedDomain(email: string, allowedDomains: readonly string[]): boolean {
-  return allowedDomains.includes(email.slice(email.lastIndexOf('@') + 1).toLowerCase());
-}
-
-/**
  * Refuses (400 naming `body/notify/email`) an address Punctual may not mail for the task's owner, so that no one can
  * use it as an open relay. The owner's email is read only when the domain alone does not settle it.
  */
@@ -40,9 +29,9 @@ export async function checkNotifyEmail(
   request: { email: string | undefined; ownerId: string; allowedDomains: readonly string[] },
 ): Promise<void> {
   const { email, ownerId, allowedDomains } = request;
-  if (email === undefined || inAllowedDomain(email, allowedDomains)) return;
+  if (email === undefined || emailDomainAllowed(email, allowedDomains)) return;
   const owner = await findUserById(db, ownerId);
-  if (owner !== null && notifyEmailAllowed(email, owner.email, allowedDomains)) return;
+  if (owner !== null && emailRecipientAllowed(email, owner.email, allowedDomains)) return;
   throw new InvalidInputError(
     'body/notify/email',
     "must be the task owner's own email or in a domain this server allows (NOTIFY_EMAIL_DOMAINS): Punctual is no open " +

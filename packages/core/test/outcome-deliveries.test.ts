@@ -63,13 +63,7 @@ async function notificationsOf(taskId: string) {
 }
 
 /** A task with the given delivery settings, set on its row (as the API stores them). */
-async function taskWith(options: {
-  path: string;
-  notify?: NotifyColumn;
-  callbacks?: CallbacksColumn;
-  cron?: string;
-  maxRetries?: number;
-}) {
+async function taskWith(options: { path: string; notify?: NotifyColumn; callbacks?: CallbacksColumn; cron?: string; maxRetries?: number }) {
   const task = await createTask(t.tasks, t.actor, {
     name: 'Nightly export',
     url: `${target().url}${options.path}`,

@@ -51,7 +51,11 @@ export function notificationColumns(rows: readonly { claimed: ClaimedAttempt; no
  * Writes an attempt's notifications (finishChangedAttempt's path, inside its transaction). One row per event: a row for
  * the same run, attempt, channel and event is left as it is.
  */
-export async function insertNotifications(db: DbExecutor, claimed: ClaimedAttempt, notifications: readonly NewNotification[]): Promise<void> {
+export async function insertNotifications(
+  db: DbExecutor,
+  claimed: ClaimedAttempt,
+  notifications: readonly NewNotification[],
+): Promise<void> {
   if (notifications.length === 0) return;
   const [taskIds, ids, runIds, attempts, channels, events, recipients, payloads, statuses, errors] = notificationColumns([
     { claimed, notifications },
@@ -79,11 +83,7 @@ export interface ClaimedNotification extends NotificationRow {
  * delivers it meanwhile. Returns `busy` when another worker holds it now, `done` when it is no longer pending (sent,
  * failed, or gone with its task): a job retried or queued twice delivers nothing more.
  */
-export async function claimNotification(
-  db: DbExecutor,
-  id: string,
-  lockMs: number,
-): Promise<ClaimedNotification | 'busy' | 'done'> {
+export async function claimNotification(db: DbExecutor, id: string, lockMs: number): Promise<ClaimedNotification | 'busy' | 'done'> {
   const claimed = await db
     .updateTable('notifications')
     .set({ attempts: sql`attempts + 1`, locked_until: sql`now() + ${lockMs} * interval '1 millisecond'` })
@@ -131,11 +131,7 @@ export async function listPendingNotifications(db: DbExecutor, options: { after?
 export async function deleteNotificationsCreatedBefore(db: DbExecutor, options: { before: Date; batchSize: number }): Promise<number> {
   const result = await db
     .deleteFrom('notifications')
-    .where(
-      'id',
-      'in',
-      db.selectFrom('notifications').select('id').where('created_at', '<', options.before).limit(options.batchSize),
-    )
+    .where('id', 'in', db.selectFrom('notifications').select('id').where('created_at', '<', options.before).limit(options.batchSize))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -8,4 +8,4 @@ export {
   type Mailer,
   type MailerOptions,
 } from './mailer.js';
-export { emailRecipientAllowed } from './recipient-policy.js';
+export { emailDomainAllowed, emailRecipientAllowed } from './recipient-policy.js';

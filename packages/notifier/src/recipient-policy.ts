@@ -1,11 +1,17 @@
 /**
  * Whether `notify.email` may name `email`, so Punctual is no open mail relay: the owner's own address always; any other
- * only when the domain after its last `@` is exactly one of `allowedDomains` (NOTIFY_EMAIL_DOMAINS). Case-insensitive.
- * A subdomain is not its parent: allowing `example.com` does not allow `eu.example.com` (list it too).
+ * only when its domain is allowed (see emailDomainAllowed). Case-insensitive.
  */
 export function emailRecipientAllowed(email: string, ownerEmail: string, allowedDomains: readonly string[]): boolean {
+  return email.toLowerCase() === ownerEmail.toLowerCase() || emailDomainAllowed(email, allowedDomains);
+}
+
+/**
+ * Whether the domain after the last `@` of `email` is exactly one of `allowedDomains` (NOTIFY_EMAIL_DOMAINS),
+ * case-insensitive. A subdomain is not its parent: allowing `example.com` does not allow `eu.example.com` (list it too).
+ */
+export function emailDomainAllowed(email: string, allowedDomains: readonly string[]): boolean {
   const address = email.toLowerCase();
-  if (address === ownerEmail.toLowerCase()) return true;
   const at = address.lastIndexOf('@');
   if (at <= 0) return false;
   const domain = address.slice(at + 1);

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { deliveryRetryDelayMs, parseNotificationJob, parseTaskAttemptJob, queueSchemaName, type QueueBackend, type QueueBackendName } from '@punctual/queue';
+import {
+  deliveryRetryDelayMs,
+  parseNotificationJob,
+  parseTaskAttemptJob,
+  queueSchemaName,
+  type QueueBackend,
+  type QueueBackendName,
+} from '@punctual/queue';
 import { createTestEnvironment, failJob, withPostgresClient, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

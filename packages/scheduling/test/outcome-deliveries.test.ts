@@ -38,7 +38,11 @@ describe('outcomeDeliveries', () => {
       ['the 4th failed run: nothing more', { consecutiveFailures: 3 }, []],
       ['a success after the alert: recovered', { outcome: 'succeeded', consecutiveFailures: 5 }, ['task.recovered']],
       ['a success before the alert: nothing', { outcome: 'succeeded', consecutiveFailures: 2 }, []],
-      ['a retried failure still follows onRetry', { runFinished: false, notify: { ...streak.notify, onRetry: true } }, ['attempt.retrying']],
+      [
+        'a retried failure still follows onRetry',
+        { runFinished: false, notify: { ...streak.notify, onRetry: true } },
+        ['attempt.retrying'],
+      ],
     ])('%s', (_name, input, emails) => {
       expect(outcomeDeliveries({ ...streak, ...input }).emails).toEqual(emails);
     });
