@@ -216,12 +216,14 @@ describe('outcome deliveries', () => {
     const path = `/delay/4000/${randomUUID()}`;
     const task = await client.createTask({ url: `${stack.target.url}${path}`, maxRetries: 0, timeoutMs: 6_000 });
     await stack.target.waitForHits(1, { pathPrefix: path, timeoutMs: 15_000 });
-    const [log] = await waitFor(async () => {
-      const logs = await client.taskLogs(task.id);
-      expect(logs).toHaveLength(1);
-      return logs;
-    });
-    const victim = stack.workers.findIndex((worker) => workerIdOf(worker) === log!.workerId);
+    // The worker holding the attempt: its log row is open (the API lists finished attempts only).
+    const open = await stack.environment.db
+      .selectFrom('task_logs')
+      .select('worker_id')
+      .where('task_id', '=', task.id)
+      .where('outcome', 'is', null)
+      .executeTakeFirstOrThrow();
+    const victim = stack.workers.findIndex((worker) => workerIdOf(worker) === open.worker_id);
     expect(victim).toBeGreaterThanOrEqual(0);
     // Killed, and out of the stack, whose teardown expects each process to exit cleanly.
     const [killed] = stack.workers.splice(victim, 1);
@@ -232,8 +234,45 @@ describe('outcome deliveries', () => {
     await waitFor(() => expect(emailsTo(owner)).toHaveLength(1), 20_000, 250);
     const [row] = await notificationsOf(client, task.id);
     expect(row).toMatchObject({ event: 'run.failed', status: 'sent' });
-    await sleep(2_000);
+    // The delivery's job queued again (a retried or repaired job): the event is not sent twice.
+    const backend = await stack.environment.createQueueBackend();
+    try {
+      await backend.notifications.enqueueDeliveries([row!.id]);
+      await waitFor(async () => expect(await backend.notifications.queue.getJobState(row!.id)).toMatch(/completed|unknown/));
+    } finally {
+      await backend.close();
+    }
+    await sleep(1_000);
     expect(emailsTo(owner)).toHaveLength(1);
+    expect((await notificationsOf(client, task.id))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+  }, 90_000);
+
+  it('re-drives the failed tasks of a window: dryRun counts, then each runs again as retry does', async () => {
+    const client = await register();
+    const key = randomUUID();
+    const tasks = await Promise.all(
+      [1, 2].map((n) =>
+        client.createTask({
+          url: `${stack.target.url}/flaky/1/${key}-${n}`,
+          maxRetries: 0,
+          tags: ['redrive'],
+          notify: { onFailure: false },
+        }),
+      ),
+    );
+    for (const task of tasks) await client.waitForStatus(task.id, 'failed');
+    const since = new Date(Date.now() - 60_000).toISOString();
+
+    const dry = await client.request('POST', '/api/v1/tasks/retry-failed', { tag: 'redrive', since, dryRun: true });
+    expect(dry.status, JSON.stringify(dry.body)).toBe(200);
+    expect(dry.body).toEqual({ matched: 2, retried: 2 });
+    for (const task of tasks) expect((await client.getTask(task.id)).status).toBe('failed');
+
+    const done = await client.request('POST', '/api/v1/tasks/retry-failed', { tag: 'redrive', since });
+    expect(done.body).toEqual({ matched: 2, retried: 2 });
+    for (const task of tasks) expect((await client.waitForStatus(task.id, 'completed')).runCount).toBe(2);
+    const again = await client.request('POST', '/api/v1/tasks/retry-failed', { tag: 'redrive', since });
+    expect(again.body).toEqual({ matched: 0, retried: 0 });
   });
 
   it("answers 404 for another user's task's notifications", async () => {
