@@ -5,6 +5,7 @@ import {
   authed,
   countTasks,
   createTask,
+  copyableTaskRow,
   createTestApp,
   register,
   taskBody,
@@ -449,26 +450,7 @@ describe('POST /api/v1/tasks/retry-failed', () => {
   it('walks past a page of 1,000 without reading a task twice (equal times, microseconds)', async () => {
     const ivan = await register(t.api.app);
     const template = await failedTask(ivan, ago(HOUR));
-    const {
-      id: _id,
-      run_id: _runId,
-      created_at: _createdAt,
-      updated_at: _updatedAt,
-      headers,
-      body,
-      backoff,
-      notify,
-      callbacks,
-      ...rest
-    } = await taskRow(template.id);
-    const row = {
-      ...rest,
-      headers: JSON.stringify(headers),
-      body: body === null ? null : JSON.stringify(body),
-      backoff: JSON.stringify(backoff),
-      notify: JSON.stringify(notify),
-      callbacks: callbacks === null ? null : JSON.stringify(callbacks),
-    };
+    const row = copyableTaskRow(await taskRow(template.id));
     // 1,204 more, three to an instant, so the page boundary falls among equal times ...
     const base = ago(2 * HOUR).getTime();
     await t.env.db

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { openTaskSecrets } from '@punctual/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, register, taskBody, type Page, type Session, type TaskResponse, countTasks, useTestApp } from './test-app.js';
+import {
+  authed,
+  copyableTaskRow,
+  createTask,
+  register,
+  taskBody,
+  type Page,
+  type Session,
+  type TaskResponse,
+  countTasks,
+  useTestApp,
+} from './test-app.js';
 
 const ADMIN_EMAIL = 'admin@example.com';
 const ADMIN_PASSWORD = 'admin-password-123';
@@ -392,27 +403,7 @@ describe('GET /api/v1/tasks: totals of long lists', () => {
   beforeAll(async () => {
     lister = await register(t.api.app);
     const template = await createTask(t.api.app, lister.token, { name: 'many 0', tags: ['many', 'few'] });
-    const {
-      id: _id,
-      run_id: _runId,
-      created_at: _createdAt,
-      updated_at: _updatedAt,
-      headers,
-      body,
-      backoff,
-      notify,
-      callbacks,
-      ...rest
-    } = await taskRow(template.id);
-    // The JSON columns go back in as JSON text.
-    const row = {
-      ...rest,
-      headers: JSON.stringify(headers),
-      body: body === null ? null : JSON.stringify(body),
-      backoff: JSON.stringify(backoff),
-      notify: JSON.stringify(notify),
-      callbacks: callbacks === null ? null : JSON.stringify(callbacks),
-    };
+    const row = copyableTaskRow(await taskRow(template.id));
     await t.env.db
       .insertInto('tasks')
       .values(

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '@punctual/config';
 import type { Session, Task } from '@punctual/contract';
 import { bootstrapAdmin } from '@punctual/core';
-import type { Database, Kysely } from '@punctual/db';
+import type { Database, Kysely, TaskRow } from '@punctual/db';
 import type { QueueBackend, QueueBackendName, TaskQueue } from '@punctual/queue';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import type { FastifyInstance } from 'fastify';
@@ -146,4 +146,31 @@ export async function countTasks(db: Kysely<Database>): Promise<number> {
     .select((eb) => eb.fn.countAll<string>().as('total'))
     .executeTakeFirstOrThrow();
   return Number(total);
+}
+
+/**
+ * A task row made ready to be inserted again as the template of many (a test that needs more tasks than the API would
+ * create in good time): without its id, run id and timestamps, its JSON columns as JSON text.
+ */
+export function copyableTaskRow(row: TaskRow) {
+  const {
+    id: _id,
+    run_id: _runId,
+    created_at: _createdAt,
+    updated_at: _updatedAt,
+    headers,
+    body,
+    backoff,
+    notify,
+    callbacks,
+    ...rest
+  } = row;
+  return {
+    ...rest,
+    headers: JSON.stringify(headers),
+    body: body === null ? null : JSON.stringify(body),
+    backoff: JSON.stringify(backoff),
+    notify: JSON.stringify(notify),
+    callbacks: callbacks === null ? null : JSON.stringify(callbacks),
+  };
 }
