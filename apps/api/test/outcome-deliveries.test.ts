@@ -244,6 +244,7 @@ describe('GET /api/v1/tasks/:id/notifications', () => {
       user_id: alice.user.id,
       run_id: runId,
       attempt: i + 1,
+      log_id: randomUUID(),
       channel: i % 2 === 0 ? ('email' as const) : ('callback' as const),
       event: i % 2 === 0 ? 'run.failed' : 'run.succeeded',
       recipient: i % 2 === 0 ? alice.user.email : 'https://hooks.example.com/ok',
@@ -256,7 +257,7 @@ describe('GET /api/v1/tasks/:id/notifications', () => {
     }));
     await t.env.db
       .insertInto('notifications')
-      .values([...rows, { ...rows[1]!, id: randomUUID(), task_id: other.id, attempt: 99 }])
+      .values([...rows, { ...rows[1]!, id: randomUUID(), task_id: other.id, attempt: 99, log_id: randomUUID() }])
       .execute();
     expected = rows
       .map((row) => ({ id: row.id, createdAt: row.created_at }))
@@ -351,6 +352,16 @@ describe('POST /api/v1/tasks/retry-failed', () => {
   async function expectUntouched(id: string): Promise<void> {
     expect(await taskRow(id)).toMatchObject({ status: 'failed', attempts: 4, version: 1, next_run_at: null });
   }
+
+  it('takes no body at all as {} (every field is optional): all of the caller’s failed tasks', async () => {
+    const dana = await register(t.api.app);
+    const failed = await failedTask(dana, ago(HOUR));
+    const before = await taskRow(failed.id);
+    const response = await send('POST', '/api/v1/tasks/retry-failed', dana.token);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toEqual({ matched: 1, retried: 1 });
+    await expectRetried(failed.id, before);
+  });
 
   it("counts with dryRun, changing nothing; then re-drives the caller's failed one-off tasks only", async () => {
     const carol = await register(t.api.app);

@@ -21,9 +21,10 @@ const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 /**
  * Deliveries (emails, callbacks) in flight per worker process. Each is bounded by its own deadline (a callback's 10 s,
  * the SMTP timeouts), and they have their own queue and slots: a slow SMTP server or callback target holds these, never
- * an attempt's.
+ * an attempt's. Waiting on the network costs a slot little, so there are as many as attempts have by default: one
+ * user's callbacks to a target that never answers hold at most one slot each per 10 s.
  */
-const DELIVERY_CONCURRENCY = 10;
+const DELIVERY_CONCURRENCY = 50;
 
 const config = await exitOnStartupProblem(readStartupConfig(), isStartupProblem);
 

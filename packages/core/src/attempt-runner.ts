@@ -90,7 +90,7 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
     metrics?.attemptRecorded(result.outcome, result.durationMs);
     if (updated) {
       await enqueueNextAttempt({ queue: context.queue, logger }, updated);
-      await enqueueDeliveries({ queue: context.notifications.queue, logger }, updated.notificationIds);
+      await enqueueDeliveries({ queue: context.notifications.queue, logger }, [updated]);
     }
     return {
       kind: 'attempted',
@@ -137,18 +137,15 @@ export function stateAfterAttempt(
     holdAfterRun: task.hold_after_run,
   });
   const runFinished = next.kind === 'run-finished';
-  return {
+  const state: TaskStateAfterAttempt = {
     status: next.status,
     nextRunAt: next.nextRunAt,
     runFinished,
     nextRunId: runFinished && task.cron !== null ? randomUUID() : undefined,
-    notifications: notified
-      ? outcomeNotifications(
-          { task, attempt: notified.attempt, result, runFinished, nextRunAt: next.nextRunAt, finishedAt: now },
-          notified.settings,
-        )
-      : undefined,
   };
+  if (!notified) return state;
+  const outcome = { task, attempt: notified.attempt, result, runFinished, nextRunAt: next.nextRunAt, finishedAt: now };
+  return { ...state, ...outcomeNotifications(outcome, notified.settings) };
 }
 
 async function callTarget(context: AttemptContext, claimed: ClaimedAttemptToSend): Promise<AttemptResult> {

@@ -5,10 +5,12 @@ import {
   listPendingNotifications,
   type ClaimedNotification,
   type Database,
+  pendingNotificationIds,
   type Kysely,
+  type TaskAfterAttempt,
 } from '@punctual/db';
 import { BLOCKED_ADDRESS_CODE, type Executor } from '@punctual/executor';
-import { isPermanentEmailFailure, renderEmail, type EmailFacts, type EmailMessage } from '@punctual/notifier';
+import { EmailDeliveryError, isPermanentEmailFailure, renderEmail, type EmailFacts, type EmailMessage } from '@punctual/notifier';
 import { DELIVERY_WINDOW_MS, deliveryRetryDelayMs, type NotificationQueue } from '@punctual/queue';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
 import type { Logger } from './task-context.js';
@@ -22,6 +24,8 @@ export const CALLBACK_TIMEOUT_MS = 10_000;
  * (the mailer's timeouts), so a live worker always finishes first; a dead one's notification is free again after it.
  */
 const DELIVERY_LOCK_MS = 90_000;
+/** How long a delivery that went out keeps trying to record it (within its hold, so no other worker sends it meanwhile). */
+const SENT_MARK_PATIENCE_MS = 60_000;
 
 /** Sends an email; rejects with a readable error. */
 export interface EmailSender {
@@ -75,14 +79,14 @@ export async function deliverNotification(context: DeliveryContext, job: Deliver
   if (claimed === 'busy') throw new DeliveryRetryError('another worker is delivering this notification');
   const { error, permanent } = claimed.channel === 'email' ? await sendEmail(context, claimed) : await makeCallback(context, claimed);
   if (error === null) {
-    await finishNotification(context.db, claimed.id, { status: 'sent', error: null });
+    await recordSent(context, claimed);
     context.metrics?.delivered(claimed.channel, 'sent');
     return 'sent';
   }
   const outOfTime = claimed.age_ms + deliveryRetryDelayMs(job.attemptsMade + 1) > DELIVERY_WINDOW_MS;
   const lastTry = job.attemptsMade + 1 >= job.maxAttempts;
   if (permanent || outOfTime || lastTry) {
-    await finishNotification(context.db, claimed.id, { status: 'failed', error });
+    await finishNotification(context.db, claimed, { status: 'failed', error });
     context.metrics?.delivered(claimed.channel, 'failed');
     context.logger.warn(
       { notificationId: claimed.id, taskId: claimed.task_id, channel: claimed.channel, event: claimed.event, err: error },
@@ -90,9 +94,27 @@ export async function deliverNotification(context: DeliveryContext, job: Deliver
     );
     return 'failed';
   }
-  await finishNotification(context.db, claimed.id, { status: 'pending', error });
+  await finishNotification(context.db, claimed, { status: 'pending', error });
   context.metrics?.delivered(claimed.channel, 'retried');
   throw new DeliveryRetryError(error);
+}
+
+/**
+ * Marks a delivered notification `sent`. Postgres failing right then would leave it pending, to be sent again once its
+ * hold lapses: the mark is tried again for most of the hold (a short outage, a failover) before giving up to that.
+ */
+async function recordSent(context: DeliveryContext, claimed: ClaimedNotification): Promise<void> {
+  const deadline = Date.now() + SENT_MARK_PATIENCE_MS;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      await finishNotification(context.db, claimed, { status: 'sent', error: null });
+      return;
+    } catch (error) {
+      if (Date.now() + wait > deadline) throw error;
+      context.logger.warn({ err: error, notificationId: claimed.id }, 'delivered, but not yet recorded as sent; trying again');
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 async function sendEmail(
@@ -109,7 +131,10 @@ async function sendEmail(
     await context.mailer.send(message);
     return { error: null, permanent: false };
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error), permanent: isPermanentEmailFailure(error) };
+    // The owner reads the notification's error; the SMTP server's address and replies to the login are the operator's.
+    context.logger.warn({ err: error, notificationId: notification.id, taskId: notification.task_id }, 'email not sent');
+    const forOwner = error instanceof EmailDeliveryError ? error.forOwner : 'the mail server did not take the message';
+    return { error: forOwner, permanent: isPermanentEmailFailure(error) };
   }
 }
 
@@ -170,13 +195,24 @@ export async function repairDeliveries(
 }
 
 /**
- * Queues the deliveries of notifications just committed. Like an attempt's enqueue, a failure loses nothing (the rows
+ * Queues the deliveries of the notifications just committed with these tasks' attempts, and logs each one written as
+ * failed at once (an email without SMTP_URL). Like an attempt's enqueue, a failure to queue loses nothing (the rows
  * are pending in Postgres and the reconciler queues them), so it is logged, not thrown.
  */
 export async function enqueueDeliveries(
   context: { queue: NotificationQueue; logger: Logger },
-  notificationIds: readonly string[],
+  tasks: readonly Pick<TaskAfterAttempt, 'id' | 'notifications'>[],
 ): Promise<void> {
+  for (const task of tasks) {
+    for (const notification of task.notifications) {
+      if (notification.status !== 'failed') continue;
+      context.logger.warn(
+        { taskId: task.id, notificationId: notification.id, channel: notification.channel, event: notification.event },
+        `${notification.channel} not sent: ${notification.lastError ?? 'failed'}`,
+      );
+    }
+  }
+  const notificationIds = tasks.flatMap((task) => pendingNotificationIds(task.notifications));
   if (notificationIds.length === 0) return;
   try {
     await context.queue.enqueueDeliveries(notificationIds);

@@ -30,8 +30,12 @@ export interface NotifiedOutcome {
 /**
  * The notification rows an attempt's outcome asks for (see outcomeDeliveries): emails to `notify.email` or the owner,
  * callbacks to the task's URLs. Each payload says what happened at this attempt, so a delivery made later says the same.
+ * Also whether the failure streak's alert has gone out, after this outcome.
  */
-export function outcomeNotifications(outcome: NotifiedOutcome, settings: NotificationSettings): NewNotification[] {
+export function outcomeNotifications(
+  outcome: NotifiedOutcome,
+  settings: NotificationSettings,
+): { notifications: NewNotification[]; failureAlerted: boolean } {
   const { task } = outcome;
   const deliveries = outcomeDeliveries({
     outcome: outcome.result.outcome,
@@ -40,6 +44,7 @@ export function outcomeNotifications(outcome: NotifiedOutcome, settings: Notific
     notify: task.notify,
     callbacks: task.callbacks,
     consecutiveFailures: task.consecutive_failures,
+    failureAlerted: task.failure_alerted,
   });
   const emails = deliveries.emails.map((event): NewNotification => ({
     id: randomUUID(),
@@ -59,7 +64,7 @@ export function outcomeNotifications(outcome: NotifiedOutcome, settings: Notific
     status: 'pending',
     lastError: null,
   }));
-  return [...emails, ...callbacks];
+  return { notifications: [...emails, ...callbacks], failureAlerted: deliveries.failureAlerted };
 }
 
 function emailFacts(outcome: NotifiedOutcome, event: OutcomeEmail): EmailFacts {

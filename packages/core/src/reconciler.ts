@@ -65,10 +65,7 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
     }
   }
   await enqueueNextAttempts(context, recovered);
-  await enqueueDeliveries(
-    { queue: context.notifications.queue, logger: context.logger },
-    recovered.flatMap((task) => task.notificationIds),
-  );
+  await enqueueDeliveries({ queue: context.notifications.queue, logger: context.logger }, recovered);
   return recovered.length;
 }
 

@@ -44,6 +44,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await t.env.db.deleteFrom('tasks').execute();
+  // Notifications outlive their tasks: each test starts without any.
+  await t.env.db.deleteFrom('notifications').execute();
   await t.backend.notifications.queue.obliterate({ force: true });
 });
 
@@ -138,6 +140,18 @@ describe('notifications written with the attempt record', () => {
     await attemptNow(task.id);
     const rows = await notificationsOf(task.id);
     expect(rows.map((row) => `${row.event}#${row.attempt}`)).toEqual(['attempt.retrying#1', 'run.failed#2']);
+  });
+
+  it('emails the retries of a run again after reset-retries, whose attempt numbers come round again', async () => {
+    const task = await taskWith({ path: '/status/503', maxRetries: 2, notify: { onFailure: true, onRetry: true } });
+
+    await attemptNow(task.id);
+    await t.updateTask(task.id, { attempts: 0 });
+    await attemptNow(task.id);
+
+    const rows = await notificationsOf(task.id);
+    expect(rows.map((row) => `${row.event}#${row.attempt}`)).toEqual(['attempt.retrying#1', 'attempt.retrying#1']);
+    expect(new Set(rows.map((row) => row.log_id)).size).toBe(2);
   });
 
   it('records emails as failed, with the reason and no job, when the worker has no SMTP server', async () => {
@@ -289,8 +303,17 @@ describe('deliverNotification', () => {
       .where('id', '=', notification.id)
       .execute();
     await expect(deliverNotification(deliveries, deliveryJob(notification.id))).rejects.toThrow(/another worker/);
-    await t.env.db.deleteFrom('tasks').where('id', '=', notification.task_id).execute();
+    await t.env.db.deleteFrom('notifications').where('id', '=', notification.id).execute();
     expect(await deliverNotification(deliveries, deliveryJob(notification.id))).toBe('skipped');
+  });
+
+  it('still delivers the callback of a task deleted right after its run', async () => {
+    const path = `/ok/${randomBytes(4).toString('hex')}`;
+    const notification = await failedWithCallback(path);
+    await t.env.db.deleteFrom('tasks').where('id', '=', notification.task_id).execute();
+
+    expect(await deliverNotification(deliveries, deliveryJob(notification.id))).toBe('sent');
+    expect(target().hitsFor(path)).toHaveLength(1);
   });
 });
 

@@ -1,7 +1,7 @@
 import { type AttemptResponse, SCHEDULED_STATUSES, type TaskStatus } from '@punctual/scheduling';
 import { type Kysely, type UpdateObject, sql } from 'kysely';
 import { executePrepared, preparedStatement } from './connection.js';
-import { insertNotifications, notificationColumns, pendingNotificationIds, type NewNotification } from './notification-deliveries.js';
+import { insertNotifications, notificationColumns, type NewNotification } from './notification-deliveries.js';
 import type { Database, TaskRow } from './schema.js';
 
 export interface ClaimedAttempt {
@@ -111,6 +111,8 @@ export interface TaskStateAfterAttempt {
   nextRunId?: string;
   /** The emails and callbacks the outcome asks for, written with the record (only where the task moved). */
   notifications?: readonly NewNotification[];
+  /** The failure streak's alert has gone out (`tasks.failure_alerted`); unchanged when absent. */
+  failureAlerted?: boolean;
 }
 
 /**
@@ -118,8 +120,8 @@ export interface TaskStateAfterAttempt {
  * (the worker reads no more).
  */
 export type TaskAfterAttempt = Pick<TaskRow, 'id' | 'user_id' | 'run_id' | 'version' | 'status' | 'next_run_at'> & {
-  /** Notifications written with the record that are to be delivered: their jobs are queued after the commit. */
-  notificationIds: string[];
+  /** The notifications written with the record: the pending ones' jobs are queued after the commit. */
+  notifications: readonly NewNotification[];
 };
 
 /** What recording an attempt needs: the claim, the response, and how to pick the task's next state from its row. */
@@ -150,7 +152,7 @@ export async function finishAttempt(db: Kysely<Database>, finish: AttemptFinish)
  */
 export async function recordAttempts(db: Kysely<Database>, finishes: readonly AttemptFinish[]): Promise<(TaskAfterAttempt | null)[]> {
   if (finishes.length === 0) return [];
-  const columns: unknown[][] = Array.from({ length: 17 }, () => []);
+  const columns: unknown[][] = Array.from({ length: 18 }, () => []);
   const decided = finishes.map((finish) => finish.decide(finish.claimed.task));
   for (const [index, { claimed, record }] of finishes.entries()) {
     const next = decided[index]!;
@@ -172,17 +174,18 @@ export async function recordAttempts(db: Kysely<Database>, finishes: readonly At
       record.responseBody,
       record.responseTruncated,
       next.status === 'retrying' ? next.nextRunAt : null,
+      next.failureAlerted ?? null,
     ];
     values.forEach((value, index) => columns[index]!.push(value));
   }
   const notifications = notificationColumns(
     finishes.map((finish, index) => ({ claimed: finish.claimed, notifications: decided[index]!.notifications ?? [] })),
   );
-  const rows = await executePrepared<Omit<TaskAfterAttempt, 'notificationIds'>>(db, RECORD_ATTEMPTS, [...columns, ...notifications]);
+  const rows = await executePrepared<Omit<TaskAfterAttempt, 'notifications'>>(db, RECORD_ATTEMPTS, [...columns, ...notifications]);
   const byTask = new Map(rows.map((row) => [row.id, row]));
   return finishes.map((finish, index) => {
     const row = byTask.get(finish.claimed.task.id);
-    return row ? { ...row, notificationIds: pendingNotificationIds(decided[index]!.notifications) } : null;
+    return row ? { ...row, notifications: decided[index]!.notifications ?? [] } : null;
   });
 }
 
@@ -199,9 +202,10 @@ export const RECORD_ATTEMPTS = preparedStatement(
   `WITH done AS (
      SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::uuid[], $5::text[], $6::timestamptz[], $7::boolean[],
        $8::uuid[], $9::timestamptz[], $10::text[], $11::int[], $12::text[], $13::int[], $14::text[], $15::text[],
-       $16::boolean[], $17::timestamptz[])
+       $16::boolean[], $17::timestamptz[], $18::boolean[])
      AS done (task_id, version, attempts, log_id, status, next_run_at, run_finished, next_run_id, started_at, outcome,
-       status_code, error, duration_ms, response_headers, response_body, response_truncated, next_retry_at)
+       status_code, error, duration_ms, response_headers, response_body, response_truncated, next_retry_at,
+       failure_alerted)
    ), moved AS (
      UPDATE tasks SET status = done.status, next_run_at = done.next_run_at, version = tasks.version + 1,
        lease_expires_at = NULL,
@@ -212,18 +216,20 @@ export const RECORD_ATTEMPTS = preparedStatement(
        last_run_at = done.started_at, last_outcome = done.outcome, last_status_code = done.status_code,
        last_error = done.error, updated_at = now(),
        consecutive_failures = CASE WHEN NOT done.run_finished THEN tasks.consecutive_failures
-         WHEN done.outcome = 'succeeded' THEN 0 ELSE tasks.consecutive_failures + 1 END
+         WHEN done.outcome = 'succeeded' THEN 0 ELSE tasks.consecutive_failures + 1 END,
+       failure_alerted = coalesce(done.failure_alerted, tasks.failure_alerted)
      FROM done
      WHERE tasks.id = done.task_id AND tasks.version = done.version AND (tasks.status = 'running') IS TRUE
        AND tasks.attempts = done.attempts
      RETURNING tasks.id, tasks.user_id, tasks.run_id, tasks.version, tasks.status, tasks.next_run_at
    ), notified AS (
-     INSERT INTO notifications (id, task_id, user_id, run_id, attempt, channel, event, recipient, payload, status, last_error)
-     SELECT n.id, n.task_id, moved.user_id, n.run_id, n.attempt, n.channel, n.event, coalesce(n.recipient, users.email),
-       n.payload::jsonb, n.status, n.error
-     FROM unnest($18::uuid[], $19::uuid[], $20::uuid[], $21::int[], $22::text[], $23::text[], $24::text[], $25::text[],
-       $26::text[], $27::text[])
-       AS n (task_id, id, run_id, attempt, channel, event, recipient, payload, status, error)
+     INSERT INTO notifications (id, task_id, user_id, run_id, attempt, log_id, channel, event, recipient, payload, status,
+       last_error)
+     SELECT n.id, n.task_id, moved.user_id, n.run_id, n.attempt, n.log_id, n.channel, n.event,
+       coalesce(n.recipient, users.email), n.payload::jsonb, n.status, n.error
+     FROM unnest($19::uuid[], $20::uuid[], $21::uuid[], $22::int[], $23::uuid[], $24::text[], $25::text[], $26::text[],
+       $27::text[], $28::text[], $29::text[])
+       AS n (task_id, id, run_id, attempt, log_id, channel, event, recipient, payload, status, error)
      JOIN moved ON moved.id = n.task_id
      JOIN users ON users.id = moved.user_id
      ON CONFLICT DO NOTHING
@@ -273,7 +279,7 @@ export async function finishChangedAttempt(db: Kysely<Database>, finish: Attempt
     if (!task || !next) return null;
     // The notifications of the run as it was claimed (its run id and attempt), decided on the row as it is now.
     await insertNotifications(trx, claimed, next.notifications ?? []);
-    return { ...task, notificationIds: pendingNotificationIds(next.notifications) };
+    return { ...task, notifications: next.notifications ?? [] };
   });
 }
 
@@ -291,6 +297,7 @@ function taskChangesAfterAttempt(next: TaskStateAfterAttempt, record: AttemptRec
           ...(next.nextRunId ? { attempts: 0, run_id: next.nextRunId } : {}),
         }
       : {}),
+    ...(next.failureAlerted === undefined ? {} : { failure_alerted: next.failureAlerted }),
     last_run_at: record.startedAt,
     last_outcome: record.outcome,
     last_status_code: record.statusCode,

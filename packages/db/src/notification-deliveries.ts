@@ -20,13 +20,13 @@ export interface NewNotification {
 }
 
 /** The ids of the notifications that still have to be delivered: the jobs to queue once they are committed. */
-export function pendingNotificationIds(notifications: readonly NewNotification[] | undefined): string[] {
-  return (notifications ?? []).filter((notification) => notification.status === 'pending').map((notification) => notification.id);
+export function pendingNotificationIds(notifications: readonly NewNotification[]): string[] {
+  return notifications.filter((notification) => notification.status === 'pending').map((notification) => notification.id);
 }
 
 /** The columns of RECORD_ATTEMPTS' notification rows, one array each, in its parameter order. */
 export function notificationColumns(rows: readonly { claimed: ClaimedAttempt; notifications: readonly NewNotification[] }[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 10 }, () => []);
+  const columns: unknown[][] = Array.from({ length: 11 }, () => []);
   for (const { claimed, notifications } of rows) {
     for (const notification of notifications) {
       const values = [
@@ -34,6 +34,7 @@ export function notificationColumns(rows: readonly { claimed: ClaimedAttempt; no
         notification.id,
         claimed.task.run_id,
         claimed.attempt,
+        claimed.logId,
         notification.channel,
         notification.event,
         notification.recipient,
@@ -57,16 +58,18 @@ export async function insertNotifications(
   notifications: readonly NewNotification[],
 ): Promise<void> {
   if (notifications.length === 0) return;
-  const [taskIds, ids, runIds, attempts, channels, events, recipients, payloads, statuses, errors] = notificationColumns([
+  const [taskIds, ids, runIds, attempts, logIds, channels, events, recipients, payloads, statuses, errors] = notificationColumns([
     { claimed, notifications },
   ]);
   await sql`
-    INSERT INTO notifications (id, task_id, user_id, run_id, attempt, channel, event, recipient, payload, status, last_error)
-    SELECT n.id, n.task_id, users.id, n.run_id, n.attempt, n.channel, n.event, coalesce(n.recipient, users.email),
+    INSERT INTO notifications (id, task_id, user_id, run_id, attempt, log_id, channel, event, recipient, payload, status,
+      last_error)
+    SELECT n.id, n.task_id, users.id, n.run_id, n.attempt, n.log_id, n.channel, n.event, coalesce(n.recipient, users.email),
       n.payload::jsonb, n.status, n.error
-    FROM unnest(${taskIds}::uuid[], ${ids}::uuid[], ${runIds}::uuid[], ${attempts}::int[], ${channels}::text[],
-      ${events}::text[], ${recipients}::text[], ${payloads}::text[], ${statuses}::text[], ${errors}::text[])
-      AS n (task_id, id, run_id, attempt, channel, event, recipient, payload, status, error)
+    FROM unnest(${taskIds}::uuid[], ${ids}::uuid[], ${runIds}::uuid[], ${attempts}::int[], ${logIds}::uuid[],
+      ${channels}::text[], ${events}::text[], ${recipients}::text[], ${payloads}::text[], ${statuses}::text[],
+      ${errors}::text[])
+      AS n (task_id, id, run_id, attempt, log_id, channel, event, recipient, payload, status, error)
     JOIN tasks ON tasks.id = n.task_id
     JOIN users ON users.id = tasks.user_id
     ON CONFLICT DO NOTHING`.execute(db);
@@ -98,10 +101,13 @@ export async function claimNotification(db: DbExecutor, id: string, lockMs: numb
   return row?.status === 'pending' ? 'busy' : 'done';
 }
 
-/** Records a delivery's outcome: `sent`, `failed` for good, or still `pending` (retried later) with its error. */
+/**
+ * Records a delivery's outcome: `sent`, `failed` for good, or still `pending` (retried later) with its error. Fenced by
+ * the claim (`attempts` as the claim left it): a worker whose hold lapsed cannot overwrite the next holder's outcome.
+ */
 export async function finishNotification(
   db: DbExecutor,
-  id: string,
+  claimed: Pick<NotificationRow, 'id' | 'attempts'>,
   outcome: { status: NotificationStatus; error: string | null },
 ): Promise<void> {
   await db
@@ -112,7 +118,8 @@ export async function finishNotification(
       locked_until: null,
       ...(outcome.status === 'sent' ? { sent_at: sql`now()` } : {}),
     })
-    .where('id', '=', id)
+    .where('id', '=', claimed.id)
+    .where('attempts', '=', claimed.attempts)
     .execute();
 }
 

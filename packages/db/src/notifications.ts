@@ -7,8 +7,8 @@ export interface TaskNotificationListQuery {
   limit: number;
 }
 
-/** A listed notification: every column but the payload, which the list does not show. */
-export type ListedNotification = Omit<NotificationRow, 'payload'>;
+/** A listed notification: every column but the payload and the log id, which the list does not show. */
+export type ListedNotification = Omit<NotificationRow, 'payload' | 'log_id'>;
 
 /**
  * One task's emails and callbacks, newest first (ties by id), paginated like the task's logs. The caller has checked

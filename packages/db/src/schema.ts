@@ -66,8 +66,9 @@ export interface NotificationsTable {
   task_id: string;
   user_id: string;
   run_id: string;
-  /** The attempt whose outcome made the event. */
+  /** The attempt whose outcome made the event: its number in the run, and its log row. */
   attempt: number;
+  log_id: string;
   channel: NotificationChannel;
   /** attempt.retrying · run.failed · run.succeeded · task.failing · task.recovered */
   event: string;
@@ -145,6 +146,8 @@ export interface TasksTable {
   callbacks: Json<CallbacksColumn> | null;
   /** Runs in a row that failed; a success sets it back to 0. */
   consecutive_failures: Generated<number>;
+  /** The current streak's `task.failing` alert went out (a success clears it, with a `task.recovered` email). */
+  failure_alerted: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: DefaultedTimestamp;
 }

@@ -443,7 +443,7 @@ async function genericScansOf(statement: PreparedStatement, parameters: number):
 describe('the attempt statements (group commit) over 100k tasks', () => {
   it.each([
     ['claim', CLAIM_ATTEMPTS, 4],
-    ['record', RECORD_ATTEMPTS, 27],
+    ['record', RECORD_ATTEMPTS, 29],
   ] as const)('%s: finds each task by its primary key', async (_name, statement, parameters) => {
     const scans = await genericScansOf(statement, parameters);
     expect(

@@ -1,4 +1,4 @@
-import nodemailer, { type NodemailerError } from 'nodemailer';
+import type { NodemailerError } from 'nodemailer';
 import type { EmailMessage } from './email-facts.js';
 
 /** Sends outcome emails through one SMTP server, over a small pool of reused connections. */
@@ -32,11 +32,17 @@ export class EmailDeliveryError extends Error {
   readonly responseCode: number | null;
   /** The server refused this message for good (a 5xx reply other than 503): sending it again gets the same answer. */
   readonly permanent: boolean;
+  /**
+   * What the task's owner is told (the notification's `lastError`): the server's reply to this message when it refused
+   * it, else only that the mail server did not take it. Never the server's address or login: those are the operator's.
+   */
+  readonly forOwner: string;
 
-  constructor(message: string, details: { code: string | null; responseCode: number | null }) {
+  constructor(message: string, details: { code: string | null; responseCode: number | null; forOwner?: string }) {
     super(message);
     this.code = details.code;
     this.responseCode = details.responseCode;
+    this.forOwner = details.forOwner ?? 'the mail server did not take the message (the operator has the details)';
     this.permanent = details.responseCode !== null && isPermanentResponseCode(details.responseCode);
   }
 }
@@ -49,25 +55,32 @@ export function createMailer(options: MailerOptions): Mailer {
   const timeoutMs = options.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS;
   const server = describeServer(options.smtpUrl);
   const secrets = secretsOf(options.smtpUrl);
-  const transport = nodemailer.createTransport({
-    pool: true,
-    url: options.smtpUrl,
-    maxConnections: 5,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    dnsTimeout: timeoutMs,
-    // Pooled connections idle out well before a server's own timeout would cut one mid-message.
-    idleTimeout: 60_000,
-    // Connections the server drops before greeting are retried this many times, not forever.
-    maxRequeues: 2,
-    logger: false,
-  });
+  // Loaded with the first mailer, not with the package: a worker without SMTP_URL never holds nodemailer's code.
+  const transport = import('nodemailer').then(({ default: nodemailer }) =>
+    nodemailer.createTransport({
+      pool: true,
+      url: options.smtpUrl,
+      maxConnections: 5,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+      dnsTimeout: timeoutMs,
+      // Pooled connections idle out well before a server's own timeout would cut one mid-message.
+      idleTimeout: 60_000,
+      // Connections the server drops before greeting are retried this many times, not forever.
+      maxRequeues: 2,
+      logger: false,
+    }),
+  );
+  // A failure to load surfaces on the first send.
+  transport.catch(() => {});
 
   return {
     async send(message) {
       try {
-        await transport.sendMail({
+        await (
+          await transport
+        ).sendMail({
           from: options.from,
           to: message.to,
           subject: message.subject,
@@ -80,7 +93,7 @@ export function createMailer(options: MailerOptions): Mailer {
       }
     },
     close() {
-      transport.close();
+      void transport.then((open) => open.close()).catch(() => {});
     },
   };
 }
@@ -117,6 +130,8 @@ function toDeliveryError(error: unknown, server: string, timeoutMs: number, secr
   } else if (responseCode !== null) {
     const command = cause.command ? ` to ${cause.command.split(' ')[0]}` : '';
     message = `SMTP server at ${server} refused the message${command}: ${reply || cause.message}`;
+    const forOwner = redact(`the mail server refused the message${command}: ${reply || `SMTP ${responseCode}`}`, secrets);
+    return new EmailDeliveryError(redact(message, secrets), { code, responseCode, forOwner });
   } else if (code === 'ECONNECTION' || code === 'ESOCKET') {
     message = `SMTP server at ${server} closed the connection: ${cause.message}`;
   } else {

@@ -8,6 +8,7 @@ const base: OutcomeDeliveryInput = {
   notify: { onFailure: true, onRetry: false },
   callbacks: null,
   consecutiveFailures: 0,
+  failureAlerted: false,
 };
 const callbacks = { onSuccess: 'https://example.com/ok', onFailure: 'https://example.com/ko' };
 
@@ -35,8 +36,9 @@ describe('outcomeDeliveries', () => {
       ['the 1st failed run: no email', { consecutiveFailures: 0 }, []],
       ['the 2nd failed run: no email', { consecutiveFailures: 1 }, []],
       ['the 3rd failed run: one alert', { consecutiveFailures: 2 }, ['task.failing']],
-      ['the 4th failed run: nothing more', { consecutiveFailures: 3 }, []],
-      ['a success after the alert: recovered', { outcome: 'succeeded', consecutiveFailures: 5 }, ['task.recovered']],
+      ['the 4th failed run: nothing more', { consecutiveFailures: 3, failureAlerted: true }, []],
+      ['N lowered mid-streak: the alert at the next failure', { consecutiveFailures: 9 }, ['task.failing']],
+      ['a success after the alert: recovered', { outcome: 'succeeded', consecutiveFailures: 5, failureAlerted: true }, ['task.recovered']],
       ['a success before the alert: nothing', { outcome: 'succeeded', consecutiveFailures: 2 }, []],
       [
         'a retried failure still follows onRetry',
@@ -45,6 +47,16 @@ describe('outcomeDeliveries', () => {
       ],
     ])('%s', (_name, input, emails) => {
       expect(outcomeDeliveries({ ...streak, ...input }).emails).toEqual(emails);
+    });
+
+    it.each<[string, Partial<OutcomeDeliveryInput>, boolean]>([
+      ['set by the alert', { consecutiveFailures: 2 }, true],
+      ['kept by a failure after it', { consecutiveFailures: 3, failureAlerted: true }, true],
+      ['kept by a retried failure', { runFinished: false, failureAlerted: true }, true],
+      ['cleared by a success', { outcome: 'succeeded', consecutiveFailures: 4, failureAlerted: true }, false],
+      ['not set before the N-th failure', { consecutiveFailures: 0 }, false],
+    ])('failureAlerted: %s', (_name, input, alerted) => {
+      expect(outcomeDeliveries({ ...streak, ...input }).failureAlerted).toBe(alerted);
     });
 
     it('is ignored on a one-off task, which gets the failure email', () => {

@@ -64,6 +64,10 @@ export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: RetryFailedBody,
         response: { 200: RetryFailedResponse, ...errorResponses(400, 401, 403, 413, 415) },
       },
+      // Every field is optional, so no body at all means the same as `{}`: everything failed, now.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request) => retryFailedTasks(context, request.actor, request.body),
   );
