@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import type { ClaimedAttempt } from './attempts.js';
-import type { JsonValue, NotificationChannel, NotificationRow, NotificationStatus } from './schema.js';
+import type { JsonValue, NotificationChannel, NotificationRow, NotificationStatus, TaskRow } from './schema.js';
 import type { DbExecutor } from './scope.js';
 
 /**
@@ -19,13 +18,20 @@ export interface NewNotification {
   lastError: string | null;
 }
 
+/** The attempt a notification is about: its task and run, its number in the run, and its log row (what a claim holds). */
+export interface NotifiedAttempt {
+  task: Pick<TaskRow, 'id' | 'run_id'>;
+  attempt: number;
+  logId: string;
+}
+
 /** The ids of the notifications that still have to be delivered: the jobs to queue once they are committed. */
 export function pendingNotificationIds(notifications: readonly NewNotification[]): string[] {
   return notifications.filter((notification) => notification.status === 'pending').map((notification) => notification.id);
 }
 
 /** The columns of RECORD_ATTEMPTS' notification rows, one array each, in its parameter order. */
-export function notificationColumns(rows: readonly { claimed: ClaimedAttempt; notifications: readonly NewNotification[] }[]): unknown[][] {
+export function notificationColumns(rows: readonly { claimed: NotifiedAttempt; notifications: readonly NewNotification[] }[]): unknown[][] {
   const columns: unknown[][] = Array.from({ length: 11 }, () => []);
   for (const { claimed, notifications } of rows) {
     for (const notification of notifications) {
@@ -54,7 +60,7 @@ export function notificationColumns(rows: readonly { claimed: ClaimedAttempt; no
  */
 export async function insertNotifications(
   db: DbExecutor,
-  claimed: ClaimedAttempt,
+  claimed: NotifiedAttempt,
   notifications: readonly NewNotification[],
 ): Promise<void> {
   if (notifications.length === 0) return;
