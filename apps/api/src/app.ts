@@ -107,7 +107,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   await app.register(healthRoutes);
   await registerBullBoard(app, {
     db: deps.db,
-    queues: [deps.queueBackend.tasks.queue],
+    queues: [deps.queueBackend.tasks.queue, deps.queueBackend.notifications.queue],
     readOnly: config.bullBoardReadOnly,
     counter: deps.queueBackend.rateLimits,
     maxLoginAttempts: config.limits.authRateLimitMax,

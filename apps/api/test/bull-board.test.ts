@@ -126,7 +126,7 @@ describe('GET /admin/queues as an admin', () => {
     }
   });
 
-  it("lists the tasks queue with its counts, to the admin's password and to the admin's JWT alike", async () => {
+  it("lists the tasks and notifications queues with their counts, to the admin's password and to the admin's JWT alike", async () => {
     await createTask(t.api.app, t.admin.token, { scheduledAt: new Date(Date.now() + 3_600_000).toISOString() });
 
     for (const headers of [basic(ADMIN.email, ADMIN.password), authed(t.admin.token)]) {
@@ -134,7 +134,7 @@ describe('GET /admin/queues as an admin', () => {
 
       expect(response.statusCode, response.body).toBe(200);
       const queues = response.json<{ queues: BoardQueue[] }>().queues;
-      expect(queues.map((queue) => queue.name)).toEqual(['tasks']);
+      expect(queues.map((queue) => queue.name)).toEqual(['tasks', 'notifications']);
       expect(queues[0]).toMatchObject({ readOnlyMode: true, counts: expect.objectContaining({ delayed: 1, failed: 0 }) });
     }
   });
