@@ -9,7 +9,9 @@ import {
   type Kysely,
   type TaskAfterAttempt,
 } from '@punctual/db';
-import { BLOCKED_ADDRESS_CODE, type Executor } from '@punctual/executor';
+// Subpath imports: the executor's index loads undici and OpenTelemetry, which the API (also a user of core) never needs.
+import { BLOCKED_ADDRESS_CODE } from '@punctual/executor/blocked-address-error';
+import type { Executor } from '@punctual/executor';
 import { EmailDeliveryError, isPermanentEmailFailure, renderEmail, type EmailFacts, type EmailMessage } from '@punctual/notifier';
 import { DELIVERY_WINDOW_MS, deliveryRetryDelayMs, type NotificationQueue } from '@punctual/queue';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';

@@ -57,7 +57,7 @@ export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Re-drive failed one-off tasks in bulk, as the retry action does',
         description:
           "The caller's failed one-off tasks (an admin's: everyone's, or userId's) whose last attempt started in [since, until) " +
-          `(either bound optional), with tag when given: at most ${MAX_REDRIVE_TASKS.toLocaleString('en')} per request, oldest ` +
+          `(either bound optional), with tag when given: at most ${MAX_REDRIVE_TASKS} per request, oldest ` +
           'last attempt first. Each gets a new runId, attempts 0, and runs now. A task whose owner is at MAX_TASKS_PER_USER live ' +
           'tasks is matched but not retried. With dryRun nothing changes and retried says how many would be. since after until is a 400.',
         security,
