@@ -12,7 +12,7 @@ import {
   type AttemptContext,
   type DeliveryContext,
 } from '@punctual/core';
-import { claimAttempt, type CallbacksColumn, type NotifyColumn } from '@punctual/db';
+import { claimAttempt, createAttemptWriter, type CallbacksColumn, type NotifyColumn } from '@punctual/db';
 import { createExecutor, type Executor } from '@punctual/executor';
 import { startTargetServer, useFixture, useTaskEnvironment } from '@punctual/testing';
 import { sql } from 'kysely';
@@ -179,6 +179,23 @@ describe('notifications written with the attempt record', () => {
     const payload = rows[0]!.payload as { responseBody: string; statusCode: number; error: null };
     expect(payload).toMatchObject({ statusCode: 200, error: null });
     expect(Buffer.byteLength(payload.responseBody)).toBe(4096);
+  });
+
+  it('writes the notifications of a group-committed batch for the attempts that have any, and moves every task', async () => {
+    const writer = createAttemptWriter(t.env.db, { workerId: 'test-worker:1', leaseMarginMs: 30_000 });
+    const tasks = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        taskWith({ path: '/ok', ...(index % 3 === 0 ? { callbacks: { onSuccess: `${target().url}/ok/cb-${index}` } } : {}) }),
+      ),
+    );
+
+    await Promise.all(tasks.map((task) => attemptNow(task.id, { ...attempts, writer })));
+
+    for (const [index, task] of tasks.entries()) {
+      expect((await taskRow(task.id)).status).toBe('completed');
+      const rows = await notificationsOf(task.id);
+      expect(rows.map((row) => row.recipient)).toEqual(index % 3 === 0 ? [`${target().url}/ok/cb-${index}`] : []);
+    }
   });
 
   it('writes nothing for a success without callbacks, the usual case', async () => {

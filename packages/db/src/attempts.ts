@@ -178,10 +178,20 @@ export async function recordAttempts(db: Kysely<Database>, finishes: readonly At
     ];
     values.forEach((value, index) => columns[index]!.push(value));
   }
-  const notifications = notificationColumns(
-    finishes.map((finish, index) => ({ claimed: finish.claimed, notifications: decided[index]!.notifications ?? [] })),
+  const notifying = decided.some((next) => (next.notifications?.length ?? 0) > 0);
+  const values = notifying
+    ? [
+        ...columns,
+        ...notificationColumns(
+          finishes.map((finish, index) => ({ claimed: finish.claimed, notifications: decided[index]!.notifications ?? [] })),
+        ),
+      ]
+    : columns;
+  const rows = await executePrepared<Omit<TaskAfterAttempt, 'notifications'>>(
+    db,
+    notifying ? RECORD_ATTEMPTS_NOTIFYING : RECORD_ATTEMPTS,
+    values,
   );
-  const rows = await executePrepared<Omit<TaskAfterAttempt, 'notifications'>>(db, RECORD_ATTEMPTS, [...columns, ...notifications]);
   const byTask = new Map(rows.map((row) => [row.id, row]));
   return finishes.map((finish, index) => {
     const row = byTask.get(finish.claimed.task.id);
@@ -194,12 +204,7 @@ export async function recordAttempts(db: Kysely<Database>, finishes: readonly At
 // `(…) IS TRUE` so the planner cannot serve it from an index on status: the statistics see few running tasks and
 // would pick that index over the primary key, and walk every dead entry that recent attempts left in it. It returns
 // only what queueing the next attempt needs: the whole row, parsed for every attempt, was ~3 % of a worker's CPU.
-// The outcome's notifications (usually none) are inserted for the tasks that moved, in the same statement, so none is
-// written for a record that did not take and none is lost between the record and its notification; the owner's
-// email is read here for those addressed to the owner.
-export const RECORD_ATTEMPTS = preparedStatement(
-  'punctual_record_attempts',
-  `WITH done AS (
+const RECORD_ATTEMPTS_TEXT = (notifying: boolean): string => `WITH done AS (
      SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::uuid[], $5::text[], $6::timestamptz[], $7::boolean[],
        $8::uuid[], $9::timestamptz[], $10::text[], $11::int[], $12::text[], $13::int[], $14::text[], $15::text[],
        $16::boolean[], $17::timestamptz[], $18::boolean[])
@@ -222,7 +227,22 @@ export const RECORD_ATTEMPTS = preparedStatement(
      WHERE tasks.id = done.task_id AND tasks.version = done.version AND (tasks.status = 'running') IS TRUE
        AND tasks.attempts = done.attempts
      RETURNING tasks.id, tasks.user_id, tasks.run_id, tasks.version, tasks.status, tasks.next_run_at
-   ), notified AS (
+${notifying ? NOTIFIED : ''}   ), closed AS (
+     UPDATE task_logs SET outcome = done.outcome, status_code = done.status_code, duration_ms = done.duration_ms,
+       error = done.error, response_headers = done.response_headers::jsonb, response_body = done.response_body,
+       response_truncated = done.response_truncated, started_at = done.started_at, finished_at = now(),
+       next_retry_at = done.next_retry_at
+     FROM done JOIN moved ON moved.id = done.task_id
+     WHERE task_logs.id = done.log_id AND task_logs.outcome IS NULL
+     RETURNING task_logs.id
+   )
+   SELECT * FROM moved`;
+
+// The outcome's notifications, inserted for the tasks that moved, in the same statement: none is written for a record
+// that did not take, and none is lost between the record and its notification; the owner's email is read here for
+// those addressed to the owner. Only batches with a notification run it: an INSERT opens its table and every index
+// of it even when it inserts nothing, and most batches (successes without callbacks) have none.
+const NOTIFIED = `   ), notified AS (
      INSERT INTO notifications (id, task_id, user_id, run_id, attempt, log_id, channel, event, recipient, payload, status,
        last_error)
      SELECT n.id, n.task_id, moved.user_id, n.run_id, n.attempt, n.log_id, n.channel, n.event,
@@ -233,17 +253,10 @@ export const RECORD_ATTEMPTS = preparedStatement(
      JOIN moved ON moved.id = n.task_id
      JOIN users ON users.id = moved.user_id
      ON CONFLICT DO NOTHING
-   ), closed AS (
-     UPDATE task_logs SET outcome = done.outcome, status_code = done.status_code, duration_ms = done.duration_ms,
-       error = done.error, response_headers = done.response_headers::jsonb, response_body = done.response_body,
-       response_truncated = done.response_truncated, started_at = done.started_at, finished_at = now(),
-       next_retry_at = done.next_retry_at
-     FROM done JOIN moved ON moved.id = done.task_id
-     WHERE task_logs.id = done.log_id AND task_logs.outcome IS NULL
-     RETURNING task_logs.id
-   )
-   SELECT * FROM moved`,
-);
+`;
+
+export const RECORD_ATTEMPTS = preparedStatement('punctual_record_attempts', RECORD_ATTEMPTS_TEXT(false));
+export const RECORD_ATTEMPTS_NOTIFYING = preparedStatement('punctual_record_attempts_notifying', RECORD_ATTEMPTS_TEXT(true));
 
 /**
  * finishAttempt for a task that changed since its claim (recordAttempts left it): locks and reads the row again in a

@@ -3,7 +3,7 @@ import type { Database, Kysely, Scope } from '@punctual/db';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { type RawBuilder, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLAIM_ATTEMPTS, lostAttemptsQuery, RECORD_ATTEMPTS } from '../src/attempts.js';
+import { CLAIM_ATTEMPTS, lostAttemptsQuery, RECORD_ATTEMPTS, RECORD_ATTEMPTS_NOTIFYING } from '../src/attempts.js';
 import type { PreparedStatement } from '../src/connection.js';
 import { statsQueries } from '../src/stats.js';
 import { taskLogListQueries } from '../src/task-logs.js';
@@ -443,7 +443,8 @@ async function genericScansOf(statement: PreparedStatement, parameters: number):
 describe('the attempt statements (group commit) over 100k tasks', () => {
   it.each([
     ['claim', CLAIM_ATTEMPTS, 4],
-    ['record', RECORD_ATTEMPTS, 29],
+    ['record', RECORD_ATTEMPTS, 18],
+    ['record with notifications', RECORD_ATTEMPTS_NOTIFYING, 29],
   ] as const)('%s: finds each task by its primary key', async (_name, statement, parameters) => {
     const scans = await genericScansOf(statement, parameters);
     expect(
