@@ -38,3 +38,12 @@ export {
   type RetryRule,
   type StatusCodeRule,
 } from './delivery-options.js';
+export {
+  MAX_LIMIT_WAIT_MS,
+  attemptLimits,
+  limitWaitMs,
+  rateWindow,
+  type AttemptLimit,
+  type LimitRefusal,
+  type RateWindow,
+} from './flow-limits.js';
