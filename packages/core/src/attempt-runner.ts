@@ -157,7 +157,7 @@ async function callTarget(context: AttemptContext, claimed: ClaimedAttemptToSend
   } catch (error) {
     if (!(error instanceof SealedSecretError)) throw error;
     // Nothing is sent: neither a secret to an origin it was not given for, nor an unsigned call.
-    return failedWithoutResponse(sealedSecretFailure(error), 0);
+    return failedWithoutResponse(sealedSecretFailure(error), 0, 'not-sent');
   }
   return context.executor.execute(request);
 }
