@@ -68,9 +68,10 @@ export function createExecutor(options: ExecutorOptions): Executor {
     // Once the deadline has passed, whatever broke (abort, socket torn down) broke because of it.
     const timedOut = (error: unknown): boolean => deadline.signal.aborted || isUndiciDeadlineError(error);
     const errorOf = (error: unknown): string => (timedOut(error) ? timeoutError(timeoutMs) : describeAttemptError(error));
-    // What retryOn tells apart: the deadline, the guard's refusal (nothing was sent), anything else on the way.
+    // What retryOn tells apart: the deadline, a refusal before anything was sent (the guard's, or undici's of a request
+    // it cannot send), anything else on the way.
     const kindOf = (error: unknown): Exclude<FailureKind, 'status' | 'lost'> =>
-      timedOut(error) ? 'timeout' : isBlockedAddressError(error) ? 'not-sent' : 'network';
+      timedOut(error) ? 'timeout' : isBlockedAddressError(error) || isInvalidRequestError(error) ? 'not-sent' : 'network';
 
     try {
       let response: Dispatcher.ResponseData;
@@ -124,6 +125,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
       await ownAgent?.close();
     },
   };
+}
+
+/** undici refused the request itself (an invalid header, say) before sending anything. */
+function isInvalidRequestError(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG';
 }
 
 /** The body size the response announces, when it has a body at all (HEAD, 204 and 304 do not). */
