@@ -1,10 +1,4 @@
-import {
-  DEFAULT_RETRY_ON,
-  DEFAULT_SUCCESS_CODES,
-  outcomeRulesProblem,
-  type RetryRule,
-  type StatusCodeRule,
-} from '@punctual/scheduling';
+import { DEFAULT_RETRY_ON, DEFAULT_SUCCESS_CODES, outcomeRulesProblem, type RetryRule, type StatusCodeRule } from '@punctual/scheduling';
 import { InvalidInputError } from './errors.js';
 
 /** The outcome rules a create or update gives, over the ones stored (null: the defaults). */

@@ -67,7 +67,11 @@ describe('retryOn', () => {
       ['callback', 'run.failed'],
     ]);
     expect(notifications[1]!.payload).toMatchObject({ type: 'run.failed', attempts: 1, statusCode: 400, error });
-    expect(target().hitsFor('/status/400').filter((hit) => hit.path === '/status/400')).toHaveLength(1);
+    expect(
+      target()
+        .hitsFor('/status/400')
+        .filter((hit) => hit.path === '/status/400'),
+    ).toHaveLength(1);
   });
 
   it('retries a failure retryOn lists, as before', async () => {

@@ -59,7 +59,7 @@ describe('a template task', () => {
         run: runId,
         n: String(attempt),
         due: log.scheduled_for.toISOString(),
-        at: log.started_at!.toISOString(),
+        at: log.started_at.toISOString(),
         task: task.id,
       });
       expect(hit.headers).toMatchObject({

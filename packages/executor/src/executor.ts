@@ -44,8 +44,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   async function send(request: OutboundRequest): Promise<AttemptResult> {
     const startedAt = performance.now();
     const elapsedMs = (): number => Math.round(performance.now() - startedAt);
-    const failed = (error: string, kind: Exclude<FailureKind, 'status'>): AttemptResult =>
-      failedWithoutResponse(error, elapsedMs(), kind);
+    const failed = (error: string, kind: Exclude<FailureKind, 'status'>): AttemptResult => failedWithoutResponse(error, elapsedMs(), kind);
 
     const { timeoutMs } = request;
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {

@@ -136,7 +136,11 @@ describe('how a failure failed', () => {
 
     const result = await guarded.execute(call('/blocked'));
 
-    expect(result).toMatchObject({ outcome: 'failed', failure: 'not-sent', error: expect.stringMatching(/^ERR_BLOCKED_ADDRESS /) as unknown });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      failure: 'not-sent',
+      error: expect.stringMatching(/^ERR_BLOCKED_ADDRESS /) as unknown,
+    });
     expect(target.hitsFor('/blocked')).toHaveLength(before);
   });
 

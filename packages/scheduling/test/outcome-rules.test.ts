@@ -145,11 +145,17 @@ describe('nextStateAfterAttempt with retryOn', () => {
 describe('outcomeRulesProblem', () => {
   it.each<[StatusCodeRule[], RetryRule[]]>([
     [['2xx'], ['any']],
-    [['2xx', 404], ['5xx', 'network', 'timeout', 429]],
+    [
+      ['2xx', 404],
+      ['5xx', 'network', 'timeout', 429],
+    ],
     [[200, 201, 404], ['2xx']], // 202…299 are failures here: retrying them is meaningful
     [['2xx'], [408, 429, '5xx']],
     [[404], ['4xx']], // a 4xx other than 404 can be retried
-    [['2xx', '2xx', 204], ['any', 'any']], // repeats and a code beside its class are harmless (stored without repeats)
+    [
+      ['2xx', '2xx', 204],
+      ['any', 'any'],
+    ], // repeats and a code beside its class are harmless (stored without repeats)
     [['2xx'], ['5xx', 503, 'network', 'network']],
   ])('accepts successCodes %j with retryOn %j', (successCodes, retryOn) => {
     expect(outcomeRulesProblem(successCodes, retryOn)).toBeNull();

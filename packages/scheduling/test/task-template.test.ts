@@ -31,7 +31,10 @@ describe('templateText', () => {
 
 describe('filling', () => {
   it.each([
-    ['https://api.example.com/hook?run={{runId}}&n={{attempt}}', 'https://api.example.com/hook?run=9a8b7c6d-0000-4000-8000-000000000002&n=3'],
+    [
+      'https://api.example.com/hook?run={{runId}}&n={{attempt}}',
+      'https://api.example.com/hook?run=9a8b7c6d-0000-4000-8000-000000000002&n=3',
+    ],
     // Percent-encoded in the query: ":" of the times.
     ['https://api.example.com/hook?at={{scheduledFor}}', 'https://api.example.com/hook?at=2026-11-22T10%3A30%3A00.000Z'],
     ['https://api.example.com/hook?at={{now}}#{{now}}', 'https://api.example.com/hook?at=2026-11-22T10%3A30%3A00.123Z#{{now}}'],
@@ -54,9 +57,7 @@ describe('filling', () => {
     expect(fillTextTemplate('{{runId}}-{{attempt}}', text)).toBe('9a8b7c6d-0000-4000-8000-000000000002-3');
     expect(fillTextTemplate('at {{scheduledFor}} (now {{now}})', text)).toBe('at 2026-11-22T10:30:00.000Z (now 2026-11-22T10:30:00.123Z)');
     expect(fillTextTemplate('no placeholders { } {{', text)).toBe('no placeholders { } {{');
-    expect(fillBodyTemplate('task {{taskId}}\nattempt {{attempt}}', text)).toBe(
-      'task 6f1c2b4e-0000-4000-8000-000000000001\nattempt 3',
-    );
+    expect(fillBodyTemplate('task {{taskId}}\nattempt {{attempt}}', text)).toBe('task 6f1c2b4e-0000-4000-8000-000000000001\nattempt 3');
   });
 
   it('fills string values of a JSON body, JSON-escaped on the way out, and keeps other values', () => {
@@ -130,7 +131,10 @@ describe('refusal', () => {
     ['text {{attempt}}', null],
     [42, null],
     [null, null],
-    [{ a: { b: ['ok', '{{nope}}'] } }, 'has an unknown placeholder {{nope}}: the placeholders are {{taskId}}, {{runId}}, {{attempt}}, {{scheduledFor}}, {{now}} (at /a/b/1)'],
+    [
+      { a: { b: ['ok', '{{nope}}'] } },
+      'has an unknown placeholder {{nope}}: the placeholders are {{taskId}}, {{runId}}, {{attempt}}, {{scheduledFor}}, {{now}} (at /a/b/1)',
+    ],
     [{ '{{runId}}': 1 }, 'has a placeholder in an object key (at /{{runId}}): placeholders are filled in string values only'],
     [{ 'a/b': { '{{x}}': 1 } }, 'has a placeholder in an object key (at /a~1b/{{x}}): placeholders are filled in string values only'],
   ])('body %j: %s', (body, problem) => {
