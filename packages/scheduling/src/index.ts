@@ -60,3 +60,12 @@ export {
   type TemplateText,
   type TemplateValues,
 } from './task-template.js';
+export {
+  MAX_LIMIT_WAIT_MS,
+  attemptLimits,
+  limitWaitMs,
+  rateWindow,
+  type AttemptLimit,
+  type LimitRefusal,
+  type RateWindow,
+} from './flow-limits.js';
