@@ -48,7 +48,7 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
   const recovered = [];
   for (const attempt of lost) {
     const now = new Date();
-    const result = failedWithoutResponse(WORKER_LOST, Math.max(0, now.getTime() - attempt.startedAt.getTime()));
+    const result = failedWithoutResponse(WORKER_LOST, Math.max(0, now.getTime() - attempt.startedAt.getTime()), 'lost');
     const task = await finishAttempt(context.db, {
       claimed: attempt,
       record: { ...result, startedAt: attempt.startedAt },
