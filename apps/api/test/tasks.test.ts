@@ -76,6 +76,11 @@ describe('POST /api/v1/tasks', () => {
       tags: [],
       notify: { onFailure: true, onRetry: false },
       callbacks: {},
+      successCodes: ['2xx'],
+      retryOn: ['any'],
+      flowControl: null,
+      misfire: 'once',
+      template: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
