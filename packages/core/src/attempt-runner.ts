@@ -15,7 +15,7 @@ import {
 } from '@punctual/db';
 import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
 import { failedWithoutResponse } from '@punctual/executor/attempt-result';
-import type { AttemptSlots, NotificationQueue, TaskAttemptJob, TaskQueue } from '@punctual/queue';
+import { taskAttemptJobId, type AttemptSlots, type NotificationQueue, type TaskAttemptJob, type TaskQueue } from '@punctual/queue';
 import {
   attemptLimits,
   limitWaitMs,
@@ -79,7 +79,7 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
   const limits = attemptLimits({ userId: task.user_id, flowControl: task.flow_control }, context.limits.userConcurrency);
   const lease = randomUUID();
   const refusal = await context.limits.slots.acquire({
-    holder: task.id,
+    holder: taskAttemptJobId(job),
     lease,
     dueAt: task.next_run_at ?? new Date(),
     // As long as the attempt's claim in Postgres: a worker that dies holding the slots gives them back with it.

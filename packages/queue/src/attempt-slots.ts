@@ -13,12 +13,15 @@ export interface AttemptSlots {
    * Takes a slot under every limit at once, or none: null when granted, else what held the attempt.
    */
   acquire(request: SlotRequest): Promise<LimitRefusal | null>;
-  /** Gives back the slots taken under `lease` (an attempt recorded, or a claim that found the task changed). */
-  release(lease: string, limits: readonly AttemptLimit[]): Promise<void>;
+  /**
+   * Gives back the slots taken under `lease` (an attempt recorded, or a claim that found the task changed). Returns the
+   * waiters first in line for the slots now free (their `holder`s), to be woken rather than left to ask again.
+   */
+  release(lease: string, limits: readonly AttemptLimit[]): Promise<string[]>;
 }
 
 export interface SlotRequest {
-  /** The task: its place in line (a job that asks again keeps it). */
+  /** The job asking (its id): its place in line, kept when it asks again; what `release` names to wake. */
   holder: string;
   /**
    * This request's own id, under which its slots are held: unique per request, so a job delivered twice at once never
@@ -105,6 +108,37 @@ return -1`;
 
 const ACQUIRE_SHA = createHash('sha1').update(ACQUIRE).digest('hex');
 
+/**
+ * Gives a request's slots back (KEYS: `held` and `waiting` per limit; ARGV: the lease, the number of limits, then each
+ * limit's parallelism) and returns the waiters first in line for the slots now free, once each.
+ */
+const RELEASE = `
+local lease, n = ARGV[1], tonumber(ARGV[2])
+local wake, named = {}, {}
+for i = 0, n - 1 do
+  local held, waiting, parallelism = KEYS[2 * i + 1], KEYS[2 * i + 2], tonumber(ARGV[3 + i])
+  redis.call('ZREM', held, lease)
+  if parallelism >= 0 then
+    local free = parallelism - redis.call('ZCARD', held)
+    if free > 0 then
+      for _, holder in ipairs(redis.call('ZRANGE', waiting, 0, free - 1)) do
+        if not named[holder] then named[holder] = true; wake[#wake + 1] = holder end
+      end
+    end
+  end
+end
+return wake`;
+
+const RELEASE_SHA = createHash('sha1').update(RELEASE).digest('hex');
+
+/** EVALSHA first: a script's text crosses the wire only when Redis does not have it yet (after a restart). */
+async function runScript(redis: Redis, script: { text: string; sha: string }, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  return redis.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return redis.eval(script.text, keys.length, ...keys, ...args);
+    throw error;
+  });
+}
+
 /** Redis: the keys `<prefix>:slots:<limit key>:{held,waiting,seen,starts}`, checked and taken by one script. */
 export function createRedisAttemptSlots(redis: Redis, prefix: string): AttemptSlots {
   const keysOf = (limit: AttemptLimit): string[] =>
@@ -116,29 +150,21 @@ export function createRedisAttemptSlots(redis: Redis, prefix: string): AttemptSl
       for (const limit of limits) {
         args.push(String(limit.parallelism ?? -1), String(limit.rate?.starts ?? -1), String(limit.rate?.windowMs ?? 0));
       }
-      // EVALSHA first: the script's text crosses the wire only when Redis does not have it yet (after a restart).
-      const answer = (await redis.evalsha(ACQUIRE_SHA, keys.length, ...keys, ...args).catch((error: unknown) => {
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return redis.eval(ACQUIRE, keys.length, ...keys, ...args);
-        throw error;
-      })) as number | [number, number, number];
+      const answer = (await runScript(redis, { text: ACQUIRE, sha: ACQUIRE_SHA }, keys, args)) as number | [number, number, number];
       if (!Array.isArray(answer)) return null;
       return { limit: answer[0], behind: answer[1], rateWaitMs: Math.max(0, answer[2]) };
     },
     async release(lease, limits) {
-      if (limits.length === 1) {
-        await redis.zrem(keysOf(limits[0]!)[0]!, lease);
-        return;
-      }
-      const pipeline = redis.pipeline();
-      for (const limit of limits) pipeline.zrem(keysOf(limit)[0]!, lease);
-      await pipeline.exec();
+      const keys = limits.flatMap((limit) => keysOf(limit).slice(0, 2));
+      const args = [lease, String(limits.length), ...limits.map((limit) => String(limit.parallelism ?? -1))];
+      return (await runScript(redis, { text: RELEASE, sha: RELEASE_SHA }, keys, args)) as string[];
     },
   };
 }
 
 /**
  * Postgres (the embedded mode's store): `attempt_slots`, an UNLOGGED table of ours, and the function
- * `punctual_acquire_slots` (migration 0013) doing what the Redis script does, under one advisory lock per limit key
+ * `punctual_acquire_slots` and `punctual_release_slots` (migration 0013) doing what the Redis scripts do, under one advisory lock per limit key
  * taken in the order given. Rows are namespaced by prefix like the Redis keys.
  */
 export function createPostgresAttemptSlots(pool: pg.Pool, prefix: string): AttemptSlots {
@@ -164,7 +190,12 @@ export function createPostgresAttemptSlots(pool: pg.Pool, prefix: string): Attem
       return { limit: row.limit_index, behind: row.behind, rateWaitMs: Math.max(0, row.rate_wait_ms) };
     },
     async release(lease, limits) {
-      await pool.query(`DELETE FROM attempt_slots WHERE kind = 'held' AND key = ANY($1) AND holder = $2`, [limits.map(keyOf), lease]);
+      const { rows } = await pool.query<{ holder: string }>('SELECT holder FROM punctual_release_slots($1, $2, $3) AS holder', [
+        limits.map(keyOf),
+        limits.map((limit) => limit.parallelism ?? -1),
+        lease,
+      ]);
+      return [...new Set(rows.map((row) => row.holder))];
     },
   };
 }

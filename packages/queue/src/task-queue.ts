@@ -19,6 +19,11 @@ export interface TaskQueue {
    * again takes effect.
    */
   missingAttempts<T extends Pick<TaskAttemptJob, 'taskId' | 'version'>>(jobs: readonly T[]): Promise<T[]>;
+  /**
+   * Makes these delayed jobs due now (by job id): attempts waiting for a slot that just came back. A job that is not
+   * delayed (already woken, running, gone) is left as it is.
+   */
+  wakeAttempts(jobIds: readonly string[]): Promise<void>;
   readonly queue: TasksQueue;
   close(): Promise<void>;
 }
@@ -72,6 +77,9 @@ export function createTaskQueue(queue: TasksQueue, jobStates: JobStates): TaskQu
       const finished = missing.map(taskAttemptJobId).filter((id) => states.get(id) === 'finished');
       await Promise.all(finished.map((id) => queue.remove(id).catch(() => 0)));
       return missing;
+    },
+    async wakeAttempts(jobIds) {
+      await Promise.all(jobIds.map((id) => queue.backend.promote(id).catch(() => {})));
     },
     close: () => queue.close(),
   };

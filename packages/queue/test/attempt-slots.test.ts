@@ -99,6 +99,24 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('attempt slots on the %s 
     expect(await ask('third', free)).toMatchObject({ limit: 0, behind: 1 });
   });
 
+  it('names the waiters first in line for the slots a release frees, to be woken', async () => {
+    const limits = [limit(2)];
+    const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+    expect(await ask('a', limits)).toBeNull();
+    expect(await ask('b', limits)).toBeNull();
+    expect(await ask('third', limits, at(3_000))).toMatchObject({ behind: 1 });
+    expect(await ask('second', limits, at(2_000))).toMatchObject({ behind: 1 });
+    expect(await ask('first', limits, at(1_000))).toMatchObject({ behind: 1 });
+    expect(await slots.release('a', limits)).toEqual(['first']);
+    expect(await slots.release('b', limits)).toEqual(['first', 'second']);
+    expect(await ask('first', limits, at(1_000))).toBeNull();
+    // A rate frees no slot when an attempt ends: nobody to wake for it.
+    const rated = [limit(null, { starts: 1, windowMs: 60_000 })];
+    expect(await ask('r1', rated)).toBeNull();
+    expect(await ask('r2', rated)).toMatchObject({ behind: 1 });
+    expect(await slots.release('r1', rated)).toEqual([]);
+  });
+
   it('holds slots per request: a job delivered twice gives back only its own', async () => {
     const limits = [limit(2)];
     const request = (lease: string) => slots.acquire({ holder: 'task', lease, dueAt: new Date(), leaseMs: 30_000, limits });

@@ -55,13 +55,17 @@ export interface LimitRefusal {
   rateWaitMs: number;
 }
 
-/** The longest a waiting attempt sleeps before it asks again: its place is kept meanwhile (waiters are ordered by due time). */
-export const MAX_LIMIT_WAIT_MS = 1_000;
+/**
+ * The longest a waiting attempt sleeps before it asks again. Its place in line is kept meanwhile (waiters are ordered by
+ * due time), and it is woken sooner when a slot it may take comes back; asking again is the fallback for a wake-up
+ * that went astray, so it stays well within the time a place is kept without asking (10 s).
+ */
+export const MAX_LIMIT_WAIT_MS = 5_000;
 
 /**
  * How long a waiting attempt is put back in the queue before it asks again: when a rate frees a start, if that is what
- * it waits for (plus one window per `starts` ahead of it); otherwise longer the further back in line it is, so the
- * attempts next in line ask often and slots do not sit idle, while the long tail asks about once a second.
+ * it waits for (plus one window per `starts` ahead of it); otherwise longer the further back in line it is (50 ms per
+ * place), since the attempts next in line are woken when a slot comes back and the long tail need not ask often.
  */
 export function limitWaitMs(refusal: LimitRefusal, rate: RateWindow | null, random: () => number = Math.random): number {
   const jitter = 1 + random() * 0.2;
@@ -69,5 +73,5 @@ export function limitWaitMs(refusal: LimitRefusal, rate: RateWindow | null, rand
     const ahead = Math.floor((refusal.behind - 1) / rate.starts) * rate.windowMs;
     return Math.max(5, Math.round(refusal.rateWaitMs + ahead));
   }
-  return Math.round(Math.min(MAX_LIMIT_WAIT_MS, 20 * refusal.behind) * jitter);
+  return Math.round(Math.min(MAX_LIMIT_WAIT_MS, 50 * refusal.behind) * jitter);
 }

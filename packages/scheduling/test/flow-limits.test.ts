@@ -34,9 +34,9 @@ describe('rateWindow', () => {
 
 describe('limitWaitMs', () => {
   const noJitter = () => 0;
-  it('asks again soon when next in line, about once a second from far back', () => {
-    expect(limitWaitMs({ limit: 0, behind: 1, rateWaitMs: 0 }, null, noJitter)).toBe(20);
-    expect(limitWaitMs({ limit: 0, behind: 10, rateWaitMs: 0 }, null, noJitter)).toBe(200);
+  it('asks again soon when next in line, every few seconds from far back', () => {
+    expect(limitWaitMs({ limit: 0, behind: 1, rateWaitMs: 0 }, null, noJitter)).toBe(50);
+    expect(limitWaitMs({ limit: 0, behind: 10, rateWaitMs: 0 }, null, noJitter)).toBe(500);
     expect(limitWaitMs({ limit: 0, behind: 500, rateWaitMs: 0 }, null, noJitter)).toBe(MAX_LIMIT_WAIT_MS);
     expect(limitWaitMs({ limit: 0, behind: 500, rateWaitMs: 0 }, null, () => 0.999)).toBeLessThanOrEqual(MAX_LIMIT_WAIT_MS * 1.2);
   });

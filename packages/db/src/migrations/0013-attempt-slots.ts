@@ -7,7 +7,8 @@ import { type Kysely, sql } from 'kysely';
  * line, by due time, until it lapses unless asked again) and `start` (a start within a rate's window). UNLOGGED: a crash that empties
  * the table frees every slot at once, which the leases would have done within one attempt's deadline anyway.
  *
- * punctual_acquire_slots takes a slot under every limit or none, under one advisory lock per key, taken in the order
+ * punctual_release_slots gives a request's slots back and names the waiters first in line for the slots now free,
+ * to be woken. punctual_acquire_slots takes a slot under every limit or none, under one advisory lock per key, taken in the order
  * given (flow key, then user: never a cycle). It returns limit_index -1 when granted, else the 0-based limit that held
  * the attempt, its place behind the free slots, and the ms until a rate frees a start.
  */
@@ -21,6 +22,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       expires_at timestamptz NOT NULL,
       PRIMARY KEY (key, kind, holder)
     )`.execute(db);
+  // A key's line in order (a waiter's place is counted on it, up to the free slots), and what has lapsed.
+  await sql`CREATE INDEX attempt_slots_line_idx ON attempt_slots (key, kind, due_at, holder)`.execute(db);
+  await sql`CREATE INDEX attempt_slots_expiry_idx ON attempt_slots (key, expires_at)`.execute(db);
   await sql`
     CREATE FUNCTION punctual_acquire_slots(
       keys text[], parallelism int[], rate_starts int[], window_ms int[],
@@ -61,8 +65,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           VALUES (keys[i], 'waiting', p_holder, p_due, t + p_ttl_ms * interval '1 millisecond')
           ON CONFLICT (key, kind, holder) DO UPDATE SET expires_at = excluded.expires_at
           RETURNING s.due_at INTO placed_due;
-          SELECT count(*) INTO place FROM attempt_slots s
-          WHERE s.key = keys[i] AND s.kind = 'waiting' AND (s.due_at, s.holder) < (placed_due, p_holder);
+          -- Counted only as far as it matters (the free slots, and a little for the wait's estimate): a long line costs
+          -- each waiter a bounded scan, not one as long as the line.
+          SELECT count(*) INTO place FROM (
+            SELECT 1 FROM attempt_slots s
+            WHERE s.key = keys[i] AND s.kind = 'waiting' AND (s.due_at, s.holder) < (placed_due, p_holder)
+            LIMIT greatest(free, 0) + 100
+          ) ahead;
         END IF;
         IF place >= free THEN
           DELETE FROM attempt_slots s WHERE s.key = ANY (keys[i + 1:n]) AND s.kind = 'waiting' AND s.holder = p_holder;
@@ -84,9 +93,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       RETURN QUERY SELECT -1, 0, 0;
     END
     $fn$`.execute(db);
+  await sql`
+    CREATE FUNCTION punctual_release_slots(keys text[], parallelism int[], p_lease text)
+    RETURNS SETOF text LANGUAGE plpgsql AS $fn$
+    DECLARE
+      free bigint;
+    BEGIN
+      DELETE FROM attempt_slots s WHERE s.key = ANY (keys) AND s.kind = 'held' AND s.holder = p_lease;
+      FOR i IN 1..cardinality(keys) LOOP
+        CONTINUE WHEN parallelism[i] < 0;
+        free := parallelism[i] - (SELECT count(*) FROM attempt_slots s WHERE s.key = keys[i] AND s.kind = 'held');
+        CONTINUE WHEN free <= 0;
+        RETURN QUERY SELECT s.holder::text FROM attempt_slots s
+          WHERE s.key = keys[i] AND s.kind = 'waiting' ORDER BY s.due_at, s.holder LIMIT free;
+      END LOOP;
+    END
+    $fn$`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`DROP FUNCTION punctual_release_slots(text[], int[], text)`.execute(db);
   await sql`DROP FUNCTION punctual_acquire_slots(text[], int[], int[], int[], text, timestamptz, int, int, text)`.execute(db);
   await sql`DROP TABLE attempt_slots`.execute(db);
 }
