@@ -58,6 +58,9 @@ export async function createBenchEnvironment(options: { databaseUrl: string; red
     // The load comes from one user at one address, far above any per-user rate a deployment would allow.
     RATE_LIMIT_MAX: '10000000',
     AUTH_RATE_LIMIT_MAX: '10000000',
+    // For the same reason every task is that user's: USER_CONCURRENCY (fairness between users) would otherwise hold
+    // the worker below the WORKER_CONCURRENCY the scenarios measure. The limits' own cost is in the flow-control tests.
+    USER_CONCURRENCY: '1000',
   };
 
   await retried(() => withPostgresClient(serverUrl, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)));

@@ -45,6 +45,8 @@ export const EMBEDDED_SCENARIO: Scenario = {
       ALLOW_PRIVATE_TARGETS: 'true',
       RATE_LIMIT_MAX: '10000000',
       AUTH_RATE_LIMIT_MAX: '10000000',
+      // One user's tasks, as in every scenario (see bench-environment.ts).
+      USER_CONCURRENCY: '1000',
       ...backends.env,
     };
     // What the processes will read, so that the bench's queue is theirs (and not one a QUEUE_PREFIX of the shell names).
