@@ -1,6 +1,16 @@
 export { nextStateAfterAttempt, type AttemptResponse, type FinishedAttempt, type NextState } from './attempt-outcome.js';
 export { BACKOFF_TYPES, retryDelayMs, type BackoffPolicy, type BackoffType } from './backoff.js';
-export { InvalidScheduleError, checkCronInterval, checkCronSchedule, nextOccurrence, type CronSchedule } from './cron-schedule.js';
+export {
+  DST_MARKS,
+  InvalidScheduleError,
+  checkCronInterval,
+  checkCronSchedule,
+  nextOccurrence,
+  occurrencesAfter,
+  type CronSchedule,
+  type DstMark,
+  type Occurrence,
+} from './cron-schedule.js';
 export { ATTEMPT_OUTCOMES, SCHEDULED_STATUSES, TASK_STATUSES, isTerminal, type AttemptOutcome, type TaskStatus } from './task-status.js';
 export {
   BULK_ACTIONS,
@@ -26,3 +36,4 @@ export {
   type OutcomeDeliveryInput,
   type OutcomeEmail,
 } from './outcome-deliveries.js';
+export { localIso, previewSchedule, type PreviewedOccurrence } from './schedule-preview.js';
