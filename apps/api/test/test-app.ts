@@ -163,6 +163,9 @@ export function copyableTaskRow(row: TaskRow) {
     backoff,
     notify,
     callbacks,
+    success_codes: successCodes,
+    retry_on: retryOn,
+    flow_control: flowControl,
     ...rest
   } = row;
   return {
@@ -172,5 +175,8 @@ export function copyableTaskRow(row: TaskRow) {
     backoff: JSON.stringify(backoff),
     notify: JSON.stringify(notify),
     callbacks: callbacks === null ? null : JSON.stringify(callbacks),
+    success_codes: successCodes === null ? null : JSON.stringify(successCodes),
+    retry_on: retryOn === null ? null : JSON.stringify(retryOn),
+    flow_control: flowControl === null ? null : JSON.stringify(flowControl),
   };
 }

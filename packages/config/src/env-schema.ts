@@ -54,6 +54,18 @@ export const EnvSchema = Type.Object({
   MAX_TASKS_PER_USER: Integer({ default: 100_000, minimum: 1, maximum: 100_000_000, description: 'live (non-terminal) tasks per user' }),
   MIN_CRON_INTERVAL_SECONDS: Integer({ default: 1, minimum: 1, maximum: 86_400, description: 'the shortest cron period allowed' }),
   WORKER_CONCURRENCY: Integer({ default: 50, minimum: 1, maximum: 1000, description: 'jobs in flight per worker process' }),
+  USER_CONCURRENCY: Integer({
+    default: 25,
+    minimum: 1,
+    maximum: 100_000,
+    description: 'attempts in flight per user across the fleet; more wait their turn without using an attempt',
+  }),
+  MISFIRE_GRACE_MS: Integer({
+    default: 60_000,
+    minimum: 0,
+    maximum: 86_400_000,
+    description: 'how late an occurrence of a recurring task may start before it counts as missed (see misfire)',
+  }),
   WORKER_HTTP_PORT: Integer({
     default: 9464,
     minimum: 0,

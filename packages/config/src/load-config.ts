@@ -52,6 +52,10 @@ export interface Config {
     minCronIntervalSeconds: number;
   };
   workerConcurrency: number;
+  /** USER_CONCURRENCY: attempts in flight per user across the fleet. */
+  userConcurrency: number;
+  /** MISFIRE_GRACE_MS: how late an occurrence may start before it counts as missed. */
+  misfireGraceMs: number;
   workerHttpPort: number;
   jwtSecret: string;
   jwtExpiresIn: string;
@@ -189,6 +193,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       minCronIntervalSeconds: env.MIN_CRON_INTERVAL_SECONDS,
     },
     workerConcurrency: env.WORKER_CONCURRENCY,
+    userConcurrency: env.USER_CONCURRENCY,
+    misfireGraceMs: env.MISFIRE_GRACE_MS,
     workerHttpPort: env.WORKER_HTTP_PORT,
     jwtSecret,
     jwtExpiresIn: env.JWT_EXPIRES_IN,

@@ -1,5 +1,5 @@
 import { HTTP_METHODS } from '@punctual/executor/outbound-request';
-import { BACKOFF_TYPES, BULK_ACTIONS, TASK_STATUSES } from '@punctual/scheduling';
+import { BACKOFF_TYPES, BULK_ACTIONS, MISFIRE_POLICIES, RETRY_FAILURE_KINDS, STATUS_CLASSES, TASK_STATUSES } from '@punctual/scheduling';
 import { type Static, Type } from 'typebox';
 import { NullableTimestamp, PaginationQuery, StringMap, Timestamp, Uuid } from './common.js';
 import { AttemptOutcome } from './logs.js';
@@ -74,6 +74,66 @@ export const Callbacks = Type.Object(
 );
 export type Callbacks = Static<typeof Callbacks>;
 
+const StatusCodeRule = Type.Union([StringEnum(STATUS_CLASSES), Type.Integer({ minimum: 100, maximum: 599 })]);
+
+const SuccessCodes = Type.Array(StatusCodeRule, {
+  minItems: 1,
+  maxItems: 50,
+  description:
+    'which responses count as success: status classes ("2xx") or codes (404); default ["2xx"]. A response is a success when its ' +
+    'status matches and its body was read within the deadline',
+  examples: [['2xx', 404]],
+});
+
+const RetryOn = Type.Array(Type.Union([StringEnum(RETRY_FAILURE_KINDS), StatusCodeRule]), {
+  minItems: 1,
+  maxItems: 50,
+  description:
+    'which failures are retried: "any" (default), status classes ("5xx") or codes (429), "network" (no response: refused, reset, ' +
+    'DNS, TLS) and "timeout" (the deadline passed). A failure not listed ends the run at once; its log says "not retried"',
+  examples: [['5xx', 429, 'network', 'timeout']],
+});
+
+const FlowControl = Type.Object(
+  {
+    key: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[\\x21-\\x7e]+$',
+      description: 'printable ASCII without spaces; scoped to the owner, so two users never share a key',
+    }),
+    parallelism: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'attempts of the key in flight at once' })),
+    ratePerSecond: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 10_000,
+        description: 'attempts of the key started per second (0.1: one every 10 s)',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "the owner's attempts that share `key`: at most `parallelism` in flight and `ratePerSecond` started, across the whole " +
+      'fleet, in the order they are due. An attempt over a limit waits its turn without using an attempt. At least one of ' +
+      'parallelism and ratePerSecond',
+    examples: [{ key: 'billing-api', parallelism: 2, ratePerSecond: 5 }],
+  },
+);
+
+const Misfire = StringEnum(MISFIRE_POLICIES, {
+  description:
+    'recurring tasks: what to do with occurrences no attempt could start within MISFIRE_GRACE_MS of their time (workers down, ' +
+    'paused, a long attempt): "once" (default: one catch-up run for all of them), "skip" (none: the next run is the next ' +
+    'occurrence not yet missed), "all" (each, oldest first, at most 100)',
+});
+
+const Template = Type.Boolean({
+  description:
+    "true: {{taskId}} {{runId}} {{attempt}} {{scheduledFor}} {{now}} in the URL's query, header values and the body are filled in " +
+    'at each attempt; default false (braces are sent as they are)',
+});
+
 const Headers = StringMap(Type.String({ maxLength: 8192 }), {
   maxProperties: 50,
   description:
@@ -138,6 +198,11 @@ const taskFields = {
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 }),
   notify: Type.Partial(Notify, { additionalProperties: false }),
   callbacks: Callbacks,
+  successCodes: SuccessCodes,
+  retryOn: RetryOn,
+  flowControl: FlowControl,
+  misfire: Misfire,
+  template: Template,
 };
 
 /** The settings create and update both take as they are, each optional. */
@@ -147,6 +212,10 @@ const optionalSettings = {
   backoff: Type.Optional(taskFields.backoff),
   timeoutMs: Type.Optional(taskFields.timeoutMs),
   tags: Type.Optional(taskFields.tags),
+  successCodes: Type.Optional(taskFields.successCodes),
+  retryOn: Type.Optional(taskFields.retryOn),
+  misfire: Type.Optional(taskFields.misfire),
+  template: Type.Optional(taskFields.template),
 };
 
 export const CreateTaskBody = Type.Object(
@@ -163,6 +232,7 @@ export const CreateTaskBody = Type.Object(
     ...optionalSettings,
     notify: Type.Optional(taskFields.notify),
     callbacks: Type.Optional(taskFields.callbacks),
+    flowControl: Type.Optional(taskFields.flowControl),
   },
   { additionalProperties: false },
 );
@@ -231,6 +301,9 @@ export const UpdateTaskBody = Type.Object(
     callbacks: Type.Optional(
       Type.Union([taskFields.callbacks, Type.Null()], { description: 'replaces the callbacks as a whole; null or {} removes them' }),
     ),
+    flowControl: Type.Optional(
+      Type.Union([taskFields.flowControl, Type.Null()], { description: 'replaces flow control as a whole; null removes it' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -264,6 +337,11 @@ export const Task = Type.Object(
     tags: Type.Array(Type.String()),
     notify: Notify,
     callbacks: Callbacks,
+    successCodes: SuccessCodes,
+    retryOn: RetryOn,
+    flowControl: Type.Union([FlowControl, Type.Null()]),
+    misfire: Misfire,
+    template: Template,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },

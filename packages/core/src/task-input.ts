@@ -1,5 +1,6 @@
 import type { BackoffColumn, CallbacksColumn, JsonValue, NotifyColumn } from '@punctual/db';
 import type { HttpMethod } from '@punctual/executor';
+import type { FlowControl, MisfirePolicy, RetryRule, StatusCodeRule } from '@punctual/scheduling';
 import { checkAddress, ipAddressOf } from '@punctual/executor/address-check';
 import { InvalidInputError } from './errors.js';
 
@@ -24,6 +25,16 @@ export interface CreateTaskInput {
   notify?: NotifyInput;
   /** Where a run's outcome is POSTed; `null` or `{}` (on update) removes them. */
   callbacks?: CallbacksColumn | null;
+  /** Which responses count as success (default 2xx). */
+  successCodes?: StatusCodeRule[];
+  /** Which failures are retried (default any). */
+  retryOn?: RetryRule[];
+  /** The owner's attempts sharing a key, limited across the fleet; `null` (on update) removes it. */
+  flowControl?: FlowControl | null;
+  /** Recurring tasks: what becomes of missed occurrences. */
+  misfire?: MisfirePolicy;
+  /** Fill placeholders at each attempt. */
+  template?: boolean;
 }
 
 /** Notification settings as given: merged into the stored ones; `afterConsecutiveFailures: null` (on update) removes it. */

@@ -11,7 +11,7 @@ import {
   type TaskRowUpdate,
   type TaskSort,
 } from '@punctual/db';
-import { transitionRefusal, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
+import { DEFAULT_MISFIRE, transitionRefusal, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
 import { InvalidInputError, InvalidTransitionError, NotFoundError } from './errors.js';
 import { applyToOneTask } from './task-actions.js';
 import { discardAttempt, enqueueNextAttempt, filteredScopeOf, scopeOf, type Actor, type TaskContext } from './task-context.js';
@@ -32,6 +32,7 @@ import {
 } from './task-input.js';
 import { insertNewTask } from './task-create-batch.js';
 import { checkCallbacks, checkFailureStreak, checkNotifyEmail } from './task-deliveries.js';
+import { checkFlowControl, checkMisfire, normalizeRules } from './task-policies.js';
 import { scheduleOnCreate, scheduleOnUpdate } from './task-schedule.js';
 import { originOf, sealTaskHeaders, sealTaskToken, secretKeysOf } from './task-secrets.js';
 import {
@@ -75,6 +76,9 @@ export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTask
   const notify = resolveNotify(input.notify, DEFAULT_NOTIFY);
   checkFailureStreak(notify, schedule.cron !== null);
   const callbacks = checkCallbacks(input.callbacks ?? null, context);
+  const misfire = input.misfire ?? DEFAULT_MISFIRE;
+  checkMisfire(misfire, schedule.cron !== null);
+  const flowControl = checkFlowControl(input.flowControl ?? null);
   const keys = secretKeysOf(context);
   const id = randomUUID();
   return {
@@ -96,6 +100,11 @@ export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTask
     tags: normalizeTags(input.tags),
     notify: JSON.stringify(notify),
     callbacks: callbacks === null ? null : JSON.stringify(callbacks),
+    success_codes: input.successCodes === undefined ? null : JSON.stringify(normalizeRules(input.successCodes)),
+    retry_on: input.retryOn === undefined ? null : JSON.stringify(normalizeRules(input.retryOn)),
+    flow_control: flowControl === null ? null : JSON.stringify(flowControl),
+    misfire,
+    template: input.template ?? false,
   };
 }
 
@@ -199,6 +208,17 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
     const callbacks = checkCallbacks(input.callbacks, context);
     changes.callbacks = callbacks === null ? null : JSON.stringify(callbacks);
   }
+  if (input.successCodes !== undefined) changes.success_codes = JSON.stringify(normalizeRules(input.successCodes));
+  if (input.retryOn !== undefined) changes.retry_on = JSON.stringify(normalizeRules(input.retryOn));
+  if (input.flowControl !== undefined) {
+    const flowControl = checkFlowControl(input.flowControl);
+    changes.flow_control = flowControl === null ? null : JSON.stringify(flowControl);
+  }
+  if (input.misfire !== undefined) changes.misfire = input.misfire;
+  if (input.misfire !== undefined || input.cron !== undefined) {
+    checkMisfire(input.misfire ?? task.misfire, input.cron === undefined ? task.cron !== null : input.cron !== null);
+  }
+  if (input.template !== undefined) changes.template = input.template;
   if (input.timezone !== undefined) changes.timezone = input.timezone;
   const schedule = scheduleOnUpdate(task, input, new Date(), context.limits);
   if (schedule !== null) {

@@ -1,6 +1,7 @@
 import type { ApiKey, ManagedUser, Page, Task, TaskLog, TaskNotification, TaskStatusResponse, User } from '@punctual/contract';
 import type { ApiKeyListing, ListedNotification, TaskLogRow, TaskRow, UserRow } from '@punctual/db';
 import type { HttpMethod } from '@punctual/executor';
+import { DEFAULT_RETRY_ON, DEFAULT_SUCCESS_CODES } from '@punctual/scheduling';
 import { REDACTED, isSensitiveHeader } from './task-input.js';
 
 // The shapes are defined once, as the TypeBox schemas in @punctual/contract; these are their static types.
@@ -75,6 +76,11 @@ export function toTaskView(row: TaskRow): TaskView {
     tags: row.tags,
     notify: row.notify,
     callbacks: row.callbacks ?? {},
+    successCodes: row.success_codes ?? [...DEFAULT_SUCCESS_CODES],
+    retryOn: row.retry_on ?? [...DEFAULT_RETRY_ON],
+    flowControl: row.flow_control,
+    misfire: row.misfire,
+    template: row.template,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

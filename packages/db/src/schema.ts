@@ -1,4 +1,12 @@
-import type { AttemptOutcome, BackoffPolicy, TaskStatus } from '@punctual/scheduling';
+import type {
+  AttemptOutcome,
+  BackoffPolicy,
+  FlowControl,
+  MisfirePolicy,
+  RetryRule,
+  StatusCodeRule,
+  TaskStatus,
+} from '@punctual/scheduling';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -148,6 +156,16 @@ export interface TasksTable {
   consecutive_failures: Generated<number>;
   /** The current streak's `task.failing` alert went out (a success clears it, with a `task.recovered` email). */
   failure_alerted: Generated<boolean>;
+  /** Which responses count as success; null: 2xx. */
+  success_codes: Json<StatusCodeRule[]> | null;
+  /** Which failures are retried; null: every one. */
+  retry_on: Json<RetryRule[]> | null;
+  /** The owner's attempts sharing a key: in flight and started per second, across the fleet; null: none. */
+  flow_control: Json<FlowControl> | null;
+  /** Recurring tasks: what becomes of occurrences missed by more than MISFIRE_GRACE_MS. */
+  misfire: ColumnType<MisfirePolicy, MisfirePolicy | undefined, MisfirePolicy>;
+  /** Placeholders in the URL's query, header values and body are filled in at each attempt. */
+  template: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: DefaultedTimestamp;
 }

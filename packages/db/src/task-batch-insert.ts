@@ -27,6 +27,11 @@ export type BatchedTaskRow = Required<
     | 'tags'
     | 'notify'
     | 'callbacks'
+    | 'success_codes'
+    | 'retry_on'
+    | 'flow_control'
+    | 'misfire'
+    | 'template'
   >
 >;
 
@@ -56,6 +61,11 @@ const COLUMNS = [
   ['tags', 'text[]'],
   ['notify', 'jsonb'],
   ['callbacks', 'jsonb'],
+  ['success_codes', 'jsonb'],
+  ['retry_on', 'jsonb'],
+  ['flow_control', 'jsonb'],
+  ['misfire', 'text'],
+  ['template', 'boolean'],
 ] as const satisfies readonly (readonly [keyof BatchedTaskRow, string])[];
 
 /**

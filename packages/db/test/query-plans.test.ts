@@ -171,6 +171,11 @@ function newRow(userId: string): BatchedTaskRow {
     tags: ['ops'],
     notify: '{}',
     callbacks: null,
+    success_codes: null,
+    retry_on: null,
+    flow_control: null,
+    misfire: 'once',
+    template: false,
   };
 }
 

@@ -37,3 +37,15 @@ export {
   type OutcomeEmail,
 } from './outcome-deliveries.js';
 export { localIso, previewSchedule, type PreviewedOccurrence } from './schedule-preview.js';
+export {
+  DEFAULT_MISFIRE,
+  DEFAULT_RETRY_ON,
+  DEFAULT_SUCCESS_CODES,
+  MISFIRE_POLICIES,
+  RETRY_FAILURE_KINDS,
+  STATUS_CLASSES,
+  type FlowControl,
+  type MisfirePolicy,
+  type RetryRule,
+  type StatusCodeRule,
+} from './delivery-options.js';

@@ -10,6 +10,7 @@ import * as taskTags from './0008-task-tags.js';
 import * as taskQuotaBounds from './0009-task-quota-bounds.js';
 import * as taskSearch from './0010-task-search.js';
 import * as notifications from './0011-notifications.js';
+import * as deliveryPolicies from './0012-delivery-policies.js';
 
 /** Every migration, in order. Names sort as they run; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009-task-quota-bounds': taskQuotaBounds,
   '0010-task-search': taskSearch,
   '0011-notifications': notifications,
+  '0012-delivery-policies': deliveryPolicies,
 };
