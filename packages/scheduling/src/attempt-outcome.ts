@@ -1,5 +1,7 @@
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
-import { nextOccurrence, type CronSchedule } from './cron-schedule.js';
+import type { CronSchedule } from './cron-schedule.js';
+import { DEFAULT_MISFIRE, type MisfirePolicy } from './delivery-options.js';
+import { DEFAULT_MISFIRE_GRACE_MS, nextRunAfter } from './misfire.js';
 import type { AttemptOutcome, TaskStatus } from './task-status.js';
 
 /** What one attempt's HTTP call produced: returned by the executor, stored in the attempt's log row. */
@@ -30,8 +32,14 @@ export interface FinishedAttempt {
   now: Date;
   /** A recurring task's schedule; null or absent for a one-off task. */
   schedule?: CronSchedule | null;
-  /** When this run was due: the next occurrence is computed after it (and after `now`), so a clock a little behind never repeats it. */
+  /** When this run was due: the next occurrence is computed after it, so a clock a little behind never repeats it. */
   scheduledFor?: Date | null;
+  /** When the attempt that just finished started (default `now`): under misfire `once` the run covers what was due before. */
+  startedAt?: Date;
+  /** A recurring task's policy for occurrences missed meanwhile (default `once`), see misfire.ts. */
+  misfire?: MisfirePolicy;
+  /** MISFIRE_GRACE_MS (default 60 000). */
+  misfireGraceMs?: number;
   /** The run was a manual `run` of a paused task: a recurring task goes back to `paused` afterwards. */
   holdAfterRun?: boolean;
   random?: () => number;
@@ -44,8 +52,8 @@ export type NextState =
 /**
  * Where a task goes after an attempt: another attempt after backoff while attempts are left (attempts made ≤ maxRetries),
  * else the run is over. A one-off task is then `completed` on success or `failed`; a recurring task returns to `pending`
- * (or `paused`, after a manual run of a paused task) with `nextRunAt` at its next occurrence after now — occurrences
- * missed meanwhile are not replayed.
+ * (or `paused`, after a manual run of a paused task) with `nextRunAt` at its next run (`nextRunAfter`): the next
+ * occurrence, or for occurrences missed during a long attempt what its misfire policy says.
  */
 export function nextStateAfterAttempt(attempt: FinishedAttempt): NextState {
   const runOutcome = attempt.outcome;
@@ -57,13 +65,15 @@ export function nextStateAfterAttempt(attempt: FinishedAttempt): NextState {
     return { kind: 'retry', status: 'retrying', nextRunAt: new Date(attempt.now.getTime() + delay) };
   }
   if (attempt.schedule) {
-    const after = attempt.scheduledFor && attempt.scheduledFor > attempt.now ? attempt.scheduledFor : attempt.now;
-    return {
-      kind: 'run-finished',
-      status: attempt.holdAfterRun ? 'paused' : 'pending',
-      nextRunAt: nextOccurrence(attempt.schedule, after),
-      runOutcome,
-    };
+    const nextRunAt = nextRunAfter({
+      schedule: attempt.schedule,
+      misfire: attempt.misfire ?? DEFAULT_MISFIRE,
+      graceMs: attempt.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS,
+      scheduledFor: attempt.scheduledFor ?? attempt.now,
+      startedAt: attempt.startedAt ?? attempt.now,
+      now: attempt.now,
+    });
+    return { kind: 'run-finished', status: attempt.holdAfterRun ? 'paused' : 'pending', nextRunAt, runOutcome };
   }
   return { kind: 'run-finished', status: runOutcome === 'succeeded' ? 'completed' : 'failed', nextRunAt: null, runOutcome };
 }

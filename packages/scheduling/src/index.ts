@@ -49,3 +49,13 @@ export {
   type RetryRule,
   type StatusCodeRule,
 } from './delivery-options.js';
+export {
+  DEFAULT_MISFIRE_GRACE_MS,
+  MAX_MISFIRE_REPLAYS,
+  admitOccurrence,
+  dueRunAt,
+  nextRunAfter,
+  resumedRunAt,
+  type MisfireSettings,
+  type OccurrenceAdmission,
+} from './misfire.js';
