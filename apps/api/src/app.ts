@@ -91,6 +91,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
       limits: { maxTasksPerUser: config.limits.maxTasksPerUser, minCronIntervalSeconds: config.limits.minCronIntervalSeconds },
       allowPrivateTargets: config.allowPrivateTargets,
       allowedEmailDomains: config.email.allowedDomains,
+      misfireGraceMs: config.misfireGraceMs,
       logger: app.log,
     },
   });

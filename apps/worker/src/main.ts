@@ -89,6 +89,7 @@ const processor = createProcessor(
     // bottleneck of a drain, and most of it is per statement (parse, plan, start, commit), not per row.
     writer: createAttemptWriter(db, { workerId, leaseMarginMs: config.leaseMarginMs }),
     notifications,
+    misfireGraceMs: config.misfireGraceMs,
   },
   logger,
   { onDatabaseUnavailable: () => gate.close() },
@@ -140,7 +141,7 @@ const health = await startWorkerHttpServer({
 // One worker at a time (by a lock in the queue's store) repairs the queue from Postgres, recovers lost attempts and
 // applies retention.
 const maintenance = startMaintenance({
-  context: { db, queue, logger, notifications },
+  context: { db, queue, logger, notifications, misfireGraceMs: config.misfireGraceMs },
   backend: queueBackend,
   intervalMs: config.reconcileIntervalMs,
   logRetentionDays: config.logRetentionDays,

@@ -14,7 +14,7 @@ import {
 import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
 import { failedWithoutResponse } from '@punctual/executor/attempt-result';
 import type { NotificationQueue, TaskAttemptJob, TaskQueue } from '@punctual/queue';
-import { nextStateAfterAttempt, type AttemptResponse } from '@punctual/scheduling';
+import { DEFAULT_MISFIRE_GRACE_MS, nextStateAfterAttempt, type AttemptResponse } from '@punctual/scheduling';
 import type { AttemptMetrics } from './attempt-metrics.js';
 import { outcomeNotifications, type NotificationSettings } from './outcome-notifications.js';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
@@ -44,6 +44,8 @@ export interface AttemptContext {
   writer?: AttemptWriter;
   /** Outcome emails and callbacks: written with each record, their deliveries queued after it. */
   notifications: NotificationSettings & { queue: NotificationQueue };
+  /** MISFIRE_GRACE_MS (default 60 000): how late an occurrence may start before it counts as missed. */
+  misfireGraceMs?: number;
 }
 
 export type AttemptSummary =
@@ -82,7 +84,7 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
       claimed,
       record: { ...result, startedAt },
       decide: (current: TaskRow) =>
-        stateAfterAttempt(current, result, new Date(), { attempt: claimed.attempt, settings: context.notifications }),
+        stateAfterAttempt(current, result, attemptTiming(context, startedAt), { attempt: claimed.attempt, settings: context.notifications }),
     };
     const recording = performance.now();
     const updated = writer ? await writer.finish(finish) : await finishAttempt(context.db, finish);
@@ -114,17 +116,31 @@ function attemptLogger(context: AttemptContext, fields: { taskId: string; runId:
   return { warn: (details, message) => context.logger.warn({ ...bound, ...details }, message) };
 }
 
+/** When an attempt is recorded, when it started, and the grace its recurring task's misfire policy counts with. */
+export interface AttemptTiming {
+  now: Date;
+  startedAt: Date;
+  misfireGraceMs: number;
+}
+
+/** The timing of an attempt that started at `startedAt` and is recorded now. */
+export function attemptTiming(context: { misfireGraceMs?: number }, startedAt: Date): AttemptTiming {
+  return { now: new Date(), startedAt, misfireGraceMs: context.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS };
+}
+
 /**
  * The task's next state after an attempt, from the task row as it is when the attempt is recorded (a `reset-retries`
- * during the attempt counts). A recurring task's next run gets a new run id. With `notified` (the attempt's number and
- * the notification settings), the emails and callbacks the outcome asks for come with it.
+ * during the attempt counts). A recurring task's next run gets a new run id, at the time its misfire policy gives.
+ * With `notified` (the attempt's number and the notification settings), the emails and callbacks the outcome asks for
+ * come with it.
  */
 export function stateAfterAttempt(
   task: TaskRow,
   result: AttemptResponse & Pick<AttemptResult, 'retryAfterMs'>,
-  now: Date,
+  timing: AttemptTiming,
   notified?: { attempt: number; settings: NotificationSettings },
 ): TaskStateAfterAttempt {
+  const { now } = timing;
   const next = nextStateAfterAttempt({
     outcome: result.outcome,
     attemptsMade: Math.max(1, task.attempts),
@@ -134,6 +150,9 @@ export function stateAfterAttempt(
     now,
     schedule: task.cron === null ? null : { cron: task.cron, timezone: task.timezone },
     scheduledFor: task.next_run_at,
+    startedAt: timing.startedAt,
+    misfire: task.misfire,
+    misfireGraceMs: timing.misfireGraceMs,
     holdAfterRun: task.hold_after_run,
   });
   const runFinished = next.kind === 'run-finished';

@@ -19,7 +19,7 @@ export {
   type QueueRepairOptions,
   type ReconcilerContext,
 } from './reconciler.js';
-export { runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
+export { attemptTiming, runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary, type AttemptTiming } from './attempt-runner.js';
 export type { AttemptMetrics } from './attempt-metrics.js';
 export {
   checkDependency,
