@@ -36,7 +36,13 @@ export {
   type OutcomeDeliveryInput,
   type OutcomeEmail,
 } from './outcome-deliveries.js';
-export { localIso, previewSchedule, type PreviewedOccurrence } from './schedule-preview.js';
+export {
+  localIso,
+  previewSchedule,
+  previewTaskSchedule,
+  type PreviewedOccurrence,
+  type TaskSchedulePreview,
+} from './schedule-preview.js';
 export {
   DEFAULT_MISFIRE,
   DEFAULT_RETRY_ON,

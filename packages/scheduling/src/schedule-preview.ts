@@ -1,4 +1,5 @@
 import { occurrencesAfter, type CronSchedule, type DstMark, type Occurrence } from './cron-schedule.js';
+import { dueRunAt, nextRunAfter, type MisfireSettings } from './misfire.js';
 
 /** One occurrence as the schedule preview shows it. */
 export interface PreviewedOccurrence {
@@ -16,6 +17,38 @@ export interface PreviewedOccurrence {
 export function previewSchedule(schedule: CronSchedule, after: Date, count: number): PreviewedOccurrence[] {
   const occurrences = occurrencesAfter(schedule, after);
   return Array.from({ length: count }, () => previewed(occurrences.next().value));
+}
+
+/** What the preview of a recurring task needs to know of it. */
+export interface TaskSchedulePreview extends MisfireSettings {
+  /** The task's `nextRunAt`: its next run, or while a run is in progress (`running`, `retrying`) that run's. */
+  nextRunAt: Date | null;
+  /** A run is in progress (running or retrying): the runs to show come after it. */
+  inRun: boolean;
+  now: Date;
+}
+
+/**
+ * The next `count` occurrences a recurring task will run, seen at `now`, from the same rules the scheduler applies: a
+ * waiting (or paused, as if resumed now) task's next run as `dueRunAt` gives it — a missed one per its misfire policy,
+ * so it may lie in the past and run at once — then the occurrences after it (under `once`, after now: the catch-up run
+ * covers those due before it starts). With a run in progress, the runs after it, as if it ended now (`nextRunAfter`, its attempt started when due).
+ * A next run that is not an occurrence (a manual run) is not shown, only the occurrences after it.
+ */
+export function previewTaskSchedule(task: TaskSchedulePreview, count: number): PreviewedOccurrence[] {
+  const { schedule, now } = task;
+  const nextRunAt = task.nextRunAt ?? now;
+  // A run in progress is taken as started when it was due (its attempt's start is not on the row) and ending now.
+  const due = task.inRun
+    ? nextRunAfter({ ...task, scheduledFor: nextRunAt, startedAt: nextRunAt })
+    : dueRunAt({ ...task, due: nextRunAt });
+  const head = occurrencesAfter(schedule, new Date(due.getTime() - 1)).next().value;
+  const shown = head.at.getTime() === due.getTime() ? [head] : [];
+  // Under `once` a late run covers every occurrence due before it starts (now).
+  const after = task.misfire === 'once' && now > due ? now : due;
+  const rest = occurrencesAfter(schedule, after);
+  while (shown.length < count) shown.push(rest.next().value);
+  return shown.slice(0, count).map(previewed);
 }
 
 function previewed({ at, offsetMs, dst }: Occurrence): PreviewedOccurrence {

@@ -4,6 +4,7 @@ import {
   admitOccurrence,
   nextOccurrence,
   nextStateAfterAttempt,
+  previewTaskSchedule,
   resumedRunAt,
   type CronSchedule,
   type MisfirePolicy,
@@ -145,6 +146,17 @@ describe('misfire policies, each case', () => {
   ])('a run that ends past the grace of its last missed occurrence (%s)', (misfire, expected) => {
     const scenario = { ...LONG_ATTEMPT, durationMs: (due: Date) => (clock(due) === '10:00' ? 330_000 : 1_000) };
     expect(simulate(misfire, scenario)).toEqual(expected);
+  });
+});
+
+describe('the preview of a task', () => {
+  it.each<MisfirePolicy>(['once', 'skip', 'all'])('lists the runs the scheduler then makes (%s, workers back at 10:42)', (misfire) => {
+    const runs = simulate(misfire, OUTAGE).filter((run) => run >= '10:42');
+    const preview = previewTaskSchedule(
+      { schedule: EVERY_10_MINUTES, misfire, graceMs: GRACE_MS, nextRunAt: at('10:10'), inRun: false, now: at('10:42') },
+      runs.length,
+    );
+    expect(preview.map((occurrence) => clock(new Date(occurrence.at)))).toEqual(runs.map((run) => run.split(' → ')[1]));
   });
 });
 

@@ -6,7 +6,9 @@ import {
   nextStateAfterAttempt,
   occurrencesAfter,
   previewSchedule,
+  previewTaskSchedule,
   type CronSchedule,
+  type MisfirePolicy,
   type FinishedAttempt,
   type PreviewedOccurrence,
 } from '../src/index.js';
@@ -237,5 +239,66 @@ describe('localIso', () => {
   ])('%s at %i ms is %s', (at, offsetMs, local) => {
     expect(localIso(new Date(at), offsetMs)).toBe(local);
     expect(new Date(local).getTime()).toBe(new Date(at).getTime());
+  });
+});
+
+describe('previewTaskSchedule', () => {
+  const schedule = { cron: '*/10 * * * *', timezone: 'UTC' };
+  const on = (time: string) => new Date(`2026-06-01T${time}Z`);
+  const times = (occurrences: PreviewedOccurrence[]) => occurrences.map(({ at }) => at.slice(11, 19));
+
+  it.each<[string, MisfirePolicy, { nextRunAt: string | null; inRun?: boolean; now: string }, string[]]>([
+    ['waiting', 'once', { nextRunAt: '10:10:00', now: '10:05:00' }, ['10:10:00', '10:20:00', '10:30:00']],
+    ['waiting', 'skip', { nextRunAt: '10:10:00', now: '10:05:00' }, ['10:10:00', '10:20:00', '10:30:00']],
+    ['waiting', 'all', { nextRunAt: '10:10:00', now: '10:05:00' }, ['10:10:00', '10:20:00', '10:30:00']],
+    // Workers down since 10:05, seen at 10:42: the 10:10 job is late.
+    ['missed', 'once', { nextRunAt: '10:10:00', now: '10:42:00' }, ['10:10:00', '10:50:00', '11:00:00']],
+    ['missed', 'skip', { nextRunAt: '10:10:00', now: '10:42:00' }, ['10:50:00', '11:00:00', '11:10:00']],
+    ['missed', 'all', { nextRunAt: '10:10:00', now: '10:42:00' }, ['10:10:00', '10:20:00', '10:30:00', '10:40:00', '10:50:00']],
+    // 10:40 is 30 s late: within the grace, it runs as itself.
+    ['within the grace', 'skip', { nextRunAt: '10:40:00', now: '10:40:30' }, ['10:40:00', '10:50:00']],
+    // A manual run waiting at 10:07:13.5 is no occurrence: the schedule after it.
+    ['manual run', 'skip', { nextRunAt: '10:07:13.500', now: '10:05:00' }, ['10:10:00', '10:20:00']],
+    ['manual run', 'once', { nextRunAt: '10:07:13.500', now: '10:05:00' }, ['10:10:00', '10:20:00']],
+    // The 10:00 run is still in progress at 10:25 (10:10 and 10:20 missed).
+    ['long run', 'once', { nextRunAt: '10:00:00', inRun: true, now: '10:25:00' }, ['10:10:00', '10:30:00', '10:40:00']],
+    ['long run', 'skip', { nextRunAt: '10:00:00', inRun: true, now: '10:25:00' }, ['10:30:00', '10:40:00', '10:50:00']],
+    ['long run', 'all', { nextRunAt: '10:00:00', inRun: true, now: '10:25:00' }, ['10:10:00', '10:20:00', '10:30:00']],
+    // Retrying, its next attempt at 10:03:17: the runs after that run.
+    ['retrying', 'once', { nextRunAt: '10:03:17', inRun: true, now: '10:02:00' }, ['10:10:00', '10:20:00']],
+    ['retrying', 'all', { nextRunAt: '10:03:17', inRun: true, now: '10:02:00' }, ['10:10:00', '10:20:00']],
+    ['no next run', 'once', { nextRunAt: null, now: '10:02:00' }, ['10:10:00', '10:20:00']],
+  ])('%s, %s: %j', (_case, misfire, task, expected) => {
+    const preview = previewTaskSchedule(
+      {
+        schedule,
+        misfire,
+        graceMs: 60_000,
+        nextRunAt: task.nextRunAt === null ? null : on(task.nextRunAt),
+        inRun: task.inRun ?? false,
+        now: on(task.now),
+      },
+      expected.length,
+    );
+    expect(times(preview)).toEqual(expected);
+  });
+
+  it('marks DST moves as the schedule preview does', () => {
+    const berlin = { cron: '30 2 * * *', timezone: 'Europe/Berlin' };
+    const preview = previewTaskSchedule(
+      {
+        schedule: berlin,
+        misfire: 'once',
+        graceMs: 60_000,
+        nextRunAt: new Date('2026-03-29T01:30:00Z'),
+        inRun: false,
+        now: new Date('2026-03-28T12:00:00Z'),
+      },
+      2,
+    );
+    expect(lines(preview)).toEqual([
+      '2026-03-29T01:30:00.000Z 2026-03-29T03:30:00+02:00 gap',
+      '2026-03-30T00:30:00.000Z 2026-03-30T02:30:00+02:00 -',
+    ]);
   });
 });
