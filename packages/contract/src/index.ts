@@ -43,9 +43,4 @@ export {
   User,
   UserListQuery,
 } from './users.js';
-export {
-  SchedulePreviewQuery,
-  ScheduleOccurrence,
-  ScheduleOccurrences,
-  TaskSchedulePreviewQuery,
-} from './schedules.js';
+export { SchedulePreviewQuery, ScheduleOccurrence, ScheduleOccurrences, TaskSchedulePreviewQuery } from './schedules.js';

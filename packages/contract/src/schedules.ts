@@ -12,9 +12,7 @@ export const SchedulePreviewQuery = Type.Object(
     cron: ScheduleFields.cron,
     timezone: Type.Optional(ScheduleFields.timezone),
     count: Type.Optional(OccurrenceCount),
-    from: Type.Optional(
-      Type.String({ format: 'date-time', description: 'list the occurrences strictly after this instant; default now' }),
-    ),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'list the occurrences strictly after this instant; default now' })),
   },
   { additionalProperties: false },
 );

@@ -175,7 +175,7 @@ const taskFields = {
     maxLength: 200,
     description:
       'recurring instead of scheduledAt: 5 fields (minute hour day-of-month month day-of-week), or 6 with leading seconds. ' +
-      'Each occurrence is its own run; what becomes of occurrences missed (workers down, paused, a long attempt) is `misfire`\'s. ' +
+      "Each occurrence is its own run; what becomes of occurrences missed (workers down, paused, a long attempt) is `misfire`'s. " +
       'GET /api/v1/schedules/next previews a cron expression, GET /api/v1/tasks/{id}/next a task.',
   }),
   timezone: Type.String({

@@ -84,7 +84,10 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
       claimed,
       record: { ...result, startedAt },
       decide: (current: TaskRow) =>
-        stateAfterAttempt(current, result, attemptTiming(context, startedAt), { attempt: claimed.attempt, settings: context.notifications }),
+        stateAfterAttempt(current, result, attemptTiming(context, startedAt), {
+          attempt: claimed.attempt,
+          settings: context.notifications,
+        }),
     };
     const recording = performance.now();
     const updated = writer ? await writer.finish(finish) : await finishAttempt(context.db, finish);

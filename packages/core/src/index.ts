@@ -19,7 +19,14 @@ export {
   type QueueRepairOptions,
   type ReconcilerContext,
 } from './reconciler.js';
-export { attemptTiming, runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary, type AttemptTiming } from './attempt-runner.js';
+export {
+  attemptTiming,
+  runAttempt,
+  stateAfterAttempt,
+  type AttemptContext,
+  type AttemptSummary,
+  type AttemptTiming,
+} from './attempt-runner.js';
 export type { AttemptMetrics } from './attempt-metrics.js';
 export {
   checkDependency,

@@ -36,13 +36,7 @@ export {
   type OutcomeDeliveryInput,
   type OutcomeEmail,
 } from './outcome-deliveries.js';
-export {
-  localIso,
-  previewSchedule,
-  previewTaskSchedule,
-  type PreviewedOccurrence,
-  type TaskSchedulePreview,
-} from './schedule-preview.js';
+export { localIso, previewSchedule, previewTaskSchedule, type PreviewedOccurrence, type TaskSchedulePreview } from './schedule-preview.js';
 export {
   DEFAULT_MISFIRE,
   DEFAULT_RETRY_ON,

@@ -39,9 +39,7 @@ export function previewTaskSchedule(task: TaskSchedulePreview, count: number): P
   const { schedule, now } = task;
   const nextRunAt = task.nextRunAt ?? now;
   // A run in progress is taken as started when it was due (its attempt's start is not on the row) and ending now.
-  const due = task.inRun
-    ? nextRunAfter({ ...task, scheduledFor: nextRunAt, startedAt: nextRunAt })
-    : dueRunAt({ ...task, due: nextRunAt });
+  const due = task.inRun ? nextRunAfter({ ...task, scheduledFor: nextRunAt, startedAt: nextRunAt }) : dueRunAt({ ...task, due: nextRunAt });
   const head = occurrencesAfter(schedule, new Date(due.getTime() - 1)).next().value;
   const shown = head.at.getTime() === due.getTime() ? [head] : [];
   // Under `once` a late run covers every occurrence due before it starts (now).

@@ -142,7 +142,18 @@ describe('misfire policies, each case', () => {
     // The run (say, with its retries) ends at 10:05:30, past 10:04's grace as well: skip runs 10:05 only, as itself.
     ['once', ['10:00 → 10:00', '10:05:30 → 10:01', '10:06 → 10:06']],
     ['skip', ['10:00 → 10:00', '10:05:30 → 10:05', '10:06 → 10:06']],
-    ['all', ['10:00 → 10:00', '10:05:30 → 10:01', '10:05:31 → 10:02', '10:05:32 → 10:03', '10:05:33 → 10:04', '10:05:34 → 10:05', '10:06 → 10:06']],
+    [
+      'all',
+      [
+        '10:00 → 10:00',
+        '10:05:30 → 10:01',
+        '10:05:31 → 10:02',
+        '10:05:32 → 10:03',
+        '10:05:33 → 10:04',
+        '10:05:34 → 10:05',
+        '10:06 → 10:06',
+      ],
+    ],
   ])('a run that ends past the grace of its last missed occurrence (%s)', (misfire, expected) => {
     const scenario = { ...LONG_ATTEMPT, durationMs: (due: Date) => (clock(due) === '10:00' ? 330_000 : 1_000) };
     expect(simulate(misfire, scenario)).toEqual(expected);
@@ -181,14 +192,22 @@ describe('admitOccurrence', () => {
 
   it(`replays at most the ${MAX_MISFIRE_REPLAYS} most recent missed occurrences under all`, () => {
     // Every minute, workers down from 10:00 to 14:00: 10:00 to 12:59 are missed (13:59 is within the grace at 14:00).
-    const admission = admitOccurrence({ schedule: EVERY_MINUTE, misfire: 'all', graceMs: GRACE_MS, scheduledFor: at('10:00'), now: at('14:00') });
+    const admission = admitOccurrence({
+      schedule: EVERY_MINUTE,
+      misfire: 'all',
+      graceMs: GRACE_MS,
+      scheduledFor: at('10:00'),
+      now: at('14:00'),
+    });
     expect(admission).toEqual({ kind: 'skip', nextRunAt: at('12:19') });
     // 12:19 … 13:58 are the 100 most recent missed; 13:59 is not missed yet.
     let count = 0;
     for (let due = at('12:19'); due < at('13:59'); due = nextOccurrence(EVERY_MINUTE, due)) count++;
     expect(count).toBe(MAX_MISFIRE_REPLAYS);
     // A schedule with fewer missed occurrences than that replays them all.
-    expect(admitOccurrence({ schedule: EVERY_MINUTE, misfire: 'all', graceMs: GRACE_MS, scheduledFor: at('13:00'), now: at('14:00') })).toEqual({
+    expect(
+      admitOccurrence({ schedule: EVERY_MINUTE, misfire: 'all', graceMs: GRACE_MS, scheduledFor: at('13:00'), now: at('14:00') }),
+    ).toEqual({
       kind: 'run',
     });
   });

@@ -149,10 +149,7 @@ const NIGHTS: { name: string; cron: string; timezone: string; after: string; exp
     cron: '0 12 * * *',
     timezone: 'America/New_York',
     after: '2026-10-31T00:00:00Z',
-    expected: [
-      '2026-10-31T16:00:00.000Z 2026-10-31T12:00:00-04:00 -',
-      '2026-11-01T17:00:00.000Z 2026-11-01T12:00:00-05:00 -',
-    ],
+    expected: ['2026-10-31T16:00:00.000Z 2026-10-31T12:00:00-04:00 -', '2026-11-01T17:00:00.000Z 2026-11-01T12:00:00-05:00 -'],
   },
 ];
 
@@ -193,7 +190,7 @@ describe('previewSchedule', () => {
     it.each(schedules)('$cron in $timezone after $after: nextOccurrence fed back in', ({ cron, timezone, after }) => {
       const schedule = { cron, timezone };
       const expected: string[] = [];
-      for (let at = new Date(after); expected.length < COUNT; ) {
+      for (let at = new Date(after); expected.length < COUNT;) {
         at = nextOccurrence(schedule, at);
         expected.push(at.toISOString());
       }
