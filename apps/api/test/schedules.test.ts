@@ -74,6 +74,8 @@ describe('GET /api/v1/schedules/next', () => {
     [{ cron: '0 0 * * *', count: '0' }, 'querystring/count'],
     [{ cron: '0 0 * * *', count: '101' }, 'querystring/count'],
     [{ cron: '0 0 * * *', from: 'yesterday' }, 'querystring/from'],
+    [{ cron: '0 0 * * *', from: '1969-12-31T23:59:59Z' }, 'querystring/from'],
+    [{ cron: '0 0 * * *', from: '3000-01-01T00:00:00Z' }, 'querystring/from'],
     [{ cron: '0 0 * * *', extra: '1' }, 'querystring'],
     [{ timezone: 'UTC' }, 'querystring'],
   ])('refuses %j with 400 naming %s', async (query, field) => {

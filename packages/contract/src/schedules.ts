@@ -12,7 +12,12 @@ export const SchedulePreviewQuery = Type.Object(
     cron: ScheduleFields.cron,
     timezone: Type.Optional(ScheduleFields.timezone),
     count: Type.Optional(OccurrenceCount),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'list the occurrences strictly after this instant; default now' })),
+    from: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'list the occurrences strictly after this instant (years 1970 to 2999); default now',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -32,6 +32,10 @@ export const DEFAULT_TIMEZONE = 'UTC';
 /** How many occurrences a preview lists unless asked. */
 export const DEFAULT_PREVIEW_COUNT = 5;
 
+// Time zone rules before 1970 are patchy (local mean time) and Dates end in the year 275760: a preview stays within.
+const PREVIEW_FROM_MIN = new Date(Date.UTC(1970, 0, 1));
+const PREVIEW_FROM_MAX = new Date(Date.UTC(3000, 0, 1));
+
 /** `GET /schedules/next`'s query: a cron expression and zone as a task takes them, how many, from when. */
 export interface SchedulePreviewRequest {
   cron: string;
@@ -100,6 +104,9 @@ export function scheduleOnUpdate(
 export function previewCron(request: SchedulePreviewRequest, now: Date, limits: ScheduleLimits): { occurrences: PreviewedOccurrence[] } {
   const schedule = checkedSchedule({ cron: request.cron.trim(), timezone: request.timezone ?? DEFAULT_TIMEZONE }, limits, 'querystring');
   const from = request.from === undefined ? now : parseScheduledAt(request.from, 'querystring/from');
+  if (!(from >= PREVIEW_FROM_MIN && from < PREVIEW_FROM_MAX)) {
+    throw new InvalidInputError('querystring/from', 'must be in the years 1970 to 2999');
+  }
   return { occurrences: previewSchedule(schedule, from, request.count ?? DEFAULT_PREVIEW_COUNT) };
 }
 
