@@ -201,10 +201,15 @@ export interface RunningStack {
  * (real processes, with `env()` added to their environment); after them, everything stopped (each process must exit 0) and cleaned up. A failing test prints
  * the end of every process's log.
  */
-export function useRunningStack(options: { workers?: number; env?: () => Record<string, string> } = {}): RunningStack {
+export function useRunningStack(
+  options: { workers?: number; env?: () => Record<string, string>; queueBackend?: TestEnvironment['queueBackend'] } = {},
+): RunningStack {
   const stack = {} as RunningStack;
   beforeAll(async () => {
-    [stack.environment, stack.target] = await Promise.all([createTestEnvironment(), startTargetServer()]);
+    [stack.environment, stack.target] = await Promise.all([
+      createTestEnvironment({ queueBackend: options.queueBackend }),
+      startTargetServer(),
+    ]);
     const env = punctualEnv(stack.environment, options.env?.());
     const workerCount = options.workers ?? 2;
     [stack.api, ...stack.workers] = await Promise.all([

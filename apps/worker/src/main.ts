@@ -89,6 +89,7 @@ const processor = createProcessor(
     // bottleneck of a drain, and most of it is per statement (parse, plan, start, commit), not per row.
     writer: createAttemptWriter(db, { workerId, leaseMarginMs: config.leaseMarginMs }),
     notifications,
+    limits: { slots: queueBackend.attemptSlots, userConcurrency: config.userConcurrency },
     misfireGraceMs: config.misfireGraceMs,
   },
   logger,

@@ -2,7 +2,7 @@ import { runAttempt, type AttemptContext } from '@punctual/core';
 import { isDatabaseUnavailable } from '@punctual/db';
 import { parseTaskAttemptJob } from '@punctual/queue';
 import { ATTEMPT_ATTRIBUTES, withAttemptSpan, type Span } from '@punctual/telemetry';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 
 export interface ProcessorHooks {
@@ -15,7 +15,7 @@ export interface ProcessorHooks {
  * When Postgres is away the job fails, BullMQ retries it after a backoff, and the worker pauses until Postgres answers.
  */
 export function createProcessor(context: AttemptContext, logger: Logger, hooks: ProcessorHooks) {
-  const processJob = async (job: Job, span: Span): Promise<void> => {
+  const processJob = async (job: Job, token: string | undefined, span: Span): Promise<void> => {
     const payload = parseTaskAttemptJob(job.data);
     if (!payload) {
       logger.warn({ jobId: job.id, name: job.name }, 'dropping a job that is not a task attempt');
@@ -31,6 +31,12 @@ export function createProcessor(context: AttemptContext, logger: Logger, hooks: 
     } catch (error) {
       if (isDatabaseUnavailable(error)) hooks.onDatabaseUnavailable();
       throw error;
+    }
+    if (summary.kind === 'waiting') {
+      // Not claimed and no attempt used: the job goes back to the queue and asks again when it is due.
+      span.setAttribute(ATTEMPT_ATTRIBUTES.outcome, 'waiting');
+      await job.moveToDelayed(Date.now() + summary.retryInMs, token);
+      throw new DelayedError();
     }
     if (summary.kind === 'dropped') {
       span.setAttribute(ATTEMPT_ATTRIBUTES.outcome, 'dropped');
@@ -48,5 +54,5 @@ export function createProcessor(context: AttemptContext, logger: Logger, hooks: 
     }
   };
   // Each attempt is a span of its own trace, linked to the enqueue (see withAttemptSpan); a no-op without tracing.
-  return (job: Job): Promise<void> => withAttemptSpan(job, (span) => processJob(job, span));
+  return (job: Job, token?: string): Promise<void> => withAttemptSpan(job, (span) => processJob(job, token, span));
 }

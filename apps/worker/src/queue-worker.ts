@@ -10,18 +10,18 @@ const STORE_NAMES: Record<QueueBackendName, string> = { redis: 'Redis', postgres
 /** The attempts a processor has in flight, known without asking the queue's store. */
 export interface AttemptTracker {
   /** The processor to give the worker: the same one, counted while it runs. */
-  readonly processor: (job: Job) => Promise<void>;
+  readonly processor: (job: Job, token?: string) => Promise<void>;
   /** How many attempts are in flight now. */
   readonly size: number;
   /** Settles once the attempts in flight now have settled. */
   idle(): Promise<void>;
 }
 
-export function trackAttempts(processor: (job: Job) => Promise<void>): AttemptTracker {
+export function trackAttempts(processor: (job: Job, token?: string) => Promise<void>): AttemptTracker {
   const inFlight = new Set<Promise<void>>();
   return {
-    processor: (job) => {
-      const attempt = processor(job);
+    processor: (job, token) => {
+      const attempt = processor(job, token);
       inFlight.add(attempt);
       const forget = (): void => {
         inFlight.delete(attempt);

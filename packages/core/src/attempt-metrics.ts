@@ -7,6 +7,8 @@ import type { AttemptOutcome } from '@punctual/scheduling';
 export interface AttemptMetrics {
   /** A job was dropped without a call: its task had moved on (rescheduled, paused, cancelled, deleted, or running). */
   staleJobDropped(): void;
+  /** An attempt did not fit under a fleet-wide limit (its owner's USER_CONCURRENCY, or its flow key): it waits, unclaimed. */
+  attemptWaited(limit: 'user' | 'flow'): void;
   /** An attempt was claimed and its call starts, `latenessMs` after it was due. */
   attemptStarted(latenessMs: number): void;
   /** The attempt's outcome was recorded in Postgres; `durationMs` is its HTTP call's. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   claimAttempt,
   finishAttempt,
+  peekAttempts,
   SealedSecretError,
   type AttemptWriter,
   type ClaimedAttemptToSend,
@@ -13,8 +14,15 @@ import {
 } from '@punctual/db';
 import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punctual/executor';
 import { failedWithoutResponse } from '@punctual/executor/attempt-result';
-import type { NotificationQueue, TaskAttemptJob, TaskQueue } from '@punctual/queue';
-import { DEFAULT_MISFIRE_GRACE_MS, nextStateAfterAttempt, type AttemptResponse } from '@punctual/scheduling';
+import type { AttemptSlots, NotificationQueue, TaskAttemptJob, TaskQueue } from '@punctual/queue';
+import {
+  DEFAULT_MISFIRE_GRACE_MS,
+  attemptLimits,
+  limitWaitMs,
+  nextStateAfterAttempt,
+  type AttemptLimit,
+  type AttemptResponse,
+} from '@punctual/scheduling';
 import type { AttemptMetrics } from './attempt-metrics.js';
 import { outcomeNotifications, type NotificationSettings } from './outcome-notifications.js';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
@@ -44,19 +52,67 @@ export interface AttemptContext {
   writer?: AttemptWriter;
   /** Outcome emails and callbacks: written with each record, their deliveries queued after it. */
   notifications: NotificationSettings & { queue: NotificationQueue };
+  /** Fleet-wide limits an attempt must fit under before it is claimed (USER_CONCURRENCY, a task's flowControl). */
+  limits: { slots: AttemptSlots; userConcurrency: number };
   /** MISFIRE_GRACE_MS (default 60 000): how late an occurrence may start before it counts as missed. */
   misfireGraceMs?: number;
 }
 
 export type AttemptSummary =
   | { kind: 'dropped'; reason: 'stale' }
+  | { kind: 'waiting'; taskId: string; limit: 'user' | 'flow'; retryInMs: number }
   | { kind: 'attempted'; taskId: string; runId: string; attempt: number; outcome: 'succeeded' | 'failed'; status: string | null };
 
 /**
- * One scheduled attempt, start to end: claim it in Postgres (a stale job makes no call), make the HTTP call,
- * then record the outcome and the task's next state in one transaction, and queue the next attempt when one is due.
+ * One scheduled attempt, start to end: read its task (a stale job stops here), take its slots under the fleet's limits
+ * (an attempt that does not fit is not claimed: it waits, and the caller puts its job back for `retryInMs`), claim it in
+ * Postgres, make the HTTP call, then record the outcome and the task's next state in one transaction, queue the next
+ * attempt when one is due, and give the slots back.
  */
 export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): Promise<AttemptSummary> {
+  const { writer, metrics } = context;
+  const [task] = writer ? [await writer.peek(job)] : await peekAttempts(context.db, [job]);
+  if (!task) {
+    metrics?.staleJobDropped();
+    return { kind: 'dropped', reason: 'stale' };
+  }
+  const limits = attemptLimits({ userId: task.user_id, flowControl: task.flow_control }, context.limits.userConcurrency);
+  const lease = randomUUID();
+  const refusal = await context.limits.slots.acquire({
+    holder: task.id,
+    lease,
+    dueAt: task.next_run_at ?? new Date(),
+    // As long as the attempt's claim in Postgres: a worker that dies holding the slots gives them back with it.
+    leaseMs: task.timeout_ms + context.leaseMarginMs,
+    limits,
+  });
+  if (refusal !== null) {
+    const limit = limits[refusal.limit]!;
+    const waiting = limit.key.startsWith('user:') ? 'user' : 'flow';
+    metrics?.attemptWaited(waiting);
+    return { kind: 'waiting', taskId: task.id, limit: waiting, retryInMs: limitWaitMs(refusal, limit.rate) };
+  }
+  try {
+    return await claimAndRun(context, job);
+  } finally {
+    await releaseSlots(context, { taskId: task.id, lease }, limits);
+  }
+}
+
+/** Gives an attempt's slots back; a store that does not answer leaves them to lapse with their lease. */
+async function releaseSlots(
+  context: AttemptContext,
+  held: { taskId: string; lease: string },
+  limits: readonly AttemptLimit[],
+): Promise<void> {
+  try {
+    await context.limits.slots.release(held.lease, limits);
+  } catch (error) {
+    context.logger.warn({ err: error, taskId: held.taskId }, 'attempt slots not given back; they lapse with their lease');
+  }
+}
+
+async function claimAndRun(context: AttemptContext, job: TaskAttemptJob): Promise<AttemptSummary> {
   const { writer, metrics } = context;
   const claiming = performance.now();
   const claimed = writer

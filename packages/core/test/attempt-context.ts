@@ -20,6 +20,7 @@ export function useAttemptContext(t: TaskEnvironment): AttemptContext {
       leaseMarginMs: 30_000,
       logger: { warn: () => {} },
       notifications: { emailEnabled: false, queue: t.backend.notifications },
+      limits: { slots: t.backend.attemptSlots, userConcurrency: 25 },
     } satisfies AttemptContext);
   });
   afterAll(async () => {

@@ -13,7 +13,13 @@ const target = useFixture(startTargetServer, (server) => server.close());
 const WORKER = { workerId: 'group-worker:1', leaseMarginMs: 30_000 };
 let grouped: AttemptContext;
 beforeAll(() => {
-  grouped = { ...alone, ...WORKER, writer: createAttemptWriter(t.env.db, WORKER) };
+  // Every attempt of one user at once: no USER_CONCURRENCY in the way of the batches under test.
+  grouped = {
+    ...alone,
+    ...WORKER,
+    writer: createAttemptWriter(t.env.db, WORKER),
+    limits: { ...alone.limits, userConcurrency: 1_000 },
+  };
 });
 
 async function taskRow(id: string) {

@@ -8,6 +8,7 @@ import {
   type ClaimedAttemptToSend,
   type TaskAfterAttempt,
 } from './attempts.js';
+import { peekAttempts, type AttemptToAdmit } from './attempt-admission.js';
 import { createGroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 
@@ -22,6 +23,8 @@ const STATEMENTS_IN_FLIGHT = 1;
 
 /** Claims and records attempts for one worker; see createAttemptWriter. */
 export interface AttemptWriter {
+  /** What peekAttempts reads, for one job; the reads of concurrent attempts share a statement. */
+  peek(job: { taskId: string; version: number }): Promise<AttemptToAdmit | null>;
   claim(job: { taskId: string; version: number }): Promise<ClaimedAttemptToSend | null>;
   finish(finish: AttemptFinish): Promise<TaskAfterAttempt | null>;
 }
@@ -52,6 +55,13 @@ export function createAttemptWriter(db: Kysely<Database>, options: AttemptWriter
     maxInFlight: STATEMENTS_IN_FLIGHT,
     maxBatch,
   });
+  const peek = createGroupCommit({
+    runBatch: (jobs: readonly { taskId: string; version: number }[]) => peekAttempts(db, jobs),
+    runOne: async (job: { taskId: string; version: number }) => (await peekAttempts(db, [job]))[0] ?? null,
+    keyOf: (job) => job.taskId,
+    maxInFlight: STATEMENTS_IN_FLIGHT,
+    maxBatch,
+  });
   const record = createGroupCommit({
     runBatch: (finishes: readonly AttemptFinish[]) => recordAttempts(db, finishes),
     runOne: async (finish: AttemptFinish) => (await recordAttempts(db, [finish]))[0] ?? null,
@@ -60,6 +70,7 @@ export function createAttemptWriter(db: Kysely<Database>, options: AttemptWriter
     maxBatch,
   });
   return {
+    peek,
     claim,
     finish: async (finish) => (await record(finish)) ?? finishChangedAttempt(db, finish),
   };

@@ -24,6 +24,7 @@ export {
   type TaskAfterAttempt,
   type TaskStateAfterAttempt,
 } from './attempts.js';
+export { peekAttempts, skipMissedOccurrences, type AttemptToAdmit } from './attempt-admission.js';
 export { createAttemptWriter, type AttemptWriter, type AttemptWriterOptions } from './attempt-writer.js';
 export { createGroupCommit, type GroupCommitOptions } from './group-commit.js';
 export {

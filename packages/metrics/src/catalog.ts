@@ -92,6 +92,13 @@ export const METRICS = {
     labelNames: [],
     process: 'worker',
   },
+  attemptWaits: {
+    name: 'punctual_attempt_waits_total',
+    type: 'counter',
+    help: 'Times an attempt did not fit under a fleet-wide limit (limit user: USER_CONCURRENCY; flow: its flowControl key) and was put back unclaimed to wait its turn: no attempt used, not a failure; the wait shows in punctual_attempt_lateness_seconds',
+    labelNames: ['limit'],
+    process: 'worker',
+  },
   staleJobsDropped: {
     name: 'punctual_stale_jobs_dropped_total',
     type: 'counter',

@@ -9,6 +9,7 @@ export const QUEUE_COUNTS_TIMEOUT_MS = 2_000;
 /** What the attempt runner reports (core's `AttemptMetrics`, implemented here so core stays free of prom-client). */
 export interface AttemptRecorder {
   staleJobDropped(): void;
+  attemptWaited(limit: 'user' | 'flow'): void;
   attemptStarted(latenessMs: number): void;
   attemptRecorded(outcome: AttemptOutcome, durationMs: number): void;
   attemptEnded(): void;
@@ -48,6 +49,7 @@ export function createWorkerMetrics(options: { jobCounts: JobCounts; queueCounts
   const storeWait = defineHistogram(registry, METRICS.attemptStoreWait);
   const inFlight = defineGauge(registry, METRICS.attemptsInFlight);
   const staleJobs = defineCounter(registry, METRICS.staleJobsDropped);
+  const waits = defineCounter(registry, METRICS.attemptWaits);
   const repairs = defineCounter(registry, METRICS.reconcilerRepairs);
   const lost = defineCounter(registry, METRICS.lostAttempts);
   const notifications = defineCounter(registry, METRICS.notifications);
@@ -62,6 +64,7 @@ export function createWorkerMetrics(options: { jobCounts: JobCounts; queueCounts
   // Every counter present at 0 from the start, so rate() and increase() see the first event.
   for (const outcome of ATTEMPT_OUTCOMES) attempts.inc({ outcome }, 0);
   for (const counter of [staleJobs, repairs, lost]) counter.inc(0);
+  for (const limit of ['user', 'flow']) waits.inc({ limit }, 0);
   for (const channel of ['email', 'callback'])
     for (const outcome of ['sent', 'retried', 'failed']) notifications.inc({ channel, outcome }, 0);
 
@@ -69,6 +72,7 @@ export function createWorkerMetrics(options: { jobCounts: JobCounts; queueCounts
     registry,
     attempts: {
       staleJobDropped: () => staleJobs.inc(),
+      attemptWaited: (limit) => waits.inc({ limit }),
       attemptStarted(latenessMs) {
         inFlight.inc();
         lateness.observe(Math.max(0, latenessMs) / 1000);

@@ -1,3 +1,4 @@
+import { createPostgresAttemptSlots, type AttemptSlots } from './attempt-slots.js';
 import { createPostgresBackend, quoteSchemaName, Queue, Worker, type KeepJobs, type PostgresPoolConfig, type Telemetry } from 'bullmq';
 import pg from 'pg';
 import { NOTIFICATIONS_QUEUE, NOTIFICATIONS_RETENTION, NOTIFICATIONS_WORKER_SETTINGS, TASKS_QUEUE, TASKS_RETENTION } from './jobs.js';
@@ -73,6 +74,7 @@ export async function createPostgresQueueBackend(options: {
     postgresJobStates(pool, schema, NOTIFICATIONS_QUEUE),
   );
   let rateLimits: RateLimitCounter | undefined;
+  let attemptSlots: AttemptSlots | undefined;
 
   return {
     name: 'postgres',
@@ -91,6 +93,15 @@ export async function createPostgresQueueBackend(options: {
         rateLimits = createPostgresRateLimitCounter(rateLimitPool, prefix);
       }
       return rateLimits;
+    },
+    get attemptSlots() {
+      if (!attemptSlots) {
+        // A pool of its own: every attempt asks for its slots and gives them back, next to the worker's job traffic.
+        const slotPool = ownPool({ connectionString: databaseUrl, max: 4, application_name: 'punctual-attempt-slots' });
+        pools.push(slotPool);
+        attemptSlots = createPostgresAttemptSlots(slotPool, prefix);
+      }
+      return attemptSlots;
     },
     createWorker(processor, { concurrency, autorun = true }) {
       // The worker's jobs are fetched and finished through its own pool; waiting for jobs uses a LISTEN session besides.

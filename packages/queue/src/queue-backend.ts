@@ -1,5 +1,6 @@
 import type { QueueBackendName } from '@punctual/config';
 import type { IQueueBackend, JobProgress, Processor, Telemetry, Worker } from 'bullmq';
+import type { AttemptSlots } from './attempt-slots.js';
 import type { LeaderLock } from './leader-lock.js';
 import type { NotificationQueue } from './notification-queue.js';
 import type { RateLimitCounter } from './rate-limit-counter.js';
@@ -23,6 +24,8 @@ export interface QueueBackend {
   readonly notifications: NotificationQueue;
   /** The API's rate-limit counters, shared by every replica. */
   readonly rateLimits: RateLimitCounter;
+  /** The workers' attempt slots (USER_CONCURRENCY, flowControl), shared by the fleet. */
+  readonly attemptSlots: AttemptSlots;
   /**
    * A BullMQ worker on the `tasks` queue, with connections of its own. Close it before the backend. It takes jobs at
    * once unless `autorun` is false (then `worker.run()` starts it). Its 'ready' event fires again each time its

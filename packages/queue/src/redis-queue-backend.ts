@@ -1,5 +1,6 @@
 import { Queue, Worker, type Telemetry } from 'bullmq';
 import { NOTIFICATIONS_QUEUE, NOTIFICATIONS_RETENTION, NOTIFICATIONS_WORKER_SETTINGS, TASKS_QUEUE, TASKS_RETENTION } from './jobs.js';
+import { createRedisAttemptSlots, type AttemptSlots } from './attempt-slots.js';
 import { createNotificationQueue } from './notification-queue.js';
 import { createRedisLeaderLock } from './leader-lock.js';
 import type { QueueBackend } from './queue-backend.js';
@@ -44,6 +45,7 @@ export function createRedisQueueBackend(options: {
   };
   // The API's (fail-fast) backend counts requests from the start, so its connection is made now and waited for.
   if (!blocking) rateLimits = makeRateLimits();
+  let attemptSlots: AttemptSlots | undefined;
 
   return {
     name: 'redis',
@@ -52,6 +54,11 @@ export function createRedisQueueBackend(options: {
     get rateLimits() {
       rateLimits ??= makeRateLimits();
       return rateLimits;
+    },
+    get attemptSlots() {
+      // On the queue's connection: its command timeout bounds a slot request as it bounds an enqueue.
+      attemptSlots ??= createRedisAttemptSlots(connection, prefix);
+      return attemptSlots;
     },
     createWorker(processor, { concurrency, autorun = true }) {
       // No command timeout here: BullMQ's blocking connection is a copy of this one, and its waits are long.

@@ -59,3 +59,12 @@ export {
   type MisfireSettings,
   type OccurrenceAdmission,
 } from './misfire.js';
+export {
+  MAX_LIMIT_WAIT_MS,
+  attemptLimits,
+  limitWaitMs,
+  rateWindow,
+  type AttemptLimit,
+  type LimitRefusal,
+  type RateWindow,
+} from './flow-limits.js';

@@ -10,6 +10,8 @@ export interface TargetHit {
   headers: Record<string, string | string[] | undefined>;
   body: string;
   receivedAt: Date;
+  /** When the response ended (sent in full, or the connection closed); null while it is in flight. */
+  finishedAt: Date | null;
 }
 
 /** A real local HTTP target whose behaviour is chosen by the URL path (see `startTargetServer`). */
@@ -80,7 +82,11 @@ export async function startTargetServer(): Promise<TargetServer> {
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         receivedAt: new Date(),
+        finishedAt: null,
       };
+      res.on('close', () => {
+        hit.finishedAt = new Date();
+      });
       hits.push(hit);
       settleWaiters();
       respond(hit, req, res, flakyCounts);
@@ -131,6 +137,38 @@ export async function startTargetServer(): Promise<TargetServer> {
       await closed;
     },
   };
+}
+
+/**
+ * The most of `hits` that were in flight at once, from receipt to the end of the response (one still in flight counts
+ * until now): what a target sees of concurrency.
+ */
+export function peakConcurrency(hits: readonly TargetHit[]): number {
+  const edges = hits.flatMap((hit) => [
+    { at: hit.receivedAt.getTime(), step: 1 },
+    { at: (hit.finishedAt ?? new Date()).getTime(), step: -1 },
+  ]);
+  // An end and a start at the same millisecond do not overlap: ends first.
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let current = 0;
+  let peak = 0;
+  for (const edge of edges) {
+    current += edge.step;
+    peak = Math.max(peak, current);
+  }
+  return peak;
+}
+
+/** The most of `hits` received within any `windowMs` (a sliding window): what a target sees of a rate. */
+export function peakStartsWithin(hits: readonly TargetHit[], windowMs: number): number {
+  const starts = hits.map((hit) => hit.receivedAt.getTime()).sort((a, b) => a - b);
+  let peak = 0;
+  let first = 0;
+  for (let last = 0; last < starts.length; last += 1) {
+    while (starts[last]! - starts[first]! >= windowMs) first += 1;
+    peak = Math.max(peak, last - first + 1);
+  }
+  return peak;
 }
 
 function splitTarget(target: string): [string, string] {

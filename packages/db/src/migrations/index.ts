@@ -11,6 +11,7 @@ import * as taskQuotaBounds from './0009-task-quota-bounds.js';
 import * as taskSearch from './0010-task-search.js';
 import * as notifications from './0011-notifications.js';
 import * as deliveryPolicies from './0012-delivery-policies.js';
+import * as attemptSlots from './0013-attempt-slots.js';
 
 /** Every migration, in order. Names sort as they run; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010-task-search': taskSearch,
   '0011-notifications': notifications,
   '0012-delivery-policies': deliveryPolicies,
+  '0013-attempt-slots': attemptSlots,
 };
