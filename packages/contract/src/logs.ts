@@ -16,7 +16,9 @@ export const TaskLog = Type.Object(
     statusCode: Type.Union([Type.Integer(), Type.Null()]),
     durationMs: Type.Union([Type.Integer(), Type.Null()]),
     error: Type.Union([Type.String(), Type.Null()], {
-      description: '"HTTP 503", "timeout after 10000 ms", "connect ECONNREFUSED 10.0.0.1:443", …',
+      description:
+        '"HTTP 503", "timeout after 10000 ms", "connect ECONNREFUSED 10.0.0.1:443", …; a failure the task\'s retryOn does not ' +
+        'list, that ended its run with attempts left, says so: "HTTP 400 (not retried: retryOn is 5xx, network)"',
     }),
     responseHeaders: StringMap(),
     responseBody: Type.Union([Type.String(), Type.Null()], { description: 'the first RESPONSE_BODY_LIMIT_BYTES bytes as text' }),

@@ -81,7 +81,8 @@ const SuccessCodes = Type.Array(StatusCodeRule, {
   maxItems: 50,
   description:
     'which responses count as success: status classes ("2xx") or codes (404); default ["2xx"]. A response is a success when its ' +
-    'status matches and its body was read within the deadline',
+    'status matches and its body was read within the deadline; any other status fails the attempt with error `HTTP <status>` ' +
+    '(redirects are not followed: a 3xx counts only when listed). Repeats are dropped',
   examples: [['2xx', 404]],
 });
 
@@ -89,8 +90,12 @@ const RetryOn = Type.Array(Type.Union([StringEnum(RETRY_FAILURE_KINDS), StatusCo
   minItems: 1,
   maxItems: 50,
   description:
-    'which failures are retried: "any" (default), status classes ("5xx") or codes (429), "network" (no response: refused, reset, ' +
-    'DNS, TLS) and "timeout" (the deadline passed). A failure not listed ends the run at once; its log says "not retried"',
+    'which failures are retried: "any" (default), status classes ("5xx") or codes (429) of a response outside successCodes, ' +
+    '"network" (no whole response: refused, reset, DNS, TLS, a body that broke off) and "timeout" (the deadline passed). A call ' +
+    'Punctual refused to send (a blocked address, a secret that no longer opens) is retried under "any" only; a worker lost ' +
+    'mid-attempt is always retried. A failure not listed ends the run at once, as if its attempts were used up (a one-off ' +
+    'task fails, a recurring one keeps its schedule), and the log says why: `HTTP 400 (not retried: retryOn is 5xx, network)`. ' +
+    'Refused (400): "any" beside other entries, and a status rule that successCodes counts as success. Repeats are dropped',
   examples: [['5xx', 429, 'network', 'timeout']],
 });
 
@@ -131,7 +136,15 @@ const Misfire = StringEnum(MISFIRE_POLICIES, {
 const Template = Type.Boolean({
   description:
     "true: {{taskId}} {{runId}} {{attempt}} {{scheduledFor}} {{now}} in the URL's query, header values and the body are filled in " +
-    'at each attempt; default false (braces are sent as they are)',
+    'at each attempt; default false (braces are sent as they are). {{attempt}} is 1-based; {{scheduledFor}} is when the attempt ' +
+    "was due (the log's scheduledFor: the occurrence for a first attempt, the retry time for a retry) and {{now}} when it " +
+    'started, both ISO 8601 UTC with milliseconds. Values are percent-encoded in the query, as they are in header values ' +
+    '(sensitive ones too; never in `token`) and a text body, and filled inside the string values of a JSON body (a number ' +
+    'cannot be a placeholder: `{"n": "{{attempt}}"}` sends a string). Every {{…}} must be one of the five, written exactly: ' +
+    'an unknown or misspelt one (`{{foo}}`, `{{ taskId }}`), one in the URL outside its query (scheme, host, port, path, ' +
+    'fragment) or in a JSON object key is refused (400 naming body/url, body/headers/<name> or body/body). The stored task ' +
+    'keeps the placeholders; the signature covers the body as filled',
+  examples: [true],
 });
 
 const Headers = StringMap(Type.String({ maxLength: 8192 }), {
@@ -156,7 +169,8 @@ const taskFields = {
       'absolute http(s) URL with a host and no credentials (no `user:pass@`); stored and returned normalized ' +
       '(WHATWG `new URL(url).href`: `http:example.com` becomes `http://example.com/`), which is exactly what is called. ' +
       'An IP-literal host in a loopback, private, link-local or other non-public range is refused (400) unless the ' +
-      'server sets ALLOW_PRIVATE_TARGETS; a host name is checked by the worker on every address it resolves to',
+      'server sets ALLOW_PRIVATE_TARGETS; a host name is checked by the worker on every address it resolves to. With ' +
+      '`template`, {{…}} placeholders may stand in the query only',
   }),
   method: StringEnum(HTTP_METHODS, { default: 'GET' }),
   headers: Headers,

@@ -7,6 +7,7 @@ import {
   type AttemptWriter,
   type ClaimedAttemptToSend,
   type Database,
+  type JsonValue,
   type Kysely,
   type SecretKeys,
   type TaskRow,
@@ -20,11 +21,13 @@ import {
   attemptLimits,
   limitWaitMs,
   nextStateAfterAttempt,
+  notRetriedError,
   type AttemptLimit,
   type AttemptResponse,
 } from '@punctual/scheduling';
 import type { AttemptMetrics } from './attempt-metrics.js';
 import { outcomeNotifications, type NotificationSettings } from './outcome-notifications.js';
+import { fillTemplate } from './request-template.js';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
 import { enqueueDeliveries } from './notification-delivery.js';
 import { enqueueNextAttempt, type Logger } from './task-context.js';
@@ -135,7 +138,7 @@ async function claimAndRun(context: AttemptContext, job: TaskAttemptJob): Promis
   const startedAt = new Date();
   metrics?.attemptStarted(startedAt.getTime() - (task.next_run_at ?? startedAt).getTime());
   try {
-    const result = await callTarget(context, claimed);
+    const result = await callTarget(context, claimed, startedAt);
     const finish = {
       claimed,
       record: { ...result, startedAt },
@@ -202,6 +205,9 @@ export function stateAfterAttempt(
   const { now } = timing;
   const next = nextStateAfterAttempt({
     outcome: result.outcome,
+    failure: result.failure,
+    statusCode: result.statusCode,
+    retryOn: task.retry_on,
     attemptsMade: Math.max(1, task.attempts),
     maxRetries: task.max_retries,
     backoff: task.backoff,
@@ -215,27 +221,31 @@ export function stateAfterAttempt(
     holdAfterRun: task.hold_after_run,
   });
   const runFinished = next.kind === 'run-finished';
+  // A failure retryOn does not list ended the run: its log, the task's lastError and the notifications say why.
+  const error = runFinished && next.notRetried ? notRetriedError(result.error, task.retry_on ?? []) : undefined;
   const state: TaskStateAfterAttempt = {
     status: next.status,
     nextRunAt: next.nextRunAt,
     runFinished,
     nextRunId: runFinished && task.cron !== null ? randomUUID() : undefined,
+    ...(error === undefined ? undefined : { error }),
   };
   if (!notified) return state;
-  const outcome = { task, attempt: notified.attempt, result, runFinished, nextRunAt: next.nextRunAt, finishedAt: now };
+  const told = error === undefined ? result : { ...result, error };
+  const outcome = { task, attempt: notified.attempt, result: told, runFinished, nextRunAt: next.nextRunAt, finishedAt: now };
   return { ...state, ...outcomeNotifications(outcome, notified.settings) };
 }
 
-async function callTarget(context: AttemptContext, claimed: ClaimedAttemptToSend): Promise<AttemptResult> {
+async function callTarget(context: AttemptContext, claimed: ClaimedAttemptToSend, startedAt: Date): Promise<AttemptResult> {
   const keys = secretKeysOf(context);
   let request: OutboundRequest;
   try {
     const signingSecrets = await openSigningSecrets(context, keys, claimed);
-    request = outboundRequest(keys, claimed.task, claimed.attempt, signingSecrets);
+    request = outboundRequest(keys, claimed.task, { number: claimed.attempt, startedAt }, signingSecrets);
   } catch (error) {
     if (!(error instanceof SealedSecretError)) throw error;
     // Nothing is sent: neither a secret to an origin it was not given for, nor an unsigned call.
-    return failedWithoutResponse(sealedSecretFailure(error), 0);
+    return failedWithoutResponse(sealedSecretFailure(error), 0, 'not-sent');
   }
   return context.executor.execute(request);
 }
@@ -261,22 +271,42 @@ function sealedSecretFailure(error: SealedSecretError): string {
 
 /**
  * The request an attempt sends: the task's own headers and secrets, plus Punctual's identification headers, signed
- * with `signingSecrets` (Standard Webhooks, `webhook-id` = the run id). Throws a SealedSecretError when a secret does
- * not open for the task's current URL.
+ * with `signingSecrets` (Standard Webhooks, `webhook-id` = the run id). A template task's placeholders are filled in
+ * (URL query, header values, body; not the token), so the signature covers the body as filled. Throws a
+ * SealedSecretError when a secret does not open for the task's current URL.
  */
-export function outboundRequest(keys: SecretKeys, task: TaskRow, attempt: number, signingSecrets: readonly string[] = []): OutboundRequest {
+export function outboundRequest(
+  keys: SecretKeys,
+  task: TaskRow,
+  attempt: { number: number; startedAt: Date },
+  signingSecrets: readonly string[] = [],
+): OutboundRequest {
   const secrets = openTaskSecrets(keys, task);
-  const headers: Record<string, string> = { ...task.headers, ...secrets.headers };
+  let headers: Record<string, string> = { ...task.headers, ...secrets.headers };
+  let url = task.url;
+  let body: JsonValue | undefined = task.body ?? undefined;
+  if (task.template) {
+    const values = {
+      taskId: task.id,
+      runId: task.run_id,
+      attempt: attempt.number,
+      // When this attempt was due, as its log's scheduledFor (the claim leaves next_run_at as it was).
+      scheduledFor: task.next_run_at ?? attempt.startedAt,
+      now: attempt.startedAt,
+    };
+    ({ url, headers, body } = fillTemplate({ url, headers, body }, values));
+  }
   if (secrets.token !== null) headers.Authorization = `Bearer ${secrets.token}`;
   headers['Punctual-Task-Id'] = task.id;
   headers['Punctual-Run-Id'] = task.run_id;
-  headers['Punctual-Attempt'] = String(attempt);
+  headers['Punctual-Attempt'] = String(attempt.number);
   return {
-    url: task.url,
+    url,
     method: task.method as HttpMethod,
     headers,
-    body: task.body ?? undefined,
+    body,
     timeoutMs: task.timeout_ms,
+    ...(task.success_codes === null ? {} : { successCodes: task.success_codes }),
     ...(signingSecrets.length > 0 ? { signing: { id: task.run_id, secrets: signingSecrets } } : {}),
   };
 }

@@ -50,7 +50,7 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
   const recovered = [];
   for (const attempt of lost) {
     const timing = attemptTiming(context, attempt.startedAt);
-    const result = failedWithoutResponse(WORKER_LOST, Math.max(0, timing.now.getTime() - attempt.startedAt.getTime()));
+    const result = failedWithoutResponse(WORKER_LOST, Math.max(0, timing.now.getTime() - attempt.startedAt.getTime()), 'lost');
     const task = await finishAttempt(context.db, {
       claimed: attempt,
       record: { ...result, startedAt: attempt.startedAt },

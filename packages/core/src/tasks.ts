@@ -41,6 +41,8 @@ import {
 import { insertNewTask } from './task-create-batch.js';
 import { checkCallbacks, checkFailureStreak, checkNotifyEmail } from './task-deliveries.js';
 import { checkFlowControl, checkMisfire, normalizeRules } from './task-policies.js';
+import { checkOutcomeRules } from './task-outcome-rules.js';
+import { checkTemplate, checkTemplateOnUpdate } from './request-template.js';
 import { DEFAULT_PREVIEW_COUNT, scheduleOnCreate, scheduleOnUpdate } from './task-schedule.js';
 import { originOf, sealTaskHeaders, sealTaskToken, secretKeysOf } from './task-secrets.js';
 import {
@@ -75,6 +77,8 @@ export async function checkNotifyEmailOnCreate(context: TaskContext, actor: Acto
  * chosen here, because the secrets are sealed for it (and for the URL's origin).
  */
 export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTaskInput): BatchedTaskRow {
+  // Before the URL's own checks: a placeholder in the host makes no URL at all.
+  if (input.template) checkTemplate({ url: input.url, headers: input.headers, body: input.body ?? undefined });
   const method = input.method ?? 'GET';
   const url = checkTargetUrl(input.url, context);
   checkBodyAllowed(method, input.body);
@@ -87,6 +91,7 @@ export function newTaskRow(context: TaskContext, actor: Actor, input: CreateTask
   const misfire = input.misfire ?? DEFAULT_MISFIRE;
   checkMisfire(misfire, schedule.cron !== null);
   const flowControl = checkFlowControl(input.flowControl ?? null);
+  checkOutcomeRules({ given: input });
   const keys = secretKeysOf(context);
   const id = randomUUID();
   return {
@@ -207,6 +212,7 @@ export async function updateTask(context: TaskContext, actor: Actor, id: string,
 }
 
 function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput): TaskRowUpdate {
+  checkTemplateOnUpdate(secretKeysOf(context), task, input);
   const changes: TaskRowUpdate = {};
   const method = input.method ?? (task.method as NonNullable<CreateTaskInput['method']>);
   if (input.name !== undefined) changes.name = input.name;
@@ -252,6 +258,7 @@ function taskChanges(context: TaskContext, task: TaskRow, input: UpdateTaskInput
   if (input.misfire !== undefined || input.cron !== undefined) {
     checkMisfire(input.misfire ?? task.misfire, input.cron === undefined ? task.cron !== null : input.cron !== null);
   }
+  checkOutcomeRules({ given: input, stored: { successCodes: task.success_codes, retryOn: task.retry_on } });
   if (input.template !== undefined) changes.template = input.template;
   if (input.timezone !== undefined) changes.timezone = input.timezone;
   const schedule = scheduleOnUpdate(task, input, new Date(), context.limits);

@@ -42,6 +42,7 @@ function finishOf(claimed: ClaimedAttempt, statusCode: number, overrides: { dura
   const outcome = statusCode < 300 ? ('succeeded' as const) : ('failed' as const);
   const result = {
     outcome,
+    failure: outcome === 'failed' ? ('status' as const) : null,
     statusCode,
     durationMs: overrides.durationMs ?? 5,
     error: outcome === 'failed' ? `HTTP ${statusCode}` : null,

@@ -13,6 +13,7 @@ const MINUTE = 60_000;
 const EVERY_MINUTE = { cron: '* * * * *', timezone: 'UTC' };
 const SUCCESS = {
   outcome: 'succeeded' as const,
+  failure: null,
   statusCode: 200,
   durationMs: 10 * MINUTE,
   error: null,

@@ -113,6 +113,11 @@ export interface TaskStateAfterAttempt {
   notifications?: readonly NewNotification[];
   /** The failure streak's alert has gone out (`tasks.failure_alerted`); unchanged when absent. */
   failureAlerted?: boolean;
+  /**
+   * The error the log row and `tasks.last_error` record instead of the response's, when the decision adds to it
+   * (`HTTP 400 (not retried: retryOn is 5xx)`); the record's own when absent.
+   */
+  error?: string;
 }
 
 /**
@@ -168,7 +173,7 @@ export async function recordAttempts(db: Kysely<Database>, finishes: readonly At
       record.startedAt,
       record.outcome,
       record.statusCode,
-      record.error,
+      next.error ?? record.error,
       record.durationMs,
       JSON.stringify(record.responseHeaders),
       record.responseBody,
@@ -278,14 +283,17 @@ export async function finishChangedAttempt(db: Kysely<Database>, finish: Attempt
       current && next
         ? await trx
             .updateTable('tasks')
-            .set(taskChangesAfterAttempt(next, record))
+            .set(taskChangesAfterAttempt(next, decidedRecord(next, record)))
             .where('id', '=', current.id)
             .returningAll()
             .executeTakeFirstOrThrow()
         : null;
     await trx
       .updateTable('task_logs')
-      .set({ ...logChangesAfterAttempt(record), next_retry_at: task && next?.status === 'retrying' ? next.nextRunAt : null })
+      .set({
+        ...logChangesAfterAttempt(task && next ? decidedRecord(next, record) : record),
+        next_retry_at: task && next?.status === 'retrying' ? next.nextRunAt : null,
+      })
       .where('id', '=', claimed.logId)
       .where('outcome', 'is', null)
       .execute();
@@ -294,6 +302,11 @@ export async function finishChangedAttempt(db: Kysely<Database>, finish: Attempt
     await insertNotifications(trx, claimed, next.notifications ?? []);
     return { ...task, notifications: next.notifications ?? [] };
   });
+}
+
+/** The record as the decision tells it: its error, when the decision gave one. */
+function decidedRecord(next: TaskStateAfterAttempt, record: AttemptRecord): AttemptRecord {
+  return next.error === undefined ? record : { ...record, error: next.error };
 }
 
 function taskChangesAfterAttempt(next: TaskStateAfterAttempt, record: AttemptRecord): UpdateObject<Database, 'tasks'> {

@@ -1,4 +1,4 @@
-import type { AttemptResponse } from '@punctual/scheduling';
+import type { AttemptResponse, FailureKind } from '@punctual/scheduling';
 
 /** What one attempt produced, ready to be stored in Postgres (no NUL characters anywhere). */
 export interface AttemptResult extends AttemptResponse {
@@ -6,10 +6,14 @@ export interface AttemptResult extends AttemptResponse {
   retryAfterMs: number | null;
 }
 
-/** The result of an attempt that got no response: refused before sending, a connection error, a timeout, a lost worker. */
-export function failedWithoutResponse(error: string, durationMs: number): AttemptResult {
+/**
+ * The result of an attempt that got no response: refused before sending (`not-sent`), a connection error (`network`), a
+ * timeout, a lost worker (`lost`).
+ */
+export function failedWithoutResponse(error: string, durationMs: number, failure: Exclude<FailureKind, 'status'>): AttemptResult {
   return {
     outcome: 'failed',
+    failure,
     statusCode: null,
     durationMs,
     error,

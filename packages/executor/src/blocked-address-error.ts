@@ -26,3 +26,14 @@ export class BlockedAddressError extends Error {
     this.name = 'BlockedAddressError';
   }
 }
+
+/**
+ * Whether a failed call was the guard's refusal: the error itself, its `cause`, or one of an AggregateError's errors
+ * (happy eyeballs tries each address) is a BlockedAddressError.
+ */
+export function isBlockedAddressError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if ((error as { code?: unknown }).code === BLOCKED_ADDRESS_CODE) return true;
+  if (error instanceof AggregateError && error.errors.some(isBlockedAddressError)) return true;
+  return error.cause !== undefined && error.cause !== error && isBlockedAddressError(error.cause);
+}

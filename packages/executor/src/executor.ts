@@ -1,6 +1,8 @@
+import { DEFAULT_SUCCESS_CODES, matchesStatusRules, type FailureKind } from '@punctual/scheduling';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { describeAttemptError, isUndiciDeadlineError, timeoutError } from './attempt-error.js';
 import { failedWithoutResponse, type AttemptResult } from './attempt-result.js';
+import { isBlockedAddressError } from './blocked-address-error.js';
 import { withClientSpan, withTraceContext } from './client-span.js';
 import { createOutboundAgent } from './outbound-agent.js';
 import type { OutboundRequest } from './outbound-request.js';
@@ -42,14 +44,20 @@ export function createExecutor(options: ExecutorOptions): Executor {
   async function send(request: OutboundRequest): Promise<AttemptResult> {
     const startedAt = performance.now();
     const elapsedMs = (): number => Math.round(performance.now() - startedAt);
-    const failed = (error: string): AttemptResult => failedWithoutResponse(error, elapsedMs());
+    const failed = (error: string, kind: Exclude<FailureKind, 'status'>): AttemptResult => failedWithoutResponse(error, elapsedMs(), kind);
 
     const { timeoutMs } = request;
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
-      return failed(`ERR_INVALID_ARG timeoutMs must be between 1 and ${MAX_TIMEOUT_MS}, got ${timeoutMs}`);
+      return failed(`ERR_INVALID_ARG timeoutMs must be between 1 and ${MAX_TIMEOUT_MS}, got ${timeoutMs}`, 'not-sent');
     }
     const target = parseTargetUrl(request.url);
-    if (typeof target === 'string') return failed(target);
+    if (typeof target === 'string') return failed(target, 'not-sent');
+    let payload: ReturnType<typeof buildRequestPayload>;
+    try {
+      payload = buildRequestPayload({ ...request, headers: withTraceContext(request.headers) }, options.userAgent);
+    } catch (error) {
+      return failed(describeAttemptError(error), 'not-sent');
+    }
 
     // Our own timer rather than AbortSignal.timeout(): it is cleared as soon as the attempt ends, and its
     // reason is a value we can recognise whichever layer (connect, headers, body) it interrupted. The reason is made
@@ -57,13 +65,16 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new DOMException(timeoutError(timeoutMs), 'TimeoutError')), timeoutMs);
     // Once the deadline has passed, whatever broke (abort, socket torn down) broke because of it.
-    const errorOf = (error: unknown): string =>
-      deadline.signal.aborted || isUndiciDeadlineError(error) ? timeoutError(timeoutMs) : describeAttemptError(error);
+    const timedOut = (error: unknown): boolean => deadline.signal.aborted || isUndiciDeadlineError(error);
+    const errorOf = (error: unknown): string => (timedOut(error) ? timeoutError(timeoutMs) : describeAttemptError(error));
+    // What retryOn tells apart: the deadline, a refusal before anything was sent (the guard's, or undici's of a request
+    // it cannot send), anything else on the way.
+    const kindOf = (error: unknown): Exclude<FailureKind, 'status' | 'lost'> =>
+      timedOut(error) ? 'timeout' : isBlockedAddressError(error) || isInvalidRequestError(error) ? 'not-sent' : 'network';
 
     try {
       let response: Dispatcher.ResponseData;
       try {
-        const payload = buildRequestPayload({ ...request, headers: withTraceContext(request.headers) }, options.userAgent);
         response = await undiciRequest(target, {
           dispatcher,
           method: request.method,
@@ -75,7 +86,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
           bodyTimeout: timeoutMs,
         });
       } catch (error) {
-        return failed(errorOf(error));
+        return failed(errorOf(error), kindOf(error));
       }
 
       const { statusCode } = response;
@@ -83,11 +94,14 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const retryAfterMs = statusCode === 429 || statusCode === 503 ? parseRetryAfter(responseHeaders['retry-after'], new Date()) : null;
       const body = await captureResponseBody(response.body, limitBytes, declaredBodyLength(request, response));
 
-      const succeeded = statusCode >= 200 && statusCode < 300 && body.error === undefined;
-      // A non-2xx status is the reason the attempt failed, even if its body then broke off.
-      const error = succeeded ? null : statusCode < 200 || statusCode >= 300 ? `HTTP ${statusCode}` : errorOf(body.error);
+      const statusMatched = matchesStatusRules(statusCode, request.successCodes ?? DEFAULT_SUCCESS_CODES);
+      const succeeded = statusMatched && body.error === undefined;
+      // A status outside successCodes is the reason the attempt failed, even if its body then broke off.
+      const failure = succeeded ? null : statusMatched ? kindOf(body.error) : 'status';
+      const error = succeeded ? null : statusMatched ? errorOf(body.error) : `HTTP ${statusCode}`;
       return {
         outcome: succeeded ? 'succeeded' : 'failed',
+        failure,
         statusCode,
         durationMs: elapsedMs(),
         error,
@@ -98,7 +112,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       };
     } catch (error) {
       // Unreachable by design (captureResponseBody does not throw); kept so execute() keeps its promise.
-      return failed(errorOf(error));
+      return failed(errorOf(error), kindOf(error));
     } finally {
       clearTimeout(timer);
     }
@@ -110,6 +124,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
       await ownAgent?.close();
     },
   };
+}
+
+/** undici refused the request itself (an invalid header, say) before sending anything. */
+function isInvalidRequestError(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG';
 }
 
 /** The body size the response announces, when it has a body at all (HEAD, 204 and 304 do not). */

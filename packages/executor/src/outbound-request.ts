@@ -1,3 +1,4 @@
+import type { StatusCodeRule } from '@punctual/scheduling';
 import type { WebhookSigning } from './webhook-signature.js';
 
 /** Every method a task may use (the tasks table's CHECK constraint allows the same). */
@@ -15,6 +16,8 @@ export interface OutboundRequest {
   body?: unknown;
   /** One deadline for the whole attempt: DNS, connect, headers and reading the body. */
   timeoutMs: number;
+  /** Which statuses count as success (the task's `successCodes`); absent: 2xx. */
+  successCodes?: readonly StatusCodeRule[];
   /** Signs the call (Standard Webhooks headers) when present. */
   signing?: WebhookSigning;
 }

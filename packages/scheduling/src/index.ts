@@ -60,6 +60,28 @@ export {
   type OccurrenceAdmission,
 } from './misfire.js';
 export {
+  FAILURE_KINDS,
+  isRetried,
+  matchesStatusRules,
+  notRetriedError,
+  outcomeRulesProblem,
+  type FailureKind,
+  type OutcomeRulesProblem,
+} from './outcome-rules.js';
+export {
+  TEMPLATE_PLACEHOLDERS,
+  bodyTemplateProblem,
+  fillBodyTemplate,
+  fillTextTemplate,
+  fillUrlTemplate,
+  templateProblem,
+  templateText,
+  urlTemplateProblem,
+  type TemplatePlaceholder,
+  type TemplateText,
+  type TemplateValues,
+} from './task-template.js';
+export {
   MAX_LIMIT_WAIT_MS,
   attemptLimits,
   limitWaitMs,
