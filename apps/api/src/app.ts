@@ -20,6 +20,7 @@ import { authRoutes } from './routes/auth/index.js';
 import { passwordRoutes } from './routes/auth/password.js';
 import { healthRoutes } from './routes/health/index.js';
 import { logRoutes } from './routes/logs/index.js';
+import { scheduleRoutes } from './routes/schedules/index.js';
 import { statsRoutes } from './routes/stats/index.js';
 import { taskActionRoutes } from './routes/tasks/actions.js';
 import { taskRoutes } from './routes/tasks/index.js';
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
       limits: { maxTasksPerUser: config.limits.maxTasksPerUser, minCronIntervalSeconds: config.limits.minCronIntervalSeconds },
       allowPrivateTargets: config.allowPrivateTargets,
       allowedEmailDomains: config.email.allowedDomains,
+      misfireGraceMs: config.misfireGraceMs,
       logger: app.log,
     },
   });
@@ -126,6 +128,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
       await api.register(userRoutes);
       await api.register(taskRoutes);
       await api.register(taskActionRoutes);
+      await api.register(scheduleRoutes);
       await api.register(logRoutes);
       await api.register(statsRoutes);
     },

@@ -90,6 +90,7 @@ const processor = createProcessor(
     writer: createAttemptWriter(db, { workerId, leaseMarginMs: config.leaseMarginMs }),
     notifications,
     limits: { slots: queueBackend.attemptSlots, userConcurrency: config.userConcurrency },
+    misfireGraceMs: config.misfireGraceMs,
   },
   logger,
   { onDatabaseUnavailable: () => gate.close() },
@@ -141,7 +142,7 @@ const health = await startWorkerHttpServer({
 // One worker at a time (by a lock in the queue's store) repairs the queue from Postgres, recovers lost attempts and
 // applies retention.
 const maintenance = startMaintenance({
-  context: { db, queue, logger, notifications },
+  context: { db, queue, logger, notifications, misfireGraceMs: config.misfireGraceMs },
   backend: queueBackend,
   intervalMs: config.reconcileIntervalMs,
   logRetentionDays: config.logRetentionDays,

@@ -43,3 +43,4 @@ export {
   User,
   UserListQuery,
 } from './users.js';
+export { SchedulePreviewQuery, ScheduleOccurrence, ScheduleOccurrences, TaskSchedulePreviewQuery } from './schedules.js';

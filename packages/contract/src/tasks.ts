@@ -189,7 +189,8 @@ const taskFields = {
     maxLength: 200,
     description:
       'recurring instead of scheduledAt: 5 fields (minute hour day-of-month month day-of-week), or 6 with leading seconds. ' +
-      'Each occurrence is its own run; occurrences missed while nothing ran are not replayed (the task runs once, then keeps its schedule).',
+      "Each occurrence is its own run; what becomes of occurrences missed (workers down, paused, a long attempt) is `misfire`'s. " +
+      'GET /api/v1/schedules/next previews a cron expression, GET /api/v1/tasks/{id}/next a task.',
   }),
   timezone: Type.String({
     minLength: 1,
@@ -218,6 +219,9 @@ const taskFields = {
   misfire: Misfire,
   template: Template,
 };
+
+/** A recurring schedule's fields as tasks take them, for the schedule preview's query. */
+export const ScheduleFields = { cron: taskFields.cron, timezone: taskFields.timezone };
 
 /** The settings create and update both take as they are, each optional. */
 const optionalSettings = {

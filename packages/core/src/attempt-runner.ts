@@ -17,6 +17,7 @@ import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punc
 import { failedWithoutResponse } from '@punctual/executor/attempt-result';
 import { taskAttemptJobId, type AttemptSlots, type NotificationQueue, type TaskAttemptJob, type TaskQueue } from '@punctual/queue';
 import {
+  DEFAULT_MISFIRE_GRACE_MS,
   attemptLimits,
   limitWaitMs,
   nextStateAfterAttempt,
@@ -56,6 +57,8 @@ export interface AttemptContext {
   notifications: NotificationSettings & { queue: NotificationQueue };
   /** Fleet-wide limits an attempt must fit under before it is claimed (USER_CONCURRENCY, a task's flowControl). */
   limits: { slots: AttemptSlots; userConcurrency: number };
+  /** MISFIRE_GRACE_MS (default 60 000): how late an occurrence may start before it counts as missed. */
+  misfireGraceMs?: number;
 }
 
 export type AttemptSummary =
@@ -140,7 +143,10 @@ async function claimAndRun(context: AttemptContext, job: TaskAttemptJob): Promis
       claimed,
       record: { ...result, startedAt },
       decide: (current: TaskRow) =>
-        stateAfterAttempt(current, result, new Date(), { attempt: claimed.attempt, settings: context.notifications }),
+        stateAfterAttempt(current, result, attemptTiming(context, startedAt), {
+          attempt: claimed.attempt,
+          settings: context.notifications,
+        }),
     };
     const recording = performance.now();
     const updated = writer ? await writer.finish(finish) : await finishAttempt(context.db, finish);
@@ -172,17 +178,31 @@ function attemptLogger(context: AttemptContext, fields: { taskId: string; runId:
   return { warn: (details, message) => context.logger.warn({ ...bound, ...details }, message) };
 }
 
+/** When an attempt is recorded, when it started, and the grace its recurring task's misfire policy counts with. */
+export interface AttemptTiming {
+  now: Date;
+  startedAt: Date;
+  misfireGraceMs: number;
+}
+
+/** The timing of an attempt that started at `startedAt` and is recorded now. */
+export function attemptTiming(context: { misfireGraceMs?: number }, startedAt: Date): AttemptTiming {
+  return { now: new Date(), startedAt, misfireGraceMs: context.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS };
+}
+
 /**
  * The task's next state after an attempt, from the task row as it is when the attempt is recorded (a `reset-retries`
- * during the attempt counts). A recurring task's next run gets a new run id. With `notified` (the attempt's number and
- * the notification settings), the emails and callbacks the outcome asks for come with it.
+ * during the attempt counts). A recurring task's next run gets a new run id, at the time its misfire policy gives.
+ * With `notified` (the attempt's number and the notification settings), the emails and callbacks the outcome asks for
+ * come with it.
  */
 export function stateAfterAttempt(
   task: TaskRow,
   result: AttemptResponse & Pick<AttemptResult, 'retryAfterMs'>,
-  now: Date,
+  timing: AttemptTiming,
   notified?: { attempt: number; settings: NotificationSettings },
 ): TaskStateAfterAttempt {
+  const { now } = timing;
   const next = nextStateAfterAttempt({
     outcome: result.outcome,
     failure: result.failure,
@@ -195,6 +215,9 @@ export function stateAfterAttempt(
     now,
     schedule: task.cron === null ? null : { cron: task.cron, timezone: task.timezone },
     scheduledFor: task.next_run_at,
+    startedAt: timing.startedAt,
+    misfire: task.misfire,
+    misfireGraceMs: timing.misfireGraceMs,
     holdAfterRun: task.hold_after_run,
   });
   const runFinished = next.kind === 'run-finished';

@@ -19,7 +19,14 @@ export {
   type QueueRepairOptions,
   type ReconcilerContext,
 } from './reconciler.js';
-export { runAttempt, stateAfterAttempt, type AttemptContext, type AttemptSummary } from './attempt-runner.js';
+export {
+  attemptTiming,
+  runAttempt,
+  stateAfterAttempt,
+  type AttemptContext,
+  type AttemptSummary,
+  type AttemptTiming,
+} from './attempt-runner.js';
 export type { AttemptMetrics } from './attempt-metrics.js';
 export {
   checkDependency,
@@ -70,11 +77,13 @@ export {
   listTaskLogsOf,
   listTaskNotificationsOf,
   listTasks,
+  previewTaskRuns,
   updateTask,
   type TaskListRequest,
   type TaskLogListRequest,
   type TaskNotificationListRequest,
 } from './tasks.js';
+export { DEFAULT_PREVIEW_COUNT, DEFAULT_TIMEZONE, previewCron, type SchedulePreviewRequest } from './task-schedule.js';
 export { checkCallbacks, checkFailureStreak, checkNotifyEmail } from './task-deliveries.js';
 export { MAX_REDRIVE_TASKS, REDRIVE_PAGE_SIZE, retryFailedTasks, type RetryFailedRequest, type RetryFailedResult } from './task-redrive.js';
 export { deleteUser, listUsers, updateUser, type UserChange, type UserListRequest } from './users.js';

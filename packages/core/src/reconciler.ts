@@ -11,7 +11,7 @@ import {
 } from '@punctual/db';
 import type { NotificationQueue, TaskQueue } from '@punctual/queue';
 import { failedWithoutResponse } from '@punctual/executor/attempt-result';
-import { stateAfterAttempt } from './attempt-runner.js';
+import { attemptTiming, stateAfterAttempt } from './attempt-runner.js';
 import { enqueueDeliveries } from './notification-delivery.js';
 import type { NotificationSettings } from './outcome-notifications.js';
 import { enqueueNextAttempts, type Logger } from './task-context.js';
@@ -25,6 +25,8 @@ export interface ReconcilerContext {
   logger: Logger;
   /** A lost attempt's failure notifies like any failure; pending deliveries missing from the queue are put back. */
   notifications: NotificationSettings & { queue: NotificationQueue };
+  /** MISFIRE_GRACE_MS (default 60 000), for the next run of a recurring task whose attempt was lost. */
+  misfireGraceMs?: number;
 }
 
 export interface QueueRepairOptions {
@@ -47,12 +49,12 @@ export async function recoverLostAttempts(context: ReconcilerContext, options: {
   const lost = await findLostAttempts(context.db, options);
   const recovered = [];
   for (const attempt of lost) {
-    const now = new Date();
-    const result = failedWithoutResponse(WORKER_LOST, Math.max(0, now.getTime() - attempt.startedAt.getTime()), 'lost');
+    const timing = attemptTiming(context, attempt.startedAt);
+    const result = failedWithoutResponse(WORKER_LOST, Math.max(0, timing.now.getTime() - attempt.startedAt.getTime()), 'lost');
     const task = await finishAttempt(context.db, {
       claimed: attempt,
       record: { ...result, startedAt: attempt.startedAt },
-      decide: (current) => stateAfterAttempt(current, result, now, { attempt: attempt.attempt, settings: context.notifications }),
+      decide: (current) => stateAfterAttempt(current, result, timing, { attempt: attempt.attempt, settings: context.notifications }),
     });
     if (task) {
       recovered.push(task);

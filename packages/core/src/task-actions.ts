@@ -57,7 +57,7 @@ async function applyAndRequeue(
   ids: readonly string[],
   action: TaskAction | BulkAction,
 ): Promise<{ changed: ActedTask[]; refused: TaskActionRefusal[] }> {
-  const result = await applyTaskAction(context.db, { scope: scopeOf(actor), ids, action });
+  const result = await applyTaskAction(context.db, { scope: scopeOf(actor), ids, action, misfireGraceMs: context.misfireGraceMs });
   // A job carries the version it was made for: withdraw it when the row moved to a new version or is gone, and queue
   // one for the new version when the task waits for a run. reset-retries keeps the version, and with it the job.
   const removed = TASK_TRANSITIONS[action].to === 'removed';

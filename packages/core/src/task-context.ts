@@ -25,6 +25,8 @@ export interface TaskContext extends TargetPolicy {
   limits: TaskLimits;
   /** Domains `notify.email` may name besides the owner's own address (NOTIFY_EMAIL_DOMAINS, lower-case). */
   allowedEmailDomains: readonly string[];
+  /** MISFIRE_GRACE_MS (default 60 000): a resumed recurring task's missed run follows its misfire policy. */
+  misfireGraceMs?: number;
   logger: Logger;
 }
 

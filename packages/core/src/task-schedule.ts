@@ -1,5 +1,13 @@
 import type { TaskRow } from '@punctual/db';
-import { InvalidScheduleError, checkCronInterval, checkCronSchedule, nextOccurrence, type CronSchedule } from '@punctual/scheduling';
+import {
+  InvalidScheduleError,
+  checkCronInterval,
+  checkCronSchedule,
+  nextOccurrence,
+  previewSchedule,
+  type CronSchedule,
+  type PreviewedOccurrence,
+} from '@punctual/scheduling';
 import { InvalidInputError } from './errors.js';
 import { parseScheduledAt } from './task-input.js';
 
@@ -18,7 +26,23 @@ export interface ScheduleColumns {
   next_run_at: Date;
 }
 
-const DEFAULT_TIMEZONE = 'UTC';
+/** The zone a cron expression is read in when none is given. */
+export const DEFAULT_TIMEZONE = 'UTC';
+
+/** How many occurrences a preview lists unless asked. */
+export const DEFAULT_PREVIEW_COUNT = 5;
+
+// Time zone rules before 1970 are patchy (local mean time) and Dates end in the year 275760: a preview stays within.
+const PREVIEW_FROM_MIN = new Date(Date.UTC(1970, 0, 1));
+const PREVIEW_FROM_MAX = new Date(Date.UTC(3000, 0, 1));
+
+/** `GET /schedules/next`'s query: a cron expression and zone as a task takes them, how many, from when. */
+export interface SchedulePreviewRequest {
+  cron: string;
+  timezone?: string;
+  count?: number;
+  from?: string;
+}
 
 /** The schedule rules that depend on configuration. */
 export interface ScheduleLimits {
@@ -72,12 +96,26 @@ export function scheduleOnUpdate(
   return { scheduled_at: runAt, cron: null, timezone, next_run_at: runAt };
 }
 
-function checkedSchedule(schedule: CronSchedule, limits: ScheduleLimits): CronSchedule {
+/**
+ * The next occurrences of a cron expression as a task with it would run them (the same rules: 400 naming
+ * `querystring/cron` or `querystring/timezone` where a task's create would name `body/…`), strictly after `from`
+ * (default now).
+ */
+export function previewCron(request: SchedulePreviewRequest, now: Date, limits: ScheduleLimits): { occurrences: PreviewedOccurrence[] } {
+  const schedule = checkedSchedule({ cron: request.cron.trim(), timezone: request.timezone ?? DEFAULT_TIMEZONE }, limits, 'querystring');
+  const from = request.from === undefined ? now : parseScheduledAt(request.from, 'querystring/from');
+  if (!(from >= PREVIEW_FROM_MIN && from < PREVIEW_FROM_MAX)) {
+    throw new InvalidInputError('querystring/from', 'must be in the years 1970 to 2999');
+  }
+  return { occurrences: previewSchedule(schedule, from, request.count ?? DEFAULT_PREVIEW_COUNT) };
+}
+
+function checkedSchedule(schedule: CronSchedule, limits: ScheduleLimits, part: 'body' | 'querystring' = 'body'): CronSchedule {
   try {
     checkCronSchedule(schedule);
     checkCronInterval(schedule, limits.minCronIntervalSeconds);
   } catch (error) {
-    if (error instanceof InvalidScheduleError) throw new InvalidInputError(`body/${error.field}`, error.message);
+    if (error instanceof InvalidScheduleError) throw new InvalidInputError(`${part}/${error.field}`, error.message);
     throw error;
   }
   return schedule;

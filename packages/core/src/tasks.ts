@@ -11,7 +11,15 @@ import {
   type TaskRowUpdate,
   type TaskSort,
 } from '@punctual/db';
-import { DEFAULT_MISFIRE, transitionRefusal, type AttemptOutcome, type TaskStatus } from '@punctual/scheduling';
+import {
+  DEFAULT_MISFIRE,
+  DEFAULT_MISFIRE_GRACE_MS,
+  previewTaskSchedule,
+  transitionRefusal,
+  type AttemptOutcome,
+  type PreviewedOccurrence,
+  type TaskStatus,
+} from '@punctual/scheduling';
 import { InvalidInputError, InvalidTransitionError, NotFoundError } from './errors.js';
 import { applyToOneTask } from './task-actions.js';
 import { discardAttempt, enqueueNextAttempt, filteredScopeOf, scopeOf, type Actor, type TaskContext } from './task-context.js';
@@ -35,7 +43,7 @@ import { checkCallbacks, checkFailureStreak, checkNotifyEmail } from './task-del
 import { checkFlowControl, checkMisfire, normalizeRules } from './task-policies.js';
 import { checkOutcomeRules } from './task-outcome-rules.js';
 import { checkTemplate, checkTemplateOnUpdate } from './request-template.js';
-import { scheduleOnCreate, scheduleOnUpdate } from './task-schedule.js';
+import { DEFAULT_PREVIEW_COUNT, scheduleOnCreate, scheduleOnUpdate } from './task-schedule.js';
 import { originOf, sealTaskHeaders, sealTaskToken, secretKeysOf } from './task-secrets.js';
 import {
   toTaskLogView,
@@ -119,6 +127,32 @@ export async function getTask(context: TaskContext, actor: Actor, id: string): P
 
 export async function getTaskStatus(context: TaskContext, actor: Actor, id: string): Promise<TaskStatusView> {
   return toTaskStatusView(await requireTask(context, actor, id));
+}
+
+/**
+ * `GET /tasks/:id/next`: the next `count` occurrences a recurring task will run, as the scheduler will run them from
+ * its current state (`previewTaskSchedule`: a missed next run per its misfire policy; a paused task as if resumed now;
+ * a run in progress as if it ended now). 404 as the other task routes; 400 for a one-off task, which has no schedule.
+ */
+export async function previewTaskRuns(
+  context: TaskContext,
+  actor: Actor,
+  id: string,
+  request: { count?: number },
+): Promise<{ occurrences: PreviewedOccurrence[] }> {
+  const task = await requireTask(context, actor, id);
+  if (task.cron === null) {
+    throw new InvalidInputError('params/id', 'is a one-off task (scheduledAt, no cron): only a recurring task has occurrences to preview');
+  }
+  const preview = {
+    schedule: { cron: task.cron, timezone: task.timezone },
+    misfire: task.misfire,
+    graceMs: context.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS,
+    nextRunAt: task.next_run_at,
+    inRun: task.status === 'running' || task.status === 'retrying',
+    now: new Date(),
+  };
+  return { occurrences: previewTaskSchedule(preview, request.count ?? DEFAULT_PREVIEW_COUNT) };
 }
 
 export interface TaskListRequest {

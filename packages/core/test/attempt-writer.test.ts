@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTask, runAttempt, stateAfterAttempt, type AttemptContext } from '@punctual/core';
+import { attemptTiming, createTask, runAttempt, stateAfterAttempt, type AttemptContext } from '@punctual/core';
 import { claimAttempts, createAttemptWriter, recordAttempts, type AttemptFinish, type ClaimedAttempt } from '@punctual/db';
 import { startTargetServer, useFixture, useTaskEnvironment } from '@punctual/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +53,7 @@ function finishOf(claimed: ClaimedAttempt, statusCode: number, overrides: { dura
   return {
     claimed,
     record: { ...result, startedAt: new Date() },
-    decide: (task) => stateAfterAttempt(task, { ...result, retryAfterMs: null }, new Date()),
+    decide: (task) => stateAfterAttempt(task, { ...result, retryAfterMs: null }, attemptTiming({}, new Date())),
   };
 }
 

@@ -1,4 +1,12 @@
-import { TASK_TRANSITIONS, endsSchedule, type BulkAction, type TaskAction, type TaskStatus } from '@punctual/scheduling';
+import {
+  DEFAULT_MISFIRE_GRACE_MS,
+  TASK_TRANSITIONS,
+  endsSchedule,
+  resumedRunAt,
+  type BulkAction,
+  type TaskAction,
+  type TaskStatus,
+} from '@punctual/scheduling';
 import { type RawBuilder, type UpdateObject, sql } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
 import { type DbExecutor, type Scope, withScope } from './scope.js';
@@ -20,17 +28,32 @@ export interface TaskActionResult {
   refused: TaskActionRefusal[];
 }
 
+/** Which tasks an action is for, and by whom. */
+export interface TaskActionRequest {
+  scope: Scope;
+  ids: readonly string[];
+  action: TaskActionName;
+  /** MISFIRE_GRACE_MS (default 60 000): `resume` moves a recurring task's missed run by its misfire policy. */
+  misfireGraceMs?: number;
+}
+
 /**
  * Applies an action to the tasks among `ids` that the scope may see and whose status allows it, in one statement
  * (an UPDATE, or a DELETE for `delete`, both built from the action's row of `TASK_TRANSITIONS`), and says why each
- * other id was refused.
+ * other id was refused. `resume` then moves, in the same transaction, the next run of each recurring task that missed
+ * occurrences while paused as its misfire policy says (`resumedRunAt`).
  */
-export async function applyTaskAction(
-  db: DbExecutor,
-  request: { scope: Scope; ids: readonly string[]; action: TaskActionName },
-): Promise<TaskActionResult> {
+export async function applyTaskAction(db: DbExecutor, request: TaskActionRequest): Promise<TaskActionResult> {
   const ids = [...new Set(request.ids)];
   if (ids.length === 0) return { changed: [], refused: [] };
+  if (request.action === 'resume') {
+    const graceMs = request.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS;
+    const resume = async (trx: DbExecutor) => {
+      const result = await applyTaskActionIn(trx, request.scope, ids, request.action);
+      return { ...result, changed: await rescheduleMissedRuns(trx, result.changed, graceMs) };
+    };
+    return db.isTransaction ? resume(db) : db.transaction().execute(resume);
+  }
   if (!revivesTasks(request.action) || db.isTransaction) return applyTaskActionIn(db, request.scope, ids, request.action);
   // A revived task raises its owner's quota bound (a trigger of migration 0009), row by row in the order the UPDATE
   // meets them, while a batch of creates locks the bounds of its users in user-id order: an admin's bulk action over
@@ -41,6 +64,31 @@ export async function applyTaskAction(
        WHERE user_id IN (SELECT user_id FROM tasks WHERE id IN (${sql.join(ids)}))
        ORDER BY user_id FOR UPDATE`.execute(trx);
     return applyTaskActionIn(trx, request.scope, ids, request.action);
+  });
+}
+
+/**
+ * Resumed tasks whose next run is a missed occurrence: each recurring task waiting for its run's first attempt gets the
+ * `nextRunAt` its misfire policy gives (`once` keeps it: the catch-up run). Returns `tasks` as they now are.
+ */
+async function rescheduleMissedRuns(db: DbExecutor, tasks: ActedTask[], graceMs: number): Promise<ActedTask[]> {
+  const now = new Date();
+  const moved = new Map<string, Date>();
+  for (const task of tasks) {
+    if (task.cron === null || task.attempts > 0 || task.next_run_at === null) continue;
+    const schedule = { cron: task.cron, timezone: task.timezone };
+    const nextRunAt = resumedRunAt({ schedule, misfire: task.misfire, graceMs, nextRunAt: task.next_run_at, now });
+    if (nextRunAt.getTime() !== task.next_run_at.getTime()) moved.set(task.id, nextRunAt);
+  }
+  if (moved.size === 0) return tasks;
+  const rows = [...moved].map(([id, at]) => sql`(${id}::uuid, ${at.toISOString()}::timestamptz)`);
+  await sql`
+    UPDATE tasks SET next_run_at = moved.next_run_at
+      FROM (VALUES ${sql.join(rows)}) AS moved (id, next_run_at)
+     WHERE tasks.id = moved.id`.execute(db);
+  return tasks.map((task) => {
+    const nextRunAt = moved.get(task.id);
+    return nextRunAt ? { ...task, next_run_at: nextRunAt } : task;
   });
 }
 

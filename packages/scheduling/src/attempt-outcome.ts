@@ -1,6 +1,7 @@
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
-import { nextOccurrence, type CronSchedule } from './cron-schedule.js';
-import type { RetryRule } from './delivery-options.js';
+import type { CronSchedule } from './cron-schedule.js';
+import { DEFAULT_MISFIRE, type MisfirePolicy, type RetryRule } from './delivery-options.js';
+import { DEFAULT_MISFIRE_GRACE_MS, nextRunAfter } from './misfire.js';
 import { isRetried, type FailureKind } from './outcome-rules.js';
 import type { AttemptOutcome, TaskStatus } from './task-status.js';
 
@@ -40,8 +41,14 @@ export interface FinishedAttempt {
   now: Date;
   /** A recurring task's schedule; null or absent for a one-off task. */
   schedule?: CronSchedule | null;
-  /** When this run was due: the next occurrence is computed after it (and after `now`), so a clock a little behind never repeats it. */
+  /** When this run was due: the next occurrence is computed after it, so a clock a little behind never repeats it. */
   scheduledFor?: Date | null;
+  /** When the attempt that just finished started (default `now`): under misfire `once` the run covers what was due before. */
+  startedAt?: Date;
+  /** A recurring task's policy for occurrences missed meanwhile (default `once`), see misfire.ts. */
+  misfire?: MisfirePolicy;
+  /** MISFIRE_GRACE_MS (default 60 000). */
+  misfireGraceMs?: number;
   /** The run was a manual `run` of a paused task: a recurring task goes back to `paused` afterwards. */
   holdAfterRun?: boolean;
   random?: () => number;
@@ -62,8 +69,8 @@ export type NextState =
  * Where a task goes after an attempt: another attempt after backoff while attempts are left (attempts made ≤ maxRetries)
  * and `retryOn` lists the failure, else the run is over — a failure `retryOn` does not list ends it at once, as if the
  * attempts were used up. A one-off task is then `completed` on success or `failed`; a recurring task returns to `pending`
- * (or `paused`, after a manual run of a paused task) with `nextRunAt` at its next occurrence after now — occurrences
- * missed meanwhile are not replayed.
+ * (or `paused`, after a manual run of a paused task) with `nextRunAt` at its next run (`nextRunAfter`): the next
+ * occurrence, or for occurrences missed during a long attempt what its misfire policy says.
  */
 export function nextStateAfterAttempt(attempt: FinishedAttempt): NextState {
   const runOutcome = attempt.outcome;
@@ -81,11 +88,18 @@ export function nextStateAfterAttempt(attempt: FinishedAttempt): NextState {
     return { kind: 'retry', status: 'retrying', nextRunAt: new Date(attempt.now.getTime() + delay) };
   }
   if (attempt.schedule) {
-    const after = attempt.scheduledFor && attempt.scheduledFor > attempt.now ? attempt.scheduledFor : attempt.now;
+    const nextRunAt = nextRunAfter({
+      schedule: attempt.schedule,
+      misfire: attempt.misfire ?? DEFAULT_MISFIRE,
+      graceMs: attempt.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS,
+      scheduledFor: attempt.scheduledFor ?? attempt.now,
+      startedAt: attempt.startedAt ?? attempt.now,
+      now: attempt.now,
+    });
     return {
       kind: 'run-finished',
       status: attempt.holdAfterRun ? 'paused' : 'pending',
-      nextRunAt: nextOccurrence(attempt.schedule, after),
+      nextRunAt,
       runOutcome,
       ...(notRetried ? NOT_RETRIED : undefined),
     };

@@ -146,29 +146,75 @@ function hasConsecutiveDays(cron: string): boolean {
   return false;
 }
 
+/** How daylight saving shaped an occurrence (see `nextOccurrence`). */
+export const DST_MARKS = ['gap', 'repeat'] as const;
+/**
+ * `gap`: its wall-clock time does not exist that night (spring forward), so it was moved forward by the gap.
+ * `repeat`: its wall-clock time exists twice that night (fall back) and it fires in the first only.
+ */
+export type DstMark = (typeof DST_MARKS)[number];
+
+/** One occurrence of a schedule, as the scheduler runs it. */
+export interface Occurrence {
+  at: Date;
+  /** The zone's wall-clock time minus UTC at `at`, in ms (+7 200 000 for Berlin in summer). */
+  offsetMs: number;
+  /** How daylight saving moved it, or null when it fires at its own wall-clock time, like any other day. */
+  dst: DstMark | null;
+}
+
+/**
+ * The occurrences of `schedule` strictly after `after`, in order and without end: the one sequence the scheduler
+ * runs (`nextOccurrence` is its first element) and the schedule preview shows, each with its DST mark. Throws
+ * InvalidScheduleError (on the call, not on the first `next()`) as `checkCronSchedule` does.
+ */
+export function occurrencesAfter(schedule: CronSchedule, after: Date): Generator<Occurrence, never, undefined> {
+  const parsed = parseSchedule(schedule);
+  function* walk(): Generator<Occurrence, never, undefined> {
+    let from = after.getTime();
+    for (;;) {
+      const occurrence = occurrenceAfter(parsed, from);
+      yield occurrence;
+      from = occurrence.at.getTime();
+    }
+  }
+  return walk();
+}
+
 /**
  * The first occurrence of `schedule` strictly after `after`, with the expression read as wall-clock time in the
- * schedule's zone. Throws InvalidScheduleError as `checkCronSchedule` does.
+ * schedule's zone: the first of `occurrencesAfter`. Throws InvalidScheduleError as `checkCronSchedule` does.
  *
  * Daylight saving:
  * - A wall-clock time the zone skips (02:30 on a spring-forward night in Berlin) fires at the instant the same
- *   wall-clock time would have if the clock had not moved: moved forward by the gap (03:30 summer time). A daily job
- *   therefore runs once that day, and a job that already fires at the instant it moves to (every 15 minutes, every
- *   hour) does not fire twice there: `0 * * * *` fires 23 times that day.
- * - A wall-clock time the zone repeats (02:30 on a fall-back night in Berlin) fires in its first occurrence only,
- *   unless the hour field is every hour (`*`, `0-23`): such a job fires every elapsed hour, both copies included
- *   (`0 * * * *` fires 25 times that day, every-15-minutes keeps its cadence).
+ *   wall-clock time would have if the clock had not moved: moved forward by the gap (03:30 summer time; marked `gap`).
+ *   A daily job therefore runs once that day, and a job that already fires at the instant it moves to (every 15
+ *   minutes, every hour) does not fire twice there (nor is that instant marked): `0 * * * *` fires 23 times that day.
+ * - A wall-clock time the zone repeats (02:30 on a fall-back night in Berlin) fires in its first occurrence only
+ *   (marked `repeat`), unless the hour field is every hour (`*`, `0-23`): such a job fires every elapsed hour, both
+ *   copies included and unmarked (`0 * * * *` fires 25 times that day, every-15-minutes keeps its cadence).
  * The answer depends only on the schedule and `after`, so feeding each occurrence back in gives the sequence above.
  */
 export function nextOccurrence(schedule: CronSchedule, after: Date): Date {
-  const { expression, everyHour, zone } = parseSchedule(schedule);
+  return occurrencesAfter(schedule, after).next().value.at;
+}
+
+/** The first occurrence strictly after the instant `after` (ms), with its offset and DST mark. */
+function occurrenceAfter({ expression, everyHour, zone }: ParsedSchedule, after: number): Occurrence {
   const offsetAt = (instant: number): number => zoneOffsetMs(zone, instant);
   const nextWall = (wall: number): number => {
     expression.reset(new Date(wall));
     return nextWallClock(expression);
   };
+  // An instant moved forward by a spring-forward gap lies after the change: its offset is the new one.
+  const moved = (instant: number): Occurrence => ({ at: new Date(instant), offsetMs: offsetAt(instant), dst: 'gap' });
+  const regular = (instant: number, offsetMs: number): Occurrence => ({
+    at: new Date(instant),
+    offsetMs,
+    dst: !everyHour && inFirstOfRepeatedHour(zone, instant, offsetMs) ? 'repeat' : null,
+  });
 
-  let from = after.getTime();
+  let from = after;
   let offset = offsetAt(from);
   let best = Number.POSITIVE_INFINITY;
 
@@ -201,9 +247,11 @@ export function nextOccurrence(schedule: CronSchedule, after: Date): Date {
   // Each turn either finds the answer or crosses one offset change between `from` and the candidate.
   for (;;) {
     const candidate = wall - offset;
-    if (candidate >= best) return new Date(best);
+    // A skipped time moved onto an instant that fires anyway is that instant's own occurrence.
+    if (candidate === best) return regular(candidate, offset);
+    if (candidate > best) return moved(best);
     const change = firstOffsetChange(zone, from, candidate, offset);
-    if (change === undefined) return new Date(candidate);
+    if (change === undefined) return regular(candidate, offset);
     const next = offsetAt(change);
     if (next > offset) {
       // Clocks jump forward: `wall` is the first match from the skipped times on; if skipped, it moves by the gap.
@@ -214,6 +262,18 @@ export function nextOccurrence(schedule: CronSchedule, after: Date): Date {
       moveTo(everyHour ? change - 1 : change + (offset - next) - 1, next);
     }
   }
+}
+
+/** Longer than any fall-back shift (Antarctica/Troll's is 2 h). */
+const REPEAT_PROBE_MS = 3 * 3_600_000;
+
+/** Whether `instant`, at `offset`, lies in the first copy of a wall-clock hour that the zone repeats (fall back). */
+function inFirstOfRepeatedHour(zone: Intl.DateTimeFormat, instant: number, offset: number): boolean {
+  const later = zoneOffsetMs(zone, instant + REPEAT_PROBE_MS);
+  if (later >= offset) return false;
+  const change = firstOffsetChange(zone, instant, instant + REPEAT_PROBE_MS, offset)!;
+  // The wall-clock times from `change + later` to `change + offset` come again after the change.
+  return instant + offset >= change + later;
 }
 
 interface ParsedSchedule {

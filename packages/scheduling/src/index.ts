@@ -1,6 +1,16 @@
 export { nextStateAfterAttempt, type AttemptResponse, type FinishedAttempt, type NextState } from './attempt-outcome.js';
 export { BACKOFF_TYPES, retryDelayMs, type BackoffPolicy, type BackoffType } from './backoff.js';
-export { InvalidScheduleError, checkCronInterval, checkCronSchedule, nextOccurrence, type CronSchedule } from './cron-schedule.js';
+export {
+  DST_MARKS,
+  InvalidScheduleError,
+  checkCronInterval,
+  checkCronSchedule,
+  nextOccurrence,
+  occurrencesAfter,
+  type CronSchedule,
+  type DstMark,
+  type Occurrence,
+} from './cron-schedule.js';
 export { ATTEMPT_OUTCOMES, SCHEDULED_STATUSES, TASK_STATUSES, isTerminal, type AttemptOutcome, type TaskStatus } from './task-status.js';
 export {
   BULK_ACTIONS,
@@ -26,6 +36,7 @@ export {
   type OutcomeDeliveryInput,
   type OutcomeEmail,
 } from './outcome-deliveries.js';
+export { localIso, previewSchedule, previewTaskSchedule, type PreviewedOccurrence, type TaskSchedulePreview } from './schedule-preview.js';
 export {
   DEFAULT_MISFIRE,
   DEFAULT_RETRY_ON,
@@ -38,6 +49,16 @@ export {
   type RetryRule,
   type StatusCodeRule,
 } from './delivery-options.js';
+export {
+  DEFAULT_MISFIRE_GRACE_MS,
+  MAX_MISFIRE_REPLAYS,
+  admitOccurrence,
+  dueRunAt,
+  nextRunAfter,
+  resumedRunAt,
+  type MisfireSettings,
+  type OccurrenceAdmission,
+} from './misfire.js';
 export {
   FAILURE_KINDS,
   isRetried,

@@ -112,7 +112,9 @@ export const TASK_TRANSITIONS: Readonly<Record<TaskOperation, TaskTransition>> =
     bumpsVersion: true,
     summary: 'Resume a paused task',
     description:
-      'A nextRunAt already past runs at once; a recurring task that missed occurrences while paused runs once, then keeps its schedule.',
+      'A nextRunAt already past runs at once. A recurring task that missed occurrences while paused (by more than ' +
+      'MISFIRE_GRACE_MS) follows its misfire policy: once (default) runs one catch-up run, skip runs none and waits for ' +
+      'the next occurrence not yet missed, all runs each (the 100 most recent), oldest first; then it keeps its schedule.',
   },
   cancel: {
     from: ['pending', 'running', 'retrying', 'paused'],

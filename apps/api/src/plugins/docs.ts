@@ -31,6 +31,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         { name: 'auth', description: 'Accounts, sessions, API keys' },
         { name: 'users', description: 'Admins manage accounts (403 for everyone else)' },
         { name: 'tasks', description: 'Scheduled HTTP calls' },
+        { name: 'schedules', description: 'When a cron expression or a recurring task runs next, daylight-saving moves marked' },
         { name: 'logs', description: 'One row per attempt' },
         { name: 'stats', description: 'Counts of tasks by status and of attempts by outcome' },
         { name: 'system', description: 'Health and docs' },
