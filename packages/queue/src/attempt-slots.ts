@@ -10,14 +10,21 @@ import type { Redis } from 'ioredis';
  */
 export interface AttemptSlots {
   /**
-   * Takes a slot under every limit at once, or none: null when granted, else what held the attempt.
+   * Takes a slot under every limit of each request at once, or none: per request, in order, null when granted, else
+   * what held the attempt. One round trip for the batch.
    */
-  acquire(request: SlotRequest): Promise<LimitRefusal | null>;
+  acquire(requests: readonly SlotRequest[]): Promise<(LimitRefusal | null)[]>;
   /**
-   * Gives back the slots taken under `lease` (an attempt recorded, or a claim that found the task changed). Returns the
-   * waiters first in line for the slots now free (their `holder`s), to be woken rather than left to ask again.
+   * Gives back the slots taken under each lease (an attempt recorded, or a claim that found the task changed). Returns
+   * the waiters first in line for the slots now free (their `holder`s), to be woken rather than left to ask again.
    */
-  release(lease: string, limits: readonly AttemptLimit[]): Promise<string[]>;
+  release(releases: readonly SlotRelease[]): Promise<string[]>;
+}
+
+/** The slots one request took. */
+export interface SlotRelease {
+  lease: string;
+  limits: readonly AttemptLimit[];
 }
 
 export interface SlotRequest {
@@ -131,71 +138,108 @@ return wake`;
 
 const RELEASE_SHA = createHash('sha1').update(RELEASE).digest('hex');
 
-/** EVALSHA first: a script's text crosses the wire only when Redis does not have it yet (after a restart). */
-async function runScript(redis: Redis, script: { text: string; sha: string }, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-  return redis.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
-    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return redis.eval(script.text, keys.length, ...keys, ...args);
-    throw error;
+/**
+ * Runs one script per item in one pipeline (one round trip), EVALSHA first: a script's text crosses the wire only when
+ * Redis does not have it yet (after a restart), then the whole batch runs again, which both scripts allow (taking a
+ * slot again under the same lease, or a place again in the same line, changes nothing).
+ */
+async function runScripts(
+  redis: Redis,
+  script: { text: string; sha: string },
+  calls: readonly { keys: readonly string[]; args: readonly string[] }[],
+): Promise<unknown[]> {
+  const run = async () => {
+    const pipeline = redis.pipeline();
+    for (const { keys, args } of calls) pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
+    return (await pipeline.exec()) ?? [];
+  };
+  let results = await run();
+  if (results.some(([error]) => error instanceof Error && error.message.startsWith('NOSCRIPT'))) {
+    await redis.script('LOAD', script.text);
+    results = await run();
+  }
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
   });
 }
 
-/** Redis: the keys `<prefix>:slots:<limit key>:{held,waiting,seen,starts}`, checked and taken by one script. */
+/** Redis: the keys `<prefix>:slots:<limit key>:{held,waiting,seen,starts}`, checked and taken by one script per request. */
 export function createRedisAttemptSlots(redis: Redis, prefix: string): AttemptSlots {
   const keysOf = (limit: AttemptLimit): string[] =>
     ['held', 'waiting', 'seen', 'starts'].map((part) => `${prefix}:slots:${limit.key}:${part}`);
   return {
-    async acquire({ holder, lease, dueAt, leaseMs, limits }) {
-      const keys = limits.flatMap(keysOf);
-      const args = [holder, String(dueAt.getTime()), String(leaseMs), String(waiterTtlMs(limits)), String(limits.length), lease];
-      for (const limit of limits) {
-        args.push(String(limit.parallelism ?? -1), String(limit.rate?.starts ?? -1), String(limit.rate?.windowMs ?? 0));
-      }
-      const answer = (await runScript(redis, { text: ACQUIRE, sha: ACQUIRE_SHA }, keys, args)) as number | [number, number, number];
-      if (!Array.isArray(answer)) return null;
-      return { limit: answer[0], behind: answer[1], rateWaitMs: Math.max(0, answer[2]) };
+    async acquire(requests) {
+      if (requests.length === 0) return [];
+      const calls = requests.map(({ holder, lease, dueAt, leaseMs, limits }) => {
+        const args = [holder, String(dueAt.getTime()), String(leaseMs), String(waiterTtlMs(limits)), String(limits.length), lease];
+        for (const limit of limits) {
+          args.push(String(limit.parallelism ?? -1), String(limit.rate?.starts ?? -1), String(limit.rate?.windowMs ?? 0));
+        }
+        return { keys: limits.flatMap(keysOf), args };
+      });
+      const answers = (await runScripts(redis, { text: ACQUIRE, sha: ACQUIRE_SHA }, calls)) as (number | [number, number, number])[];
+      return answers.map((answer) =>
+        Array.isArray(answer) ? { limit: answer[0], behind: answer[1], rateWaitMs: Math.max(0, answer[2]) } : null,
+      );
     },
-    async release(lease, limits) {
-      const keys = limits.flatMap((limit) => keysOf(limit).slice(0, 2));
-      const args = [lease, String(limits.length), ...limits.map((limit) => String(limit.parallelism ?? -1))];
-      return (await runScript(redis, { text: RELEASE, sha: RELEASE_SHA }, keys, args)) as string[];
+    async release(releases) {
+      if (releases.length === 0) return [];
+      const calls = releases.map(({ lease, limits }) => ({
+        keys: limits.flatMap((limit) => keysOf(limit).slice(0, 2)),
+        args: [lease, String(limits.length), ...limits.map((limit) => String(limit.parallelism ?? -1))],
+      }));
+      const woken = (await runScripts(redis, { text: RELEASE, sha: RELEASE_SHA }, calls)) as string[][];
+      return [...new Set(woken.flat())];
     },
   };
 }
 
 /**
- * Postgres (the embedded mode's store): `attempt_slots`, an UNLOGGED table of ours, and the function
- * `punctual_acquire_slots` and `punctual_release_slots` (migration 0013) doing what the Redis scripts do, under one advisory lock per limit key
- * taken in the order given. Rows are namespaced by prefix like the Redis keys.
+ * Postgres (the embedded mode's store): `attempt_slots`, an UNLOGGED table of ours, and the functions
+ * `punctual_acquire_slots` and `punctual_release_slots` (migration 0013) doing what the Redis scripts do, a batch per
+ * call, every key of a batch locked first (advisory locks, in one global order). Rows are namespaced by prefix like the
+ * Redis keys.
  */
 export function createPostgresAttemptSlots(pool: pg.Pool, prefix: string): AttemptSlots {
   const keyOf = (limit: AttemptLimit): string => `${prefix}:${limit.key}`;
   return {
-    async acquire({ holder, lease, dueAt, leaseMs, limits }) {
-      const { rows } = await pool.query<{ limit_index: number; behind: number; rate_wait_ms: number }>(
-        'SELECT limit_index, behind, rate_wait_ms FROM punctual_acquire_slots($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-        [
-          limits.map(keyOf),
-          limits.map((limit) => limit.parallelism ?? -1),
-          limits.map((limit) => limit.rate?.starts ?? -1),
-          limits.map((limit) => limit.rate?.windowMs ?? 0),
-          holder,
-          dueAt,
-          leaseMs,
-          waiterTtlMs(limits),
-          lease,
-        ],
-      );
-      const row = rows[0];
-      if (!row || row.limit_index < 0) return null;
-      return { limit: row.limit_index, behind: row.behind, rateWaitMs: Math.max(0, row.rate_wait_ms) };
-    },
-    async release(lease, limits) {
-      const { rows } = await pool.query<{ holder: string }>('SELECT holder FROM punctual_release_slots($1, $2, $3) AS holder', [
-        limits.map(keyOf),
-        limits.map((limit) => limit.parallelism ?? -1),
+    async acquire(requests) {
+      if (requests.length === 0) return [];
+      const batch = requests.map(({ holder, lease, dueAt, leaseMs, limits }) => ({
+        keys: limits.map(keyOf),
+        parallelism: limits.map((limit) => limit.parallelism ?? -1),
+        rateStarts: limits.map((limit) => limit.rate?.starts ?? -1),
+        windowMs: limits.map((limit) => limit.rate?.windowMs ?? 0),
+        holder,
         lease,
+        dueAt: dueAt.toISOString(),
+        leaseMs,
+        ttlMs: waiterTtlMs(limits),
+      }));
+      const { rows } = await pool.query<{ request_index: number; limit_index: number; behind: number; rate_wait_ms: number }>(
+        'SELECT request_index, limit_index, behind, rate_wait_ms FROM punctual_acquire_slots($1)',
+        [JSON.stringify(batch)],
+      );
+      const answers: (LimitRefusal | null)[] = requests.map(() => null);
+      for (const row of rows) {
+        if (row.limit_index >= 0) {
+          answers[row.request_index] = { limit: row.limit_index, behind: row.behind, rateWaitMs: Math.max(0, row.rate_wait_ms) };
+        }
+      }
+      return answers;
+    },
+    async release(releases) {
+      if (releases.length === 0) return [];
+      const batch = releases.map(({ lease, limits }) => ({
+        keys: limits.map(keyOf),
+        parallelism: limits.map((limit) => limit.parallelism ?? -1),
+        lease,
+      }));
+      const { rows } = await pool.query<{ holder: string }>('SELECT w AS holder FROM punctual_release_slots($1) AS w', [
+        JSON.stringify(batch),
       ]);
-      return [...new Set(rows.map((row) => row.holder))];
+      return rows.map((row) => row.holder);
     },
   };
 }

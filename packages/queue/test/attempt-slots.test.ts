@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AttemptSlots, QueueBackend, QueueBackendName } from '@punctual/queue';
+import type { AttemptSlots, QueueBackend, QueueBackendName, SlotRequest } from '@punctual/queue';
 import { attemptLimits, type AttemptLimit } from '@punctual/scheduling';
 import { createTestEnvironment, type TestEnvironment } from '@punctual/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,12 +10,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe.each<QueueBackendName>(['redis', 'postgres'])('attempt slots on the %s backend', (backendName) => {
   let env: TestEnvironment;
   let backend: QueueBackend;
-  let slots: AttemptSlots;
+  let store: AttemptSlots;
+  /** One request or release at a time, as an attempt alone makes them (the batches are below). */
+  const slots = {
+    acquire: async (request: SlotRequest) => (await store.acquire([request]))[0]!,
+    release: (lease: string, limits: AttemptLimit[]) => store.release([{ lease, limits }]),
+  };
   beforeAll(async () => {
     env = await createTestEnvironment({ queueBackend: backendName });
     backend = await env.createQueueBackend();
     await backend.waitUntilReady(10_000);
-    slots = backend.attemptSlots;
+    store = backend.attemptSlots;
   });
   afterAll(async () => {
     await backend?.close();
@@ -108,13 +113,22 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('attempt slots on the %s 
     expect(await ask('second', limits, at(2_000))).toMatchObject({ behind: 1 });
     expect(await ask('first', limits, at(1_000))).toMatchObject({ behind: 1 });
     expect(await slots.release('a', limits)).toEqual(['first']);
-    expect(await slots.release('b', limits)).toEqual(['first', 'second']);
+    expect((await slots.release('b', limits)).sort()).toEqual(['first', 'second']);
     expect(await ask('first', limits, at(1_000))).toBeNull();
     // A rate frees no slot when an attempt ends: nobody to wake for it.
     const rated = [limit(null, { starts: 1, windowMs: 60_000 })];
     expect(await ask('r1', rated)).toBeNull();
     expect(await ask('r2', rated)).toMatchObject({ behind: 1 });
     expect(await slots.release('r1', rated)).toEqual([]);
+  });
+
+  it('takes a batch in order, each request seeing the ones before it, and gives a batch back', async () => {
+    const limits = [limit(2)];
+    const request = (holder: string): SlotRequest => ({ holder, lease: holder, dueAt: new Date(), leaseMs: 30_000, limits });
+    const answers = await store.acquire(['a', 'b', 'c'].map(request));
+    expect(answers).toEqual([null, null, { limit: 0, behind: 1, rateWaitMs: 0 }]);
+    expect(await store.release(['a', 'b'].map((lease) => ({ lease, limits })))).toEqual(['c']);
+    expect(await store.acquire([request('c')])).toEqual([null]);
   });
 
   it('holds slots per request: a job delivered twice gives back only its own', async () => {
