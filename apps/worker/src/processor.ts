@@ -38,6 +38,14 @@ export function createProcessor(context: AttemptContext, logger: Logger, hooks: 
       await job.moveToDelayed(Date.now() + summary.retryInMs, token);
       throw new DelayedError();
     }
+    if (summary.kind === 'skipped') {
+      span.setAttribute(ATTEMPT_ATTRIBUTES.outcome, 'skipped');
+      logger.info(
+        { ...jobFields, nextRunAt: summary.nextRunAt },
+        'skipped missed occurrences (misfire policy): the task moved to its next run without a call',
+      );
+      return;
+    }
     if (summary.kind === 'dropped') {
       span.setAttribute(ATTEMPT_ATTRIBUTES.outcome, 'dropped');
       logger.debug({ ...jobFields, version: payload.version }, 'dropped a stale job without calling');

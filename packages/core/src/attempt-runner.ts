@@ -3,7 +3,9 @@ import {
   claimAttempt,
   finishAttempt,
   peekAttempts,
+  skipMissedOccurrences,
   SealedSecretError,
+  type AttemptToAdmit,
   type AttemptWriter,
   type ClaimedAttemptToSend,
   type Database,
@@ -17,6 +19,7 @@ import type { AttemptResult, Executor, HttpMethod, OutboundRequest } from '@punc
 import { failedWithoutResponse } from '@punctual/executor/attempt-result';
 import { taskAttemptJobId, type AttemptSlots, type NotificationQueue, type TaskAttemptJob, type TaskQueue } from '@punctual/queue';
 import {
+  admitOccurrence,
   DEFAULT_MISFIRE_GRACE_MS,
   attemptLimits,
   limitWaitMs,
@@ -26,6 +29,7 @@ import {
   type AttemptResponse,
 } from '@punctual/scheduling';
 import type { AttemptMetrics } from './attempt-metrics.js';
+import { slotBatchesOf } from './attempt-slot-batches.js';
 import { outcomeNotifications, type NotificationSettings } from './outcome-notifications.js';
 import { fillTemplate } from './request-template.js';
 import { ensureSigningSecret, openSigningSecret } from './signing-secrets.js';
@@ -64,6 +68,7 @@ export interface AttemptContext {
 export type AttemptSummary =
   | { kind: 'dropped'; reason: 'stale' }
   | { kind: 'waiting'; taskId: string; limit: 'user' | 'flow'; retryInMs: number }
+  | { kind: 'skipped'; taskId: string; nextRunAt: Date }
   | { kind: 'attempted'; taskId: string; runId: string; attempt: number; outcome: 'succeeded' | 'failed'; status: string | null };
 
 /**
@@ -79,9 +84,11 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
     metrics?.staleJobDropped();
     return { kind: 'dropped', reason: 'stale' };
   }
+  const skipped = await skipIfMissed(context, task);
+  if (skipped) return skipped;
   const limits = attemptLimits({ userId: task.user_id, flowControl: task.flow_control }, context.limits.userConcurrency);
   const lease = randomUUID();
-  const refusal = await context.limits.slots.acquire({
+  const refusal = await slotBatchesOf(context.limits.slots).acquire({
     holder: taskAttemptJobId(job),
     lease,
     dueAt: task.next_run_at ?? new Date(),
@@ -102,14 +109,38 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
   }
 }
 
-/** Gives an attempt's slots back; a store that does not answer leaves them to lapse with their lease. */
+/**
+ * The first attempt of a recurring task's run whose occurrence was missed (due longer than MISFIRE_GRACE_MS ago) under
+ * a policy that does not run it (`skip`, or `all` past its 100 most recent): the task moves to the occurrence its
+ * policy runs next, without a claim or a call, and that run is queued. Null when the attempt goes ahead.
+ */
+async function skipIfMissed(context: AttemptContext, task: AttemptToAdmit): Promise<AttemptSummary | null> {
+  if (task.cron === null || task.attempts > 0 || task.next_run_at === null) return null;
+  const admission = admitOccurrence({
+    schedule: { cron: task.cron, timezone: task.timezone },
+    misfire: task.misfire,
+    graceMs: context.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS,
+    scheduledFor: task.next_run_at,
+    now: new Date(),
+  });
+  if (admission.kind === 'run') return null;
+  const moved = await skipMissedOccurrences(context.db, task, admission.nextRunAt);
+  if (moved) await enqueueNextAttempt({ queue: context.queue, logger: context.logger }, moved);
+  return { kind: 'skipped', taskId: task.id, nextRunAt: admission.nextRunAt };
+}
+
+/**
+ * Gives an attempt's slots back and wakes the attempts first in line for them; a store that does not answer leaves the
+ * slots to lapse with their lease (and the waiters to ask again on their own).
+ */
 async function releaseSlots(
   context: AttemptContext,
   held: { taskId: string; lease: string },
   limits: readonly AttemptLimit[],
 ): Promise<void> {
   try {
-    await context.limits.slots.release(held.lease, limits);
+    const waiting = await slotBatchesOf(context.limits.slots).release({ lease: held.lease, limits });
+    if (waiting.length > 0) await context.queue.wakeAttempts(waiting);
   } catch (error) {
     context.logger.warn({ err: error, taskId: held.taskId }, 'attempt slots not given back; they lapse with their lease');
   }

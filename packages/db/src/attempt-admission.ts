@@ -46,14 +46,14 @@ export async function skipMissedOccurrences(
   db: Kysely<Database>,
   task: Pick<AttemptToAdmit, 'id' | 'version'>,
   nextRunAt: Date,
-): Promise<Pick<TaskRow, 'id' | 'user_id' | 'version' | 'status' | 'next_run_at'> | null> {
+): Promise<Pick<TaskRow, 'id' | 'user_id' | 'run_id' | 'version' | 'status' | 'next_run_at'> | null> {
   const row = await db
     .updateTable('tasks')
     .set((eb) => ({ next_run_at: nextRunAt, version: eb('version', '+', 1), updated_at: new Date() }))
     .where('id', '=', task.id)
     .where('version', '=', task.version)
     .where('status', 'in', SCHEDULED_STATUSES)
-    .returning(['id', 'user_id', 'version', 'status', 'next_run_at'])
+    .returning(['id', 'user_id', 'run_id', 'version', 'status', 'next_run_at'])
     .executeTakeFirst();
   return row ?? null;
 }
