@@ -131,6 +131,7 @@ const Misfire = StringEnum(MISFIRE_POLICIES, {
     'recurring tasks: what to do with occurrences no attempt could start within MISFIRE_GRACE_MS of their time (workers down, ' +
     'paused, a long attempt): "once" (default: one catch-up run for all of them), "skip" (none: the next run is the next ' +
     'occurrence not yet missed), "all" (each, oldest first, at most 100)',
+  examples: ['all'],
 });
 
 const Template = Type.Boolean({

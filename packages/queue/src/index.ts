@@ -32,4 +32,10 @@ export { assertQueueReachable, createQueueBackend } from './create-queue-backend
 export { createRedisTaskQueue } from './redis-queue-backend.js';
 export { type QueueBackend, type QueueBackendName, type QueueBackendOptions, type TasksWorker } from './queue-backend.js';
 export { type NotificationQueue, type NotificationsQueue } from './notification-queue.js';
-export { createPostgresAttemptSlots, createRedisAttemptSlots, type AttemptSlots, type SlotRelease, type SlotRequest } from './attempt-slots.js';
+export {
+  createPostgresAttemptSlots,
+  createRedisAttemptSlots,
+  type AttemptSlots,
+  type SlotRelease,
+  type SlotRequest,
+} from './attempt-slots.js';

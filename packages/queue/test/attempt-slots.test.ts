@@ -13,7 +13,7 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('attempt slots on the %s 
   let store: AttemptSlots;
   /** One request or release at a time, as an attempt alone makes them (the batches are below). */
   const slots = {
-    acquire: async (request: SlotRequest) => (await store.acquire([request]))[0]!,
+    acquire: async (request: SlotRequest) => (await store.acquire([request]))[0] ?? null,
     release: (lease: string, limits: AttemptLimit[]) => store.release([{ lease, limits }]),
   };
   beforeAll(async () => {
