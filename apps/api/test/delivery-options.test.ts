@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { authed, createTask, taskBody, type TaskResponse, useTestApp } from './test-app.js';
+import { authed, createTask, taskBody, type TaskResponse, useTestApp, expectRefused } from './test-app.js';
 
 const t = useTestApp({ users: ['alice'] });
 const { alice } = t.users;
 
 function send(method: 'POST' | 'PATCH', url: string, payload: unknown) {
   return t.api.app.inject({ method, url, headers: authed(alice.token), payload: payload as object });
-}
-
-/** A 400 whose message starts with the field's name; nothing was written. */
-function expectRefused(response: { statusCode: number; body: string; json: () => unknown }, field: string): void {
-  expect(response.statusCode, response.body).toBe(400);
-  const { message } = response.json() as { message: string };
-  expect(message.startsWith(field), message).toBe(true);
 }
 
 const CRON = { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' };
@@ -57,6 +50,7 @@ describe('delivery options on a task', () => {
     ['body/flowControl/key', { flowControl: { key: 'has space', parallelism: 1 } }],
     ['body/flowControl/parallelism', { flowControl: { key: 'k', parallelism: 0 } }],
     ['body/flowControl/ratePerSecond', { flowControl: { key: 'k', ratePerSecond: 0 } }],
+    ['body/flowControl/ratePerSecond', { flowControl: { key: 'k', ratePerSecond: 1e-306 } }],
     ['body/misfire', { misfire: 'sometimes' }],
     ['body/misfire', { misfire: 'skip' }],
   ])('refuses %s on create (%j)', async (field, fields) => {

@@ -14,6 +14,7 @@ import {
   type TaskResponse,
   type TestApp,
   useTestApp,
+  expectRefused,
 } from './test-app.js';
 
 const ADMIN_EMAIL = 'admin@example.com';
@@ -38,14 +39,6 @@ function send(method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, token: stri
 
 async function taskRow(id: string) {
   return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-}
-
-/** A 400 whose message starts with the field's name. */
-function expectRefused(response: { statusCode: number; body: string; json: () => unknown }, field: string): string {
-  expect(response.statusCode, response.body).toBe(400);
-  const { message } = response.json() as { message: string };
-  expect(message.startsWith(field), message).toBe(true);
-  return message;
 }
 
 describe('callbacks', () => {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { authed, createTask, taskBody, type TaskResponse, useTestApp } from './test-app.js';
+import { authed, createTask, taskBody, type TaskResponse, useTestApp, expectRefused } from './test-app.js';
 
 const t = useTestApp({ users: ['alice'] });
 const { alice } = t.users;
 
 function send(method: 'POST' | 'PATCH', url: string, payload: unknown) {
   return t.api.app.inject({ method, url, headers: authed(alice.token), payload: payload as object });
-}
-
-/** A 400 naming the field first; returns the message. */
-function expectRefused(response: { statusCode: number; body: string; json: () => unknown }, field: string): string {
-  expect(response.statusCode, response.body).toBe(400);
-  const { message } = response.json() as { message: string };
-  expect(message.startsWith(`${field} `), message).toBe(true);
-  return message;
 }
 
 const PLACEHOLDERS = 'the placeholders are {{taskId}}, {{runId}}, {{attempt}}, {{scheduledFor}}, {{now}}';

@@ -1,7 +1,7 @@
 import { nextOccurrence, previewSchedule } from '@punctual/scheduling';
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from './credentials-fixtures.js';
-import { authed, createTask, useTestApp } from './test-app.js';
+import { authed, createTask, useTestApp, expectRefused } from './test-app.js';
 
 // MIN_CRON_INTERVAL_SECONDS as a deployment might set it: a preview refuses what a task's create refuses.
 const t = useTestApp({ users: ['alice', 'bob'], env: { MIN_CRON_INTERVAL_SECONDS: '60' } });
@@ -17,13 +17,6 @@ function get(url: string, token = alice.token) {
 
 function preview(query: Record<string, string>, token = alice.token) {
   return get(`/api/v1/schedules/next?${new URLSearchParams(query).toString()}`, token);
-}
-
-/** A 400 whose message starts with the field's name. */
-function expectRefused(response: { statusCode: number; body: string; json: () => unknown }, field: string): void {
-  expect(response.statusCode, response.body).toBe(400);
-  const { message } = response.json() as { message: string };
-  expect(message.startsWith(field), message).toBe(true);
 }
 
 describe('GET /api/v1/schedules/next', () => {
@@ -76,8 +69,8 @@ describe('GET /api/v1/schedules/next', () => {
     [{ cron: '0 0 * * *', from: 'yesterday' }, 'querystring/from'],
     [{ cron: '0 0 * * *', from: '1969-12-31T23:59:59Z' }, 'querystring/from'],
     [{ cron: '0 0 * * *', from: '3000-01-01T00:00:00Z' }, 'querystring/from'],
-    [{ cron: '0 0 * * *', extra: '1' }, 'querystring'],
-    [{ timezone: 'UTC' }, 'querystring'],
+    [{ cron: '0 0 * * *', extra: '1' }, 'querystring/extra'],
+    [{ timezone: 'UTC' }, 'querystring/cron'],
   ])('refuses %j with 400 naming %s', async (query, field) => {
     expectRefused(await preview(query), field);
   });

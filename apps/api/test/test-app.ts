@@ -180,3 +180,11 @@ export function copyableTaskRow(row: TaskRow) {
     flow_control: flowControl === null ? null : JSON.stringify(flowControl),
   };
 }
+
+/** A 400 whose message names `field` first (`body/url must …`); returns the message. */
+export function expectRefused(response: { statusCode: number; body: string; json: () => unknown }, field: string): string {
+  expect(response.statusCode, response.body).toBe(400);
+  const { message } = response.json() as { message: string };
+  expect(message.startsWith(`${field} `), message).toBe(true);
+  return message;
+}

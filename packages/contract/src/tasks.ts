@@ -110,9 +110,9 @@ const FlowControl = Type.Object(
     parallelism: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'attempts of the key in flight at once' })),
     ratePerSecond: Type.Optional(
       Type.Number({
-        exclusiveMinimum: 0,
+        minimum: 0.001,
         maximum: 10_000,
-        description: 'attempts of the key started per second (0.1: one every 10 s)',
+        description: 'attempts of the key started per second, 0.001 (one every 1,000 s) to 10,000 (0.1: one every 10 s)',
       }),
     ),
   },

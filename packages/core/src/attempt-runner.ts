@@ -88,14 +88,21 @@ export async function runAttempt(context: AttemptContext, job: TaskAttemptJob): 
   if (skipped) return skipped;
   const limits = attemptLimits({ userId: task.user_id, flowControl: task.flow_control }, context.limits.userConcurrency);
   const lease = randomUUID();
-  const refusal = await slotBatchesOf(context.limits.slots).acquire({
-    holder: taskAttemptJobId(job),
-    lease,
-    dueAt: task.next_run_at ?? new Date(),
-    // As long as the attempt's claim in Postgres: a worker that dies holding the slots gives them back with it.
-    leaseMs: task.timeout_ms + context.leaseMarginMs,
-    limits,
-  });
+  let refusal;
+  try {
+    refusal = await slotBatchesOf(context.limits.slots).acquire({
+      holder: taskAttemptJobId(job),
+      lease,
+      dueAt: task.next_run_at ?? new Date(),
+      // As long as the attempt's claim in Postgres: a worker that dies holding the slots gives them back with it.
+      leaseMs: task.timeout_ms + context.leaseMarginMs,
+      limits,
+    });
+  } catch (error) {
+    // The store may have granted the slots before the answer was lost: give back whatever the lease took.
+    await releaseSlots(context, { taskId: task.id, lease }, limits);
+    throw error;
+  }
   if (refusal !== null) {
     const limit = limits[refusal.limit]!;
     const waiting = limit.key.startsWith('user:') ? 'user' : 'flow';

@@ -28,3 +28,13 @@ export function useAttemptContext(t: TaskEnvironment): AttemptContext {
   });
   return attempts;
 }
+
+/** The task's row as it is now. */
+export async function taskRowOf(t: TaskEnvironment, id: string) {
+  return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** The task's attempts, in order. */
+export async function logsOfTask(t: TaskEnvironment, id: string) {
+  return t.env.db.selectFrom('task_logs').selectAll().where('task_id', '=', id).orderBy('attempt').execute();
+}

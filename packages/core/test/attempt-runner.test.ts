@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { actOnTask, createTask, runAttempt } from '@punctual/core';
 import { startTargetServer, useFixture, useTaskEnvironment } from '@punctual/testing';
 import { describe, expect, it } from 'vitest';
-import { useAttemptContext } from './attempt-context.js';
+import { logsOfTask, taskRowOf, useAttemptContext } from './attempt-context.js';
 
 const secretsKey = randomBytes(32);
 // The target listens on 127.0.0.1, which the address guard refuses unless private targets are allowed.
@@ -10,13 +10,8 @@ const t = useTaskEnvironment({ email: 'runner@example.com', allowPrivateTargets:
 const attempts = useAttemptContext(t);
 const target = useFixture(startTargetServer, (server) => server.close());
 
-async function taskRow(id: string) {
-  return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-}
-
-async function logsOf(id: string) {
-  return t.env.db.selectFrom('task_logs').selectAll().where('task_id', '=', id).orderBy('attempt').execute();
-}
+const taskRow = (id: string) => taskRowOf(t, id);
+const logsOf = (id: string) => logsOfTask(t, id);
 
 /** The job the queue holds for the task's current version. */
 async function queuedJob(id: string) {

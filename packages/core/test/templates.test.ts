@@ -3,7 +3,7 @@ import { createTask, getSigningSecret, runAttempt } from '@punctual/core';
 import { startTargetServer, useFixture, useTaskEnvironment, type TargetHit } from '@punctual/testing';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { useAttemptContext } from './attempt-context.js';
+import { logsOfTask, taskRowOf, useAttemptContext } from './attempt-context.js';
 
 // Template tasks over whole attempts: what a real local target receives at each attempt of a run.
 
@@ -12,13 +12,8 @@ const t = useTaskEnvironment({ email: 'templates@example.com', allowPrivateTarge
 const attempts = useAttemptContext(t);
 const target = useFixture(startTargetServer, (server) => server.close());
 
-async function taskRow(id: string) {
-  return t.env.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-}
-
-async function logsOf(id: string) {
-  return t.env.db.selectFrom('task_logs').selectAll().where('task_id', '=', id).orderBy('attempt').execute();
-}
+const taskRow = (id: string) => taskRowOf(t, id);
+const logsOf = (id: string) => logsOfTask(t, id);
 
 async function attemptNow(id: string) {
   const row = await taskRow(id);

@@ -1,9 +1,7 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { startTargetServer, type TargetServer } from '@punctual/testing';
 import { createExecutor, createOutboundAgent, type Executor, type OutboundRequest } from '../src/index.js';
+import { listen, shut } from './one-off-server.js';
 
 const LIMIT = 1024;
 // Every target here listens on 127.0.0.1, which the address guard refuses by default (address-guard.test.ts pins that).
@@ -33,21 +31,6 @@ interface Echo {
 
 function echoed(responseBody: string | null): Echo {
   return JSON.parse(responseBody ?? 'null') as Echo;
-}
-
-/** A one-off node:http server for behaviours the shared target does not have. */
-async function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function shut(server: Server): Promise<void> {
-  const closed = once(server, 'close');
-  server.close();
-  server.closeAllConnections();
-  await closed;
 }
 
 describe('a successful call', () => {

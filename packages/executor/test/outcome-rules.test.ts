@@ -1,10 +1,8 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusCodeRule } from '@punctual/scheduling';
 import { startTargetServer, type TargetServer } from '@punctual/testing';
 import { createExecutor, type Executor, type OutboundRequest } from '../src/index.js';
+import { listen, shut } from './one-off-server.js';
 
 // Against a real node:http target on 127.0.0.1: which responses count as success (successCodes) and how each failure
 // is told apart for retryOn (the result's `failure`).
@@ -26,20 +24,6 @@ afterAll(async () => {
 
 function call(path: string, overrides: Partial<OutboundRequest> = {}): OutboundRequest {
   return { url: `${target.url}${path}`, method: 'GET', headers: {}, timeoutMs: 2_000, ...overrides };
-}
-
-async function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function shut(server: Server): Promise<void> {
-  const closed = once(server, 'close');
-  server.close();
-  server.closeAllConnections();
-  await closed;
 }
 
 describe('successCodes', () => {

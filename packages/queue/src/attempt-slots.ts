@@ -43,14 +43,12 @@ export interface SlotRequest {
 }
 
 /**
- * How long an attempt keeps its place in line without asking again. Longer than any wait it is told (it asks again
- * sooner), with room for a busy queue; one that lapses re-enters at the same place, ordered by its due time.
+ * How long an attempt keeps its place in line without asking again: longer than any wait it is told (at most
+ * MAX_LIMIT_WAIT_MS, then it asks again), with room for a busy queue. A place whose job is gone (its task changed or
+ * was deleted while it waited) holds the line up no longer than this; one that lapses while its job still waits
+ * re-enters at the same place, ordered by its due time.
  */
-const MIN_WAITER_TTL_MS = 10_000;
-
-function waiterTtlMs(limits: readonly AttemptLimit[]): number {
-  return Math.max(MIN_WAITER_TTL_MS, ...limits.map((limit) => 2 * (limit.rate?.windowMs ?? 0)));
-}
+const WAITER_TTL_MS = 15_000;
 
 /**
  * Per limit four keys: `held` (request → lease end), `waiting` (task → due time), `seen` (task → when its place
@@ -66,6 +64,12 @@ local holder, due, lease, ttl, n, id = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV
 local function drop(key, members)
   for i = 1, #members, 500 do redis.call('ZREM', key, unpack(members, i, math.min(i + 499, #members))) end
 end
+-- A key shared by attempts with other deadlines or rates: its expiry only ever grows.
+local function keep(key, ms)
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
+end
+-- The same request again (a batch run again after an error): it holds its slots already.
+if n > 0 and redis.call('ZSCORE', KEYS[1], id) then return -1 end
 for i = 0, n - 1 do
   local held, waiting, seen, starts = KEYS[4 * i + 1], KEYS[4 * i + 2], KEYS[4 * i + 3], KEYS[4 * i + 4]
   local parallelism, rateStarts, windowMs = tonumber(ARGV[7 + 3 * i]), tonumber(ARGV[8 + 3 * i]), tonumber(ARGV[9 + 3 * i])
@@ -91,7 +95,7 @@ for i = 0, n - 1 do
     if free <= 0 or redis.call('ZCARD', waiting) > 0 then
       redis.call('ZADD', waiting, 'NX', due, holder)
       redis.call('ZADD', seen, now + ttl, holder)
-      redis.call('PEXPIRE', waiting, ttl); redis.call('PEXPIRE', seen, ttl)
+      keep(waiting, ttl); keep(seen, ttl)
       rank = redis.call('ZRANK', waiting, holder)
     end
     if rank >= free then
@@ -104,11 +108,11 @@ for i = 0, n - 1 do
   local held, waiting, seen, starts = KEYS[4 * i + 1], KEYS[4 * i + 2], KEYS[4 * i + 3], KEYS[4 * i + 4]
   local windowMs = tonumber(ARGV[9 + 3 * i])
   redis.call('ZADD', held, now + lease, id)
-  redis.call('PEXPIRE', held, lease + 1000)
+  keep(held, lease + 1000)
   redis.call('ZREM', waiting, holder); redis.call('ZREM', seen, holder)
   if tonumber(ARGV[8 + 3 * i]) >= 0 then
     redis.call('ZADD', starts, now, id)
-    redis.call('PEXPIRE', starts, windowMs + 1000)
+    keep(starts, windowMs + 1000)
   end
 end
 return -1`;
@@ -140,8 +144,8 @@ const RELEASE_SHA = createHash('sha1').update(RELEASE).digest('hex');
 
 /**
  * Runs one script per item in one pipeline (one round trip), EVALSHA first: a script's text crosses the wire only when
- * Redis does not have it yet (after a restart), then the whole batch runs again, which both scripts allow (taking a
- * slot again under the same lease, or a place again in the same line, changes nothing).
+ * Redis does not have it yet (after a restart), then the whole batch runs again, which both scripts allow (a request
+ * whose lease holds its slots already is granted at once; a place taken again in the same line is the same place).
  */
 async function runScripts(
   redis: Redis,
@@ -172,7 +176,7 @@ export function createRedisAttemptSlots(redis: Redis, prefix: string): AttemptSl
     async acquire(requests) {
       if (requests.length === 0) return [];
       const calls = requests.map(({ holder, lease, dueAt, leaseMs, limits }) => {
-        const args = [holder, String(dueAt.getTime()), String(leaseMs), String(waiterTtlMs(limits)), String(limits.length), lease];
+        const args = [holder, String(dueAt.getTime()), String(leaseMs), String(WAITER_TTL_MS), String(limits.length), lease];
         for (const limit of limits) {
           args.push(String(limit.parallelism ?? -1), String(limit.rate?.starts ?? -1), String(limit.rate?.windowMs ?? 0));
         }
@@ -215,7 +219,7 @@ export function createPostgresAttemptSlots(pool: pg.Pool, prefix: string): Attem
         lease,
         dueAt: dueAt.toISOString(),
         leaseMs,
-        ttlMs: waiterTtlMs(limits),
+        ttlMs: WAITER_TTL_MS,
       }));
       const { rows } = await pool.query<{ request_index: number; limit_index: number; behind: number; rate_wait_ms: number }>(
         'SELECT request_index, limit_index, behind, rate_wait_ms FROM punctual_acquire_slots($1)',

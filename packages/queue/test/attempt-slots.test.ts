@@ -131,6 +131,26 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('attempt slots on the %s 
     expect(await store.acquire([request('c')])).toEqual([null]);
   });
 
+  it('grants a request asked again under its lease without counting it twice (a batch run again after an error)', async () => {
+    const limits = [limit(1)];
+    expect(await ask('once', limits)).toBeNull();
+    expect(await ask('once', limits)).toBeNull();
+    expect(await ask('other', limits)).toMatchObject({ behind: 1 });
+    await slots.release('once', limits);
+    expect(await ask('other', limits)).toBeNull();
+  });
+
+  it('never shortens the life of a shared key: a short lease after a long one leaves the long one held', async () => {
+    const limits = [limit(2)];
+    expect(await ask('long', limits, new Date(), 30_000)).toBeNull();
+    expect(await ask('short', limits, new Date(), 100)).toBeNull();
+    await slots.release('short', limits);
+    await sleep(1_300);
+    // The key outlived the short lease's expiry: `long` still holds one of the two slots.
+    expect(await ask('a', limits)).toBeNull();
+    expect(await ask('b', limits)).toMatchObject({ behind: 1 });
+  });
+
   it('holds slots per request: a job delivered twice gives back only its own', async () => {
     const limits = [limit(2)];
     const request = (lease: string) => slots.acquire({ holder: 'task', lease, dueAt: new Date(), leaseMs: 30_000, limits });

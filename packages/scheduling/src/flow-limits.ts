@@ -63,15 +63,16 @@ export interface LimitRefusal {
 export const MAX_LIMIT_WAIT_MS = 5_000;
 
 /**
- * How long a waiting attempt is put back in the queue before it asks again: when a rate frees a start, if that is what
- * it waits for (plus one window per `starts` ahead of it); otherwise longer the further back in line it is (50 ms per
+ * How long a waiting attempt is put back in the queue before it asks again, at most MAX_LIMIT_WAIT_MS (so its place in
+ * line stays kept): when a rate frees a start, if that is what it waits for (plus one window per `starts` ahead of it);
+ * otherwise longer the further back in line it is (50 ms per
  * place), since the attempts next in line are woken when a slot comes back and the long tail need not ask often.
  */
 export function limitWaitMs(refusal: LimitRefusal, rate: RateWindow | null, random: () => number = Math.random): number {
   const jitter = 1 + random() * 0.2;
   if (rate !== null && refusal.rateWaitMs > 0) {
     const ahead = Math.floor((refusal.behind - 1) / rate.starts) * rate.windowMs;
-    return Math.max(5, Math.round(refusal.rateWaitMs + ahead));
+    return Math.min(MAX_LIMIT_WAIT_MS, Math.max(5, Math.round(refusal.rateWaitMs + ahead)));
   }
   return Math.round(Math.min(MAX_LIMIT_WAIT_MS, 50 * refusal.behind) * jitter);
 }

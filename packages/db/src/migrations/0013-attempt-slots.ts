@@ -45,6 +45,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       held_now bigint;
       reclaimed bigint;
     BEGIN
+      -- The same request again (a batch run again after an error): it holds its slots already.
+      IF EXISTS (SELECT 1 FROM attempt_slots s WHERE s.key = keys[1] AND s.kind = 'held' AND s.holder = p_lease) THEN
+        RETURN QUERY SELECT -1, 0, 0;
+        RETURN;
+      END IF;
       FOR i IN 1..n LOOP
         -- Rows past their time count for nothing below; they are cleared now and then rather than on every call.
         -- (Held slots past their lease are reclaimed below, when they are in the way.)
