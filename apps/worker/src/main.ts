@@ -151,6 +151,10 @@ const maintenance = startMaintenance({
 });
 
 for (const warning of await queueBackend.warnings()) logger.warn(warning);
+// The first attempts would otherwise load the slot scripts on the way to their calls (a slow start it can do now).
+await queueBackend.attemptSlots
+  .prepare()
+  .catch((err: unknown) => logger.warn({ err }, 'attempt slots not prepared; they load on first use'));
 
 releaseStartupMemory();
 logger.info(

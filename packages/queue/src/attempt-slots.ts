@@ -19,6 +19,8 @@ export interface AttemptSlots {
    * the waiters first in line for the slots now free (their `holder`s), to be woken rather than left to ask again.
    */
   release(releases: readonly SlotRelease[]): Promise<string[]>;
+  /** Readies the store before the first request (Redis: loads the scripts), so the first attempts are not the slow ones. */
+  prepare(): Promise<void>;
 }
 
 /** The slots one request took. */
@@ -173,6 +175,9 @@ export function createRedisAttemptSlots(redis: Redis, prefix: string): AttemptSl
   const keysOf = (limit: AttemptLimit): string[] =>
     ['held', 'waiting', 'seen', 'starts'].map((part) => `${prefix}:slots:${limit.key}:${part}`);
   return {
+    async prepare() {
+      await Promise.all([redis.script('LOAD', ACQUIRE), redis.script('LOAD', RELEASE)]);
+    },
     async acquire(requests) {
       if (requests.length === 0) return [];
       const calls = requests.map(({ holder, lease, dueAt, leaseMs, limits }) => {
@@ -208,6 +213,8 @@ export function createRedisAttemptSlots(redis: Redis, prefix: string): AttemptSl
 export function createPostgresAttemptSlots(pool: pg.Pool, prefix: string): AttemptSlots {
   const keyOf = (limit: AttemptLimit): string => `${prefix}:${limit.key}`;
   return {
+    // The functions are the schema's (migration 0013); a connection of the pool is opened by the first request.
+    prepare: async () => {},
     async acquire(requests) {
       if (requests.length === 0) return [];
       const batch = requests.map(({ holder, lease, dueAt, leaseMs, limits }) => ({

@@ -21,6 +21,7 @@ describe.each<QueueBackendName>(['redis', 'postgres'])('attempt slots on the %s 
     backend = await env.createQueueBackend();
     await backend.waitUntilReady(10_000);
     store = backend.attemptSlots;
+    await store.prepare();
   });
   afterAll(async () => {
     await backend?.close();
