@@ -14,6 +14,8 @@ const packages = [
   'process',
   'telemetry',
   'testing',
+  'client',
+  'cli',
 ];
 const apps = ['api', 'worker'];
 
