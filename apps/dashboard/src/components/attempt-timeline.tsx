@@ -100,14 +100,14 @@ function AttemptDetails({ log }: { log: TaskLog }) {
         <DateTime value={log.startedAt} /> · due <DateTime value={log.scheduledFor} />
         {lateness >= 1000 ? ` (started ${formatDuration(lateness)} late)` : ''} · run <Code>{log.runId.slice(0, 8)}</Code>
       </Text>
-      {log.error && (
+      {log.error && log.error !== `HTTP ${log.statusCode}` && (
         <Text size="sm" c="red.7">
           {log.error}
         </Text>
       )}
       {log.nextRetryAt && (
         <Text size="sm" c="dimmed">
-          Next attempt <DateTime value={log.nextRetryAt} relative />
+          Next attempt due <DateTime value={log.nextRetryAt} />
         </Text>
       )}
       {log.responseBody !== null && log.responseBody !== '' && (

@@ -26,12 +26,22 @@ export function formatRelative(value: string | Date, now = Date.now()): string {
   return '';
 }
 
-/** "41 ms", "1.2 s", "3 min 4 s". */
+/** "41 ms", "1.25 s", "3 min 4 s", "1 h", "2 d 3 h": two units at most. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['min', 60_000],
+    ['s', 1000],
+  ];
+  const first = units.findIndex(([, size]) => ms >= size);
+  const [bigName, bigSize] = units[first]!;
+  const [smallName, smallSize] = units[first + 1]!;
+  const big = Math.floor(ms / bigSize);
+  const small = Math.round((ms % bigSize) / smallSize);
+  return small === 0 ? `${big} ${bigName}` : `${big} ${bigName} ${small} ${smallName}`;
 }
 
 /** An instant as relative text ("in 5 min") or absolute text, with the other in its tooltip; "—" for none. */

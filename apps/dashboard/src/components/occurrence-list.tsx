@@ -29,11 +29,11 @@ function formatLocal(local: string): string {
 
 const DST_MARKS = {
   gap: {
-    label: 'DST gap',
+    label: 'DST gap: moved forward',
     help: 'This wall-clock time does not exist that night (clocks spring forward): it runs at the first instant after the gap.',
   },
   repeat: {
-    label: 'DST repeat',
+    label: 'DST repeat: runs once',
     help: 'This wall-clock time happens twice that night (clocks fall back): it runs in the first one only.',
   },
 } as const;
@@ -63,7 +63,14 @@ export function OccurrenceList({ occurrences, headingOrder = 3 }: { occurrences:
                 </Text>
                 {occurrence.dst && (
                   <Tooltip label={DST_MARKS[occurrence.dst].help} multiline w={260}>
-                    <Badge color="grape" variant="light" size="sm" tabIndex={0} title={DST_MARKS[occurrence.dst].help}>
+                    <Badge
+                      color="grape"
+                      variant="light"
+                      size="sm"
+                      tabIndex={0}
+                      title={DST_MARKS[occurrence.dst].help}
+                      style={{ textTransform: 'none' }}
+                    >
                       {DST_MARKS[occurrence.dst].label}
                     </Badge>
                   </Tooltip>

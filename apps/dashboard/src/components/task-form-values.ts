@@ -19,13 +19,14 @@ export interface TaskFormValues {
   timezone: string;
   timeoutMs: number | string;
   maxRetries: number | string;
-  tags: string[];
+  /** Comma-separated, as for the two lists below. */
+  tags: string;
   backoffType: '' | Task['backoff']['type'];
   backoffDelayMs: number | string;
   backoffMaxDelayMs: number | string;
   backoffJitter: boolean;
-  successCodes: string[];
-  retryOn: string[];
+  successCodes: string;
+  retryOn: string;
   notifyOnFailure: boolean;
   notifyOnRetry: boolean;
   notifyEmail: string;
@@ -73,13 +74,13 @@ export function emptyTaskForm(): TaskFormValues {
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     timeoutMs: '',
     maxRetries: '',
-    tags: [],
+    tags: '',
     backoffType: '',
     backoffDelayMs: '',
     backoffMaxDelayMs: '',
     backoffJitter: false,
-    successCodes: [],
-    retryOn: [],
+    successCodes: '',
+    retryOn: '',
     notifyOnFailure: true,
     notifyOnRetry: false,
     notifyEmail: '',
@@ -122,13 +123,13 @@ export function taskFormOf(task: Task): TaskFormValues {
     timezone: task.timezone,
     timeoutMs: task.timeoutMs,
     maxRetries: task.maxRetries,
-    tags: task.tags,
+    tags: task.tags.join(', '),
     backoffType: task.backoff.type,
     backoffDelayMs: task.backoff.delayMs,
     backoffMaxDelayMs: task.backoff.maxDelayMs,
     backoffJitter: task.backoff.jitter,
-    successCodes: task.successCodes.map(String),
-    retryOn: task.retryOn.map(String),
+    successCodes: task.successCodes.join(', '),
+    retryOn: task.retryOn.join(', '),
     notifyOnFailure: task.notify.onFailure,
     notifyOnRetry: task.notify.onRetry,
     notifyEmail: task.notify.email ?? '',
@@ -146,7 +147,15 @@ export function taskFormOf(task: Task): TaskFormValues {
 const text = (value: string) => (value.trim() === '' ? undefined : value.trim());
 const number = (value: number | string) => (value === '' || value === undefined ? undefined : Number(value));
 /** "404" is a status code, "5xx" a class or a keyword: the API takes codes as numbers. */
-const codeOrWord = (value: string) => (/^\d+$/.test(value.trim()) ? Number(value.trim()) : value.trim());
+const codeOrWord = (value: string) => (/^\d+$/.test(value) ? Number(value) : value);
+/** "a, b ,c" as ["a", "b", "c"]; undefined when empty. */
+const list = (value: string) => {
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length ? items : undefined;
+};
 
 /** `Name: value` lines (or a JSON object) as a header map; blank lines skipped. */
 function parseHeaders(source: string): Record<string, string> | undefined {
@@ -202,15 +211,15 @@ function apiFieldsOf(values: TaskFormValues) {
     timezone: recurring ? text(values.timezone) : undefined,
     timeoutMs: number(values.timeoutMs),
     maxRetries: number(values.maxRetries),
-    tags: values.tags.length ? values.tags : undefined,
+    tags: list(values.tags),
     backoff: compact({
       type: values.backoffType || undefined,
       delayMs: number(values.backoffDelayMs),
       maxDelayMs: number(values.backoffMaxDelayMs),
       jitter: values.backoffJitter || undefined,
     }),
-    successCodes: values.successCodes.length ? values.successCodes.map(codeOrWord) : undefined,
-    retryOn: values.retryOn.length ? values.retryOn.map(codeOrWord) : undefined,
+    successCodes: list(values.successCodes)?.map(codeOrWord),
+    retryOn: list(values.retryOn)?.map(codeOrWord),
     notify: {
       onFailure: values.notifyOnFailure,
       onRetry: values.notifyOnRetry,

@@ -1,7 +1,6 @@
 import {
   Accordion,
   Alert,
-  Autocomplete,
   Button,
   Checkbox,
   Fieldset,
@@ -15,18 +14,20 @@ import {
   SimpleGrid,
   Stack,
   Switch,
-  TagsInput,
   Text,
   Textarea,
   TextInput,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { ApiRequestError, messageOf } from '../api/api-error';
 import { useSchedulePreview } from '../api/schedules';
 import { OccurrenceList } from './occurrence-list';
 import { FormValueError, fieldOfApiPath, type FieldErrors, type TaskField, type TaskFormValues } from './task-form-values';
+
+/** Code-like fields type in monospace; their labels stay in the page's font. */
+const MONOSPACE_INPUT = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -43,14 +44,6 @@ const SECTIONS: Record<string, TaskField[]> = {
   ],
   flow: ['flowKey', 'flowParallelism', 'flowRatePerSecond', 'misfire', 'template'],
 };
-
-function timeZones(): string[] {
-  try {
-    return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
-  } catch {
-    return ['UTC'];
-  }
-}
 
 interface TaskFormProps {
   initial: TaskFormValues;
@@ -69,7 +62,6 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
   const [busy, setBusy] = useState(false);
   // Closed at first; a 400 naming a field inside one opens it.
   const [openSections, setOpenSections] = useState<string[]>([]);
-  const zones = useMemo(timeZones, []);
 
   const set = <F extends TaskField>(field: F, value: TaskFormValues[F]) => {
     setValues((current) => ({ ...current, [field]: value }));
@@ -137,7 +129,7 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
               autosize
               minRows={2}
               maxRows={8}
-              ff="monospace"
+              styles={MONOSPACE_INPUT}
               {...text('headers')}
             />
             <Stack gap={4}>
@@ -168,7 +160,7 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
                 autosize
                 minRows={3}
                 maxRows={14}
-                ff="monospace"
+                styles={MONOSPACE_INPUT}
                 {...text('body')}
               />
             </Stack>
@@ -195,11 +187,7 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
 
         <Fieldset legend="When">
           <Stack gap="sm">
-            <Radio.Group
-              label="Schedule"
-              value={values.schedule}
-              onChange={(value) => set('schedule', value)}
-            >
+            <Radio.Group label="Schedule" value={values.schedule} onChange={(value) => set('schedule', value)}>
               <Group gap="lg" mt={6}>
                 <Radio value="one-off" label="One-off" />
                 <Radio value="recurring" label="Recurring" />
@@ -221,17 +209,13 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
                     required
                     placeholder="0 9 * * 1-5"
                     description="minute hour day-of-month month day-of-week (6 fields: seconds first)"
-                    ff="monospace"
+                    styles={MONOSPACE_INPUT}
                     {...text('cron')}
                   />
-                  <Autocomplete
+                  <TextInput
                     label="Time zone"
-                    description="The zone the expression is read in"
-                    data={zones}
-                    limit={50}
-                    value={values.timezone}
-                    onChange={(value) => set('timezone', value)}
-                    error={errors.timezone}
+                    description="IANA name the expression is read in, e.g. Europe/Berlin or UTC"
+                    {...text('timezone')}
                   />
                 </SimpleGrid>
                 <CronPreview cron={cron} preview={preview} />
@@ -265,14 +249,7 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
               />
               <NumberInput label="Max retries" description="Attempts per run: 1 + this" min={0} max={25} {...num('maxRetries')} />
             </SimpleGrid>
-            <TagsInput
-              label="Tags"
-              description="Press Enter or comma after each tag"
-              value={values.tags}
-              onChange={(value) => set('tags', value)}
-              error={errors.tags}
-              clearable
-            />
+            <TextInput label="Tags" description="Separated by commas" placeholder="billing, nightly" {...text('tags')} />
           </Stack>
         </Fieldset>
 
@@ -302,19 +279,17 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
                   onChange={(event) => set('backoffJitter', event.currentTarget.checked)}
                   error={errors.backoffJitter}
                 />
-                <TagsInput
+                <TextInput
                   label="Success codes"
-                  description="Status codes or classes that count as success, e.g. 2xx, 404. Empty: 2xx"
-                  value={values.successCodes}
-                  onChange={(value) => set('successCodes', value)}
-                  error={errors.successCodes}
+                  description="Status codes or classes that count as success, separated by commas. Empty: 2xx"
+                  placeholder="2xx, 404"
+                  {...text('successCodes')}
                 />
-                <TagsInput
+                <TextInput
                   label="Retry on"
-                  description="Failures worth another attempt: any, 5xx, 429, network, timeout. Empty: any"
-                  value={values.retryOn}
-                  onChange={(value) => set('retryOn', value)}
-                  error={errors.retryOn}
+                  description="Failures worth another attempt: any, or classes, codes, network, timeout. Empty: any"
+                  placeholder="5xx, 429, network, timeout"
+                  {...text('retryOn')}
                 />
               </Stack>
             </Accordion.Panel>
@@ -371,9 +346,12 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
                   <NumberInput label="Parallelism" min={1} {...num('flowParallelism')} />
                   <NumberInput label="Rate per second" min={0.001} {...num('flowRatePerSecond')} allowDecimal />
                 </SimpleGrid>
+                <Text size="sm" c="dimmed">
+                  Placeholders {'{{taskId}} {{runId}} {{attempt}} {{scheduledFor}} {{now}}'} in the query string, header values and payload
+                  can be filled in at each attempt.
+                </Text>
                 <Switch
                   label="Fill in placeholders"
-                  description="{{taskId}} {{runId}} {{attempt}} {{scheduledFor}} {{now}} in the URL's query, header values and body"
                   checked={values.template}
                   onChange={(event) => set('template', event.currentTarget.checked)}
                   error={errors.template}

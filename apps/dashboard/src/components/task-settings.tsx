@@ -1,5 +1,6 @@
 import { Badge, Code, DataList, Group, Text } from '@mantine/core';
 import type { Task } from '@punctual/client';
+import { useMediaQuery } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { DateTime, formatDuration } from './date-time';
 
@@ -31,8 +32,10 @@ function bodyText(body: unknown): string {
 export function TaskSettings({ task }: { task: Task }) {
   const headers = Object.entries(task.headers);
   const { backoff, notify, callbacks, flowControl } = task;
+  // On a phone each label goes above its value: side by side, both columns would be too narrow to read.
+  const narrow = useMediaQuery('(max-width: 36em)');
   return (
-    <DataList size="sm" labelWidth={150} withDivider>
+    <DataList size="sm" labelWidth={150} withDivider orientation={narrow ? 'vertical' : 'horizontal'}>
       <Item label="Request">
         <Code style={{ wordBreak: 'break-all' }}>
           {task.method} {task.url}

@@ -36,6 +36,22 @@ import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog
 import { DateTime } from '../components/date-time';
 import { LoadError, Loading } from '../components/query-state';
 
+/** Two overlapping sheets, or a check mark once copied (the font may have no glyph for either). */
+function CopyIcon({ copied }: { copied: boolean }) {
+  return (
+    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" aria-hidden>
+      {copied ? (
+        <path d="M5 12l5 5L20 7" />
+      ) : (
+        <>
+          <rect x="9" y="9" width="11" height="11" rx="2" />
+          <path d="M5 15V6a2 2 0 0 1 2-2h9" />
+        </>
+      )}
+    </svg>
+  );
+}
+
 /** A secret in a read-only field, with a copy button. */
 function SecretField({ label, value, description }: { label: string; value: string; description?: string }) {
   return (
@@ -44,7 +60,7 @@ function SecretField({ label, value, description }: { label: string; value: stri
       description={description}
       value={value}
       readOnly
-      ff="monospace"
+      styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
       onFocus={(event) => event.currentTarget.select()}
       rightSectionWidth={40}
       rightSection={
@@ -52,7 +68,7 @@ function SecretField({ label, value, description }: { label: string; value: stri
           {({ copied, copy }) => (
             <Tooltip label={copied ? 'Copied' : 'Copy'}>
               <ActionIcon variant="subtle" color={copied ? 'teal' : 'gray'} onClick={copy} aria-label={`Copy ${label.toLowerCase()}`}>
-                {copied ? '✓' : '⧉'}
+                <CopyIcon copied={copied} />
               </ActionIcon>
             </Tooltip>
           )}

@@ -1,9 +1,10 @@
-import { Alert, Anchor, Breadcrumbs, Stack, Text, Title } from '@mantine/core';
+import { Alert, Stack, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMemo } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams } from 'react-router';
 import { useCreateTask, useTask, useUpdateTask } from '../api/tasks';
+import { BackLink } from '../components/back-link';
 import { LoadError, Loading } from '../components/query-state';
 import { refusalOf } from '../components/task-actions';
 import { TaskForm } from '../components/task-form';
@@ -16,12 +17,7 @@ export function NewTaskPage() {
   const initial = useMemo(emptyTaskForm, []);
   return (
     <Stack gap="md" maw={860}>
-      <Breadcrumbs>
-        <Anchor component={Link} to="/tasks" size="sm">
-          Tasks
-        </Anchor>
-        <Text size="sm">New</Text>
-      </Breadcrumbs>
+      <BackLink to="/tasks">Back to the list</BackLink>
       <Title order={1}>New task</Title>
       <TaskForm
         initial={initial}
@@ -53,15 +49,7 @@ export function EditTaskPage() {
   const refusal = refusalOf('update', task.data);
   return (
     <Stack gap="md" maw={860}>
-      <Breadcrumbs>
-        <Anchor component={Link} to="/tasks" size="sm">
-          Tasks
-        </Anchor>
-        <Anchor component={Link} to={`/tasks/${id}`} size="sm">
-          {task.data.name}
-        </Anchor>
-        <Text size="sm">Edit</Text>
-      </Breadcrumbs>
+      <BackLink to={`/tasks/${id}`}>Back to the task</BackLink>
       <Title order={1}>Edit task</Title>
       {refusal && (
         <Alert color="yellow" role="status">

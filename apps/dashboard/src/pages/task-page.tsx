@@ -1,9 +1,10 @@
-import { Alert, Anchor, Breadcrumbs, Card, Grid, Group, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Card, Grid, Group, Stack, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiRequestError } from '../api/api-error';
 import { isLive, useTask, useTaskLogs, useTaskNextRuns, useTaskNotifications } from '../api/tasks';
+import { BackLink } from '../components/back-link';
 import { AttemptTimeline } from '../components/attempt-timeline';
 import { NotificationList } from '../components/notification-list';
 import { OccurrenceList } from '../components/occurrence-list';
@@ -36,7 +37,7 @@ export function TaskPage() {
           <Text>
             There is no such task, or it is not yours.{' '}
             <Anchor component={Link} to="/tasks">
-              Back to the tasks
+              Back to the list
             </Anchor>
           </Text>
         ) : (
@@ -49,14 +50,7 @@ export function TaskPage() {
   const current = task.data;
   return (
     <Stack gap="lg" maw={1400}>
-      <Breadcrumbs>
-        <Anchor component={Link} to="/tasks" size="sm">
-          Tasks
-        </Anchor>
-        <Text size="sm" truncate maw={240}>
-          {current.name}
-        </Text>
-      </Breadcrumbs>
+      <BackLink to="/tasks">Back to the list</BackLink>
       <Stack gap="xs">
         <Group gap="sm" align="center" wrap="wrap">
           <Title order={1} style={{ wordBreak: 'break-word' }}>

@@ -142,7 +142,7 @@ export function TasksPage() {
           placeholder="Name, description or URL"
           value={search}
           onChange={(event) => setSearch(event.currentTarget.value)}
-          w={{ base: '100%', xs: 260 }}
+          w={{ base: '100%', xs: 240 }}
         />
         <NativeSelect
           label="Status"
@@ -167,7 +167,7 @@ export function TasksPage() {
           value={query.sort ?? '-createdAt'}
           onChange={(event) => update({ sort: event.currentTarget.value === '-createdAt' ? undefined : event.currentTarget.value })}
           data={SORTS.map((option) => ({ ...option }))}
-          w={{ base: '100%', xs: 210 }}
+          w={{ base: isAdmin ? 'calc(50% - 6px)' : '100%', xs: 200 }}
         />
         {isAdmin && (
           <NativeSelect
@@ -179,7 +179,7 @@ export function TasksPage() {
               { value: 'me', label: 'Me' },
               ...(users.data?.data ?? []).filter((other) => other.id !== user.id).map((other) => ({ value: other.id, label: other.email })),
             ]}
-            w={{ base: '100%', xs: 220 }}
+            w={{ base: 'calc(50% - 6px)', xs: 200 }}
           />
         )}
       </Group>
@@ -299,6 +299,13 @@ function TaskRow({ task, selected, onSelect }: { task: Task; selected: boolean; 
           {task.method} {task.url}
           {task.cron ? ` · ${task.cron}${task.timezone === 'UTC' ? '' : ` (${task.timezone})`}` : ''}
         </Text>
+        {/* On a phone the table scrolls sideways: the status and next run come along under the name. */}
+        <Group gap="xs" mt={4} hiddenFrom="sm" aria-hidden>
+          <StatusBadge status={task.status} size="sm" />
+          <Text size="xs" c="dimmed">
+            next <DateTime value={task.nextRunAt} relative />
+          </Text>
+        </Group>
       </Table.Td>
       <Table.Td>
         <StatusBadge status={task.status} size="sm" />
