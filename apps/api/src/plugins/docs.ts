@@ -6,6 +6,10 @@ import type { FastifyInstance } from 'fastify';
 /** The OpenAPI 3 document at `/docs/json`, generated from the routes' TypeBox schemas, and interactive docs at `/docs`. */
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(fastifySwagger, {
+    // Shared shapes keep their $id as their name (components/schemas/Task, not def-4): the typed client exports them so.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
+    },
     openapi: {
       openapi: '3.0.3',
       info: {

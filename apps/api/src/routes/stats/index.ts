@@ -11,6 +11,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/stats',
     {
       schema: {
+        operationId: 'getStats',
         tags: ['stats'],
         summary: "Task and attempt counts of the caller's tasks (an admin's: everyone's, or one user's with userId)",
         security: [{ bearerAuth: [] }],
