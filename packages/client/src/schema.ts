@@ -1619,9 +1619,9 @@ export interface operations {
     };
     listUsers: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
                 /** @description part of the email, any case */
                 q?: string;
             };
@@ -1849,9 +1849,9 @@ export interface operations {
     };
     listTasks: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
                 /** @description pending: waiting for nextRunAt · running: an attempt is in flight · retrying: an attempt failed, the next is due at nextRunAt · completed: succeeded (terminal) · failed: attempts used up (terminal) · cancelled (terminal) · paused: nothing runs until resumed */
                 status?: "pending" | "running" | "retrying" | "completed" | "failed" | "cancelled" | "paused";
                 tag?: string;
@@ -2750,9 +2750,9 @@ export interface operations {
     };
     listTaskLogs: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
                 outcome?: "succeeded" | "failed";
             };
             header?: never;
@@ -2823,9 +2823,9 @@ export interface operations {
     };
     listTaskNotifications: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -3742,9 +3742,9 @@ export interface operations {
     };
     listLogs: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
                 taskId?: string;
                 outcome?: "succeeded" | "failed";
                 /** @description attempts started at or after */
