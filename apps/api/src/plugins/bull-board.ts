@@ -129,8 +129,10 @@ export async function registerBullBoard(app: FastifyInstance, options: BullBoard
         }
         return reply.code(answer.statusCode).send(answer.rawPayload);
       };
-      scope.all('/', forward);
-      scope.all('/*', forward);
+      // The board's pages are not the API: they stay out of the OpenAPI document (and so out of the typed client).
+      const hidden = { schema: { hide: true } };
+      scope.all('/', hidden, forward);
+      scope.all('/*', hidden, forward);
     },
     { prefix: BULL_BOARD_PATH },
   );

@@ -11,6 +11,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
     '/auth/register',
     {
       schema: {
+        operationId: 'register',
         tags: ['auth'],
         summary: 'Create an account (password ≥ 8 characters) and get a token',
         body: CredentialsBody,
@@ -30,6 +31,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
     '/auth/login',
     {
       schema: {
+        operationId: 'login',
         tags: ['auth'],
         summary: 'Exchange email and password for a token (the same 401 for an unknown email and a wrong password)',
         description: 'A disabled account answers 401 with code `PUNCTUAL_ACCOUNT_DISABLED` once its password is right.',
@@ -48,6 +50,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ allowRegistration: boolean 
     {
       onRequest: app.authenticate,
       schema: {
+        operationId: 'getMe',
         tags: ['auth'],
         summary: 'The caller (401 when the credential outlived its account)',
         security: [{ bearerAuth: [] }],

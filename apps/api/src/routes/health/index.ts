@@ -43,6 +43,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/health',
     {
       schema: {
+        operationId: 'getHealth',
         tags: ['system'],
         summary: "Postgres and the queue's store (Redis, or Postgres): 200 ok, or 503 degraded when one is down",
         response: { 200: Health, 503: Health },
@@ -63,6 +64,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/health/live',
     {
       schema: {
+        operationId: 'getLiveness',
         tags: ['system'],
         summary: 'Liveness: 200 while the process runs',
         response: { 200: Type.Object({ status: Type.Literal('ok') }) },
@@ -75,6 +77,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/health/ready',
     {
       schema: {
+        operationId: 'getReadiness',
         tags: ['system'],
         summary:
           "Readiness: 200 while Postgres answers (status degraded when the queue's store does not), 503 unready when Postgres does not",

@@ -11,6 +11,7 @@ export const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/logs',
     {
       schema: {
+        operationId: 'listLogs',
         tags: ['logs'],
         summary: "The caller's attempts (an admin's: everyone's), newest first",
         security: [{ bearerAuth: [] }],

@@ -17,6 +17,8 @@ export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       {
         schema: {
           tags: ['task actions'],
+          // run → runTask, reset-retries → resetRetriesTask
+          operationId: `${action.replace(/-(\w)/g, (_match, letter: string) => letter.toUpperCase())}Task`,
           summary,
           description:
             `${describeTransition(action)} ${description} A disallowed transition is 409, naming the current status. ` +
@@ -34,6 +36,7 @@ export const taskActionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/bulk',
     {
       schema: {
+        operationId: 'bulkTaskAction',
         tags: ['task actions'],
         summary: 'One action on up to 100 tasks; each id succeeds or fails alone',
         description:

@@ -38,6 +38,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks',
     {
       schema: {
+        operationId: 'createTask',
         tags: ['tasks'],
         summary: 'Create a task: one HTTP call at scheduledAt (default now), or one on every occurrence of cron',
         description:
@@ -72,6 +73,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks',
     {
       schema: {
+        operationId: 'listTasks',
         tags: ['tasks'],
         summary: "The caller's tasks (an admin's: everyone's), filtered and paginated",
         security,
@@ -86,6 +88,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/:id',
     {
       schema: {
+        operationId: 'getTask',
         tags: ['tasks'],
         summary: 'One task',
         security,
@@ -100,6 +103,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/:id/status',
     {
       schema: {
+        operationId: 'getTaskStatus',
         tags: ['tasks'],
         summary: "A task's status, cheaply",
         security,
@@ -121,11 +125,16 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: RefTo(Task), ...errorResponses(400, 401, 404, 409, 413, 415) },
     },
   };
-  for (const method of ['PUT', 'PATCH'] as const) {
+  // PUT takes the same partial body as PATCH (the contract names both).
+  for (const [method, operationId] of [
+    ['PATCH', 'updateTask'],
+    ['PUT', 'putTask'],
+  ] as const) {
     app.route({
       method,
       url: '/tasks/:id',
       ...update,
+      schema: { ...update.schema, operationId },
       handler: async (request) => updateTask(context, request.actor, request.params.id, request.body as Partial<CreateTaskInput>),
     });
   }
@@ -134,6 +143,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/:id',
     {
       schema: {
+        operationId: 'deleteTask',
         tags: ['tasks'],
         summary: TASK_TRANSITIONS.delete.summary,
         description: `${describeTransition('delete')} ${TASK_TRANSITIONS.delete.description}`,
@@ -152,6 +162,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/:id/logs',
     {
       schema: {
+        operationId: 'listTaskLogs',
         tags: ['logs'],
         summary: "A task's attempts, newest first",
         security,
