@@ -3,7 +3,7 @@ import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
 import { Outlet, RouterProvider, createBrowserRouter } from 'react-router';
-import { ApiRequestError } from './api/api-error';
+import { statusOf } from './api/api-error';
 import { SessionProvider } from './api/session';
 import { AppLayout } from './components/app-layout';
 import { Loading } from './components/query-state';
@@ -29,7 +29,7 @@ const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       // A 4xx will not change by asking again; a dropped connection or a 5xx might.
-      retry: (failures, error) => failures < 2 && !(error instanceof ApiRequestError && error.status >= 400 && error.status < 500),
+      retry: (failures, error) => failures < 2 && !((statusOf(error) ?? 0) >= 400 && (statusOf(error) ?? 0) < 500),
       refetchOnWindowFocus: true,
     },
   },

@@ -1,5 +1,5 @@
+import { unwrap } from '@punctual/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { unwrap } from './api-error';
 import { useSession } from './session';
 
 export type ApiKeyScope = 'full' | 'read';

@@ -1,12 +1,6 @@
-import type { TaskLog } from '@punctual/client';
+import { unwrap } from '@punctual/client';
 import { useQuery } from '@tanstack/react-query';
-import { unwrap } from './api-error';
 import { useSession } from './session';
-
-/** The window the overview's charts cover, and how many attempts it reads at most to draw them. */
-export const WINDOW_HOURS = 24;
-const PAGE_SIZE = 100;
-const MAX_PAGES = 10;
 
 export function useStats() {
   const { client } = useSession();
@@ -17,30 +11,21 @@ export function useStats() {
   });
 }
 
-/** The attempts of the last WINDOW_HOURS, newest first, read a page at a time up to MAX_PAGES × PAGE_SIZE. */
-export interface RecentAttempts {
-  from: Date;
-  logs: TaskLog[];
-  /** False when the window holds more attempts than were read: the charts then cover the newest only. */
-  complete: boolean;
-}
+/** The periods the overview's charts offer, each with a bucket width that draws it in 24 to 30 points. */
+export const PERIODS = {
+  '24h': { label: '24 hours', hours: 24, bucketMinutes: 60 },
+  '7d': { label: '7 days', hours: 168, bucketMinutes: 360 },
+  '30d': { label: '30 days', hours: 720, bucketMinutes: 1440 },
+} as const;
+export type Period = keyof typeof PERIODS;
 
-export function useRecentAttempts() {
+/** Finished attempts per bucket, with how late they started: the API counts them in one grouped scan. */
+export function useStatsTimeline(period: Period) {
   const { client } = useSession();
+  const { hours, bucketMinutes } = PERIODS[period];
   return useQuery({
-    queryKey: ['overview', 'attempts'],
-    queryFn: async ({ signal }): Promise<RecentAttempts> => {
-      const from = new Date(Date.now() - WINDOW_HOURS * 3_600_000);
-      const logs: TaskLog[] = [];
-      for (let page = 1; page <= MAX_PAGES; page++) {
-        const reply = await unwrap(
-          client.GET('/api/v1/logs', { params: { query: { from: from.toISOString(), page, limit: PAGE_SIZE } }, signal }),
-        );
-        logs.push(...reply.data);
-        if (logs.length >= reply.total || reply.data.length < PAGE_SIZE) return { from, logs, complete: true };
-      }
-      return { from, logs, complete: false };
-    },
+    queryKey: ['stats', 'timeline', period],
+    queryFn: ({ signal }) => unwrap(client.GET('/api/v1/stats/timeline', { params: { query: { hours, bucketMinutes } }, signal })),
     refetchInterval: 30_000,
   });
 }

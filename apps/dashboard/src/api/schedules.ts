@@ -1,5 +1,5 @@
+import { unwrap } from '@punctual/client';
 import { useQuery } from '@tanstack/react-query';
-import { unwrap } from './api-error';
 import { useSession } from './session';
 
 /** A cron expression's next occurrences in a time zone, from the same code that schedules tasks; off while `cron` is empty. */

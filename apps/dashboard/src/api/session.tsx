@@ -1,7 +1,6 @@
-import { createPunctualClient, type PunctualClient, type User } from '@punctual/client';
+import { createPunctualClient, type PunctualClient, type User, unwrap } from '@punctual/client';
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, use, useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
-import { unwrap } from './api-error';
 
 /** A signed-in person: the JWT lives here, in memory only, so a reload signs them out. */
 export interface Session {

@@ -1,8 +1,6 @@
-import type { Task } from '@punctual/client';
+import { type CreateTaskBody, type Task, type TaskListQuery, type UpdateTaskBody, unwrap } from '@punctual/client';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { unwrap } from './api-error';
 import { useSession } from './session';
-import type { CreateTaskBody, UpdateTaskBody } from './task-bodies';
 
 /** How often a page refetches what may be changing under it (TanStack Query pauses while the tab is hidden). */
 export const LIVE_REFRESH_MS = 3000;
@@ -10,17 +8,6 @@ export const LIVE_REFRESH_MS = 3000;
 export type TaskStatus = Task['status'];
 export type TaskAction = 'run' | 'pause' | 'resume' | 'cancel' | 'retry' | 'reset-retries';
 export type BulkAction = 'pause' | 'resume' | 'cancel' | 'delete' | 'run';
-
-/** The list's filters, as `GET /api/v1/tasks` takes them. */
-export interface TaskListQuery {
-  page: number;
-  limit: number;
-  status?: TaskStatus;
-  tag?: string;
-  q?: string;
-  userId?: string;
-  sort?: 'createdAt' | '-createdAt' | 'nextRunAt' | '-nextRunAt';
-}
 
 /** A status in which something is due or in flight, so the task page keeps refreshing. */
 export function isLive(status: TaskStatus): boolean {

@@ -1,6 +1,5 @@
-import type { ManagedUser } from '@punctual/client';
+import { type ManagedUser, unwrap } from '@punctual/client';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { unwrap } from './api-error';
 import { useSession } from './session';
 
 /** Admins only: accounts, oldest first; `q` matches part of the email. */

@@ -51,7 +51,7 @@ export function OccurrenceList({ occurrences, headingOrder = 3 }: { occurrences:
           None: this schedule never fires again.
         </Text>
       ) : (
-        <List spacing={4} size="sm" listStyleType="none" ml={0} pl={0}>
+        <List spacing={4} size="sm" listStyleType="none" ml={0} pl={0} aria-labelledby={headingId}>
           {occurrences.map((occurrence) => (
             <List.Item key={occurrence.at}>
               <Group gap="xs" wrap="wrap">

@@ -1,5 +1,4 @@
-import type { Task } from '@punctual/client';
-import type { CreateTaskBody, UpdateTaskBody } from '../api/task-bodies';
+import type { CreateTaskBody, Task, UpdateTaskBody } from '@punctual/client';
 
 /** The task form's fields as the person edits them: text, and numbers that may still be empty. */
 export interface TaskFormValues {

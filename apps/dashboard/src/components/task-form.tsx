@@ -21,7 +21,7 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { ApiRequestError, messageOf } from '../api/api-error';
+import { fieldPathOf, messageOf } from '../api/api-error';
 import { useSchedulePreview } from '../api/schedules';
 import { OccurrenceList } from './occurrence-list';
 import { FormValueError, fieldOfApiPath, type FieldErrors, type TaskField, type TaskFormValues } from './task-form-values';
@@ -91,8 +91,7 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
     try {
       await onSubmit(values);
     } catch (error) {
-      const field =
-        error instanceof FormValueError ? error.field : error instanceof ApiRequestError ? fieldOfApiPath(error.fieldPath) : undefined;
+      const field = error instanceof FormValueError ? error.field : fieldOfApiPath(fieldPathOf(error));
       if (field) {
         setErrors({ [field]: messageOf(error) });
         const section = Object.entries(SECTIONS).find(([, fields]) => fields.includes(field))?.[0];

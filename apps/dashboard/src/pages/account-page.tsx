@@ -21,7 +21,7 @@ import { useDocumentTitle } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import type { ApiKey } from '@punctual/client';
 import { useState, type FormEvent } from 'react';
-import { ApiRequestError, messageOf } from '../api/api-error';
+import { fieldPathOf, messageOf } from '../api/api-error';
 import {
   useApiKeys,
   useChangePassword,
@@ -86,7 +86,7 @@ function ApiKeys({ confirm }: { confirm: (request: ConfirmRequest | null) => voi
   const [scope, setScope] = useState<ApiKeyScope>('full');
   const [expiresAt, setExpiresAt] = useState('');
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
-  const fieldError = create.error instanceof ApiRequestError ? create.error.fieldPath[0] : undefined;
+  const fieldError = fieldPathOf(create.error)[0];
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -159,7 +159,7 @@ function ApiKeys({ confirm }: { confirm: (request: ConfirmRequest | null) => voi
       </form>
       {create.isError && !fieldError && (
         <Alert color="red" mt="sm" role="alert">
-          {create.error.message}
+          {messageOf(create.error)}
         </Alert>
       )}
       {created && (
@@ -267,7 +267,7 @@ function SigningSecret({ confirm }: { confirm: (request: ConfirmRequest | null) 
         {secret && <SecretField label="Signing secret" value={secret} />}
         {reveal.isError && (
           <Alert color="red" role="alert">
-            {reveal.error.message}
+            {messageOf(reveal.error)}
           </Alert>
         )}
         <Group gap="sm">
@@ -298,7 +298,7 @@ function ChangePassword() {
   const { signOut } = useSessionControls();
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
-  const field = change.error instanceof ApiRequestError ? change.error.fieldPath[0] : undefined;
+  const field = fieldPathOf(change.error)[0];
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -340,7 +340,7 @@ function ChangePassword() {
           />
           {change.isError && !field && (
             <Alert color="red" role="alert">
-              {change.error.message}
+              {messageOf(change.error)}
             </Alert>
           )}
           <Button type="submit" loading={change.isPending} variant="default" style={{ alignSelf: 'flex-start' }}>

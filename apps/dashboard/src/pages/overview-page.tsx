@@ -1,11 +1,11 @@
 import { AreaChart, DonutChart, LineChart } from '@mantine/charts';
-import { Alert, Card, Grid, Group, RingProgress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Card, Grid, Group, RingProgress, SegmentedControl, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import type { TaskLog } from '@punctual/client';
+import type { StatsTimeline } from '@punctual/client';
 import { TASK_STATUSES } from '@punctual/scheduling';
-import { useMemo, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { WINDOW_HOURS, useRecentAttempts, useStats } from '../api/overview';
+import { PERIODS, useStats, useStatsTimeline, type Period } from '../api/overview';
 import { formatDuration } from '../components/date-time';
 import { Empty, LoadError, Loading } from '../components/query-state';
 
@@ -19,45 +19,26 @@ const STATUS_COLORS: Record<(typeof TASK_STATUSES)[number], string> = {
   paused: 'yellow.5',
 };
 
-const hourLabel = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
 const integer = new Intl.NumberFormat();
+const hourLabel = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const dayHourLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit' });
 
-interface HourBucket {
-  hour: string;
-  succeeded: number;
-  failed: number;
-  /** Seconds between when attempts were due and when they started: the median and the worst of the hour. */
-  medianLateness: number | null;
-  maxLateness: number | null;
-}
+/** Seconds, for the lateness chart; null (no attempt in the bucket) stays a gap. */
+const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
 
-/** The window's attempts per hour, oldest hour first, with each hour's lateness. */
-function hourlyBuckets(logs: readonly TaskLog[], now: number): HourBucket[] {
-  const lastHour = Math.floor(now / 3_600_000) * 3_600_000;
-  const buckets = Array.from({ length: WINDOW_HOURS }, (_, i) => ({
-    start: lastHour - (WINDOW_HOURS - 1 - i) * 3_600_000,
-    succeeded: 0,
-    failed: 0,
-    lateness: [] as number[],
+/** The timeline as the charts draw it: a label per bucket in the viewer's zone, lateness in seconds. */
+function chartPoints(timeline: StatsTimeline) {
+  const label = timeline.bucketMinutes >= 1440 ? dayLabel : timeline.bucketMinutes >= 180 ? dayHourLabel : hourLabel;
+  return timeline.buckets.map((bucket) => ({
+    time: label.format(new Date(bucket.start)),
+    succeeded: bucket.succeeded,
+    failed: bucket.failed,
+    p50: seconds(bucket.lateness.p50Ms),
+    p95: seconds(bucket.lateness.p95Ms),
+    max: seconds(bucket.lateness.maxMs),
   }));
-  for (const log of logs) {
-    const started = Date.parse(log.startedAt);
-    const bucket = buckets[Math.floor((started - buckets[0]!.start) / 3_600_000)];
-    if (!bucket) continue;
-    bucket[log.outcome] += 1;
-    bucket.lateness.push(Math.max(0, started - Date.parse(log.scheduledFor)) / 1000);
-  }
-  return buckets.map(({ start, succeeded, failed, lateness }) => {
-    const sorted = lateness.sort((a, b) => a - b);
-    return {
-      hour: hourLabel.format(start),
-      succeeded,
-      failed,
-      medianLateness: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : null,
-      maxLateness: sorted.length ? sorted[sorted.length - 1]! : null,
-    };
-  });
 }
 
 function StatCard({ label, value, hint, children }: { label: string; value: ReactNode; hint?: ReactNode; children?: ReactNode }) {
@@ -86,8 +67,10 @@ function StatCard({ label, value, hint, children }: { label: string; value: Reac
 export function OverviewPage() {
   useDocumentTitle('Overview · Punctual');
   const stats = useStats();
-  const attempts = useRecentAttempts();
-  const buckets = useMemo(() => (attempts.data ? hourlyBuckets(attempts.data.logs, Date.now()) : []), [attempts.data]);
+  const [period, setPeriod] = useState<Period>('24h');
+  const timeline = useStatsTimeline(period);
+  const points = useMemo(() => (timeline.data ? chartPoints(timeline.data) : []), [timeline.data]);
+  const attemptsInPeriod = points.reduce((sum, point) => sum + point.succeeded + point.failed, 0);
 
   if (stats.isPending) {
     return (
@@ -108,7 +91,6 @@ export function OverviewPage() {
 
   const { tasks, executions } = stats.data;
   const byStatus = TASK_STATUSES.map((status) => ({ name: status, value: tasks.byStatus[status], color: STATUS_COLORS[status] }));
-  const anyLateness = buckets.some((bucket) => bucket.maxLateness !== null);
 
   return (
     <Stack gap="lg" maw={1400}>
@@ -140,7 +122,7 @@ export function OverviewPage() {
           />
         </StatCard>
         <StatCard
-          label={`Last ${WINDOW_HOURS} h`}
+          label="Last 24 h"
           value={`${integer.format(executions.last24h.total)} attempts`}
           hint={`${integer.format(executions.last24h.failed)} failed`}
         />
@@ -194,24 +176,34 @@ export function OverviewPage() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 8 }}>
           <Card withBorder padding="md" h="100%">
-            <Title order={2} size="h4" mb="sm">
-              Attempts per hour
-            </Title>
-            <HourlyChart attempts={attempts} empty={executions.last24h.total === 0}>
+            <Group justify="space-between" mb="sm" gap="xs">
+              <Title order={2} size="h4">
+                Attempts over time
+              </Title>
+              <SegmentedControl
+                size="xs"
+                aria-label="Period"
+                value={period}
+                onChange={(value) => setPeriod(value as Period)}
+                data={Object.entries(PERIODS).map(([value, { label }]) => ({ value, label }))}
+              />
+            </Group>
+            <TimelineChart timeline={timeline} empty={attemptsInPeriod === 0} period={period}>
               <AreaChart
                 h={220}
-                data={buckets}
-                dataKey="hour"
+                data={points}
+                dataKey="time"
                 type="stacked"
                 curveType="monotone"
+                withDots={false}
                 withLegend
                 series={[
                   { name: 'succeeded', label: 'Succeeded', color: 'green.6' },
                   { name: 'failed', label: 'Failed', color: 'red.6' },
                 ]}
-                aria-label="Attempts per hour, succeeded and failed"
+                aria-label="Attempts over time, succeeded and failed"
               />
-            </HourlyChart>
+            </TimelineChart>
           </Card>
         </Grid.Col>
       </Grid>
@@ -221,56 +213,52 @@ export function OverviewPage() {
           Lateness
         </Title>
         <Text size="sm" c="dimmed" mb="sm">
-          How long after its due time each attempt started, per hour: the median and the worst.
+          How long after its due time each attempt started: the median, the 95th percentile and the worst, over the last{' '}
+          {PERIODS[period].label}.
         </Text>
-        <HourlyChart attempts={attempts} empty={!anyLateness}>
+        <TimelineChart timeline={timeline} empty={attemptsInPeriod === 0} period={period}>
           <LineChart
             h={220}
-            data={buckets}
-            dataKey="hour"
+            data={points}
+            dataKey="time"
             unit=" s"
             connectNulls
             withLegend
             valueFormatter={(value) => value.toFixed(value < 10 ? 2 : 0)}
             series={[
-              { name: 'medianLateness', label: 'Median', color: 'blue.6' },
-              { name: 'maxLateness', label: 'Worst', color: 'orange.6' },
+              { name: 'p50', label: 'Median', color: 'blue.6' },
+              { name: 'p95', label: '95th percentile', color: 'violet.6' },
+              { name: 'max', label: 'Worst', color: 'orange.6' },
             ]}
-            aria-label="Lateness per hour in seconds, median and worst"
+            aria-label="Lateness in seconds: median, 95th percentile and worst"
           />
-        </HourlyChart>
+        </TimelineChart>
       </Card>
     </Stack>
   );
 }
 
-function HourlyChart({
-  attempts,
+function TimelineChart({
+  timeline,
   empty,
+  period,
   children,
 }: {
-  attempts: ReturnType<typeof useRecentAttempts>;
+  timeline: ReturnType<typeof useStatsTimeline>;
   empty: boolean;
+  period: Period;
   children: ReactNode;
 }) {
-  if (attempts.isPending) return <Loading label="Loading the attempts" />;
-  if (attempts.isError)
-    return <LoadError error={attempts.error} onRetry={() => void attempts.refetch()} title="Could not load the attempts" />;
+  if (timeline.isPending) return <Loading label="Loading the timeline" />;
+  if (timeline.isError) {
+    return <LoadError error={timeline.error} onRetry={() => void timeline.refetch()} title="Could not load the timeline" />;
+  }
   if (empty) {
     return (
       <Text size="sm" c="dimmed">
-        No attempts in the last {WINDOW_HOURS} hours.
+        No attempts in the last {PERIODS[period].label}.
       </Text>
     );
   }
-  return (
-    <>
-      {!attempts.data.complete && (
-        <Alert color="gray" mb="sm">
-          Drawn from the newest {attempts.data.logs.length} attempts of the last {WINDOW_HOURS} hours.
-        </Alert>
-      )}
-      {children}
-    </>
-  );
+  return children;
 }

@@ -2,7 +2,7 @@ import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextI
 import { useDocumentTitle } from '@mantine/hooks';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
-import { ApiRequestError, messageOf } from '../api/api-error';
+import { fieldPathOf, messageOf, statusOf } from '../api/api-error';
 import { useSessionControls } from '../api/session';
 
 type Mode = 'sign-in' | 'register';
@@ -13,12 +13,11 @@ function destinationOf(next: string | null): string {
 }
 
 function failureOf(mode: Mode, error: unknown): { field?: 'email' | 'password'; message: string } {
-  if (!(error instanceof ApiRequestError)) return { message: messageOf(error) };
-  if (mode === 'register' && error.status === 403) {
+  if (mode === 'register' && statusOf(error) === 403) {
     return { message: 'Registration is closed on this server. Ask an administrator for an account.' };
   }
-  const field = error.fieldPath[0];
-  return { field: field === 'email' || field === 'password' ? field : undefined, message: error.message };
+  const field = fieldPathOf(error)[0];
+  return { field: field === 'email' || field === 'password' ? field : undefined, message: messageOf(error) };
 }
 
 export function SignInPage() {

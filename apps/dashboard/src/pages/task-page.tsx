@@ -2,7 +2,7 @@ import { Alert, Anchor, Card, Grid, Group, Stack, Text, Title } from '@mantine/c
 import { useDocumentTitle } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { ApiRequestError } from '../api/api-error';
+import { statusOf } from '../api/api-error';
 import { isLive, useTask, useTaskLogs, useTaskNextRuns, useTaskNotifications } from '../api/tasks';
 import { BackLink } from '../components/back-link';
 import { AttemptTimeline } from '../components/attempt-timeline';
@@ -29,7 +29,7 @@ export function TaskPage() {
 
   if (task.isPending) return <Loading label="Loading the task" />;
   if (task.isError) {
-    const missing = task.error instanceof ApiRequestError && (task.error.status === 404 || task.error.status === 400);
+    const missing = statusOf(task.error) === 404 || statusOf(task.error) === 400;
     return (
       <Stack maw={720}>
         <Title order={1}>{missing ? 'Task not found' : 'Task'}</Title>

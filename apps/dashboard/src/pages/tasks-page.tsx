@@ -1,13 +1,13 @@
 import { Anchor, Badge, Button, Checkbox, Group, NativeSelect, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue, useDocumentTitle } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import type { Task } from '@punctual/client';
+import type { Task, TaskListQuery } from '@punctual/client';
 import { TASK_STATUSES } from '@punctual/scheduling';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { messageOf } from '../api/api-error';
 import { useSession } from '../api/session';
-import { useBulkAction, useTaskList, type BulkAction, type TaskListQuery, type TaskStatus } from '../api/tasks';
+import { useBulkAction, useTaskList, type BulkAction, type TaskStatus } from '../api/tasks';
 import { useUsers } from '../api/users';
 import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog';
 import { DateTime } from '../components/date-time';
