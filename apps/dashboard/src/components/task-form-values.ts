@@ -257,9 +257,13 @@ export function updateBodyOf(values: TaskFormValues, initial: TaskFormValues): U
   const body: Record<string, unknown> = {};
   const changed = (field: keyof typeof now) => !same(now[field], before[field]);
 
-  for (const field of ['name', 'url', 'method', 'timeoutMs', 'maxRetries', 'tags', 'successCodes', 'retryOn', 'misfire'] as const) {
+  // An emptied number keeps the stored value (there is no null for it); emptied lists go back to their defaults.
+  for (const field of ['name', 'url', 'method', 'timeoutMs', 'maxRetries', 'misfire'] as const) {
     if (changed(field) && now[field] !== undefined) body[field] = now[field];
   }
+  if (changed('tags')) body.tags = now.tags ?? [];
+  if (changed('successCodes')) body.successCodes = now.successCodes ?? ['2xx'];
+  if (changed('retryOn')) body.retryOn = now.retryOn ?? ['any'];
   if (changed('description')) body.description = now.description ?? null;
   if (changed('body')) body.body = now.body ?? '';
   if (changed('headers')) {
