@@ -28,7 +28,8 @@ const theme = createTheme({
     TextInput: TextInput.extend({ defaultProps: { withAsterisk: false } }),
     PasswordInput: PasswordInput.extend({ defaultProps: { withAsterisk: false } }),
     Textarea: Textarea.extend({ defaultProps: { withAsterisk: false } }),
-    NumberInput: NumberInput.extend({ defaultProps: { withAsterisk: false } }),
+    // Numbers go to the API as typed: its 400 says what is out of range, on the field.
+    NumberInput: NumberInput.extend({ defaultProps: { withAsterisk: false, clampBehavior: 'none' } }),
   },
 });
 

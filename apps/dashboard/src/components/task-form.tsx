@@ -45,6 +45,18 @@ const SECTIONS: Record<string, TaskField[]> = {
   flow: ['flowKey', 'flowParallelism', 'flowRatePerSecond', 'misfire', 'template'],
 };
 
+/**
+ * What a field shows of an error: what is wrong with it ("must be >= 0"), the path it already stands for left out, but
+ * a header's name kept ("Host is set by Punctual…"). The alert under the form keeps the whole message.
+ */
+function fieldMessageOf(error: unknown): string {
+  const message = messageOf(error);
+  const [top, ...rest] = fieldPathOf(error);
+  if (top === undefined) return message;
+  const reason = message.replace(/^\S+\s/, '');
+  return top === 'headers' && rest.length > 0 ? `${rest.join('/')} ${reason}` : reason;
+}
+
 interface TaskFormProps {
   initial: TaskFormValues;
   /** Editing an existing task: its token is kept unless replaced or removed. */
@@ -93,7 +105,7 @@ export function TaskForm({ initial, hasToken, submitLabel, cancelTo, onSubmit }:
     } catch (error) {
       const field = error instanceof FormValueError ? error.field : fieldOfApiPath(fieldPathOf(error));
       if (field) {
-        setErrors({ [field]: messageOf(error) });
+        setErrors({ [field]: fieldMessageOf(error) });
         const section = Object.entries(SECTIONS).find(([, fields]) => fields.includes(field))?.[0];
         if (section) setOpenSections((open) => (open.includes(section) ? open : [...open, section]));
       }
