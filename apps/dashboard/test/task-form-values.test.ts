@@ -1,6 +1,6 @@
 import { PunctualApiError, type Task } from '@punctual/client';
 import { describe, expect, it } from 'vitest';
-import { fieldPathOf } from '../src/api/api-error';
+import { fieldMessageOf, fieldPathOf } from '../src/api/api-error';
 import {
   FormValueError,
   createBodyOf,
@@ -154,5 +154,15 @@ describe('the field a 400 names', () => {
     });
     expect(fieldPathOf(error)).toEqual(['backoff', 'delayMs']);
     expect(fieldPathOf(new Error('body/url is required'))).toEqual([]);
+  });
+
+  it('shows on the field what is wrong with it, a header keeping its name', () => {
+    const refusal = (message: string) =>
+      new PunctualApiError(new Response(null, { status: 400 }), { statusCode: 400, error: 'Bad Request', message });
+    expect(fieldMessageOf(refusal('body/url must match format "uri"'))).toBe('must match format "uri"');
+    expect(fieldMessageOf(refusal('body/headers/Host is set by Punctual and cannot be set by a task'))).toBe(
+      'Host is set by Punctual and cannot be set by a task',
+    );
+    expect(fieldMessageOf(refusal('invalid email or password'))).toBe('invalid email or password');
   });
 });

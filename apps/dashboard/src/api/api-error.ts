@@ -21,3 +21,15 @@ export function messageOf(error: unknown): string {
   if (error instanceof TypeError) return 'The server did not answer. Check your connection and try again.';
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * What a field shows of an error: what is wrong with it ("must be >= 0"), the path it already stands for left out, but
+ * a header's name kept ("Host is set by Punctual…"). The alert under the form keeps the whole message.
+ */
+export function fieldMessageOf(error: unknown): string {
+  const message = messageOf(error);
+  const [top, ...rest] = fieldPathOf(error);
+  if (top === undefined) return message;
+  const reason = message.replace(/^\S+\s/, '');
+  return top === 'headers' && rest.length > 0 ? `${rest.join('/')} ${reason}` : reason;
+}

@@ -21,7 +21,7 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { fieldPathOf, messageOf } from '../api/api-error';
+import { fieldMessageOf, fieldPathOf, messageOf } from '../api/api-error';
 import { useSchedulePreview } from '../api/schedules';
 import { OccurrenceList } from './occurrence-list';
 import { FormValueError, fieldOfApiPath, type FieldErrors, type TaskField, type TaskFormValues } from './task-form-values';
@@ -44,18 +44,6 @@ const SECTIONS: Record<string, TaskField[]> = {
   ],
   flow: ['flowKey', 'flowParallelism', 'flowRatePerSecond', 'misfire', 'template'],
 };
-
-/**
- * What a field shows of an error: what is wrong with it ("must be >= 0"), the path it already stands for left out, but
- * a header's name kept ("Host is set by Punctual…"). The alert under the form keeps the whole message.
- */
-function fieldMessageOf(error: unknown): string {
-  const message = messageOf(error);
-  const [top, ...rest] = fieldPathOf(error);
-  if (top === undefined) return message;
-  const reason = message.replace(/^\S+\s/, '');
-  return top === 'headers' && rest.length > 0 ? `${rest.join('/')} ${reason}` : reason;
-}
 
 interface TaskFormProps {
   initial: TaskFormValues;

@@ -21,7 +21,7 @@ import { useDocumentTitle } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import type { ApiKey } from '@punctual/client';
 import { useState, type FormEvent } from 'react';
-import { fieldPathOf, messageOf } from '../api/api-error';
+import { fieldMessageOf, fieldPathOf, messageOf } from '../api/api-error';
 import {
   useApiKeys,
   useChangePassword,
@@ -130,7 +130,7 @@ function ApiKeys({ confirm }: { confirm: (request: ConfirmRequest | null) => voi
             required
             value={name}
             onChange={(event) => setName(event.currentTarget.value)}
-            error={fieldError === 'name' ? create.error?.message : undefined}
+            error={fieldError === 'name' ? fieldMessageOf(create.error) : undefined}
             w={{ base: '100%', xs: 220 }}
           />
           <NativeSelect
@@ -149,7 +149,7 @@ function ApiKeys({ confirm }: { confirm: (request: ConfirmRequest | null) => voi
             description="Empty: never"
             value={expiresAt}
             onChange={(event) => setExpiresAt(event.currentTarget.value)}
-            error={fieldError === 'expiresAt' ? create.error?.message : undefined}
+            error={fieldError === 'expiresAt' ? fieldMessageOf(create.error) : undefined}
             w={{ base: '100%', xs: 230 }}
           />
           <Button type="submit" loading={create.isPending} mt={{ base: 0, xs: 25 }}>
@@ -327,7 +327,7 @@ function ChangePassword() {
             required
             value={currentPassword}
             onChange={(event) => setCurrentPassword(event.currentTarget.value)}
-            error={field === 'currentPassword' ? change.error?.message : undefined}
+            error={field === 'currentPassword' ? fieldMessageOf(change.error) : undefined}
           />
           <PasswordInput
             label="New password"
@@ -336,7 +336,7 @@ function ChangePassword() {
             required
             value={newPassword}
             onChange={(event) => setNewPassword(event.currentTarget.value)}
-            error={field === 'newPassword' ? change.error?.message : undefined}
+            error={field === 'newPassword' ? fieldMessageOf(change.error) : undefined}
           />
           {change.isError && !field && (
             <Alert color="red" role="alert">

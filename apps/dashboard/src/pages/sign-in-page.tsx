@@ -2,7 +2,7 @@ import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextI
 import { useDocumentTitle } from '@mantine/hooks';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
-import { fieldPathOf, messageOf, statusOf } from '../api/api-error';
+import { fieldMessageOf, fieldPathOf, messageOf, statusOf } from '../api/api-error';
 import { useSessionControls } from '../api/session';
 
 type Mode = 'sign-in' | 'register';
@@ -17,7 +17,7 @@ function failureOf(mode: Mode, error: unknown): { field?: 'email' | 'password'; 
     return { message: 'Registration is closed on this server. Ask an administrator for an account.' };
   }
   const field = fieldPathOf(error)[0];
-  return { field: field === 'email' || field === 'password' ? field : undefined, message: messageOf(error) };
+  return field === 'email' || field === 'password' ? { field, message: fieldMessageOf(error) } : { message: messageOf(error) };
 }
 
 export function SignInPage() {
