@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { createPunctualClient, PunctualApiError, unwrap, type PunctualClient, type Session } from '@punctual/client';
+import type { CliIo } from './cli-io.js';
+import { CliError, UsageError } from './cli-errors.js';
+import { configFilePath, readConfigFile, type SavedConfig } from './config-file.js';
+import { ask, readStdin } from './prompt.js';
+
+export const DEFAULT_URL = 'http://127.0.0.1:3000';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** `punctual/<version>`: the CLI's version, shown by `--version` and sent as the User-Agent. */
+export const CLI_VERSION = VERSION;
+
+/** The options every command accepts. */
+export interface GlobalOptions {
+  url?: string;
+  apiKey?: string;
+  json?: boolean;
+}
+
+/** Where the API is and the credential to send, with where each came from. */
+export interface Settings {
+  url: string;
+  apiKey: string | undefined;
+  configPath: string;
+  /** The saved file, when there is one (whichever server it names). */
+  saved: SavedConfig | undefined;
+}
+
+/**
+ * Flags win over the environment, which wins over the saved file. The saved key is sent only to the server it was
+ * created on: pointing `--url` or PUNCTUAL_URL elsewhere never hands that server another server's key.
+ */
+export async function resolveSettings(io: CliIo, options: GlobalOptions): Promise<Settings> {
+  const configPath = configFilePath(io.env);
+  const saved = await readConfigFile(configPath);
+  const url = normalizeUrl(options.url || io.env.PUNCTUAL_URL || saved?.url || DEFAULT_URL);
+  const savedKey = saved && normalizeUrl(saved.url) === url ? saved.apiKey : undefined;
+  return { url, apiKey: options.apiKey || io.env.PUNCTUAL_API_KEY || savedKey, configPath, saved };
+}
+
+/** A client for the commands that act with the API key; a clear message when there is none. */
+export function keyClient(settings: Settings): PunctualClient {
+  if (!settings.apiKey) {
+    const elsewhere =
+      settings.saved && normalizeUrl(settings.saved.url) !== settings.url ? ` (the saved key is for ${settings.saved.url})` : '';
+    throw new CliError(`no API key for ${settings.url}${elsewhere}: run \`punctual login\`, or set PUNCTUAL_API_KEY or pass --api-key`);
+  }
+  return createClient(settings.url, settings.apiKey);
+}
+
+export function createClient(url: string, token?: string): PunctualClient {
+  return createPunctualClient({ baseUrl: url, token, headers: { 'user-agent': `punctual-cli/${CLI_VERSION}` } });
+}
+
+/**
+ * The answer's data, or a `CliError` carrying the API's own message (which names the field at fault), or saying the
+ * server could not be reached. `signIn` marks calls made with a password, where a 401 means a wrong password.
+ */
+export async function request<Data>(
+  settings: Pick<Settings, 'url'>,
+  call: Promise<{ data?: Data; error?: unknown; response: Response }>,
+  { signIn = false }: { signIn?: boolean } = {},
+): Promise<Data> {
+  try {
+    return await unwrap(call);
+  } catch (error) {
+    if (error instanceof PunctualApiError) {
+      const hint = error.statusCode === 401 && !signIn ? ': run `punctual login`, or check PUNCTUAL_API_KEY' : '';
+      throw new CliError(`${error.message}${hint}`);
+    }
+    if (error instanceof TypeError) {
+      const cause = error.cause instanceof Error ? error.cause.message : error.message;
+      throw new CliError(`cannot reach ${settings.url}: ${cause}`);
+    }
+    throw error;
+  }
+}
+
+export interface SignInOptions {
+  email?: string;
+  passwordStdin?: boolean;
+}
+
+/**
+ * A session (JWT), for what no API key may do (API keys themselves): the credential in effect when it is one already,
+ * else a sign-in with the email (flag, saved file, or asked) and the password (stdin or asked, never a flag: it would
+ * sit in the shell's history and the process list).
+ */
+export async function signIn(io: CliIo, settings: Settings, options: SignInOptions): Promise<Session & { client: PunctualClient }> {
+  if (settings.apiKey && !settings.apiKey.startsWith('pk_') && options.email === undefined) {
+    const client = createClient(settings.url, settings.apiKey);
+    const user = await request(settings, client.GET('/api/v1/auth/me'));
+    return { user, token: settings.apiKey, client };
+  }
+  const savedEmail = settings.saved && normalizeUrl(settings.saved.url) === settings.url ? settings.saved.email : undefined;
+  const email = options.email ?? savedEmail ?? (await ask(io, 'Email: ', { flag: '--email' }));
+  if (!email) throw new UsageError('an email is needed to sign in');
+  const password = options.passwordStdin
+    ? (await readStdin(io)).replace(/\r?\n$/, '')
+    : await ask(io, `Password for ${email}: `, { hidden: true, flag: '--password-stdin' });
+  if (!password) throw new UsageError('an empty password: nothing to sign in with');
+  const session = await request(settings, createClient(settings.url).POST('/api/v1/auth/login', { body: { email, password } }), {
+    signIn: true,
+  });
+  return { ...session, client: createClient(settings.url, session.token) };
+}
+
+/** `http://host:3000/` and `http://host:3000` are one server; a trailing path segment is kept. */
+export function normalizeUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`not a URL: ${url} (expected e.g. ${DEFAULT_URL})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`not an http(s) URL: ${url}`);
+  return parsed.href.replace(/\/+$/, '');
+}
