@@ -144,16 +144,17 @@ describe('punctual CLI end to end', () => {
 
     const list = await cli(['tasks', 'list', '--q', name]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`│ ${task.id} │ ${name} +│ completed │ once +│ - +│ succeeded 200 │ cli, e2e`));
+    expect(list.stdout).toMatch(/^ID +NAME +STATUS +SCHEDULE +NEXT RUN +LAST RUN +TAGS\n/);
+    expect(list.stdout).toMatch(new RegExp(`^${task.id}  ${name} +completed  once +- +succeeded 200  cli,e2e$`, 'm'));
     expect(list.stdout).toContain('Page 1 of 1 (1 task).');
     expect(await cliJson(['tasks', 'list', '--tag', 'e2e', '--status', 'completed'])).toMatchObject({ total: 1, data: [{ id: task.id }] });
 
     const get = await cli(['tasks', 'get', task.id]);
     expect(get.stdout).toContain(`POST ${stack.target.url}${path}`);
-    expect(get.stdout).toMatch(/│ status +│ completed/);
+    expect(get.stdout).toMatch(/^status: +completed$/m);
 
     const logs = await cli(['tasks', 'logs', task.id]);
-    expect(logs.stdout).toMatch(/│ 1 +│ succeeded │ 200 +│ \d+ ms/);
+    expect(logs.stdout).toMatch(/ 1 +succeeded +200 +\d+ ms +-$/m);
     const logPage = await cliJson(['tasks', 'logs', task.id]);
     expect(logPage).toMatchObject({ total: 1, data: [{ taskId: task.id, outcome: 'succeeded', statusCode: 200, attempt: 1 }] });
   });
@@ -221,7 +222,7 @@ describe('punctual CLI end to end', () => {
     expect(refused.stderr).toMatch(/^error: .*scope/);
 
     const list = await cli(['keys', 'list', '--email', email, '--password-stdin'], { stdin: PASSWORD });
-    expect(list.stdout).toMatch(new RegExp(`│ ci readonly +│ read +│ ${key.slice(0, 11)}…`));
+    expect(list.stdout).toMatch(new RegExp(`  ci readonly +read +${key.slice(0, 11)}…  `));
     const listed = JSON.parse((await cli(['keys', 'list', '--json', '--email', email, '--password-stdin'], { stdin: PASSWORD })).stdout);
     const { id } = listed.data.find((entry: { name: string }) => entry.name === 'ci readonly');
 

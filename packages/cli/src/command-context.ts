@@ -59,6 +59,13 @@ function ownsUrl(command: Command): boolean {
   return !(command.name() === 'create' && command.parent?.name() === 'tasks');
 }
 
+/** `--json` of a command given ids: one id, the answer as it is; several, an array of the answers that succeeded. */
+export function printJsonResults(context: CommandContext, ids: string[], results: unknown[]): void {
+  if (ids.length === 1) {
+    if (results.length === 1) context.printJson(results[0]);
+  } else context.printJson(results);
+}
+
 /** A commander argument parser for a whole number in [min, max]. */
 export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {

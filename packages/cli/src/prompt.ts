@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import type { CliIo } from './cli-io.js';
-import { UsageError } from './cli-errors.js';
+import { CliError, EXIT_INTERRUPTED, UsageError } from './cli-errors.js';
 
 /** Prompts need a person at a terminal; a script passes flags instead. */
 export function isInteractive(io: CliIo): boolean {
@@ -23,7 +23,11 @@ export async function ask(io: CliIo, question: string, { hidden = false, flag }:
   });
   const readline = createInterface({ input: io.stdin, output, terminal: true });
   try {
-    const answer = readline.question(question);
+    const answer = new Promise<string>((resolve, reject) => {
+      readline.question(question).then(resolve, reject);
+      // Ctrl-C in raw mode reaches readline, not the process: without this the question would wait for ever.
+      readline.once('SIGINT', () => reject(new CliError('cancelled', EXIT_INTERRUPTED)));
+    });
     muted = hidden;
     return (await answer).trim();
   } finally {

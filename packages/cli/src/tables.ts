@@ -1,35 +1,47 @@
 import Table from 'cli-table3';
 import type { ApiKey, Task, TaskLog, TaskPage } from '@punctual/client';
-import { formatTime } from './format-time.js';
+import { formatTime, relativeTime } from './format-time.js';
 
-// No colours: the tables read the same in a terminal, a log file and a test's expectation.
-const STYLE = { head: [], border: [] };
-const NAME_WIDTH = 40;
+/**
+ * Plain columns, as kubectl and docker print them: no borders (a row is one line, easy to grep and to read at 100
+ * columns), no colours (the same in a terminal, a log file and a test's expectation).
+ */
+const LAYOUT: Table.TableConstructorOptions = {
+  chars: {
+    top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+    bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  }, // prettier-ignore
+  style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
+};
+const NAME_WIDTH = 30;
+
+function table(head?: string[]): Table.Table {
+  return new Table({ ...LAYOUT, ...(head === undefined ? {} : { head }) });
+}
+
+/** The rows, each without the padding the last column leaves. */
+function print(rows: Table.Table): string {
+  return `${rows.toString().replace(/ +$/gm, '')}\n`;
+}
 
 /** The task list: one row a task, then which page this is. */
 export function renderTaskPage(page: TaskPage, now: Date): string {
   if (page.data.length === 0) return page.total === 0 ? 'No tasks.\n' : `No tasks on page ${page.page} (${page.total} in all).\n`;
-  const table = new Table({ head: ['ID', 'NAME', 'STATUS', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'TAGS'], style: STYLE });
+  const rows = table(['ID', 'NAME', 'STATUS', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'TAGS']);
   for (const task of page.data) {
-    table.push([
-      task.id,
-      truncate(task.name, NAME_WIDTH),
-      task.status,
-      schedule(task),
-      formatTime(task.nextRunAt, now),
-      lastRun(task),
-      task.tags.join(', '),
-    ]);
+    const nextRun = task.nextRunAt === null ? '-' : relativeTime(new Date(task.nextRunAt), now);
+    rows.push([task.id, truncate(task.name, NAME_WIDTH), task.status, schedule(task), nextRun, lastRun(task), task.tags.join(',')]);
   }
   const pages = Math.max(1, Math.ceil(page.total / page.limit));
   const total = `${page.totalExact === false ? 'about ' : ''}${page.total} task${page.total === 1 ? '' : 's'}`;
-  return `${table.toString()}\nPage ${page.page} of ${page.totalExact === false ? 'about ' : ''}${pages} (${total}).\n`;
+  return `${print(rows)}Page ${page.page} of ${page.totalExact === false ? 'about ' : ''}${pages} (${total}).\n`;
 }
 
 /** One task, field by field, secrets as set / not set. */
 export function renderTask(task: Task, now: Date): string {
-  const table = new Table({ style: STYLE });
-  const rows: Array<[string, string]> = [
+  const rows = table();
+  const fields: Array<[string, string]> = [
     ['id', task.id],
     ['name', task.name],
     ['description', task.description ?? '-'],
@@ -61,16 +73,16 @@ export function renderTask(task: Task, now: Date): string {
     ['created', formatTime(task.createdAt, now)],
     ['updated', formatTime(task.updatedAt, now)],
   ];
-  for (const [name, value] of rows) table.push({ [name]: value });
-  return `${table.toString()}\n`;
+  for (const [name, value] of fields) rows.push({ [`${name}:`]: value });
+  return print(rows);
 }
 
 /** A task's attempts, newest first as the API lists them. */
 export function renderLogs(logs: TaskLog[], total: number, now: Date): string {
   if (logs.length === 0) return 'No attempts yet.\n';
-  const table = new Table({ head: ['STARTED', 'RUN', 'ATTEMPT', 'OUTCOME', 'STATUS', 'DURATION', 'ERROR'], style: STYLE });
+  const rows = table(['STARTED', 'RUN', 'ATTEMPT', 'OUTCOME', 'STATUS', 'DURATION', 'ERROR']);
   for (const log of logs) {
-    table.push([
+    rows.push([
       formatTime(log.startedAt, now),
       log.runId.slice(0, 8),
       String(log.attempt),
@@ -81,15 +93,15 @@ export function renderLogs(logs: TaskLog[], total: number, now: Date): string {
     ]);
   }
   const shown = logs.length < total ? `Showing ${logs.length} of ${total} attempts.\n` : '';
-  return `${table.toString()}\n${shown}`;
+  return `${print(rows)}${shown}`;
 }
 
 /** The caller's API keys (never the keys themselves: the API shows a key once, when it is created). */
 export function renderKeys(keys: ApiKey[], now: Date): string {
   if (keys.length === 0) return 'No API keys.\n';
-  const table = new Table({ head: ['ID', 'NAME', 'SCOPE', 'KEY', 'CREATED', 'EXPIRES', 'LAST USED'], style: STYLE });
+  const rows = table(['ID', 'NAME', 'SCOPE', 'KEY', 'CREATED', 'EXPIRES', 'LAST USED']);
   for (const key of keys) {
-    table.push([
+    rows.push([
       key.id,
       truncate(key.name, NAME_WIDTH),
       key.scope,
@@ -99,7 +111,7 @@ export function renderKeys(keys: ApiKey[], now: Date): string {
       formatTime(key.lastUsedAt, now),
     ]);
   }
-  return `${table.toString()}\n`;
+  return print(rows);
 }
 
 /** The cron expression (and its zone, unless UTC) of a recurring task; `once` for a one-off. */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-errors.js';
-import { type CommandContext } from '../command-context.js';
+import { type CommandContext, printJsonResults } from '../command-context.js';
 import { request, signIn, type SignInOptions } from '../connection.js';
 import { renderKeys } from '../tables.js';
 
@@ -51,6 +51,7 @@ export function keysCommand(context: CommandContext): Command {
     const options = context.options<SignInOptions>(command);
     const settings = await context.settings(command);
     const { client } = await signIn(context.io, settings, options);
+    const revoked: string[] = [];
     for (const id of ids) {
       try {
         await request(settings, client.DELETE('/api/v1/auth/api-keys/{id}', { params: { path: { id } } }));
@@ -59,10 +60,17 @@ export function keysCommand(context: CommandContext): Command {
         context.fail(ids.length > 1 ? `${id}: ${error.message}` : error.message);
         continue;
       }
+      revoked.push(id);
       if (!options.json) context.print(`revoked: ${id}`);
       if (id === settings.saved?.apiKeyId)
-        context.note('That was the key this machine is logged in with: run `punctual login` to get a new one.');
+        context.note('That was the key this machine is logged in with: run `punctual login` for a new one.');
     }
+    if (options.json)
+      printJsonResults(
+        context,
+        ids,
+        revoked.map((id) => ({ id, revoked: true })),
+      );
   });
 
   return keys;

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Task } from '@punctual/client';
 import { CliError, UsageError } from '../cli-errors.js';
-import { type CommandContext, repeatable, wholeNumber } from '../command-context.js';
+import { type CommandContext, printJsonResults, repeatable, wholeNumber } from '../command-context.js';
 import { keyClient, request } from '../connection.js';
 import { confirm, isInteractive } from '../prompt.js';
 import { formatTime } from '../format-time.js';
@@ -179,13 +179,6 @@ async function eachId<Result>(context: CommandContext, ids: string[], work: (id:
     }
   }
   return results;
-}
-
-/** One id: the API's answer as it is; several: an array of the answers that succeeded. */
-function printJsonResults(context: CommandContext, ids: string[], results: unknown[]): void {
-  if (ids.length === 1) {
-    if (results.length === 1) context.printJson(results[0]);
-  } else context.printJson(results);
 }
 
 function checkMethod(value: string): string {
