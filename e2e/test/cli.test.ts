@@ -95,13 +95,39 @@ describe('punctual CLI end to end', () => {
       const keys = await cli(['keys', 'list', '--json', '--password-stdin'], { stdin: PASSWORD, env });
       expect(JSON.parse(keys.stdout).data).toContainEqual(expect.objectContaining({ id: saved.apiKeyId, scope: 'full' }));
 
+      // A second login replaces the first one's key rather than leave it valid.
+      const again = await cli(['login', '--email', email, '--password-stdin'], { stdin: PASSWORD, env });
+      expect(again, again.stderr).toMatchObject({ code: 0 });
+      const resaved = JSON.parse(await readFile(path, 'utf8'));
+      expect(resaved.apiKeyId).not.toBe(saved.apiKeyId);
+      expect((await cli(['whoami'], { env: { ...env, PUNCTUAL_URL: stack.api.url, PUNCTUAL_API_KEY: saved.apiKey } })).code).toBe(1);
+
       // Logout revokes the saved key (with a session: no key may delete one) and removes the file.
       const logout = await cli(['logout', '--password-stdin'], { stdin: PASSWORD, env });
       expect(logout, logout.stderr).toMatchObject({ code: 0 });
+      expect(logout.stdout).toBe(`Logged out of ${stack.api.url}: removed ${path} and revoked its API key.\n`);
       await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
-      const revoked = await cli(['whoami'], { env: { ...env, PUNCTUAL_URL: stack.api.url, PUNCTUAL_API_KEY: saved.apiKey } });
+      const revoked = await cli(['whoami'], { env: { ...env, PUNCTUAL_URL: stack.api.url, PUNCTUAL_API_KEY: resaved.apiKey } });
       expect(revoked.code).toBe(1);
       expect(revoked.stderr).toMatch(/^error: .*run `punctual login`/);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('logs out without a terminal or a password by removing the file and naming the key that stays valid', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'punctual-login-'));
+    const env = { XDG_CONFIG_HOME: home, PUNCTUAL_URL: undefined, PUNCTUAL_API_KEY: undefined };
+    try {
+      await cli(['--url', stack.api.url, 'login', '--email', email, '--password-stdin'], { stdin: PASSWORD, env });
+      const saved = JSON.parse(await readFile(join(home, 'punctual', 'config.json'), 'utf8'));
+
+      const logout = await cli(['logout'], { env });
+      expect(logout.code).toBe(0);
+      expect(logout.stderr).toContain(`The API key ${saved.apiKeyId} stays valid until revoked`);
+      expect((await cli(['whoami'], { env: { PUNCTUAL_URL: stack.api.url, PUNCTUAL_API_KEY: saved.apiKey } })).code).toBe(0);
+      const revoke = await cli(['keys', 'revoke', saved.apiKeyId, '--email', email, '--password-stdin'], { stdin: PASSWORD });
+      expect(revoke.code).toBe(0);
     } finally {
       await rm(home, { recursive: true, force: true });
     }
