@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Page, Task, TaskLog } from '@punctual/contract';
+import { createPunctualClient, type CreateTaskBody, type PunctualClient as ApiClient, type Task, type TaskLog } from '@punctual/client';
+import type { Page } from '@punctual/contract';
 import {
   createTestEnvironment,
   startApi,
@@ -12,7 +13,8 @@ import {
 } from '@punctual/testing';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 
-// The response shapes are the API's own (the contract's TypeBox schemas); the values each test expects stay in the test.
+// The response shapes are the typed client's (generated from the API's OpenAPI document); the values each test expects
+// stay in the test.
 export type { Page, Task, TaskLog };
 
 export interface ApiResponse<T> {
@@ -23,24 +25,28 @@ export interface ApiResponse<T> {
 
 const PASSWORD = 'correct horse battery staple';
 
-/** A user's session with a running API, spoken to over real HTTP. */
+/**
+ * A user's session with a running API, spoken to over real HTTP: `api` is @punctual/client with the session's token
+ * (what the dashboard and the CLI use); `request` sends anything at all, for the tests that probe refusals.
+ */
 export class PunctualClient {
+  readonly api: ApiClient;
+
   private constructor(
     readonly baseUrl: string,
     readonly token: string,
     readonly userId: string,
-  ) {}
+  ) {
+    this.api = createPunctualClient({ baseUrl, token });
+  }
 
   /** Registers a fresh account (a unique email) and keeps its token. */
   static async register(baseUrl: string): Promise<PunctualClient> {
-    const response = await fetch(`${baseUrl}/api/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `e2e-${randomUUID()}@example.com`, password: PASSWORD }),
+    const { data, error, response } = await createPunctualClient({ baseUrl }).POST('/api/v1/auth/register', {
+      body: { email: `e2e-${randomUUID()}@example.com`, password: PASSWORD },
     });
-    const body = (await response.json()) as { token: string; user: { id: string } };
-    expect(response.status, JSON.stringify(body)).toBe(201);
-    return new PunctualClient(baseUrl, body.token, body.user.id);
+    expect(response.status, JSON.stringify(error)).toBe(201);
+    return new PunctualClient(baseUrl, data!.token, data!.user.id);
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
@@ -55,30 +61,33 @@ export class PunctualClient {
 
   /** `POST /api/v1/tasks`, expecting 201. */
   async createTask(input: Record<string, unknown>): Promise<Task> {
-    const response = await this.request<Task>('POST', '/api/v1/tasks', { name: 'e2e task', ...input });
-    expect(response.status, JSON.stringify(response.body)).toBe(201);
-    return response.body;
+    const { data, error, response } = await this.api.POST('/api/v1/tasks', { body: { name: 'e2e task', ...input } as CreateTaskBody });
+    expect(response.status, JSON.stringify(error)).toBe(201);
+    return data!;
   }
 
   /** `PATCH /api/v1/tasks/:id` moving a one-off task to `time`, expecting 200. */
   async reschedule(id: string, time: Date): Promise<Task> {
-    const response = await this.request<Task>('PATCH', `/api/v1/tasks/${id}`, { scheduledAt: time.toISOString() });
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    return response.body;
+    const { data, error, response } = await this.api.PATCH('/api/v1/tasks/{id}', {
+      params: { path: { id } },
+      body: { scheduledAt: time.toISOString() },
+    });
+    expect(response.status, JSON.stringify(error)).toBe(200);
+    return data!;
   }
 
   /** `GET /api/v1/tasks/:id`, expecting 200. */
   async getTask(id: string): Promise<Task> {
-    const response = await this.request<Task>('GET', `/api/v1/tasks/${id}`);
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    return response.body;
+    const { data, error, response } = await this.api.GET('/api/v1/tasks/{id}', { params: { path: { id } } });
+    expect(response.status, JSON.stringify(error)).toBe(200);
+    return data!;
   }
 
   /** The task's attempts, oldest first (the API lists newest first). */
   async taskLogs(id: string): Promise<TaskLog[]> {
-    const response = await this.request<Page<TaskLog>>('GET', `/api/v1/tasks/${id}/logs?limit=100`);
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    return [...response.body.data].reverse();
+    const { data, error, response } = await this.api.GET('/api/v1/tasks/{id}/logs', { params: { path: { id }, query: { limit: 100 } } });
+    expect(response.status, JSON.stringify(error)).toBe(200);
+    return [...data!.data].reverse();
   }
 
   /** Polls the task until its status is `status`, and returns it. */

@@ -8,7 +8,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './plugins/auth.js';
 import { registerBullBoard } from './plugins/bull-board.js';
 import { registerDocs } from './plugins/docs.js';
-import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerDashboard, dashboardRoot } from './plugins/dashboard.js';
+import { registerErrorHandler, registerNotFound } from './plugins/error-handler.js';
 import { registerInputSanity } from './plugins/input-sanity.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
@@ -49,7 +50,13 @@ declare module 'fastify' {
 }
 
 /** The API: plugins first (validation, errors, security headers, docs, auth, rate limits), then routes. Connections are passed in, never created here. */
-export async function buildApp(deps: AppDependencies, options: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+export interface AppOptions {
+  logger?: FastifyBaseLogger;
+  /** The built dashboard to serve at `/` (a folder with index.html and assets/); @punctual/dashboard's dist/ by default. */
+  dashboardRoot?: string;
+}
+
+export async function buildApp(deps: AppDependencies, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const logController = new RequestLogController();
   const app = Fastify({
@@ -102,6 +109,7 @@ export async function buildApp(deps: AppDependencies, options: { logger?: Fastif
   registerErrorHandler(app);
   registerInputSanity(app);
   await registerSecurityHeaders(app, { corsOrigins: config.corsOrigins });
+  registerNotFound(app, await registerDashboard(app, { root: options.dashboardRoot ?? dashboardRoot() }));
   for (const schema of [ErrorResponse, User, ManagedUser, ApiKey, Task, TaskLog, TaskNotification]) app.addSchema(schema);
   await registerDocs(app);
   await registerAuth(app, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, db: deps.db });

@@ -31,6 +31,8 @@ export interface TestAppOptions {
   redisUrl?: string;
   /** Another queue backend than the environment's (QUEUE_BACKEND of the test run). */
   queueBackend?: QueueBackendName;
+  /** The built dashboard the app serves at `/` (a folder with index.html and assets/); @punctual/dashboard's by default. */
+  dashboardRoot?: string;
 }
 
 /** The API as `server.ts` builds it, over this test file's own database, Redis prefix and queue. */
@@ -38,7 +40,10 @@ export async function createTestApp(env: TestEnvironment, options: TestAppOption
   const backend = options.queueBackend ?? env.queueBackend;
   const config = loadConfig({ ...env.processEnv, JWT_SECRET, LOG_LEVEL: 'silent', QUEUE_BACKEND: backend, ...options.env });
   const queueBackend = await env.createQueueBackend({ backend, ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }) });
-  const app = await buildApp({ config, db: env.db, queueBackend });
+  const app = await buildApp(
+    { config, db: env.db, queueBackend },
+    options.dashboardRoot === undefined ? {} : { dashboardRoot: options.dashboardRoot },
+  );
   await app.ready();
   // The request-path clients fail fast instead of queueing commands, so until they have connected /health says
   // degraded and requests go uncounted by the rate limits.

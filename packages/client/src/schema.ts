@@ -589,6 +589,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finished attempts per time bucket, succeeded and failed, with how late they started (what the dashboard charts)
+         * @description The caller's attempts (an admin's: everyone's, or one user's with userId) started in the last `hours`, in buckets of `bucketMinutes` aligned in UTC; every bucket is listed, empty ones with zeros and null lateness. Lateness is how long after its due time an attempt started (a retry is due at its backoff time).
+         */
+        get: operations["getStatsTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1619,9 +1639,9 @@ export interface operations {
     };
     listUsers: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
                 /** @description part of the email, any case */
                 q?: string;
             };
@@ -1849,9 +1869,9 @@ export interface operations {
     };
     listTasks: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
                 /** @description pending: waiting for nextRunAt · running: an attempt is in flight · retrying: an attempt failed, the next is due at nextRunAt · completed: succeeded (terminal) · failed: attempts used up (terminal) · cancelled (terminal) · paused: nothing runs until resumed */
                 status?: "pending" | "running" | "retrying" | "completed" | "failed" | "cancelled" | "paused";
                 tag?: string;
@@ -2750,9 +2770,9 @@ export interface operations {
     };
     listTaskLogs: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
                 outcome?: "succeeded" | "failed";
             };
             header?: never;
@@ -2823,9 +2843,9 @@ export interface operations {
     };
     listTaskNotifications: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -3742,9 +3762,9 @@ export interface operations {
     };
     listLogs: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                page?: number;
+                limit?: number;
                 taskId?: string;
                 outcome?: "succeeded" | "failed";
                 /** @description attempts started at or after */
@@ -3855,6 +3875,85 @@ export interface operations {
                                 failed: number;
                             };
                         };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getStatsTimeline: {
+        parameters: {
+            query?: {
+                /** @description admins: one user's stats instead of everyone's. For a user, their own id changes nothing and another user's id gives all zeros: a user never sees anyone else's numbers, and the answer does not tell whether that user exists */
+                userId?: string;
+                /** @description how far back the timeline reaches, in hours (up to 30 days) */
+                hours?: number;
+                /** @description the width of each bucket, in minutes; at most 500 buckets (hours × 60 / bucketMinutes) */
+                bucketMinutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Finished attempts per bucket by the time they started; attempts in flight are not counted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bucketMinutes: number;
+                        /**
+                         * Format: date-time
+                         * @description the start of the first bucket (buckets are aligned to their width in UTC)
+                         */
+                        from: string;
+                        /**
+                         * Format: date-time
+                         * @description now: the last bucket is still filling
+                         */
+                        until: string;
+                        /** @description every bucket from `from` to now, oldest first, empty ones included */
+                        buckets: {
+                            /** Format: date-time */
+                            start: string;
+                            succeeded: number;
+                            failed: number;
+                            /** @description how long after its due time each attempt started (median, 95th percentile, worst); null for no attempt */
+                            lateness: {
+                                p50Ms: number | null;
+                                p95Ms: number | null;
+                                maxMs: number | null;
+                            };
+                        }[];
                     };
                 };
             };

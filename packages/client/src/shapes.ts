@@ -23,5 +23,6 @@ export type TaskListQuery = NonNullable<operations['listTasks']['parameters']['q
 export type TaskPage = JsonAnswer<operations['listTasks'], 200>;
 export type Session = JsonAnswer<operations['login'], 200>;
 export type Stats = JsonAnswer<operations['getStats'], 200>;
+export type StatsTimeline = JsonAnswer<operations['getStatsTimeline'], 200>;
 export type SchedulePreview = JsonAnswer<operations['previewSchedule'], 200>;
 export type CreatedApiKey = JsonAnswer<operations['createApiKey'], 201>;

@@ -13,7 +13,7 @@ export {
 } from './common.js';
 export { AttemptOutcome, LogsQuery, TaskLog, TaskLogsQuery } from './logs.js';
 export { TaskNotification, TaskNotificationsQuery } from './notifications.js';
-export { AttemptCounts, Stats, StatsQuery } from './stats.js';
+export { AttemptCounts, MAX_TIMELINE_BUCKETS, Stats, StatsQuery, Timeline, TimelineQuery } from './stats.js';
 export { StringEnum } from './string-enum.js';
 export {
   BulkActionBody,

@@ -44,3 +44,53 @@ export const Stats = Type.Object(
   { title: 'Stats' },
 );
 export type Stats = Static<typeof Stats>;
+
+/** At most this many buckets in one timeline (hours × 60 / bucketMinutes). */
+export const MAX_TIMELINE_BUCKETS = 500;
+
+export const TimelineQuery = Type.Object(
+  {
+    userId: StatsQuery.properties.userId,
+    hours: Type.Integer({
+      minimum: 1,
+      maximum: 720,
+      default: 24,
+      description: 'how far back the timeline reaches, in hours (up to 30 days)',
+    }),
+    bucketMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 1440,
+      default: 60,
+      description: `the width of each bucket, in minutes; at most ${MAX_TIMELINE_BUCKETS} buckets (hours × 60 / bucketMinutes)`,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type TimelineQuery = Static<typeof TimelineQuery>;
+
+const milliseconds = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
+
+export const Timeline = Type.Object(
+  {
+    bucketMinutes: Type.Integer({ minimum: 1 }),
+    from: Type.String({ format: 'date-time', description: 'the start of the first bucket (buckets are aligned to their width in UTC)' }),
+    until: Type.String({ format: 'date-time', description: 'now: the last bucket is still filling' }),
+    buckets: Type.Array(
+      Type.Object({
+        start: Type.String({ format: 'date-time' }),
+        succeeded: count,
+        failed: count,
+        lateness: Type.Object(
+          { p50Ms: milliseconds, p95Ms: milliseconds, maxMs: milliseconds },
+          { description: 'how long after its due time each attempt started (median, 95th percentile, worst); null for no attempt' },
+        ),
+      }),
+      { description: 'every bucket from `from` to now, oldest first, empty ones included' },
+    ),
+  },
+  {
+    title: 'StatsTimeline',
+    description: 'Finished attempts per bucket by the time they started; attempts in flight are not counted',
+  },
+);
+export type Timeline = Static<typeof Timeline>;

@@ -52,7 +52,15 @@ export {
   type SigningSecretContext,
 } from './signing-secrets.js';
 export { resealSecrets, type ResealCounts, type ResealOptions } from './secret-rotation.js';
-export { getStats, type AttemptCountsView, type StatsRequest, type StatsView } from './stats.js';
+export {
+  getAttemptTimeline,
+  getStats,
+  type AttemptCountsView,
+  type StatsRequest,
+  type StatsView,
+  type TimelineRequest,
+  type TimelineView,
+} from './stats.js';
 export { actOnTask, actOnTasks, type BulkActionResult } from './task-actions.js';
 export { scopeOf, type Actor, type Logger, type TaskContext, type TaskLimits } from './task-context.js';
 export { GroupCommit } from './group-commit.js';

@@ -1,6 +1,7 @@
-import type { AttemptCounts, Stats } from '@punctual/contract';
-import { readStats, type StatsCounts } from '@punctual/db';
+import { MAX_TIMELINE_BUCKETS, type AttemptCounts, type Stats, type Timeline } from '@punctual/contract';
+import { readAttemptTimeline, readStats, type StatsCounts } from '@punctual/db';
 import { TASK_STATUSES, type TaskStatus } from '@punctual/scheduling';
+import { InvalidInputError } from './errors.js';
 import { filteredScopeOf, type Actor, type TaskContext } from './task-context.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -49,4 +50,49 @@ export async function getStats(
       last24h: { total: recentAttempts.total, succeeded: recentAttempts.succeeded, failed: recentAttempts.failed },
     },
   };
+}
+
+export interface TimelineRequest extends StatsRequest {
+  hours: number;
+  bucketMinutes: number;
+}
+
+/** `GET /stats/timeline`: the shape is the Timeline schema in @punctual/contract. */
+export type TimelineView = Timeline;
+
+/**
+ * Finished attempts of the actor's tasks (an admin's: everyone's, or one user's) per bucket over the last `hours`,
+ * with how late they started: every bucket from the first (aligned to its width in UTC) to the one now fills, empty ones
+ * included, so a chart's time axis needs no gaps filled.
+ */
+export async function getAttemptTimeline(
+  context: Pick<TaskContext, 'db'>,
+  actor: Actor,
+  request: TimelineRequest,
+  now: Date = new Date(),
+): Promise<TimelineView> {
+  const { hours, bucketMinutes } = request;
+  if ((hours * 60) / bucketMinutes > MAX_TIMELINE_BUCKETS) {
+    const least = Math.ceil((hours * 60) / MAX_TIMELINE_BUCKETS);
+    throw new InvalidInputError(
+      'querystring/bucketMinutes',
+      `must be at least ${least} for hours=${hours} (at most ${MAX_TIMELINE_BUCKETS} buckets)`,
+    );
+  }
+  const bucketMs = bucketMinutes * 60_000;
+  const from = new Date(Math.floor((now.getTime() - hours * 3_600_000) / bucketMs) * bucketMs);
+  const scope = filteredScopeOf(actor, request.userId);
+  const rows = scope === null ? [] : await readAttemptTimeline(context.db, { scope, from, until: now, bucketSeconds: bucketMinutes * 60 });
+  const byStart = new Map(rows.map((row) => [row.start.getTime(), row]));
+  const buckets: Timeline['buckets'] = [];
+  for (let start = from.getTime(); start <= now.getTime(); start += bucketMs) {
+    const row = byStart.get(start);
+    buckets.push({
+      start: new Date(start).toISOString(),
+      succeeded: row?.succeeded ?? 0,
+      failed: row?.failed ?? 0,
+      lateness: { p50Ms: row?.latenessP50Ms ?? null, p95Ms: row?.latenessP95Ms ?? null, maxMs: row?.latenessMaxMs ?? null },
+    });
+  }
+  return { bucketMinutes, from: from.toISOString(), until: now.toISOString(), buckets };
 }

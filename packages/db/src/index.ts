@@ -80,7 +80,16 @@ export {
 } from './secret-box.js';
 export { findSealedSecrets, replaceSealedSecret, type SealedSecretColumn, type SealedSecretRow } from './sealed-secrets.js';
 export { findSigningSecret, insertSigningSecret, PREVIOUS_SIGNING_SECRET_TTL_MS, rotateSigningSecretRow } from './signing-secrets.js';
-export { readStats, type AttemptCounts, type StatsCounts, type StatsQuery } from './stats.js';
+export {
+  attemptTimelineQuery,
+  readAttemptTimeline,
+  readStats,
+  type AttemptCounts,
+  type StatsCounts,
+  type StatsQuery,
+  type TimelineBucket,
+  type TimelineQuery,
+} from './stats.js';
 export { applyTaskAction, type ActedTask, type TaskActionName, type TaskActionRefusal, type TaskActionResult } from './task-actions.js';
 export { countLiveTasks, findFinishedTasks, lockTaskQuotaBound, setTaskQuotaBound } from './task-quota.js';
 export { insertTasksWithinQuota, type BatchedTaskRow } from './task-batch-insert.js';

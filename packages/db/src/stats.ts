@@ -1,5 +1,5 @@
 import type { TaskStatus } from '@punctual/scheduling';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { type Scope, withScope } from './scope.js';
 
@@ -71,4 +71,57 @@ export function statsQueries(db: Kysely<Database>, query: StatsQuery) {
         .as('recent_failed'),
     ]),
   };
+}
+
+export interface TimelineQuery {
+  scope: Scope;
+  /** Attempts started in [from, until) count; buckets are `bucketSeconds` wide, aligned to the Unix epoch. */
+  from: Date;
+  until: Date;
+  bucketSeconds: number;
+}
+
+export interface TimelineBucket {
+  start: Date;
+  succeeded: number;
+  failed: number;
+  /** started_at − scheduled_for, in milliseconds (0 for an early start); null when the bucket has no attempt. */
+  latenessP50Ms: number | null;
+  latenessP95Ms: number | null;
+  latenessMaxMs: number | null;
+}
+
+/** Finished attempts per time bucket, with their lateness: one grouped scan of the scope's (user_id, started_at) range. Empty buckets are absent. */
+export async function readAttemptTimeline(db: Kysely<Database>, query: TimelineQuery): Promise<TimelineBucket[]> {
+  const rows = await attemptTimelineQuery(db, query).execute();
+  const milliseconds = (value: string | number | null) => (value === null ? null : Math.round(Number(value)));
+  return rows.map((row) => ({
+    start: new Date(row.start),
+    succeeded: Number(row.succeeded),
+    failed: Number(row.failed),
+    latenessP50Ms: milliseconds(row.p50),
+    latenessP95Ms: milliseconds(row.p95),
+    latenessMaxMs: milliseconds(row.max),
+  }));
+}
+
+/** The statement behind `readAttemptTimeline`, unexecuted (for the query-plan tests). */
+export function attemptTimelineQuery(db: Kysely<Database>, query: TimelineQuery) {
+  // The width is a literal (an integer): as a parameter, the select's and the GROUP BY's would be two different expressions.
+  const bucket = sql<Date>`date_bin(make_interval(secs => ${sql.lit(Math.trunc(query.bucketSeconds))}), started_at, timestamptz '1970-01-01 00:00:00+00')`;
+  const lateness = sql<number>`greatest(0, extract(epoch from (started_at - scheduled_for)) * 1000)`;
+  return withScope(
+    db.selectFrom('task_logs').where('outcome', 'is not', null).where('started_at', '>=', query.from).where('started_at', '<', query.until),
+    query.scope,
+  )
+    .select((eb) => [
+      bucket.as('start'),
+      eb.fn.countAll<string>().filterWhere('outcome', '=', 'succeeded').as('succeeded'),
+      eb.fn.countAll<string>().filterWhere('outcome', '=', 'failed').as('failed'),
+      sql<string | null>`percentile_disc(0.5) within group (order by ${lateness})`.as('p50'),
+      sql<string | null>`percentile_disc(0.95) within group (order by ${lateness})`.as('p95'),
+      sql<string | null>`max(${lateness})`.as('max'),
+    ])
+    .groupBy(bucket)
+    .orderBy(bucket);
 }

@@ -7,6 +7,10 @@ import type { FastifyInstance } from 'fastify';
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(fastifySwagger, {
     // Shared shapes keep their $id as their name (components/schemas/Task, not def-4): the typed client exports them so.
+    // A request field with a default may be left out: Ajv fills it in. The document says so, or the typed client would
+    // make every caller send ?page=1&limit=20.
+    transformObject: (documentObject) =>
+      optionalDefaults('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
     },
@@ -44,4 +48,39 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
   });
   // swagger-ui's own Content-Security-Policy (its scripts and styles by hash) replaces helmet's strict one on /docs.
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+}
+
+type Schema = { properties?: Record<string, Schema>; required?: string[]; default?: unknown; items?: Schema } & Record<string, unknown>;
+type Operation = {
+  parameters?: Array<{ required?: boolean; schema?: Schema }>;
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
+};
+
+/** Request parameters and body fields that have a default are optional to send, whatever the validator's schema says. */
+function optionalDefaults<Document extends object>(original: Document): Document {
+  // A copy: the document's schemas may be the very objects the routes validate with.
+  const document = structuredClone(original);
+  const paths = (document as { paths?: Record<string, Record<string, Operation>> }).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.schema?.default !== undefined) parameter.required = false;
+      }
+      for (const media of Object.values(operation.requestBody?.content ?? {})) if (media.schema) dropRequiredDefaults(media.schema);
+    }
+  }
+  return document;
+}
+
+function dropRequiredDefaults(schema: Schema): void {
+  if (schema.properties && schema.required) {
+    const withDefault = new Set(
+      Object.entries(schema.properties)
+        .filter(([, property]) => property.default !== undefined)
+        .map(([name]) => name),
+    );
+    schema.required = schema.required.filter((name) => !withDefault.has(name));
+  }
+  for (const property of Object.values(schema.properties ?? {})) dropRequiredDefaults(property);
+  if (schema.items) dropRequiredDefaults(schema.items);
 }

@@ -9,6 +9,7 @@ import {
   UnstorableValueError,
 } from '@punctual/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DashboardPages } from './dashboard.js';
 
 /**
  * The one place errors become responses: the contract's shape, the field named for a 4xx,
@@ -16,7 +17,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler(replyWithError);
-  app.setNotFoundHandler((request, reply) => send(reply, new RouteNotFoundError(request.method, request.url.split('?')[0] ?? '')));
+}
+
+/** The 404 of every unknown route, in the contract's shape, unless `pages` answers it (a browser's dashboard page). */
+export function registerNotFound(app: FastifyInstance, pages: DashboardPages): void {
+  app.setNotFoundHandler(
+    (request, reply) => pages(request, reply) ?? send(reply, new RouteNotFoundError(request.method, request.url.split('?')[0] ?? '')),
+  );
 }
 
 /** The error handler itself, for code that answers an error where another handler rules (the Bull Board's routes). */

@@ -1,0 +1,55 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Paths that are never the dashboard's, even for a browser: their own 404 is the API's JSON. */
+const NOT_PAGES = /^\/(?:api|docs|admin|health|metrics|assets)(?:\/|$)/;
+
+/** Where `vite build` put the dashboard: @punctual/dashboard's dist/ (beside its package.json, also when deployed). */
+export function dashboardRoot(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('@punctual/dashboard/package.json')), 'dist');
+}
+
+/**
+ * Answers a browser's navigation to a page of the dashboard (`/`, `/tasks/<id>` that emails link to, …) with its
+ * index.html, whose script then shows that page; undefined for anything else, which gets the API's 404.
+ */
+export type DashboardPages = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
+
+/**
+ * The dashboard at `/`: its hashed assets under /assets/ (cached for a year: a new build has new names) and, for a
+ * browser's navigation to any other path outside the API's, its index.html (never cached, so a new release shows at
+ * the next load). Without a build (`pnpm build` makes one) the start's log says so and `/` is a 404.
+ */
+export async function registerDashboard(app: FastifyInstance, options: { root: string }): Promise<DashboardPages> {
+  const indexFile = join(options.root, 'index.html');
+  if (!existsSync(indexFile)) {
+    app.log.warn({ root: options.root }, 'the dashboard is not built (pnpm build): / answers 404');
+    return () => undefined;
+  }
+  // Read once: a few hundred bytes, sent on every page load.
+  const indexHtml = readFileSync(indexFile);
+  await app.register(fastifyStatic, {
+    root: join(options.root, 'assets'),
+    prefix: '/assets/',
+    decorateReply: false,
+    index: false,
+    wildcard: true,
+    immutable: true,
+    maxAge: '365d',
+    // Helmet's Content-Security-Policy (script-src 'self') applies to these responses too.
+  });
+  return (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+    const path = request.url.split('?')[0] ?? '/';
+    if (NOT_PAGES.test(path) || !acceptsHtml(request)) return undefined;
+    return reply.status(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
+  };
+}
+
+/** A browser's navigation asks for text/html; fetch, curl and the typed client ask for JSON or anything. */
+function acceptsHtml(request: FastifyRequest): boolean {
+  return request.headers.accept?.includes('text/html') ?? false;
+}
