@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { resolveSettings, type GlobalOptions, type Settings } from './connection.js';
 
@@ -64,20 +64,4 @@ export function printJsonResults(context: CommandContext, ids: string[], results
   if (ids.length === 1) {
     if (results.length === 1) context.printJson(results[0]);
   } else context.printJson(results);
-}
-
-/** A commander argument parser for a whole number in [min, max]. */
-export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  return (value) => {
-    const number = Number(value);
-    if (!/^\d+$/.test(value) || number < min || number > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
-    }
-    return number;
-  };
-}
-
-/** A commander argument parser for a repeatable option: each use adds one value. */
-export function repeatable(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }

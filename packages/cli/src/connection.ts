@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { createPunctualClient, PunctualApiError, unwrap, type PunctualClient, type Session } from '@punctual/client';
+import { createPunctualClient, PunctualApiError, unwrap, type PunctualClient } from '@punctual/client';
 import type { CliIo } from './cli-io.js';
 import { CliError, UsageError } from './cli-errors.js';
 import { configFilePath, readConfigFile, type SavedConfig } from './config-file.js';
-import { ask, readStdin } from './prompt.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** `punctual/<version>`: the CLI's version, shown by `--version` and sent as the User-Agent. */
-export const CLI_VERSION = VERSION;
+/** The package's version (read from its package.json, beside src/ and dist/): `--version`, and the User-Agent. */
+export const CLI_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The options every command accepts. */
 export interface GlobalOptions {
@@ -70,41 +67,13 @@ export async function request<Data>(
       const hint = error.statusCode === 401 && !signIn ? ': run `punctual login`, or check PUNCTUAL_API_KEY' : '';
       throw new CliError(`${error.message}${hint}`);
     }
-    if (error instanceof TypeError) {
-      const cause = error.cause instanceof Error ? error.cause.message : error.message;
+    // fetch's own failure (refused, DNS, TLS, a bad port): a TypeError whose cause says what happened.
+    if (error instanceof TypeError && error.message === 'fetch failed') {
+      const cause = error.cause instanceof Error ? error.cause.message : 'the request failed';
       throw new CliError(`cannot reach ${settings.url}: ${cause}`);
     }
     throw error;
   }
-}
-
-export interface SignInOptions {
-  email?: string;
-  passwordStdin?: boolean;
-}
-
-/**
- * A session (JWT), for what no API key may do (API keys themselves): the credential in effect when it is one already,
- * else a sign-in with the email (flag, saved file, or asked) and the password (stdin or asked, never a flag: it would
- * sit in the shell's history and the process list).
- */
-export async function signIn(io: CliIo, settings: Settings, options: SignInOptions): Promise<Session & { client: PunctualClient }> {
-  if (settings.apiKey && !settings.apiKey.startsWith('pk_') && options.email === undefined) {
-    const client = createClient(settings.url, settings.apiKey);
-    const user = await request(settings, client.GET('/api/v1/auth/me'));
-    return { user, token: settings.apiKey, client };
-  }
-  const savedEmail = settings.saved && normalizeUrl(settings.saved.url) === settings.url ? settings.saved.email : undefined;
-  const email = options.email ?? savedEmail ?? (await ask(io, 'Email: ', { flag: '--email' }));
-  if (!email) throw new UsageError('an email is needed to sign in');
-  const password = options.passwordStdin
-    ? (await readStdin(io)).replace(/\r?\n$/, '')
-    : await ask(io, `Password for ${email}: `, { hidden: true, flag: '--password-stdin' });
-  if (!password) throw new UsageError('an empty password: nothing to sign in with');
-  const session = await request(settings, createClient(settings.url).POST('/api/v1/auth/login', { body: { email, password } }), {
-    signIn: true,
-  });
-  return { ...session, client: createClient(settings.url, session.token) };
 }
 
 /** `http://host:3000/` and `http://host:3000` are one server; a trailing path segment is kept. */

@@ -73,6 +73,20 @@ describe('punctual command line', () => {
     });
   });
 
+  it("takes --url and --json before the command or after it, except that tasks create --url is the task's", async () => {
+    const [envUrl, flagUrl] = [await closedUrl(), await closedUrl()];
+    const env = { HOME: await configHome(), PUNCTUAL_URL: envUrl, PUNCTUAL_API_KEY: 'pk_test' };
+    const reached = async (args: string[]) => (await cli(args, { env })).stderr;
+
+    expect(await reached(['--url', flagUrl, 'tasks', 'list'])).toContain(`cannot reach ${flagUrl}`);
+    expect(await reached(['tasks', 'list', '--url', flagUrl, '--json'])).toContain(`cannot reach ${flagUrl}`);
+    expect(await reached(['--json', 'tasks', 'get', 'x'])).toContain(`cannot reach ${envUrl}`);
+    expect(await reached(['tasks', 'create', '--name', 'n', '--url', 'https://example.com/hook'])).toContain(`cannot reach ${envUrl}`);
+    expect(await reached(['--url', flagUrl, 'tasks', 'create', '--name', 'n', '--url', 'https://example.com/hook'])).toContain(
+      `cannot reach ${flagUrl}`,
+    );
+  });
+
   it('says how to get credentials when there are none (exit 1)', async () => {
     const run = await cli(['tasks', 'get', 'x'], { env: { HOME: await configHome() } });
     expect(run).toEqual({

@@ -2,10 +2,10 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { CliError } from '../cli-errors.js';
 import { type CommandContext } from '../command-context.js';
-import { keyClient, request, signIn, type SignInOptions } from '../connection.js';
+import { keyClient, request } from '../connection.js';
+import { signIn, withSignIn, type SignInOptions } from '../sign-in.js';
 import { removeConfigFile, writeConfigFile } from '../config-file.js';
 import { isInteractive } from '../prompt.js';
-import { withSignIn } from './keys.js';
 
 export function loginCommand(context: CommandContext): Command {
   return withSignIn(

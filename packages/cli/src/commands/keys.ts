@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-errors.js';
 import { type CommandContext, printJsonResults } from '../command-context.js';
-import { request, signIn, type SignInOptions } from '../connection.js';
+import { request } from '../connection.js';
+import { signIn, withSignIn, type SignInOptions } from '../sign-in.js';
 import { renderKeys } from '../tables.js';
 
 /**
@@ -74,11 +75,4 @@ export function keysCommand(context: CommandContext): Command {
   });
 
   return keys;
-}
-
-/** The options of a command that signs in with a password. */
-export function withSignIn(command: Command): Command {
-  return command
-    .option('--email <email>', 'the account to sign in as (default: the one saved at login; asked on a terminal)')
-    .option('--password-stdin', 'read the password from stdin instead of asking for it');
 }

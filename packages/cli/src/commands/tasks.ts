@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Task } from '@punctual/client';
 import { CliError, UsageError } from '../cli-errors.js';
-import { type CommandContext, printJsonResults, repeatable, wholeNumber } from '../command-context.js';
+import { type CommandContext, printJsonResults } from '../command-context.js';
+import { repeatable, wholeNumber } from '../option-parsers.js';
 import { keyClient, request } from '../connection.js';
 import { confirm, isInteractive } from '../prompt.js';
 import { formatTime } from '../format-time.js';
