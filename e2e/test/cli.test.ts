@@ -115,7 +115,7 @@ describe('punctual CLI end to end', () => {
     }
   });
 
-  it('logs out without a terminal or a password by removing the file and naming the key that stays valid', async () => {
+  it('logs out without a password by removing the file and naming the key that stays valid, and after a revoke', async () => {
     const home = await mkdtemp(join(tmpdir(), 'punctual-login-'));
     const env = { XDG_CONFIG_HOME: home, PUNCTUAL_URL: undefined, PUNCTUAL_API_KEY: undefined };
     try {
@@ -128,6 +128,14 @@ describe('punctual CLI end to end', () => {
       expect((await cli(['whoami'], { env: { PUNCTUAL_URL: stack.api.url, PUNCTUAL_API_KEY: saved.apiKey } })).code).toBe(0);
       const revoke = await cli(['keys', 'revoke', saved.apiKeyId, '--email', email, '--password-stdin'], { stdin: PASSWORD });
       expect(revoke.code).toBe(0);
+
+      // A key revoked already, as that one now is, does not stop a logout that would revoke it.
+      await cli(['--url', stack.api.url, 'login', '--email', email, '--password-stdin'], { stdin: PASSWORD, env });
+      const { apiKeyId } = JSON.parse(await readFile(join(home, 'punctual', 'config.json'), 'utf8'));
+      expect((await cli(['keys', 'revoke', apiKeyId, '--email', email, '--password-stdin'], { stdin: PASSWORD })).code).toBe(0);
+      const late = await cli(['logout', '--password-stdin'], { stdin: PASSWORD, env });
+      expect(late, late.stderr).toMatchObject({ code: 0 });
+      await expect(stat(join(home, 'punctual', 'config.json'))).rejects.toMatchObject({ code: 'ENOENT' });
     } finally {
       await rm(home, { recursive: true, force: true });
     }

@@ -9,6 +9,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT_FAILURE,
+    /** The API's status code, when the API answered with an error. */
+    readonly statusCode?: number,
   ) {
     super(message);
     this.name = 'CliError';

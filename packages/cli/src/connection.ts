@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createPunctualClient, PunctualApiError, unwrap, type PunctualClient } from '@punctual/client';
 import type { CliIo } from './cli-io.js';
-import { CliError, UsageError } from './cli-errors.js';
+import { CliError, EXIT_FAILURE, UsageError } from './cli-errors.js';
 import { configFilePath, readConfigFile, type SavedConfig } from './config-file.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
@@ -65,7 +65,7 @@ export async function request<Data>(
   } catch (error) {
     if (error instanceof PunctualApiError) {
       const hint = error.statusCode === 401 && !signIn ? ': run `punctual login`, or check PUNCTUAL_API_KEY' : '';
-      throw new CliError(`${error.message}${hint}`);
+      throw new CliError(`${error.message}${hint}`, EXIT_FAILURE, error.statusCode);
     }
     // fetch's own failure (refused, DNS, TLS, a bad port): a TypeError whose cause says what happened.
     if (error instanceof TypeError && error.message === 'fetch failed') {

@@ -55,12 +55,17 @@ export function logoutCommand(context: CommandContext): Command {
       let revoked = false;
       if (saved.apiKeyId !== undefined && !options.keepKey && canSignIn) {
         // No API key may delete one, itself included: revoking takes a session.
+        if (!options.passwordStdin) context.note('Revoking the saved API key takes your password (--keep-key to leave it valid).');
         const savedSettings = { ...settings, url: saved.url, apiKey: undefined };
         const session = await signIn(context.io, savedSettings, { passwordStdin: options.passwordStdin }).catch((error: unknown) => {
           if (error instanceof CliError) error.message += ' (pass --keep-key to log out without revoking the key)';
           throw error;
         });
-        await request(savedSettings, session.client.DELETE('/api/v1/auth/api-keys/{id}', { params: { path: { id: saved.apiKeyId } } }));
+        const path = { id: saved.apiKeyId };
+        await request(savedSettings, session.client.DELETE('/api/v1/auth/api-keys/{id}', { params: { path } })).catch((error: unknown) => {
+          // Revoked already (`keys revoke`, the dashboard): what logout wanted.
+          if (!(error instanceof CliError && error.statusCode === 404)) throw error;
+        });
         revoked = true;
       }
       await removeConfigFile(settings.configPath);
