@@ -1,0 +1,67 @@
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CliError } from './cli-errors.js';
+
+/** What `punctual login` saves: where the API is and the API key it created for this machine. */
+export interface SavedConfig {
+  url: string;
+  apiKey: string;
+  /** The key's id, so `logout` (or the next `login`) can revoke it. */
+  apiKeyId?: string;
+  /** The account signed in, so commands that need a session (`keys`) only ask for the password. */
+  email?: string;
+}
+
+/** `$XDG_CONFIG_HOME/punctual/config.json`, or `~/.config/punctual/config.json` when XDG_CONFIG_HOME is unset. */
+export function configFilePath(env: Readonly<Record<string, string | undefined>>): string {
+  const base = env.XDG_CONFIG_HOME || (env.HOME ? join(env.HOME, '.config') : undefined);
+  if (!base) throw new CliError('cannot find a configuration directory: set XDG_CONFIG_HOME or HOME');
+  return join(base, 'punctual', 'config.json');
+}
+
+/** The saved configuration, or undefined when there is none. A file that is not ours to read is an error, not "none". */
+export async function readConfigFile(path: string): Promise<SavedConfig | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CliError(`${path} is not valid JSON: run \`punctual login\` again or delete it`);
+  }
+  if (!isSavedConfig(parsed)) throw new CliError(`${path} has no "url" and "apiKey": run \`punctual login\` again or delete it`);
+  return parsed;
+}
+
+/**
+ * Writes the file readable by its owner only (0600; its directory 0700): it holds a credential. The mode is set on
+ * creation and again after, as an existing file keeps its old mode through a write.
+ */
+export async function writeConfigFile(path: string, config: SavedConfig): Promise<void> {
+  const directory = join(path, '..');
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+}
+
+/** Removes the file; true when there was one. */
+export async function removeConfigFile(path: string): Promise<boolean> {
+  try {
+    await rm(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function isSavedConfig(value: unknown): value is SavedConfig {
+  if (typeof value !== 'object' || value === null) return false;
+  const { url, apiKey } = value as Record<string, unknown>;
+  return typeof url === 'string' && typeof apiKey === 'string';
+}
