@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { resolveSettings, type GlobalOptions, type Settings } from './connection.js';
+import { terminalSafe } from './terminal-text.js';
 
 /** What every command's action gets: the streams, the clock, the settings and the two ways of answering. */
 export class CommandContext {
@@ -15,7 +16,8 @@ export class CommandContext {
 
   /** Human output (tables, confirmations) on stdout. */
   print(text: string): void {
-    this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const safe = terminalSafe(text);
+    this.io.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
   }
 
   /** `--json`: the API's answer exactly, pretty-printed. */
@@ -25,12 +27,12 @@ export class CommandContext {
 
   /** Notes and warnings, on stderr, so they never mix into piped output. */
   note(text: string): void {
-    this.io.stderr.write(`${text}\n`);
+    this.io.stderr.write(`${terminalSafe(text)}\n`);
   }
 
   /** One failure of a command that goes on with the rest (several ids): reported now, exit code 1 at the end. */
   fail(text: string): void {
-    this.io.stderr.write(`error: ${text}\n`);
+    this.io.stderr.write(`error: ${terminalSafe(text)}\n`);
     this.exitCode = 1;
   }
 

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError } from './cli-errors.js';
 
@@ -39,14 +39,22 @@ export async function readConfigFile(path: string): Promise<SavedConfig | undefi
 }
 
 /**
- * Writes the file readable by its owner only (0600; its directory 0700): it holds a credential. The mode is set on
- * creation and again after, as an existing file keeps its old mode through a write.
+ * Writes the file readable by its owner only (0600; its directory 0700): it holds a credential. A new file is written
+ * beside it with mode 0600 and renamed over it, so the key is never in a file with an older, wider mode, and a reader
+ * never sees half a file.
  */
 export async function writeConfigFile(path: string, config: SavedConfig): Promise<void> {
   const directory = join(path, '..');
   await mkdir(directory, { recursive: true, mode: 0o700 });
-  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  await chmod(path, 0o600);
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    await chmod(temporary, 0o600); // the umask may have narrowed it, never widened; this says so for certain
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** Removes the file; true when there was one. */

@@ -6,3 +6,4 @@ export { DEFAULT_URL, resolveSettings, type GlobalOptions, type Settings } from 
 export { buildCreateBody, parseHeaders, type CreateTaskFlags } from './task-body.js';
 export { renderKeys, renderLogs, renderTask, renderTaskPage } from './tables.js';
 export { formatTime, relativeTime } from './format-time.js';
+export { terminalSafe } from './terminal-text.js';

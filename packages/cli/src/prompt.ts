@@ -24,12 +24,17 @@ export async function ask(io: CliIo, question: string, { hidden = false, flag }:
   const readline = createInterface({ input: io.stdin, output, terminal: true });
   try {
     const answer = new Promise<string>((resolve, reject) => {
-      readline.question(question).then(resolve, reject);
+      // Ctrl-D (end of input) at the question is a cancel too, not a crash.
+      readline.question(question).then(resolve, (error: unknown) => {
+        const ended = (error as { code?: unknown } | null)?.code === 'ABORT_ERR';
+        reject(ended ? new CliError('cancelled', EXIT_INTERRUPTED) : error instanceof Error ? error : new Error(String(error)));
+      });
       // Ctrl-C in raw mode reaches readline, not the process: without this the question would wait for ever.
       readline.once('SIGINT', () => reject(new CliError('cancelled', EXIT_INTERRUPTED)));
     });
     muted = hidden;
-    return (await answer).trim();
+    // A password is taken as typed: spaces at either end may be part of it.
+    return hidden ? await answer : (await answer).trim();
   } finally {
     readline.close();
     if (hidden) io.stderr.write('\n');

@@ -3,6 +3,7 @@ import { CliError, EXIT_USAGE } from './cli-errors.js';
 import type { CliIo } from './cli-io.js';
 import { CommandContext } from './command-context.js';
 import { createProgram } from './program.js';
+import { terminalSafe } from './terminal-text.js';
 
 /**
  * Runs `punctual` with `argv` (the arguments after the program name) and resolves with its exit code: 0 done, 1 the
@@ -19,7 +20,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // Commander has already printed its message (unknown option, missing argument, help, version).
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     if (error instanceof CliError) {
-      io.stderr.write(`error: ${error.message}\n`);
+      io.stderr.write(`error: ${terminalSafe(error.message)}\n`);
       return error.exitCode;
     }
     throw error;

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError, configFilePath, readConfigFile, removeConfigFile, resolveSettings, writeConfigFile } from '../src/index.js';
@@ -29,6 +29,8 @@ describe('config file', () => {
       apiKeyId: 'k2',
       email: 'a@example.com',
     });
+    // Written beside it and renamed over it: nothing else is left in the folder.
+    expect(await readdir(join(path, '..'))).toEqual(['config.json']);
   });
 
   it('reads as undefined when absent, and refuses one that is not JSON or lacks the key', async () => {

@@ -1,5 +1,7 @@
+import { PassThrough } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { terminalSafe } from '../src/index.js';
 import { cli, closedUrl, configHome, terminal } from './run-cli-helpers.js';
 
 // The command line itself, in-process: parsing, exit codes, prompts and refusals that need no API (the flows against a
@@ -113,6 +115,16 @@ describe('punctual command line', () => {
       expect(run.code).toBe(1);
     });
 
+    it('takes Ctrl-D at a prompt as a cancel: exit 130, one line, no stack trace', async () => {
+      const stdin = Object.assign(new PassThrough(), { isTTY: true });
+      setTimeout(() => stdin.write('\u0004'), 50);
+      const run = await cli(['login'], { env: { HOME: await configHome(), PUNCTUAL_URL: await closedUrl() }, stdin });
+
+      expect(run.code).toBe(130);
+      expect(run.stderr).toContain('error: cancelled\n');
+      expect(run.stderr).not.toMatch(/AbortError|\n\s+at /);
+    });
+
     it('deletes nothing unless the answer is yes', async () => {
       const env = { HOME: await configHome(), PUNCTUAL_URL: await closedUrl(), PUNCTUAL_API_KEY: 'pk_test' };
       const id = '6f1c2a9e-0b7d-4c55-9a61-2f4e8d7c6b10';
@@ -127,5 +139,14 @@ describe('punctual command line', () => {
       expect(yes.stderr).toContain('error: cannot reach');
       expect(yes.code).toBe(1);
     });
+  });
+
+  it('prints stored text with its control characters made harmless, so no data can drive the terminal', async () => {
+    expect(terminalSafe('\u001b[31mred\u0007 \u009b2J\nnext\tcolumn\u007f')).toBe('?[31mred? ?2J\nnext\tcolumn?');
+    // An error message from the API goes through the same door (here: a URL the CLI refuses, echoed in the message).
+    const run = await cli(['--url', 'ftp://\u001b]0;owned\u0007', 'tasks', 'list'], { env: { HOME: await configHome() } });
+    expect(run.stderr).toContain('ftp://?]0;owned?');
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+    expect(run.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });

@@ -27,6 +27,12 @@ export function loginCommand(context: CommandContext): Command {
       await session.client.DELETE('/api/v1/auth/api-keys/{id}', { params: { path: { id: previous } } }).catch(() => undefined);
     }
     await writeConfigFile(settings.configPath, { url: settings.url, apiKey: created.key, apiKeyId: created.id, email: session.user.email });
+    // The file holds one server; the key saved for another stays valid there, so say which it is.
+    if (settings.saved !== undefined && settings.saved.url !== settings.url) {
+      context.note(
+        `Note: the key saved for ${settings.saved.url} (id ${settings.saved.apiKeyId ?? 'unknown'}) was replaced in the file and is still valid there; revoke it there if it is no longer needed.`,
+      );
+    }
 
     if (context.io.env.PUNCTUAL_API_KEY) context.note('Note: PUNCTUAL_API_KEY is set, and it wins over the saved key.');
     if (options.json) {
