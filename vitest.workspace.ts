@@ -17,7 +17,7 @@ const packages = [
   'client',
   'cli',
 ];
-const apps = ['api', 'worker'];
+const apps = ['api', 'worker', 'dashboard'];
 
 /**
  * The end-to-end files start real API and worker processes (each a couple of CPU-seconds to boot): they run after the

@@ -1,0 +1,103 @@
+import { Button, Group, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import type { Task } from '@punctual/client';
+import { transitionRefusal, type TaskOperation } from '@punctual/scheduling';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { messageOf } from '../api/api-error';
+import { useDeleteTask, useTaskAction, type TaskAction } from '../api/tasks';
+import { ConfirmDialog, type ConfirmRequest } from './confirm-dialog';
+
+interface ActionButton {
+  action: TaskAction;
+  label: string;
+  done: string;
+  /** Destructive: asked in a dialog first. */
+  confirm?: { title: string; message: string };
+}
+
+const ACTIONS: ActionButton[] = [
+  { action: 'run', label: 'Run now', done: 'Run started' },
+  { action: 'pause', label: 'Pause', done: 'Paused' },
+  { action: 'resume', label: 'Resume', done: 'Resumed' },
+  { action: 'retry', label: 'Retry', done: 'Retrying: a new run starts now' },
+  { action: 'reset-retries', label: 'Reset retries', done: 'Attempts of the current run reset to 0' },
+  {
+    action: 'cancel',
+    label: 'Cancel task',
+    done: 'Cancelled',
+    confirm: { title: 'Cancel this task?', message: 'Nothing runs for it afterwards, and a cancelled task cannot be resumed.' },
+  },
+];
+
+/**
+ * Why an operation does not apply to the task now (the 409 the API would answer), or null: read off the same table of
+ * transitions the API enforces.
+ */
+export function refusalOf(operation: TaskOperation, task: Task): string | null {
+  return transitionRefusal(operation, { status: task.status, recurring: task.cron !== null });
+}
+
+/** The task's actions; one that does not apply now is disabled, with the reason in its tooltip. */
+export function TaskActions({ task }: { task: Task }) {
+  const navigate = useNavigate();
+  const act = useTaskAction(task.id);
+  const remove = useDeleteTask();
+  const [confirming, setConfirming] = useState<ConfirmRequest | null>(null);
+
+  const run = (button: ActionButton) =>
+    act.mutate(button.action, {
+      onSuccess: () => notifications.show({ color: 'green', message: button.done }),
+      onError: (error) => notifications.show({ color: 'red', title: `${button.label} failed`, message: messageOf(error) }),
+      onSettled: () => setConfirming(null),
+    });
+
+  const askDelete = () =>
+    setConfirming({
+      title: 'Delete this task?',
+      message: `“${task.name}”, its queued runs and its attempt logs are removed for good.`,
+      onConfirm: () =>
+        remove.mutate(task.id, {
+          onSuccess: () => {
+            notifications.show({ color: 'green', message: `Deleted “${task.name}”` });
+            void navigate('/tasks', { replace: true });
+          },
+          onError: (error) => notifications.show({ color: 'red', title: 'Delete failed', message: messageOf(error) }),
+          onSettled: () => setConfirming(null),
+        }),
+    });
+
+  return (
+    <>
+      <Group gap="xs" wrap="wrap">
+        {ACTIONS.map((button) => {
+          const refusal = refusalOf(button.action, task);
+          return (
+            <Tooltip key={button.action} label={refusal} disabled={refusal === null}>
+              {/* A disabled button gets no pointer events: the wrapper carries the tooltip. */}
+              <span>
+                <Button
+                  size="sm"
+                  variant={button.confirm ? 'light' : 'default'}
+                  color={button.confirm ? 'red' : undefined}
+                  disabled={refusal !== null}
+                  loading={act.isPending && act.variables === button.action}
+                  onClick={() => (button.confirm ? setConfirming({ ...button.confirm, onConfirm: () => run(button) }) : run(button))}
+                >
+                  {button.label}
+                </Button>
+              </span>
+            </Tooltip>
+          );
+        })}
+        <Button size="sm" variant="default" component={Link} to={`/tasks/${task.id}/edit`}>
+          Edit
+        </Button>
+        <Button size="sm" color="red" onClick={askDelete}>
+          Delete task
+        </Button>
+      </Group>
+      <ConfirmDialog request={confirming} busy={act.isPending || remove.isPending} onClose={() => setConfirming(null)} />
+    </>
+  );
+}
