@@ -31,13 +31,17 @@ if (existsSync(compiledVersion)) {
 const dashboard = resolve(root, 'apps/dashboard');
 if (wholeWorkspace && existsSync(join(dashboard, 'index.html'))) {
   const built = resolve(dashboard, 'dist/index.html');
+  // Its own files, the workspace packages it bundles from source, and the lockfile (an upgraded dependency).
   const inputs = [
     'apps/dashboard/src',
     'apps/dashboard/public',
     'apps/dashboard/index.html',
     'apps/dashboard/vite.config.ts',
+    'apps/dashboard/tsconfig.json',
     'apps/dashboard/package.json',
     'packages/client/src',
+    'packages/scheduling/src',
+    'pnpm-lock.yaml',
   ];
   const newest = Math.max(...inputs.map((input) => newestChange(resolve(root, input))));
   if (!existsSync(built) || statSync(built).mtimeMs < newest) {
@@ -53,5 +57,6 @@ function newestChange(path) {
   if (!existsSync(path)) return 0;
   const stats = statSync(path);
   if (!stats.isDirectory()) return stats.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newestChange(join(path, name))));
+  // A folder's own time changes when a file in it is added, removed or renamed.
+  return Math.max(stats.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))));
 }

@@ -35,6 +35,9 @@ describe('the dashboard at /', () => {
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(response.headers['cache-control']).toBe('no-cache');
       expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+      // Over plain HTTP at a LAN address the page's scripts must load as they are, not be upgraded to https://.
+      expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+      expect(response.headers.vary).toBe('accept');
       expect(response.body).toBe(INDEX);
     },
   );
@@ -60,6 +63,14 @@ describe('the dashboard at /', () => {
 
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+
+  it('tells caches that a page path answers by Accept, and keeps its JSON 404 out of them', async () => {
+    const response = await t.api.app.inject({ method: 'GET', url: `/tasks/${TASK_ID}`, headers: { accept: 'application/json' } });
+
+    expect(response.statusCode).toBe(404);
+    expect(response.headers.vary).toBe('accept');
+    expect(response.headers['cache-control']).toBe('no-store');
   });
 
   it('is a 404 when the dashboard was not built', async () => {

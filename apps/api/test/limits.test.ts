@@ -319,9 +319,11 @@ describe('HTTP hardening', () => {
     });
   });
 
-  it("sends exactly helmet's default headers on answers, errors and unknown routes alike", async () => {
-    // What helmet's own middleware sets on a real node:http response.
-    const server = createServer((request, response) => helmet()(request, response, () => response.end()));
+  it("sends exactly helmet's default headers, but no upgrade-insecure-requests, on answers, errors and unknown routes alike", async () => {
+    // What helmet's own middleware sets on a real node:http response, its CSP without upgrade-insecure-requests (which
+    // would blank the dashboard opened over plain HTTP at a LAN address).
+    const options = { contentSecurityPolicy: { useDefaults: true, directives: { 'upgrade-insecure-requests': null } } };
+    const server = createServer((request, response) => helmet(options)(request, response, () => response.end()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const expected: Record<string, string> = {};
     try {
@@ -333,6 +335,8 @@ describe('HTTP hardening', () => {
       await new Promise((resolve) => server.close(resolve));
     }
     expect(Object.keys(expected).length).toBeGreaterThan(8);
+    expect(expected['content-security-policy']).toContain("default-src 'self'");
+    expect(expected['content-security-policy']).not.toContain('upgrade-insecure-requests');
 
     for (const request of [
       { method: 'GET', url: '/health/live' },

@@ -3933,7 +3933,7 @@ export interface operations {
                         bucketMinutes: number;
                         /**
                          * Format: date-time
-                         * @description the start of the first bucket (buckets are aligned to their width in UTC)
+                         * @description the start of the first bucket: the first multiple of the width (in UTC) after now minus `hours`
                          */
                         from: string;
                         /**

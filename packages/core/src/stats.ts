@@ -62,8 +62,8 @@ export type TimelineView = Timeline;
 
 /**
  * Finished attempts of the actor's tasks (an admin's: everyone's, or one user's) per bucket over the last `hours`,
- * with how late they started: every bucket from the first (aligned to its width in UTC) to the one now fills, empty ones
- * included, so a chart's time axis needs no gaps filled.
+ * with how late they started: every bucket from the first boundary (aligned to its width in UTC) inside the window to
+ * the one now fills, empty ones included, so a chart's time axis needs no gaps filled.
  */
 export async function getAttemptTimeline(
   context: Pick<TaskContext, 'db'>,
@@ -80,7 +80,9 @@ export async function getAttemptTimeline(
     );
   }
   const bucketMs = bucketMinutes * 60_000;
-  const from = new Date(Math.floor((now.getTime() - hours * 3_600_000) / bucketMs) * bucketMs);
+  // The first bucket boundary inside the window: no bucket reaches back further than `hours`, and there are at most
+  // hours × 60 / bucketMinutes of them.
+  const from = new Date((Math.floor((now.getTime() - hours * 3_600_000) / bucketMs) + 1) * bucketMs);
   const scope = filteredScopeOf(actor, request.userId);
   const rows = scope === null ? [] : await readAttemptTimeline(context.db, { scope, from, until: now, bucketSeconds: bucketMinutes * 60 });
   const byStart = new Map(rows.map((row) => [row.start.getTime(), row]));

@@ -38,13 +38,20 @@ export async function registerDashboard(app: FastifyInstance, options: { root: s
     index: false,
     wildcard: true,
     immutable: true,
+    dotfiles: 'ignore',
     maxAge: '365d',
     // Helmet's Content-Security-Policy (script-src 'self') applies to these responses too.
   });
   return (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
     const path = request.url.split('?')[0] ?? '/';
-    if (NOT_PAGES.test(path) || !acceptsHtml(request)) return undefined;
+    if (NOT_PAGES.test(path)) return undefined;
+    // The same URL is a page for a browser and a 404 for an API client: caches must keep the two apart.
+    void reply.header('vary', 'accept');
+    if (!acceptsHtml(request)) {
+      void reply.header('cache-control', 'no-store');
+      return undefined;
+    }
     return reply.status(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
   };
 }

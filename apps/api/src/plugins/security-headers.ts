@@ -32,13 +32,20 @@ export function helmetHeaders(options: Readonly<HelmetOptions> = {}): Readonly<R
   return headers;
 }
 
+const DEFAULT_HELMET: Readonly<HelmetOptions> = {
+  contentSecurityPolicy: { useDefaults: true, directives: { 'upgrade-insecure-requests': null } },
+};
+
 /**
  * helmet's security headers on every response (a route's `config.helmet` replaces some: the Bull Board's; the docs set
  * their own Content-Security-Policy for swagger-ui), and CORS for the configured origins only: with none, no CORS
  * header is sent and browsers keep other sites out.
  */
 export async function registerSecurityHeaders(app: FastifyInstance, options: { corsOrigins: string[] }): Promise<void> {
-  const defaults = helmetHeaders();
+  // No upgrade-insecure-requests: the dashboard opened over plain HTTP at an address other than localhost (a LAN, a
+  // first try before TLS) would have its own scripts rewritten to https:// and show a blank page. TLS is the proxy's
+  // job, and HSTS (sent over HTTPS) keeps browsers there once it is set up.
+  const defaults = helmetHeaders(DEFAULT_HELMET);
   const ofRoute = new WeakMap<object, Readonly<Record<string, string>>>();
   // Reply headers rather than the raw response's (which Node checks once when set and again when the reply's own
   // headers join them at writeHead); as with helmet's middleware, a reply's own header of the same name still wins.
