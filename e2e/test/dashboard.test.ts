@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createPunctualClient, unwrap } from '@punctual/client';
+import { createPunctualClient, unwrap, type CreateTaskBody } from '@punctual/client';
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBrowser } from './browser.js';
@@ -22,8 +22,35 @@ describe('the dashboard', () => {
   beforeAll(async () => {
     const anonymous = createPunctualClient({ baseUrl: stack.api.url });
     await unwrap(anonymous.POST('/api/v1/auth/register', { body: { email, password: PASSWORD } }));
-    if (screenshots) mkdirSync(screenshots, { recursive: true });
+    if (screenshots) {
+      mkdirSync(screenshots, { recursive: true });
+      await seedForPictures();
+    }
   });
+
+  /** The README's pictures show an account in use: a few tasks, some failing, run for a while before they are taken. */
+  async function seedForPictures(): Promise<void> {
+    const session = await unwrap(
+      createPunctualClient({ baseUrl: stack.api.url }).POST('/api/v1/auth/login', { body: { email, password: PASSWORD } }),
+    );
+    const client = createPunctualClient({ baseUrl: stack.api.url, token: session.token });
+    const target = stack.target.url;
+    const tasks = [
+      {
+        name: 'nightly report',
+        url: `${target}/ok/report`,
+        method: 'POST',
+        cron: '0 2 * * *',
+        timezone: 'Europe/Berlin',
+        tags: ['reports'],
+      },
+      { name: 'cache warm-up', url: `${target}/delay/40`, cron: '*/3 * * * * *', tags: ['web'] },
+      { name: 'billing sync', url: `${target}/status/503`, method: 'POST', cron: '*/4 * * * * *', maxRetries: 0, tags: ['billing'] },
+      { name: 'welcome email', url: `${target}/ok/welcome`, method: 'POST', scheduledAt: new Date(Date.now() + 3_600_000).toISOString() },
+    ] satisfies CreateTaskBody[];
+    for (const task of tasks) await unwrap(client.POST('/api/v1/tasks', { body: task }));
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+  }
 
   async function signIn(page: Page, path = '/'): Promise<void> {
     await page.goto(`${stack.api.url}${path}`);
@@ -37,8 +64,13 @@ describe('the dashboard', () => {
     await locator.waitFor({ state: 'visible', timeout });
   }
 
-  async function picture(page: Page, name: string): Promise<void> {
-    if (screenshots) await page.screenshot({ path: resolve(screenshots, `${name}.png`), fullPage: false });
+  /** For the README (PUNCTUAL_SCREENSHOTS): the page from its top unless told, without the passing notifications. */
+  async function picture(page: Page, name: string, { top = true } = {}): Promise<void> {
+    if (!screenshots) return;
+    await page.addStyleTag({ content: '.mantine-Notifications-root { display: none !important; }' });
+    if (top) await page.evaluate('window.scrollTo(0, 0)');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: resolve(screenshots, `${name}.png`) });
   }
 
   it('signs in with the keyboard alone, shows the overview, and signs out', async () => {
@@ -85,7 +117,7 @@ describe('the dashboard', () => {
     // The preview asks the API as the expression is typed: five occurrences, two seconds apart.
     const preview = page.getByRole('list', { name: 'Next occurrences' });
     await waitFor(async () => expect(await preview.getByRole('listitem').count()).toBe(5));
-    await picture(page, 'dashboard-task-form');
+    await picture(page, 'dashboard-task-form', { top: false });
 
     await page.getByRole('button', { name: 'Create task' }).click();
     await visible(page.getByRole('heading', { level: 1, name }));
