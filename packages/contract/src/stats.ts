@@ -73,7 +73,10 @@ const milliseconds = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
 export const Timeline = Type.Object(
   {
     bucketMinutes: Type.Integer({ minimum: 1 }),
-    from: Type.String({ format: 'date-time', description: 'the start of the first bucket: the first multiple of the width (in UTC) after now minus `hours`' }),
+    from: Type.String({
+      format: 'date-time',
+      description: 'the start of the first bucket: the first multiple of the width (in UTC) after now minus `hours`',
+    }),
     until: Type.String({ format: 'date-time', description: 'now: the last bucket is still filling' }),
     buckets: Type.Array(
       Type.Object({
