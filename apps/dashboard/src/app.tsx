@@ -9,6 +9,7 @@ import { AppLayout } from './components/app-layout';
 import { Loading } from './components/query-state';
 import { RequireSession } from './components/require-session';
 import { AccountPage } from './pages/account-page';
+import { ErrorPage } from './pages/error-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { SignInPage } from './pages/sign-in-page';
 import { EditTaskPage, NewTaskPage } from './pages/task-form-page';
@@ -55,6 +56,7 @@ function Root() {
 const router = createBrowserRouter([
   {
     element: <Root />,
+    errorElement: <ErrorPage />,
     children: [
       { path: '/sign-in', element: <SignInPage /> },
       {

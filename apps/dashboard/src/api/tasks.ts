@@ -33,23 +33,22 @@ export function useTask(id: string) {
   });
 }
 
-export function useTaskLogs(id: string, page: number, live: boolean) {
+export function useTaskLogs(id: string, page: number, limit: number, live: boolean) {
   const { client } = useSession();
   return useQuery({
-    queryKey: ['tasks', 'one', id, 'logs', page],
-    queryFn: ({ signal }) =>
-      unwrap(client.GET('/api/v1/tasks/{id}/logs', { params: { path: { id }, query: { page, limit: 20 } }, signal })),
+    queryKey: ['tasks', 'one', id, 'logs', page, limit],
+    queryFn: ({ signal }) => unwrap(client.GET('/api/v1/tasks/{id}/logs', { params: { path: { id }, query: { page, limit } }, signal })),
     placeholderData: keepPreviousData,
     refetchInterval: live ? LIVE_REFRESH_MS : false,
   });
 }
 
-export function useTaskNotifications(id: string, page: number, live: boolean) {
+export function useTaskNotifications(id: string, page: number, limit: number, live: boolean) {
   const { client } = useSession();
   return useQuery({
-    queryKey: ['tasks', 'one', id, 'notifications', page],
+    queryKey: ['tasks', 'one', id, 'notifications', page, limit],
     queryFn: ({ signal }) =>
-      unwrap(client.GET('/api/v1/tasks/{id}/notifications', { params: { path: { id }, query: { page, limit: 10 } }, signal })),
+      unwrap(client.GET('/api/v1/tasks/{id}/notifications', { params: { path: { id }, query: { page, limit } }, signal })),
     placeholderData: keepPreviousData,
     refetchInterval: live ? LIVE_REFRESH_MS : false,
   });

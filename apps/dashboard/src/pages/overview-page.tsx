@@ -224,7 +224,7 @@ export function OverviewPage() {
             unit=" s"
             connectNulls
             withLegend
-            valueFormatter={(value) => value.toFixed(value < 10 ? 2 : 0)}
+            valueFormatter={(value) => value.toFixed(value < 1 ? 2 : value < 10 ? 1 : 0)}
             series={[
               { name: 'p50', label: 'Median', color: 'blue.6' },
               { name: 'p95', label: '95th percentile', color: 'violet.6' },

@@ -13,7 +13,7 @@ import { StatusBadge } from '../components/status-badge';
 import { TaskActions } from '../components/task-actions';
 import { TaskSettings } from '../components/task-settings';
 
-const LOG_PAGE_SIZE = 20;
+const LOG_PAGE_SIZE = 10;
 const NOTIFICATION_PAGE_SIZE = 10;
 
 export function TaskPage() {
@@ -22,8 +22,8 @@ export function TaskPage() {
   const [logPage, setLogPage] = useState(1);
   const [notificationPage, setNotificationPage] = useState(1);
   const live = task.data ? isLive(task.data.status) : false;
-  const logs = useTaskLogs(id, logPage, live);
-  const deliveries = useTaskNotifications(id, notificationPage, live);
+  const logs = useTaskLogs(id, logPage, LOG_PAGE_SIZE, live);
+  const deliveries = useTaskNotifications(id, notificationPage, NOTIFICATION_PAGE_SIZE, live);
   const next = useTaskNextRuns(task.data);
   useDocumentTitle(task.data ? `${task.data.name} · Punctual` : 'Task · Punctual');
 

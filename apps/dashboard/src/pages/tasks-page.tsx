@@ -87,6 +87,8 @@ export function TasksPage() {
   const queryKey = JSON.stringify(query);
   // A selection belongs to the page it was made on.
   useEffect(() => setSelected(new Set()), [queryKey]);
+  // Admins see everyone's tasks: each row names its owner (from the first page of accounts, else by id).
+  const owners = useMemo(() => new Map(users.data?.data.map((account) => [account.id, account.email])), [users.data]);
   const visibleSelected = useMemo(() => (rows ?? []).filter((task) => selected.has(task.id)), [rows, selected]);
 
   const filtered = Boolean(query.status || query.tag || query.q || params.get('owner'));
@@ -195,6 +197,8 @@ export function TasksPage() {
             variant={action.confirm ? 'light' : 'default'}
             color={action.confirm ? 'red' : undefined}
             disabled={visibleSelected.length === 0}
+            // On a phone the buttons wait for a selection instead of taking three rows of the screen.
+            display={visibleSelected.length === 0 ? { base: 'none', sm: 'inline-block' } : undefined}
             loading={bulk.isPending && bulk.variables?.action === action.action}
             onClick={() =>
               action.confirm
@@ -255,11 +259,18 @@ export function TasksPage() {
                   <Table.Th>Next run</Table.Th>
                   <Table.Th>Last outcome</Table.Th>
                   <Table.Th>Tags</Table.Th>
+                  {isAdmin && <Table.Th>Owner</Table.Th>}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {rows?.map((task) => (
-                  <TaskRow key={task.id} task={task} selected={selected.has(task.id)} onSelect={(on) => toggle(task.id, on)} />
+                  <TaskRow
+                    key={task.id}
+                    task={task}
+                    owner={isAdmin ? (task.userId === user.id ? 'me' : (owners.get(task.userId) ?? task.userId.slice(0, 8))) : undefined}
+                    selected={selected.has(task.id)}
+                    onSelect={(on) => toggle(task.id, on)}
+                  />
                 ))}
               </Table.Tbody>
             </Table>
@@ -285,7 +296,15 @@ export function TasksPage() {
   );
 }
 
-function TaskRow({ task, selected, onSelect }: { task: Task; selected: boolean; onSelect: (on: boolean) => void }) {
+interface TaskRowProps {
+  task: Task;
+  /** Shown to admins, who see everyone's tasks. */
+  owner: string | undefined;
+  selected: boolean;
+  onSelect: (on: boolean) => void;
+}
+
+function TaskRow({ task, owner, selected, onSelect }: TaskRowProps) {
   return (
     <Table.Tr bg={selected ? 'var(--mantine-color-blue-light)' : undefined}>
       <Table.Td>
@@ -327,6 +346,13 @@ function TaskRow({ task, selected, onSelect }: { task: Task; selected: boolean; 
           ))}
         </Group>
       </Table.Td>
+      {owner !== undefined && (
+        <Table.Td>
+          <Text size="sm" truncate maw={200}>
+            {owner}
+          </Text>
+        </Table.Td>
+      )}
     </Table.Tr>
   );
 }
