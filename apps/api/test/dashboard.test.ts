@@ -42,6 +42,22 @@ describe('the dashboard at /', () => {
     },
   );
 
+  it('serves a rebuild made while it runs: the new index.html and the assets it names', async () => {
+    const rebuilt = INDEX.replace('index-abc123.js', 'index-def456.js');
+    writeFileSync(join(root, 'assets', 'index-def456.js'), 'console.log("rebuilt")');
+    writeFileSync(join(root, 'index.html'), rebuilt);
+    try {
+      const page = await t.api.app.inject({ method: 'GET', url: '/', headers: html });
+      const asset = await t.api.app.inject({ method: 'GET', url: '/assets/index-def456.js' });
+
+      expect(page.body).toBe(rebuilt);
+      expect(asset.statusCode).toBe(200);
+      expect(asset.body).toBe('console.log("rebuilt")');
+    } finally {
+      writeFileSync(join(root, 'index.html'), INDEX);
+    }
+  });
+
   it('serves the hashed assets for a year', async () => {
     const response = await t.api.app.inject({ method: 'GET', url: '/assets/index-abc123.js' });
 

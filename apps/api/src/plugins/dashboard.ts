@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -16,7 +17,7 @@ export function dashboardRoot(): string {
  * Answers a browser's navigation to a page of the dashboard (`/`, `/tasks/<id>` that emails link to, …) with its
  * index.html, whose script then shows that page; undefined for anything else, which gets the API's 404.
  */
-export type DashboardPages = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
+export type DashboardPages = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | undefined;
 
 /**
  * The dashboard at `/`: its hashed assets under /assets/ (cached for a year: a new build has new names) and, for a
@@ -29,8 +30,6 @@ export async function registerDashboard(app: FastifyInstance, options: { root: s
     app.log.warn({ root: options.root }, 'the dashboard is not built (pnpm build): / answers 404');
     return () => undefined;
   }
-  // Read once: a few hundred bytes, sent on every page load.
-  const indexHtml = readFileSync(indexFile);
   await app.register(fastifyStatic, {
     root: join(options.root, 'assets'),
     prefix: '/assets/',
@@ -52,7 +51,11 @@ export async function registerDashboard(app: FastifyInstance, options: { root: s
       void reply.header('cache-control', 'no-store');
       return undefined;
     }
-    return reply.status(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
+    // Read at each navigation (a few hundred bytes, once per page load): a rebuild while the API runs is served at once,
+    // where a copy kept from the start would name assets the rebuild removed.
+    return readFile(indexFile).then((html) =>
+      reply.status(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html),
+    );
   };
 }
 

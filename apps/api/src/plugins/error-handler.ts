@@ -22,7 +22,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
 /** The 404 of every unknown route, in the contract's shape, unless `pages` answers it (a browser's dashboard page). */
 export function registerNotFound(app: FastifyInstance, pages: DashboardPages): void {
   app.setNotFoundHandler(
-    (request, reply) => pages(request, reply) ?? send(reply, new RouteNotFoundError(request.method, request.url.split('?')[0] ?? '')),
+    async (request, reply) => pages(request, reply) ?? send(reply, new RouteNotFoundError(request.method, request.url.split('?')[0] ?? '')),
   );
 }
 
