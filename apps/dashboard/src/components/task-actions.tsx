@@ -13,7 +13,7 @@ interface ActionButton {
   label: string;
   done: string;
   /** Destructive: asked in a dialog first. */
-  confirm?: { title: string; message: string };
+  confirm?: { title: string; message: string; confirmLabel: string };
 }
 
 const ACTIONS: ActionButton[] = [
@@ -26,7 +26,11 @@ const ACTIONS: ActionButton[] = [
     action: 'cancel',
     label: 'Cancel task',
     done: 'Cancelled',
-    confirm: { title: 'Cancel this task?', message: 'Nothing runs for it afterwards, and a cancelled task cannot be resumed.' },
+    confirm: {
+      title: 'Cancel this task?',
+      message: 'Nothing runs for it afterwards, and a cancelled task cannot be resumed.',
+      confirmLabel: 'Cancel task',
+    },
   },
 ];
 
@@ -56,6 +60,7 @@ export function TaskActions({ task }: { task: Task }) {
     setConfirming({
       title: 'Delete this task?',
       message: `“${task.name}”, its queued runs and its attempt logs are removed for good.`,
+      confirmLabel: 'Delete task',
       onConfirm: () =>
         remove.mutate(task.id, {
           onSuccess: () => {

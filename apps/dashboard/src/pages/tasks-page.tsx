@@ -208,6 +208,7 @@ export function TasksPage() {
                       action.action === 'delete'
                         ? 'Their schedules, queued runs and attempt logs are removed for good.'
                         : 'Nothing runs for them afterwards; a cancelled task cannot be resumed.',
+                    confirmLabel: `${action.confirm} ${visibleSelected.length === 1 ? 'task' : 'tasks'}`,
                     onConfirm: () => runBulk(action),
                   })
                 : runBulk(action)
