@@ -45,6 +45,16 @@ export function listRefreshMs(rows: readonly Pick<Task, 'status' | 'nextRunAt'>[
   return rows?.some((task) => isLive(task, now)) ? LIVE_REFRESH_MS : IDLE_LIST_REFRESH_MS;
 }
 
+/**
+ * The page to go to when the one shown came back empty though tasks remain (its rows were deleted, or others were):
+ * the last page that has rows by the count, else (a count that lags) the page before. Null when the page is fine.
+ */
+export function emptiedPageFallback(page: number, rows: number, total: number, pageSize: number): number | null {
+  if (rows > 0 || total === 0 || page <= 1) return null;
+  const last = Math.max(1, Math.ceil(total / pageSize));
+  return last < page ? last : page - 1;
+}
+
 export function useTaskList(query: TaskListQuery) {
   const { client } = useSession();
   return useQuery({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IDLE_LIST_REFRESH_MS, LIVE_REFRESH_MS, isLive, listRefreshMs, taskRefreshMs } from '../src/api/tasks';
+import { IDLE_LIST_REFRESH_MS, LIVE_REFRESH_MS, emptiedPageFallback, isLive, listRefreshMs, taskRefreshMs } from '../src/api/tasks';
 
 const now = Date.parse('2030-01-01T12:00:00Z');
 const at = (offsetMs: number) => new Date(now + offsetMs).toISOString();
@@ -51,5 +51,22 @@ describe('listRefreshMs', () => {
     expect(listRefreshMs([monthly, { status: 'completed', nextRunAt: null }], now)).toBe(IDLE_LIST_REFRESH_MS);
     expect(listRefreshMs([monthly, { status: 'running', nextRunAt: null }], now)).toBe(LIVE_REFRESH_MS);
     expect(listRefreshMs(undefined, now)).toBe(IDLE_LIST_REFRESH_MS);
+  });
+});
+
+describe('emptiedPageFallback', () => {
+  it('leaves a page with rows, an empty list and the first page alone', () => {
+    expect(emptiedPageFallback(2, 5, 25, 20)).toBeNull();
+    expect(emptiedPageFallback(2, 0, 0, 20)).toBeNull();
+    expect(emptiedPageFallback(1, 0, 3, 20)).toBeNull();
+  });
+
+  it('goes to the last page with rows when a later page was emptied', () => {
+    expect(emptiedPageFallback(2, 0, 20, 20)).toBe(1);
+    expect(emptiedPageFallback(5, 0, 45, 20)).toBe(3);
+  });
+
+  it('steps back a page when the count says this page should have rows', () => {
+    expect(emptiedPageFallback(3, 0, 45, 20)).toBe(2);
   });
 });
