@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, useTestApp } from './test-app.js';
@@ -10,6 +11,7 @@ const INDEX = '<!doctype html><html><head><script type="module" src="/assets/ind
 mkdirSync(join(root, 'assets'));
 writeFileSync(join(root, 'index.html'), INDEX);
 writeFileSync(join(root, 'assets', 'index-abc123.js'), 'console.log("dashboard")');
+writeFileSync(join(root, 'assets', 'index-abc123.js.br'), brotliCompressSync('console.log("dashboard")'));
 
 const t = useTestApp({ dashboardRoot: root });
 let unbuilt: TestApp;
@@ -41,6 +43,19 @@ describe('the dashboard at /', () => {
       expect(response.body).toBe(INDEX);
     },
   );
+
+  it("sends the build's brotli copy of an asset to a browser that accepts it", async () => {
+    const response = await t.api.app.inject({
+      method: 'GET',
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-encoding']).toBe('br');
+    expect(response.headers.vary).toMatch(/accept-encoding/i);
+    expect(brotliDecompressSync(response.rawPayload).toString()).toBe('console.log("dashboard")');
+  });
 
   it('serves a rebuild made while it runs: the new index.html and the assets it names', async () => {
     const rebuilt = INDEX.replace('index-abc123.js', 'index-def456.js');

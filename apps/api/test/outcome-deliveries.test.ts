@@ -159,6 +159,23 @@ describe('notify.email: the owner or an allowed domain, never an open relay', ()
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json<TaskResponse>().notify.email).toBe(alice.user.email);
   });
+
+  it("goes back to the owner's email when an update sets it to null; an update that leaves it out keeps it", async () => {
+    const task = await createTask(t.api.app, alice.token, { scheduledAt: inFuture(HOUR), notify: { email: alice.user.email } });
+
+    const kept = await send('PATCH', `/api/v1/tasks/${task.id}`, alice.token, { notify: { onRetry: true } });
+    expect(kept.statusCode, kept.body).toBe(200);
+    expect(kept.json<TaskResponse>().notify).toEqual({ onFailure: true, onRetry: true, email: alice.user.email });
+
+    const cleared = await send('PATCH', `/api/v1/tasks/${task.id}`, alice.token, { notify: { email: null } });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json<TaskResponse>().notify).toEqual({ onFailure: true, onRetry: true });
+    expect((await taskRow(task.id)).notify).toEqual({ onFailure: true, onRetry: true });
+  });
+
+  it('refuses null for the email on create (400 naming it)', async () => {
+    expectRefused(await send('POST', '/api/v1/tasks', alice.token, taskBody({ notify: { email: null } })), 'body/notify/email');
+  });
 });
 
 describe('notify.afterConsecutiveFailures', () => {

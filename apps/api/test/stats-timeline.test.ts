@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, register, type TaskResponse, useTestApp } from './test-app.js';
+import { authed, createTask, insertAttemptLog, register, type TaskResponse, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['alice', 'bob'], admin: { email: 'admin@example.com', password: 'admin-password-123' } });
 const { alice, bob } = t.users;
@@ -24,22 +23,7 @@ async function insertAttempt(
   lateMs: number,
 ): Promise<Inserted | null> {
   const startedAt = new Date(Date.now() - minutesAgo * MINUTE_MS);
-  await t.env.db
-    .insertInto('task_logs')
-    .values({
-      task_id: task.id,
-      user_id: task.userId,
-      run_id: randomUUID(),
-      attempt: 1,
-      outcome,
-      status_code: outcome === 'succeeded' ? 200 : outcome === 'failed' ? 500 : null,
-      duration_ms: outcome === null ? null : 20,
-      scheduled_for: new Date(startedAt.getTime() - lateMs),
-      started_at: startedAt,
-      finished_at: outcome === null ? null : new Date(startedAt.getTime() + 20),
-      worker_id: 'worker-test:1',
-    })
-    .execute();
+  await insertAttemptLog(t.env.db, task, { startedAt, outcome, durationMs: outcome === null ? null : 20, lateMs });
   return outcome === null ? null : { startedAt, outcome, lateMs };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authed, createTask, register, type TaskResponse, useTestApp } from './test-app.js';
+import { authed, createTask, insertAttemptLog, register, type TaskResponse, useTestApp } from './test-app.js';
 
 const t = useTestApp({ users: ['alice', 'bob'], admin: { email: 'admin@example.com', password: 'admin-password-123' } });
 const { alice, bob } = t.users;
@@ -15,23 +15,7 @@ async function insertLog(
   outcome: 'succeeded' | 'failed' | null,
   durationMs: number | null,
 ): Promise<void> {
-  const startedAt = new Date(Date.now() - hoursAgo * HOUR_MS);
-  await t.env.db
-    .insertInto('task_logs')
-    .values({
-      task_id: task.id,
-      user_id: task.userId,
-      run_id: randomUUID(),
-      attempt: 1,
-      outcome,
-      status_code: outcome === null ? null : outcome === 'succeeded' ? 200 : 503,
-      duration_ms: durationMs,
-      scheduled_for: startedAt,
-      started_at: startedAt,
-      finished_at: outcome === null ? null : new Date(startedAt.getTime() + (durationMs ?? 0)),
-      worker_id: 'worker-test:1',
-    })
-    .execute();
+  await insertAttemptLog(t.env.db, task, { startedAt: new Date(Date.now() - hoursAgo * HOUR_MS), outcome, durationMs });
 }
 
 async function setStatus(task: TaskResponse, status: 'paused' | 'completed' | 'failed'): Promise<void> {

@@ -193,3 +193,31 @@ export function expectRefused(response: { statusCode: number; body: string; json
   expect(message.startsWith(`${field} `), message).toBe(true);
   return message;
 }
+
+/**
+ * A finished attempt of `task` (or one in flight, with a null outcome) written straight into task_logs, for the tests
+ * of what reads them: it started at `startedAt`, `lateMs` after it was due, and took `durationMs`.
+ */
+export async function insertAttemptLog(
+  db: Kysely<Database>,
+  task: Pick<Task, 'id' | 'userId'>,
+  attempt: { startedAt: Date; outcome: 'succeeded' | 'failed' | null; durationMs: number | null; lateMs?: number },
+): Promise<void> {
+  const { startedAt, outcome, durationMs, lateMs = 0 } = attempt;
+  await db
+    .insertInto('task_logs')
+    .values({
+      task_id: task.id,
+      user_id: task.userId,
+      run_id: randomUUID(),
+      attempt: 1,
+      outcome,
+      status_code: outcome === null ? null : outcome === 'succeeded' ? 200 : 503,
+      duration_ms: durationMs,
+      scheduled_for: new Date(startedAt.getTime() - lateMs),
+      started_at: startedAt,
+      finished_at: outcome === null ? null : new Date(startedAt.getTime() + (durationMs ?? 0)),
+      worker_id: 'worker-test:1',
+    })
+    .execute();
+}

@@ -2304,11 +2304,8 @@ export interface operations {
                         onFailure?: boolean;
                         /** @description email on every failed attempt that will be retried (default false) */
                         onRetry?: boolean;
-                        /**
-                         * Format: email
-                         * @description default: the owner's email. Another address only in a domain the server allows (NOTIFY_EMAIL_DOMAINS), so Punctual is no open mail relay: any other is refused (400); ask an admin to add the domain
-                         */
-                        email?: string;
+                        /** @description null: back to the default, the owner's email */
+                        email?: string | (never | null);
                         /** @description null removes it (needed before making the task one-off) */
                         afterConsecutiveFailures?: number | (never | null);
                     };
@@ -2577,11 +2574,8 @@ export interface operations {
                         onFailure?: boolean;
                         /** @description email on every failed attempt that will be retried (default false) */
                         onRetry?: boolean;
-                        /**
-                         * Format: email
-                         * @description default: the owner's email. Another address only in a domain the server allows (NOTIFY_EMAIL_DOMAINS), so Punctual is no open mail relay: any other is refused (400); ask an admin to add the domain
-                         */
-                        email?: string;
+                        /** @description null: back to the default, the owner's email */
+                        email?: string | (never | null);
                         /** @description null removes it (needed before making the task one-off) */
                         afterConsecutiveFailures?: number | (never | null);
                     };

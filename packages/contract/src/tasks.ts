@@ -310,6 +310,9 @@ export const UpdateTaskBody = Type.Object(
       Type.Object(
         {
           ...Type.Partial(Notify).properties,
+          email: Type.Optional(
+            Type.Union([Notify.properties.email, Type.Null()], { description: "null: back to the default, the owner's email" }),
+          ),
           afterConsecutiveFailures: Type.Optional(
             Type.Union([AfterConsecutiveFailures, Type.Null()], { description: 'null removes it (needed before making the task one-off)' }),
           ),

@@ -38,7 +38,11 @@ export interface CreateTaskInput {
 }
 
 /** Notification settings as given: merged into the stored ones; `afterConsecutiveFailures: null` (on update) removes it. */
-export type NotifyInput = Partial<Omit<NotifyColumn, 'afterConsecutiveFailures'>> & { afterConsecutiveFailures?: number | null };
+/** On update, `null` removes `email` (back to the owner's) or `afterConsecutiveFailures`. */
+export type NotifyInput = Partial<Omit<NotifyColumn, 'afterConsecutiveFailures' | 'email'>> & {
+  email?: string | null;
+  afterConsecutiveFailures?: number | null;
+};
 
 /** A partial update: any create field; `null` clears an optional one (`headers: null` removes every header). */
 export type UpdateTaskInput = Omit<Partial<CreateTaskInput>, 'headers'> & { headers?: Record<string, string> | null };
@@ -197,8 +201,12 @@ export function defaultBackoff(defaults: TaskDefaults): BackoffColumn {
 }
 
 export function resolveNotify(notify: NotifyInput | undefined, base: NotifyColumn): NotifyColumn {
-  const { afterConsecutiveFailures, ...rest } = { ...base, ...notify };
-  return afterConsecutiveFailures === undefined || afterConsecutiveFailures === null ? rest : { ...rest, afterConsecutiveFailures };
+  const { afterConsecutiveFailures, email, ...rest } = { ...base, ...notify };
+  return {
+    ...rest,
+    ...(email === undefined || email === null ? {} : { email }),
+    ...(afterConsecutiveFailures === undefined || afterConsecutiveFailures === null ? {} : { afterConsecutiveFailures }),
+  };
 }
 
 export const DEFAULT_NOTIFY: NotifyColumn = { onFailure: true, onRetry: false };

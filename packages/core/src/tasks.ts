@@ -69,7 +69,11 @@ export async function createTask(context: TaskContext, actor: Actor, input: Crea
 
 /** `notify.email` on a create: the owner is the caller. */
 export async function checkNotifyEmailOnCreate(context: TaskContext, actor: Actor, input: CreateTaskInput): Promise<void> {
-  await checkNotifyEmail(context.db, { email: input.notify?.email, ownerId: actor.userId, allowedDomains: context.allowedEmailDomains });
+  await checkNotifyEmail(context.db, {
+    email: input.notify?.email ?? undefined,
+    ownerId: actor.userId,
+    allowedDomains: context.allowedEmailDomains,
+  });
 }
 
 /**
@@ -201,7 +205,11 @@ export async function updateTask(context: TaskContext, actor: Actor, id: string,
     if (refusal !== null) throw new InvalidTransitionError(refusal);
     const changes = taskChanges(context, task, input);
     // An admin's update of another user's task: the address is checked against the owner's email.
-    await checkNotifyEmail(trx, { email: input.notify?.email, ownerId: task.user_id, allowedDomains: context.allowedEmailDomains });
+    await checkNotifyEmail(trx, {
+      email: input.notify?.email ?? undefined,
+      ownerId: task.user_id,
+      allowedDomains: context.allowedEmailDomains,
+    });
     return { before: task, after: await updateTaskRow(trx, task.id, changes) };
   });
   if (after.version !== before.version) {

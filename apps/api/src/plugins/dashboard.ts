@@ -37,6 +37,8 @@ export async function registerDashboard(app: FastifyInstance, options: { root: s
     index: false,
     wildcard: true,
     immutable: true,
+    // The build writes .br and .gz beside each script and stylesheet: sent to a browser that accepts them.
+    preCompressed: true,
     dotfiles: 'ignore',
     maxAge: '365d',
     // Helmet's Content-Security-Policy (script-src 'self') applies to these responses too.
