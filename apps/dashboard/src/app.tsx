@@ -1,4 +1,14 @@
-import { MantineProvider, NumberInput, PasswordInput, TextInput, Textarea, createTheme } from '@mantine/core';
+import {
+  MantineProvider,
+  Modal,
+  Notification,
+  NumberInput,
+  Pagination,
+  PasswordInput,
+  TextInput,
+  Textarea,
+  createTheme,
+} from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
@@ -31,6 +41,16 @@ const theme = createTheme({
     Textarea: Textarea.extend({ defaultProps: { withAsterisk: false } }),
     // Numbers go to the API as typed: its 400 says what is out of range, on the field.
     NumberInput: NumberInput.extend({ defaultProps: { withAsterisk: false, clampBehavior: 'none' } }),
+    // Their X is an icon alone: it needs a name for screen readers.
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close dialog' } } }),
+    Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss notification' } } }),
+    // A page button's name is "Page 2", not "2"; the arrows say which way they go.
+    Pagination: Pagination.extend({
+      defaultProps: {
+        getItemProps: (page: number) => ({ 'aria-label': `Page ${page}` }),
+        getControlProps: (control: string) => ({ 'aria-label': `${control[0]?.toUpperCase()}${control.slice(1)} page` }),
+      },
+    }),
   },
 });
 

@@ -115,6 +115,11 @@ describe('updateBodyOf', () => {
     expect(updateBodyOf({ ...initial, timeoutMs: '', retryOn: '' }, initial)).toEqual({ retryOn: ['any'] });
   });
 
+  it('removes an emptied body with null, so the task may switch to HEAD', () => {
+    expect(updateBodyOf({ ...initial, body: '' }, initial)).toEqual({ body: null });
+    expect(updateBodyOf({ ...initial, body: '', method: 'HEAD' }, initial)).toEqual({ body: null, method: 'HEAD' });
+  });
+
   it('never sends a redacted header back, which would store the placeholder as the secret', () => {
     const edited = { ...initial, headers: `${initial.headers}\nX-Extra: 1` };
     expect(() => updateBodyOf(edited, initial)).toThrow(expect.objectContaining({ field: 'headers' }));

@@ -9,9 +9,50 @@ export type TaskStatus = Task['status'];
 export type TaskAction = 'run' | 'pause' | 'resume' | 'cancel' | 'retry' | 'reset-retries';
 export type BulkAction = 'pause' | 'resume' | 'cancel' | 'delete' | 'run';
 
-/** A status in which something is due or in flight, so the task page keeps refreshing. */
-export function isLive(status: TaskStatus): boolean {
-  return status === 'pending' || status === 'running' || status === 'retrying';
+/** How long before (and after) its next run a pending task counts as live. */
+export const LIVE_WINDOW_MS = 60_000;
+/** A list with nothing live on it still refreshes this often, to pick up runs and other sessions' changes. */
+export const IDLE_LIST_REFRESH_MS = 30_000;
+/** The longest a task page waits, idle, before looking again (setTimeout cannot wait for a monthly cron). */
+const IDLE_TASK_REFRESH_MAX_MS = 10 * 60_000;
+
+/**
+ * Something is in flight or about to be: a run in progress or being retried, or a pending task whose next run is within
+ * LIVE_WINDOW_MS of now (either side: the worker picks a due run up a moment late). Only then do pages poll quickly.
+ */
+export function isLive(task: Pick<Task, 'status' | 'nextRunAt'>, now = Date.now()): boolean {
+  if (task.status === 'running' || task.status === 'retrying') return true;
+  if (task.status !== 'pending' || task.nextRunAt === null) return false;
+  return Math.abs(Date.parse(task.nextRunAt) - now) <= LIVE_WINDOW_MS;
+}
+
+/**
+ * When a task page next refetches the task: soon while live; else when the next run comes within the live window (a
+ * refetch interval is only recomputed after a fetch); never when nothing is due.
+ */
+export function taskRefreshMs(task: Pick<Task, 'status' | 'nextRunAt'> | undefined, now = Date.now()): number | false {
+  if (!task) return false;
+  if (isLive(task, now)) return LIVE_REFRESH_MS;
+  if (task.status !== 'pending' || task.nextRunAt === null) return false;
+  const untilLive = Date.parse(task.nextRunAt) - LIVE_WINDOW_MS - now;
+  // Overdue past the window (the worker is behind): keep looking, slowly.
+  if (untilLive <= 0) return IDLE_LIST_REFRESH_MS;
+  return Math.min(Math.max(untilLive, LIVE_REFRESH_MS), IDLE_TASK_REFRESH_MAX_MS);
+}
+
+/** A list polls quickly only while a row on it is live. */
+export function listRefreshMs(rows: readonly Pick<Task, 'status' | 'nextRunAt'>[] | undefined, now = Date.now()): number {
+  return rows?.some((task) => isLive(task, now)) ? LIVE_REFRESH_MS : IDLE_LIST_REFRESH_MS;
+}
+
+/**
+ * The page to go to when the one shown came back empty though tasks remain (its rows were deleted, or others were):
+ * the last page that has rows by the count, else (a count that lags) the page before. Null when the page is fine.
+ */
+export function emptiedPageFallback(page: number, rows: number, total: number, pageSize: number): number | null {
+  if (rows > 0 || total === 0 || page <= 1) return null;
+  const last = Math.max(1, Math.ceil(total / pageSize));
+  return last < page ? last : page - 1;
 }
 
 export function useTaskList(query: TaskListQuery) {
@@ -20,16 +61,19 @@ export function useTaskList(query: TaskListQuery) {
     queryKey: ['tasks', 'list', query],
     queryFn: ({ signal }) => unwrap(client.GET('/api/v1/tasks', { params: { query }, signal })),
     placeholderData: keepPreviousData,
-    refetchInterval: LIVE_REFRESH_MS,
+    refetchInterval: (query) => listRefreshMs(query.state.data?.data),
   });
 }
 
-export function useTask(id: string) {
+/** One task; `follow: false` (the edit form) never refetches on its own, so nothing changes under the typing. */
+export function useTask(id: string, { follow = true }: { follow?: boolean } = {}) {
   const { client } = useSession();
   return useQuery({
     queryKey: ['tasks', 'one', id],
     queryFn: ({ signal }) => unwrap(client.GET('/api/v1/tasks/{id}', { params: { path: { id } }, signal })),
-    refetchInterval: (query) => (query.state.data && isLive(query.state.data.status) ? LIVE_REFRESH_MS : false),
+    refetchInterval: follow ? (query) => taskRefreshMs(query.state.data) : false,
+    refetchOnWindowFocus: follow,
+    refetchOnReconnect: follow,
   });
 }
 

@@ -1,8 +1,8 @@
-import { Button, Group, Tooltip } from '@mantine/core';
+import { Button, Group, Tooltip, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import type { Task } from '@punctual/client';
 import { transitionRefusal, type TaskOperation } from '@punctual/scheduling';
-import { useState } from 'react';
+import { Fragment, useId, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { messageOf } from '../api/api-error';
 import { useDeleteTask, useTaskAction, type TaskAction } from '../api/tasks';
@@ -13,7 +13,7 @@ interface ActionButton {
   label: string;
   done: string;
   /** Destructive: asked in a dialog first. */
-  confirm?: { title: string; message: string };
+  confirm?: { title: string; message: string; confirmLabel: string };
 }
 
 const ACTIONS: ActionButton[] = [
@@ -26,7 +26,11 @@ const ACTIONS: ActionButton[] = [
     action: 'cancel',
     label: 'Cancel task',
     done: 'Cancelled',
-    confirm: { title: 'Cancel this task?', message: 'Nothing runs for it afterwards, and a cancelled task cannot be resumed.' },
+    confirm: {
+      title: 'Cancel this task?',
+      message: 'Nothing runs for it afterwards, and a cancelled task cannot be resumed.',
+      confirmLabel: 'Cancel task',
+    },
   },
 ];
 
@@ -38,12 +42,13 @@ export function refusalOf(operation: TaskOperation, task: Task): string | null {
   return transitionRefusal(operation, { status: task.status, recurring: task.cron !== null });
 }
 
-/** The task's actions; one that does not apply now is disabled, with the reason in its tooltip. */
+/** The task's actions; one that does not apply now is disabled, with the reason in its tooltip and its description. */
 export function TaskActions({ task }: { task: Task }) {
   const navigate = useNavigate();
   const act = useTaskAction(task.id);
   const remove = useDeleteTask();
   const [confirming, setConfirming] = useState<ConfirmRequest | null>(null);
+  const baseId = useId();
 
   const run = (button: ActionButton) =>
     act.mutate(button.action, {
@@ -56,6 +61,7 @@ export function TaskActions({ task }: { task: Task }) {
     setConfirming({
       title: 'Delete this task?',
       message: `“${task.name}”, its queued runs and its attempt logs are removed for good.`,
+      confirmLabel: 'Delete task',
       onConfirm: () =>
         remove.mutate(task.id, {
           onSuccess: () => {
@@ -72,22 +78,36 @@ export function TaskActions({ task }: { task: Task }) {
       <Group gap="xs" wrap="wrap">
         {ACTIONS.map((button) => {
           const refusal = refusalOf(button.action, task);
+          const reasonId = `${baseId}-${button.action}-refusal`;
           return (
-            <Tooltip key={button.action} label={refusal} disabled={refusal === null}>
-              {/* A disabled button gets no pointer events: the wrapper carries the tooltip. */}
-              <span>
+            // Not `disabled`: a disabled button cannot take focus, so keyboard users would never learn why. aria-disabled
+            // keeps it focusable; its tooltip opens on focus and touch too, and the reason is its description.
+            <Fragment key={button.action}>
+              <Tooltip label={refusal} disabled={refusal === null} events={{ hover: true, focus: true, touch: true }}>
                 <Button
                   size="sm"
                   variant={button.confirm ? 'light' : 'default'}
                   color={button.confirm ? 'red' : undefined}
-                  disabled={refusal !== null}
+                  data-disabled={refusal !== null || undefined}
+                  aria-disabled={refusal !== null || undefined}
+                  aria-describedby={refusal === null ? undefined : reasonId}
                   loading={act.isPending && act.variables === button.action}
-                  onClick={() => (button.confirm ? setConfirming({ ...button.confirm, onConfirm: () => run(button) }) : run(button))}
+                  onClick={() => {
+                    if (refusal !== null) return;
+                    if (button.confirm) setConfirming({ ...button.confirm, onConfirm: () => run(button) });
+                    else run(button);
+                  }}
                 >
                   {button.label}
                 </Button>
-              </span>
-            </Tooltip>
+              </Tooltip>
+              {/* Outside the button: inside, it would become part of the button's name. */}
+              {refusal !== null && (
+                <VisuallyHidden component="span" id={reasonId}>
+                  {refusal}
+                </VisuallyHidden>
+              )}
+            </Fragment>
           );
         })}
         <Button size="sm" variant="default" component={Link} to={`/tasks/${task.id}/edit`}>

@@ -265,7 +265,8 @@ export function updateBodyOf(values: TaskFormValues, initial: TaskFormValues): U
   if (changed('successCodes')) body.successCodes = now.successCodes ?? ['2xx'];
   if (changed('retryOn')) body.retryOn = now.retryOn ?? ['any'];
   if (changed('description')) body.description = now.description ?? null;
-  if (changed('body')) body.body = now.body ?? '';
+  // An emptied body is removed (null), not stored as "": the API refuses any body, even empty, with HEAD.
+  if (changed('body')) body.body = now.body ?? null;
   if (changed('headers')) {
     const redacted = Object.entries(now.headers ?? {}).find(([, value]) => value === REDACTED);
     if (redacted) {

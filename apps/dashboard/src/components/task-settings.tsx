@@ -61,7 +61,8 @@ export function TaskSettings({ task }: { task: Task }) {
           <>
             <DateTime value={task.lastRunAt} relative /> · {task.lastOutcome}
             {task.lastStatusCode !== null && ` · HTTP ${task.lastStatusCode}`}
-            {task.lastError && (
+            {/* A failing status is the whole error ("HTTP 500"): already said on the line above. */}
+            {task.lastError && task.lastError !== `HTTP ${task.lastStatusCode}` && (
               <Text size="sm" c="red.7">
                 {task.lastError}
               </Text>

@@ -106,6 +106,7 @@ function ApiKeys({ confirm }: { confirm: (request: ConfirmRequest | null) => voi
     confirm({
       title: `Revoke “${key.name}”?`,
       message: 'Requests with this key are refused (401) from now on. This cannot be undone.',
+      confirmLabel: 'Revoke key',
       onConfirm: () =>
         revoke.mutate(key.id, {
           onSuccess: () => notifications.show({ color: 'green', message: `Revoked “${key.name}”` }),
@@ -243,6 +244,7 @@ function SigningSecret({ confirm }: { confirm: (request: ConfirmRequest | null) 
       title: 'Rotate the signing secret?',
       message:
         'A new secret signs your calls from now on. For 24 hours calls carry signatures by both the new and the old secret, so update your receivers within that time.',
+      confirmLabel: 'Rotate secret',
       onConfirm: () =>
         rotate.mutate(undefined, {
           onSuccess: ({ secret: next }) => {

@@ -35,7 +35,7 @@ export function NewTaskPage() {
 
 export function EditTaskPage() {
   const { id = '' } = useParams();
-  const task = useTask(id);
+  const task = useTask(id, { follow: false });
   const update = useUpdateTask(id);
   const navigate = useNavigate();
   // The form starts from the task as first loaded: live refreshes must not overwrite what is being typed.
@@ -44,7 +44,8 @@ export function EditTaskPage() {
   useDocumentTitle('Edit task · Punctual');
 
   if (task.isPending) return <Loading label="Loading the task" />;
-  if (task.isError || !initial) return <LoadError error={task.error} onRetry={() => void task.refetch()} title="Could not load the task" />;
+  // A failed refetch (an invalidation after a change elsewhere) keeps the loaded task: only a first load fails the page.
+  if (!task.data || !initial) return <LoadError error={task.error} onRetry={() => void task.refetch()} title="Could not load the task" />;
 
   const refusal = refusalOf('update', task.data);
   return (

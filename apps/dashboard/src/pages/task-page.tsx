@@ -21,14 +21,17 @@ export function TaskPage() {
   const task = useTask(id);
   const [logPage, setLogPage] = useState(1);
   const [notificationPage, setNotificationPage] = useState(1);
-  const live = task.data ? isLive(task.data.status) : false;
+  // Live as of the last fetch: reading dataUpdatedAt re-renders the page at each one, so a run coming due turns it live.
+  const live = task.data !== undefined && isLive(task.data, task.dataUpdatedAt);
   const logs = useTaskLogs(id, logPage, LOG_PAGE_SIZE, live);
   const deliveries = useTaskNotifications(id, notificationPage, NOTIFICATION_PAGE_SIZE, live);
   const next = useTaskNextRuns(task.data);
   useDocumentTitle(task.data ? `${task.data.name} · Punctual` : 'Task · Punctual');
 
   if (task.isPending) return <Loading label="Loading the task" />;
-  if (task.isError) {
+  // A failed refetch keeps the task on screen with a warning below; a first load that failed, or a task deleted meanwhile,
+  // replaces the page.
+  if (!task.data || statusOf(task.error) === 404) {
     const missing = statusOf(task.error) === 404 || statusOf(task.error) === 400;
     return (
       <Stack maw={720}>

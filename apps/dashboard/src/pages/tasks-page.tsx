@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { messageOf } from '../api/api-error';
 import { useSession } from '../api/session';
-import { useBulkAction, useTaskList, type BulkAction, type TaskStatus } from '../api/tasks';
+import { emptiedPageFallback, useBulkAction, useTaskList, type BulkAction, type TaskStatus } from '../api/tasks';
 import { useUsers } from '../api/users';
 import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog';
 import { DateTime } from '../components/date-time';
@@ -76,10 +76,15 @@ export function TasksPage() {
 
   const [search, setSearch] = useState(query.q ?? '');
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
+  const urlSearch = params.get('q') ?? '';
   useEffect(() => {
-    if (debouncedSearch !== (params.get('q') ?? '')) update({ q: debouncedSearch || undefined });
+    if (debouncedSearch !== urlSearch) update({ q: debouncedSearch || undefined });
     // Only a new search term updates the URL; `update` changes identity on every render.
   }, [debouncedSearch]);
+  // The URL changed from elsewhere (Clear filters, Back): the box shows its term. Our own update matches, so no-op.
+  useEffect(() => {
+    if (urlSearch !== debouncedSearch) setSearch(urlSearch);
+  }, [urlSearch]);
 
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [confirming, setConfirming] = useState<ConfirmRequest | null>(null);
@@ -93,6 +98,11 @@ export function TasksPage() {
 
   const filtered = Boolean(query.status || query.tag || query.q || params.get('owner'));
   const pages = tasks.data ? Math.max(1, Math.ceil(tasks.data.total / PAGE_SIZE)) : 1;
+  // The page emptied under us (its rows deleted) while tasks remain: show the last page that has rows.
+  const fallbackPage = tasks.data ? emptiedPageFallback(query.page ?? 1, tasks.data.data.length, tasks.data.total, PAGE_SIZE) : null;
+  useEffect(() => {
+    if (fallbackPage !== null) update({ page: fallbackPage === 1 ? undefined : String(fallbackPage) });
+  }, [fallbackPage]);
 
   const runBulk = (action: (typeof BULK_ACTIONS)[number]) => {
     const targets = visibleSelected;
@@ -208,6 +218,7 @@ export function TasksPage() {
                       action.action === 'delete'
                         ? 'Their schedules, queued runs and attempt logs are removed for good.'
                         : 'Nothing runs for them afterwards; a cancelled task cannot be resumed.',
+                    confirmLabel: `${action.confirm} ${visibleSelected.length === 1 ? 'task' : 'tasks'}`,
                     onConfirm: () => runBulk(action),
                   })
                 : runBulk(action)
@@ -218,7 +229,7 @@ export function TasksPage() {
         ))}
       </Group>
 
-      {tasks.isPending ? (
+      {tasks.isPending || fallbackPage !== null ? (
         <Loading label="Loading tasks" />
       ) : tasks.isError && !rows ? (
         <LoadError error={tasks.error} onRetry={() => void tasks.refetch()} title="Could not load the tasks" />
@@ -281,12 +292,7 @@ export function TasksPage() {
               {tasks.data?.total} task{tasks.data?.total === 1 ? '' : 's'}
             </Text>
             {pages > 1 && (
-              <Pagination
-                total={pages}
-                value={query.page}
-                onChange={(page) => update({ page: page === 1 ? undefined : String(page) })}
-                getControlProps={(control) => ({ 'aria-label': `${control} page` })}
-              />
+              <Pagination total={pages} value={query.page} onChange={(page) => update({ page: page === 1 ? undefined : String(page) })} />
             )}
           </Group>
         </>

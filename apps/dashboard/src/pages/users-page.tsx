@@ -148,6 +148,7 @@ function UserRow({ user, confirm }: { user: ManagedUser; confirm: (request: Conf
                 confirm({
                   title: `Disable ${user.email}?`,
                   message: 'They cannot sign in, and their sessions and API keys stop working at once.',
+                  confirmLabel: 'Disable account',
                   onConfirm: () => change({ disabled: true }, `${user.email} disabled`),
                 })
               }
