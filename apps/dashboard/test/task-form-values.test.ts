@@ -115,6 +115,14 @@ describe('updateBodyOf', () => {
     expect(updateBodyOf({ ...initial, timeoutMs: '', retryOn: '' }, initial)).toEqual({ retryOn: ['any'] });
   });
 
+  it("removes an emptied notify email with null (back to the owner's), which leaving it out would keep", () => {
+    const withEmail = { ...initial, notifyEmail: 'ops@example.com' };
+    expect(updateBodyOf({ ...withEmail, notifyEmail: '' }, withEmail)).toMatchObject({ notify: { email: null } });
+    expect(updateBodyOf({ ...withEmail, notifyOnRetry: true }, withEmail)).toMatchObject({
+      notify: { email: 'ops@example.com', onRetry: true },
+    });
+  });
+
   it('removes an emptied body with null, so the task may switch to HEAD', () => {
     expect(updateBodyOf({ ...initial, body: '' }, initial)).toEqual({ body: null });
     expect(updateBodyOf({ ...initial, body: '', method: 'HEAD' }, initial)).toEqual({ body: null, method: 'HEAD' });

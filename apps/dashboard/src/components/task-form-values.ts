@@ -293,7 +293,11 @@ export function updateBodyOf(values: TaskFormValues, initial: TaskFormValues): U
   }
 
   if (changed('backoff')) body.backoff = now.backoff ?? {};
-  if (changed('notify')) body.notify = { ...now.notify, afterConsecutiveFailures: now.notify.afterConsecutiveFailures ?? null };
+  // notify is merged into the stored settings: an emptied email or streak is removed with null (the email goes back to
+  // the owner's), where leaving it out would keep the old one.
+  if (changed('notify')) {
+    body.notify = { ...now.notify, email: now.notify.email ?? null, afterConsecutiveFailures: now.notify.afterConsecutiveFailures ?? null };
+  }
   if (changed('callbacks')) body.callbacks = now.callbacks ?? null;
   if (changed('flowControl')) body.flowControl = now.flowControl ? JSON.parse(JSON.stringify(now.flowControl)) : null;
   if (changed('template')) body.template = values.template;
