@@ -328,7 +328,7 @@ function TaskRow({ task, owner, selected, onSelect }: TaskRowProps) {
         <Group gap="xs" mt={4} hiddenFrom="sm" aria-hidden>
           <StatusBadge status={task.status} size="sm" />
           <Text size="xs" c="dimmed">
-            next <DateTime value={task.nextRunAt} relative />
+            next <NextRun task={task} />
           </Text>
         </Group>
       </Table.Td>
@@ -337,7 +337,7 @@ function TaskRow({ task, owner, selected, onSelect }: TaskRowProps) {
       </Table.Td>
       <Table.Td>
         <Text size="sm">
-          <DateTime value={task.nextRunAt} relative />
+          <NextRun task={task} />
         </Text>
       </Table.Td>
       <Table.Td>
@@ -361,4 +361,11 @@ function TaskRow({ task, owner, selected, onSelect }: TaskRowProps) {
       )}
     </Table.Tr>
   );
+}
+
+/** When a task runs next: a paused task waits for a resume (its stored time is not a promise), an ended one never runs. */
+function NextRun({ task }: { task: Task }) {
+  if (task.status === 'paused') return <>when resumed</>;
+  if (task.status === 'completed' || task.status === 'failed' || task.status === 'cancelled') return <>—</>;
+  return <DateTime value={task.nextRunAt} relative />;
 }
