@@ -2,16 +2,10 @@ import { Badge, Code, Group, Pagination, Stack, Text, Timeline, Title } from '@m
 import type { TaskLog } from '@punctual/client';
 import { useId } from 'react';
 import { DateTime, formatDuration } from './date-time';
-import { Empty, LoadError, Loading } from './query-state';
+import { Empty, LoadError, Loading, type PagedQueryProps } from './query-state';
 
-interface AttemptTimelineProps {
+interface AttemptTimelineProps extends PagedQueryProps {
   logs: TaskLog[] | undefined;
-  total: number;
-  page: number;
-  pageSize: number;
-  onPage: (page: number) => void;
-  error: unknown;
-  loading: boolean;
   /** The task is running: its attempt in flight is not listed yet. */
   running: boolean;
 }

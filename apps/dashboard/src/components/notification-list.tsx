@@ -2,18 +2,12 @@ import { Badge, Pagination, Stack, Table, Text, Title } from '@mantine/core';
 import type { TaskNotification } from '@punctual/client';
 import { useId } from 'react';
 import { DateTime } from './date-time';
-import { LoadError, Loading } from './query-state';
+import { LoadError, Loading, type PagedQueryProps } from './query-state';
 
 const STATUS_COLORS = { pending: 'yellow', sent: 'green', failed: 'red' } as const;
 
-interface NotificationListProps {
+interface NotificationListProps extends PagedQueryProps {
   notifications: TaskNotification[] | undefined;
-  total: number;
-  page: number;
-  pageSize: number;
-  onPage: (page: number) => void;
-  error: unknown;
-  loading: boolean;
 }
 
 /** The emails and callbacks the task's runs asked for, with how their delivery went. */

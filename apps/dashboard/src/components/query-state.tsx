@@ -35,3 +35,13 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
     </EmptyState>
   );
 }
+
+/** A section showing one page of a list the API pages: where it is, how to move, and how its query is doing. */
+export interface PagedQueryProps {
+  total: number;
+  page: number;
+  pageSize: number;
+  onPage: (page: number) => void;
+  error: unknown;
+  loading: boolean;
+}
