@@ -32,7 +32,14 @@ async function logsOf(id: string) {
 }
 
 async function notificationsOf(id: string) {
-  return t.env.db.selectFrom('notifications').selectAll().where('task_id', '=', id).orderBy('created_at').execute();
+  // A run's email and callback are written in one transaction (the same created_at): the channel orders them.
+  return t.env.db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('task_id', '=', id)
+    .orderBy('created_at')
+    .orderBy('channel', 'desc')
+    .execute();
 }
 
 async function attemptNow(id: string, context: AttemptContext = attempts) {
